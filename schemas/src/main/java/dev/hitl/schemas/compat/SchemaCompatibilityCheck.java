@@ -1,0 +1,110 @@
+package dev.hitl.schemas.compat;
+
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Refuses schema changes that are not BACKWARD compatible: every schema registered on a topic must
+ * read every record written with its last released version, checked with Avro's own {@link
+ * SchemaCompatibility}. Released schemas live in {@code schemas/src/main/released}, one {@code
+ * <RecordName>.avsc} each, as JSON (written by {@code --release}).
+ *
+ * <p>Run by the build after compilation ({@code main} with the released directory); {@code main}
+ * with {@code --release} as second argument writes the current schemas as the new release.
+ */
+public final class SchemaCompatibilityCheck {
+
+    private SchemaCompatibilityCheck() {}
+
+    /**
+     * @param args the released-schemas directory, and optionally {@code --release}
+     * @throws IllegalStateException when a schema is not backward compatible (fails the build)
+     */
+    public static void main(final String[] args) {
+        if (args.length < 1) {
+            throw new IllegalArgumentException("usage: SchemaCompatibilityCheck <released-dir> [--release]");
+        }
+        final Path dir = Path.of(args[0]);
+        if (args.length > 1 && "--release".equals(args[1])) {
+            release(dir);
+            return;
+        }
+        final List<String> problems = check(dir, registeredSchemas());
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("Schema changes are not BACKWARD compatible with the released schemas in "
+                    + dir + ":\n  " + String.join("\n  ", problems));
+        }
+        System.out.println("[hitl] " + registeredSchemas().size()
+                + " registered schemas are BACKWARD compatible with their released versions in " + dir);
+    }
+
+    /**
+     * @return the schema of every record type that is registered on a topic, by full name
+     */
+    public static Map<String, Schema> registeredSchemas() {
+        final Map<String, Schema> schemas = new LinkedHashMap<>();
+        for (final Topic<?, ?> topic : TopicCatalogue.standard().all()) {
+            if (SpecificRecord.class.isAssignableFrom(topic.valueType())) {
+                final Schema schema = SpecificData.get().getSchema(topic.valueType());
+                schemas.put(schema.getFullName(), schema);
+            }
+        }
+        return schemas;
+    }
+
+    /**
+     * @param releasedDir the released schemas
+     * @param current the current schemas by full name
+     * @return one message per incompatibility, empty when all are compatible
+     */
+    public static List<String> check(final Path releasedDir, final Map<String, Schema> current) {
+        final List<String> problems = new ArrayList<>();
+        for (final Map.Entry<String, Schema> entry : current.entrySet()) {
+            final Path file = releasedDir.resolve(entry.getValue().getName() + ".avsc");
+            if (!Files.exists(file)) {
+                continue; // never released: nothing to stay compatible with
+            }
+            final Schema released;
+            try {
+                released = new Schema.Parser().parse(file.toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read released schema " + file, e);
+            }
+            final SchemaCompatibility.SchemaPairCompatibility result =
+                    SchemaCompatibility.checkReaderWriterCompatibility(entry.getValue(), released);
+            if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
+                problems.add(entry.getKey() + " cannot read records written with its released version: "
+                        + result.getResult().getIncompatibilities().stream()
+                                .map(i -> i.getType() + " at " + i.getLocation() + " (" + i.getMessage() + ")")
+                                .collect(Collectors.joining(", ")));
+            }
+        }
+        return problems;
+    }
+
+    private static void release(final Path dir) {
+        try {
+            Files.createDirectories(dir);
+            for (final Schema schema : registeredSchemas().values()) {
+                Files.writeString(dir.resolve(schema.getName() + ".avsc"), schema.toString(true) + "\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write released schemas to " + dir, e);
+        }
+        System.out.println("[hitl] released " + registeredSchemas().size() + " schemas to " + dir);
+    }
+}

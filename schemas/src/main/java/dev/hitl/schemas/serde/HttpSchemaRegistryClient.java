@@ -1,0 +1,235 @@
+package dev.hitl.schemas.serde;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SchemaRegistryClient} over the Confluent Schema Registry REST API, using only {@code
+ * java.net.http}. It works against any Confluent-API registry (Confluent, Apicurio's ccompat API,
+ * Karapace, Redpanda).
+ *
+ * <p>Schemas are sent in their {@link Schema#toString()} form. Ids and schemas are cached for the
+ * life of the client (ids are immutable in the registry). Transient failures (no answer, HTTP 429
+ * and 5xx) are retried with exponential back-off across the configured URLs; errors the registry
+ * means (404, 409, 422, 401) are not retried. Thread-safe.
+ */
+public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSchemaRegistryClient.class);
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final String ACCEPT =
+            "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RegistryClientConfig config;
+    private final HttpClient http;
+    private final String authorization;
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    private final Map<SubjectSchema, Integer> registered = new ConcurrentHashMap<>();
+    private final Map<SubjectSchema, Integer> lookedUp = new ConcurrentHashMap<>();
+
+    /** @param config where the registry is and how to talk to it */
+    public HttpSchemaRegistryClient(final RegistryClientConfig config) {
+        this.config = config;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(config.requestTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        this.authorization = config.basicAuthUserInfo() == null
+                ? null
+                : "Basic " + Base64.getEncoder().encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param url the registry's Confluent API root, e.g. {@code http://127.0.0.1:8081/apis/ccompat/v7}
+     * @return a client with default settings
+     */
+    public static HttpSchemaRegistryClient forUrl(final String url) {
+        return new HttpSchemaRegistryClient(RegistryClientConfig.of(url));
+    }
+
+    @Override
+    public int register(final String subject, final Schema schema) {
+        final SubjectSchema key = new SubjectSchema(subject, schema.toString());
+        final Integer cached = registered.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        final JsonNode answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
+        final int id = answer.path("id").asInt(-1);
+        if (id < 0) {
+            throw new SchemaRegistryException("The schema registry at " + url() + " registered a schema for subject "
+                    + subject + " but returned no id: " + answer, 200, -1, null);
+        }
+        registered.put(key, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    @Override
+    public int idOf(final String subject, final Schema schema) {
+        final SubjectSchema key = new SubjectSchema(subject, schema.toString());
+        final Integer cached = lookedUp.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        final JsonNode answer = call("POST", "/subjects/" + encode(subject), body(key.schema()), subject);
+        final int id = answer.path("id").asInt(-1);
+        if (id < 0) {
+            throw new SchemaRegistryException("The schema registry at " + url() + " returned no id for a schema of subject "
+                    + subject + ": " + answer, 200, -1, null);
+        }
+        lookedUp.put(key, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    @Override
+    public Schema schemaById(final int id) {
+        final Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        final JsonNode answer;
+        try {
+            answer = call("GET", "/schemas/ids/" + id, null, null);
+        } catch (SchemaRegistryException e) {
+            if (e.status() == 404) {
+                throw new UnknownSchemaIdException(id, url(), e.errorCode());
+            }
+            throw e;
+        }
+        final String type = answer.path("schemaType").asText("AVRO");
+        if (!"AVRO".equals(type)) {
+            throw new SchemaRegistryException("Schema id " + id + " at " + url() + " is a " + type
+                    + " schema, not Avro", 200, -1, null);
+        }
+        final Schema schema;
+        try {
+            schema = new Schema.Parser().parse(answer.path("schema").asText());
+        } catch (SchemaParseException e) {
+            throw new SchemaRegistryException("Schema id " + id + " at " + url() + " does not parse as Avro: "
+                    + e.getMessage(), 200, -1, e);
+        }
+        final Schema raced = schemasById.putIfAbsent(id, schema);
+        return raced == null ? schema : raced;
+    }
+
+    @Override
+    public String url() {
+        return String.join(",", config.urls());
+    }
+
+    private static String body(final String schema) {
+        try {
+            return JSON.writeValueAsString(Map.of("schema", schema));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a schema as JSON", e);
+        }
+    }
+
+    private static String encode(final String subject) {
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** One request with retries across URLs; returns the JSON answer of a 2xx response. */
+    private JsonNode call(final String method, final String path, final String body, final String subject) {
+        Duration backoff = config.retryBackoff();
+        Exception lastFailure = null;
+        int lastStatus = -1;
+        final int attempts = config.maxRetries() + 1;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            final String base = config.urls().get(attempt % config.urls().size());
+            final HttpRequest request = request(method, base + path, body);
+            try {
+                final HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                final int status = response.statusCode();
+                if (status >= 200 && status < 300) {
+                    return JSON.readTree(response.body());
+                }
+                lastStatus = status;
+                if (status != 429 && status < 500) {
+                    throw answeredError(method, base + path, status, response.body(), subject);
+                }
+                lastFailure = new IOException("HTTP " + status + ": " + response.body());
+            } catch (IOException e) {
+                lastFailure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryUnavailableException("Interrupted while calling the schema registry at "
+                        + base, lastStatus, e);
+            }
+            if (attempt + 1 < attempts) {
+                LOG.warn("Schema registry call {} {} failed ({}); retry {} of {} in {} ms", method, base + path,
+                        lastFailure.getMessage(), attempt + 1, config.maxRetries(), backoff.toMillis());
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(config.maxRetryBackoff()) > 0
+                        ? config.maxRetryBackoff()
+                        : backoff.multipliedBy(2);
+            }
+        }
+        throw new SchemaRegistryUnavailableException("The schema registry at " + url() + " is unavailable: "
+                + method + " " + path + " failed " + attempts + " times; last failure: "
+                + (lastFailure == null ? "none" : lastFailure.toString()), lastStatus, lastFailure);
+    }
+
+    private HttpRequest request(final String method, final String url, final String body) {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
+                .timeout(config.requestTimeout())
+                .header("Accept", ACCEPT);
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        if (body == null) {
+            builder.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            builder.header("Content-Type", CONTENT_TYPE)
+                    .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        }
+        return builder.build();
+    }
+
+    private SchemaRegistryException answeredError(final String method, final String url, final int status,
+            final String body, final String subject) {
+        int errorCode = -1;
+        String message = body;
+        try {
+            final JsonNode error = JSON.readTree(body);
+            errorCode = error.path("error_code").asInt(-1);
+            message = error.path("message").asText(body);
+        } catch (IOException e) {
+            // not JSON: keep the raw body as the message
+        }
+        if (status == 409) {
+            return new IncompatibleSchemaException(subject, message, errorCode);
+        }
+        return new SchemaRegistryException("The schema registry refused " + method + " " + url + " with HTTP "
+                + status + (errorCode >= 0 ? " (error " + errorCode + ")" : "") + ": " + message, status, errorCode, null);
+    }
+
+    private static void sleep(final Duration backoff) {
+        try {
+            Thread.sleep(backoff.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryUnavailableException("Interrupted while backing off from the schema registry", -1, e);
+        }
+    }
+
+    private record SubjectSchema(String subject, String schema) {}
+}

@@ -1,0 +1,192 @@
+package dev.hitl.schemas.topics;
+
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.PolicyDocument;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.Vote;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The typed catalogue of every hitl topic. No service spells a topic name: each takes its topics
+ * from here, with their key and value types.
+ *
+ * <p>Names are {@code <namespace>.<topic>}, with namespace {@value #DEFAULT_NAMESPACE} by default;
+ * another namespace runs several hitl installations (or test runs) on one cluster.
+ */
+public final class TopicCatalogue {
+
+    /** The namespace of a standard installation. */
+    public static final String DEFAULT_NAMESPACE = "hitl";
+
+    /** Partitions of the keyed work topics in a standard installation. */
+    public static final int DEFAULT_PARTITIONS = 6;
+
+    private static final Pattern LEGAL_NAMESPACE = Pattern.compile("[a-zA-Z0-9._-]{1,100}");
+    private static final String DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
+    private static final String COMPACT = TopicConfig.CLEANUP_POLICY_COMPACT;
+
+    private final String namespace;
+    private final Topic<String, ProposedAction> actionsProposed;
+    private final Topic<String, ClassifiedAction> actionsAutoApproved;
+    private final Topic<String, ClassifiedAction> approvalsPending;
+    private final Topic<String, ApprovalRequest> approvalsRequests;
+    private final Topic<String, Vote> approvalsVotes;
+    private final Topic<String, Decision> decisions;
+    private final Topic<String, AgentControl> agentsControl;
+    private final Topic<String, PolicyDocument> policy;
+    private final Topic<String, TrustStats> trust;
+    private final Topic<String, AuditRecord> auditLog;
+    private final Topic<byte[], byte[]> deadLetters;
+
+    /**
+     * @param namespace prefix of every topic name, e.g. {@code hitl}
+     * @param partitions partitions of every keyed topic (the policy topic has one)
+     */
+    public TopicCatalogue(final String namespace, final int partitions) {
+        if (namespace == null || !LEGAL_NAMESPACE.matcher(namespace).matches()) {
+            throw new IllegalArgumentException("topic namespace '" + namespace
+                    + "' must be 1 to 100 letters, digits, dots, dashes or underscores");
+        }
+        this.namespace = namespace;
+        final Map<String, String> week = retained(Duration.ofDays(7));
+        final Map<String, String> month = retained(Duration.ofDays(30));
+        actionsProposed = topic("actions.proposed", ProposedAction.class, partitions, week,
+                "Actions agents propose, before they run.");
+        actionsAutoApproved = topic("actions.auto-approved", ClassifiedAction.class, partitions, week,
+                "Actions the classifier approved without a human; executors run them.");
+        approvalsPending = topic("approvals.pending", ClassifiedAction.class, partitions, week,
+                "Actions that need a human, with their risk assessment.");
+        approvalsRequests = topic("approvals.requests", ApprovalRequest.class, partitions, week,
+                "Approval requests per stage and escalation level, for reviewers.");
+        approvalsVotes = topic("approvals.votes", Vote.class, partitions, week, "Reviewers' votes.");
+        decisions = topic("decisions", Decision.class, partitions, month,
+                "The one final decision per action, keyed by agentId.");
+        agentsControl = topic("agents.control", AgentControl.class, partitions, compacted(),
+                "Whether each agent is active or halted; latest wins.");
+        policy = topic("policy", PolicyDocument.class, 1, compacted(),
+                "Published policy versions, keyed by policy name; latest wins.");
+        trust = topic("trust", TrustStats.class, partitions, compacted(),
+                "Each agent's track record per action type; latest wins.");
+        auditLog = topic("audit.log", AuditRecord.class, partitions,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, "-1",
+                        TopicConfig.RETENTION_BYTES_CONFIG, "-1"),
+                Set.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.RETENTION_MS_CONFIG,
+                        TopicConfig.RETENTION_BYTES_CONFIG),
+                "The immutable, hash-chained audit log: never deleted, never compacted.");
+        deadLetters = new Topic<>(namespace + ".dlq", byte[].class, byte[].class, partitions, month,
+                Set.of(TopicConfig.CLEANUP_POLICY_CONFIG),
+                "Records no service could read: original key and value bytes, the error in headers.");
+    }
+
+    /** @return the catalogue of a standard installation: namespace {@code hitl}, 6 partitions */
+    public static TopicCatalogue standard() {
+        return new TopicCatalogue(DEFAULT_NAMESPACE, DEFAULT_PARTITIONS);
+    }
+
+    /** @return the namespace every topic name starts with */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** @return proposals from agents (key: actionId) */
+    public Topic<String, ProposedAction> actionsProposed() {
+        return actionsProposed;
+    }
+
+    /** @return auto-approved actions for executors (key: actionId) */
+    public Topic<String, ClassifiedAction> actionsAutoApproved() {
+        return actionsAutoApproved;
+    }
+
+    /** @return actions waiting for a human (key: actionId) */
+    public Topic<String, ClassifiedAction> approvalsPending() {
+        return approvalsPending;
+    }
+
+    /** @return approval requests for reviewers (key: actionId) */
+    public Topic<String, ApprovalRequest> approvalsRequests() {
+        return approvalsRequests;
+    }
+
+    /** @return reviewers' votes (key: actionId) */
+    public Topic<String, Vote> approvalsVotes() {
+        return approvalsVotes;
+    }
+
+    /** @return final decisions (key: agentId) */
+    public Topic<String, Decision> decisions() {
+        return decisions;
+    }
+
+    /** @return agent control state, compacted (key: agentId) */
+    public Topic<String, AgentControl> agentsControl() {
+        return agentsControl;
+    }
+
+    /** @return published policies, compacted (key: policy name) */
+    public Topic<String, PolicyDocument> policy() {
+        return policy;
+    }
+
+    /** @return track records, compacted (key: agentId and actionType, see {@link #trustKey}) */
+    public Topic<String, TrustStats> trust() {
+        return trust;
+    }
+
+    /** @return the audit log, kept forever (key: actionId) */
+    public Topic<String, AuditRecord> auditLog() {
+        return auditLog;
+    }
+
+    /** @return the dead-letter topic (original key and value bytes) */
+    public Topic<byte[], byte[]> deadLetters() {
+        return deadLetters;
+    }
+
+    /** @return every topic, inputs first */
+    public List<Topic<?, ?>> all() {
+        return List.of(actionsProposed, actionsAutoApproved, approvalsPending, approvalsRequests, approvalsVotes,
+                decisions, agentsControl, policy, trust, auditLog, deadLetters);
+    }
+
+    /**
+     * @param agentId the agent
+     * @param actionType the action type
+     * @return the key of their record on {@link #trust()}: {@code agentId + '|' + actionType}
+     */
+    public static String trustKey(final String agentId, final String actionType) {
+        return agentId + "|" + actionType;
+    }
+
+    private <V> Topic<String, V> topic(final String suffix, final Class<V> valueType, final int partitions,
+            final Map<String, String> config, final String description) {
+        return topic(suffix, valueType, partitions, config, Set.of(TopicConfig.CLEANUP_POLICY_CONFIG), description);
+    }
+
+    private <V> Topic<String, V> topic(final String suffix, final Class<V> valueType, final int partitions,
+            final Map<String, String> config, final Set<String> enforced, final String description) {
+        return new Topic<>(namespace + "." + suffix, String.class, valueType, partitions, config, enforced,
+                description);
+    }
+
+    private static Map<String, String> retained(final Duration retention) {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+    }
+
+    private static Map<String, String> compacted() {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, COMPACT,
+                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, String.valueOf(Duration.ofMinutes(1).toMillis()));
+    }
+}

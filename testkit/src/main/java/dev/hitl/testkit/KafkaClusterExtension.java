@@ -1,0 +1,89 @@
+package dev.hitl.testkit;
+
+import dev.hitl.local.KafkaBroker;
+import dev.hitl.local.SchemaRegistryProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Starts one real Kafka broker (KRaft, in this JVM) and one schema registry (child process) per
+ * test JVM, on free ports and in a fresh data directory, and stops both when the JVM's tests end.
+ * Resolves {@link KafkaCluster} parameters.
+ */
+public final class KafkaClusterExtension implements ParameterResolver {
+
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(KafkaClusterExtension.class);
+
+    @Override
+    public boolean supportsParameter(final ParameterContext parameter, final ExtensionContext context) {
+        return parameter.getParameter().getType() == KafkaCluster.class;
+    }
+
+    @Override
+    public Object resolveParameter(final ParameterContext parameter, final ExtensionContext context) {
+        return cluster(context);
+    }
+
+    /**
+     * @param context any extension context of the test JVM
+     * @return the shared cluster, started on first use
+     */
+    public static KafkaCluster cluster(final ExtensionContext context) {
+        return context.getRoot()
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(SharedCluster.class, key -> SharedCluster.start(), SharedCluster.class)
+                .view();
+    }
+
+    /** The broker and registry, closed by JUnit when the root context closes. */
+    private static final class SharedCluster implements ExtensionContext.Store.CloseableResource {
+        private final KafkaBroker broker;
+        private final SchemaRegistryProcess registry;
+
+        private SharedCluster(final KafkaBroker broker, final SchemaRegistryProcess registry) {
+            this.broker = broker;
+            this.registry = registry;
+        }
+
+        static SharedCluster start() {
+            try {
+                final Path dir = Files.createTempDirectory("hitl-it-");
+                final Path root = projectRoot();
+                final SchemaRegistryProcess registry = SchemaRegistryProcess.start(
+                        SchemaRegistryProcess.locateJar(root), dir.resolve("schema-registry.log"), 0);
+                final KafkaBroker broker =
+                        KafkaBroker.builder().dataDir(dir.resolve("kafka")).build().start();
+                return new SharedCluster(broker, registry);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        KafkaCluster view() {
+            return new KafkaCluster(broker.bootstrapServers(), registry.confluentApiUrl());
+        }
+
+        @Override
+        public void close() {
+            try {
+                broker.close();
+            } finally {
+                registry.close();
+            }
+        }
+
+        private static Path projectRoot() {
+            Path dir = Path.of("").toAbsolutePath();
+            while (dir != null && !Files.exists(dir.resolve("schema-registry"))) {
+                dir = dir.getParent();
+            }
+            return dir == null ? Path.of("").toAbsolutePath() : dir;
+        }
+    }
+}
