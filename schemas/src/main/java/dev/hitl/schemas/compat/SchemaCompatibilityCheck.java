@@ -89,11 +89,31 @@ public final class SchemaCompatibilityCheck {
             if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
                 problems.add(entry.getKey() + " cannot read records written with its released version: "
                         + result.getResult().getIncompatibilities().stream()
-                                .map(i -> i.getType() + " at " + i.getLocation() + " (" + i.getMessage() + ")")
+                                .map(i -> i.getType() + " at " + fieldPath(entry.getValue(), i.getLocation()) + " ("
+                                        + i.getMessage() + ")")
                                 .collect(Collectors.joining(", ")));
             }
         }
         return problems;
+    }
+
+    /** Turns a location such as {@code /fields/0/type} into field names, e.g. {@code Vote.voteId}. */
+    static String fieldPath(final Schema reader, final String location) {
+        final StringBuilder path = new StringBuilder(reader.getName());
+        Schema schema = reader;
+        final String[] steps = location.split("/");
+        try {
+            for (int i = 0; i < steps.length; i++) {
+                if ("fields".equals(steps[i]) && i + 1 < steps.length && schema.getType() == Schema.Type.RECORD) {
+                    final Schema.Field field = schema.getFields().get(Integer.parseInt(steps[++i]));
+                    path.append('.').append(field.name());
+                    schema = field.schema();
+                }
+            }
+        } catch (RuntimeException e) {
+            return location;
+        }
+        return path + " (" + location + ")";
     }
 
     private static void release(final Path dir) {

@@ -87,10 +87,26 @@ public final class TopicProvisioner {
             LOG.info("Created topics {}", created);
         }
         check(topics);
-        return created;
+        return List.copyOf(created);
     }
 
-    private void check(final Collection<Topic<?, ?>> topics) {
+    /**
+     * Checks the topics without creating any: for installations whose topics an operator manages.
+     *
+     * @param topics the topics to check
+     * @return an empty list (nothing created)
+     * @throws TopicConfigurationException when a topic is missing or differs from the catalogue
+     */
+    public List<String> check(final Collection<Topic<?, ?>> topics) {
+        final Set<String> existing = call(admin.listTopics().names(), "list topics");
+        final List<String> missing = topics.stream()
+                .map(Topic::name)
+                .filter(name -> !existing.contains(name))
+                .toList();
+        if (!missing.isEmpty()) {
+            throw new TopicConfigurationException(
+                    missing.stream().map(name -> name + " does not exist").toList());
+        }
         final List<String> names = topics.stream().map(Topic::name).toList();
         final Map<String, TopicDescription> descriptions =
                 call(admin.describeTopics(names).allTopicNames(), "describe topics");
@@ -118,6 +134,7 @@ public final class TopicProvisioner {
         if (!problems.isEmpty()) {
             throw new TopicConfigurationException(problems);
         }
+        return List.of();
     }
 
     private <T> T call(final org.apache.kafka.common.KafkaFuture<T> future, final String what) {

@@ -1,0 +1,46 @@
+package dev.hitl.schemas.serde;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+
+/** A registry in memory for unit tests of the serdes; the integration tests use the real one. */
+final class InMemorySchemaRegistry implements SchemaRegistryClient {
+
+    private final AtomicInteger nextId = new AtomicInteger(1);
+    private final Map<String, Integer> ids = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
+
+    @Override
+    public int register(final String subject, final Schema schema) {
+        return ids.computeIfAbsent(subject + "\n" + schema, key -> {
+            final int id = nextId.getAndIncrement();
+            schemas.put(id, schema);
+            return id;
+        });
+    }
+
+    @Override
+    public int idOf(final String subject, final Schema schema) {
+        final Integer id = ids.get(subject + "\n" + schema);
+        if (id == null) {
+            throw new SchemaRegistryException("not registered under " + subject, 404, 40403, null);
+        }
+        return id;
+    }
+
+    @Override
+    public Schema schemaById(final int id) {
+        final Schema schema = schemas.get(id);
+        if (schema == null) {
+            throw new UnknownSchemaIdException(id, url(), 40403);
+        }
+        return schema;
+    }
+
+    @Override
+    public String url() {
+        return "memory:";
+    }
+}

@@ -1,0 +1,59 @@
+package dev.hitl.runtime;
+
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicProvisioner;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ensures the catalogue's topics at start-up, before anything reads or writes them: created when
+ * missing, checked when present. Eager ({@link Context}), and a dependency of every stream or
+ * client bean that needs the topics, so a service with wrong topics fails to start with the reason
+ * rather than running on them. Disabled with {@code hitl.topics.provision=false} where an operator
+ * manages topics (e.g. Strimzi {@code KafkaTopic} resources); the check then still runs.
+ */
+@Context
+public class ProvisionedTopics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisionedTopics.class);
+
+    private final TopicCatalogue catalogue;
+    private final List<String> created;
+
+    /**
+     * @param catalogue the topics
+     * @param settings the shared settings
+     * @param bootstrapServers the cluster
+     */
+    public ProvisionedTopics(
+            final TopicCatalogue catalogue,
+            final HitlSettings settings,
+            @Value("${kafka.bootstrap.servers}") final String bootstrapServers) {
+        this.catalogue = catalogue;
+        final HitlSettings.Topics topics = settings.getTopics();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            final TopicProvisioner provisioner = new TopicProvisioner(admin,
+                    topics.getReplicationFactor() > 0 ? Optional.of(topics.getReplicationFactor()) : Optional.empty(),
+                    topics.getAdminTimeout());
+            this.created = topics.isProvision() ? provisioner.ensure(catalogue.all()) : provisioner.check(catalogue.all());
+        }
+        LOG.info("Topics of namespace '{}' ready ({} created)", catalogue.namespace(), created.size());
+    }
+
+    /** @return the catalogue, its topics known to exist */
+    public TopicCatalogue catalogue() {
+        return catalogue;
+    }
+
+    /** @return the topics created at this start */
+    public List<String> created() {
+        return created;
+    }
+}
