@@ -6,10 +6,10 @@ import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.runtime.server.EmbeddedServer;
-import io.micronaut.context.ApplicationContext;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
@@ -20,18 +20,26 @@ class AuditApplicationIT {
     @Test
     void shouldStartAgainstTheRealBrokerProvisionTopicsAndReportHealthy(final KafkaCluster cluster) throws Exception {
         final String namespace = cluster.newNamespace();
-        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, Map.of(
-                        "micronaut.server.port", -1,
-                        "kafka.bootstrap.servers", cluster.bootstrapServers(),
-                        "hitl.topics.namespace", namespace,
-                        "hitl.topics.partitions", 2,
-                        "hitl.registry.url", cluster.schemaRegistryUrl()));
+        try (EmbeddedServer server = ApplicationContext.run(
+                        EmbeddedServer.class,
+                        Map.of(
+                                "micronaut.server.port",
+                                -1,
+                                "kafka.bootstrap.servers",
+                                cluster.bootstrapServers(),
+                                "hitl.topics.namespace",
+                                namespace,
+                                "hitl.topics.partitions",
+                                2,
+                                "hitl.registry.url",
+                                cluster.schemaRegistryUrl()));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
             assertThat(health).contains("\"status\":\"UP\"");
             assertThat(admin.listTopics().names().get())
-                    .containsAll(new TopicCatalogue(namespace, 2).all().stream().map(Topic::name).toList());
+                    .containsAll(new TopicCatalogue(namespace, 2)
+                            .all().stream().map(Topic::name).toList());
         }
     }
 }

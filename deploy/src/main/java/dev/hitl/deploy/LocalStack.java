@@ -37,7 +37,8 @@ public final class LocalStack {
         }
         final Path root = Path.of("").toAbsolutePath();
         final SchemaRegistryProcess registry = SchemaRegistryProcess.start(
-                SchemaRegistryProcess.locateJar(root), options.dataDir().resolve("schema-registry.log"),
+                SchemaRegistryProcess.locateJar(root),
+                options.dataDir().resolve("schema-registry.log"),
                 options.registryPort());
         final KafkaBroker broker = KafkaBroker.builder()
                 .dataDir(options.dataDir().resolve("kafka"))
@@ -45,18 +46,23 @@ public final class LocalStack {
                 .build()
                 .start();
         final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("\nhitl: stopping the local stack ...");
-            broker.close();
-            registry.close();
-            stopped.countDown();
-        }, "local-stack-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("\nhitl: stopping the local stack ...");
+                            broker.close();
+                            registry.close();
+                            stopped.countDown();
+                        },
+                        "local-stack-shutdown"));
         final TopicCatalogue catalogue = TopicCatalogue.standard();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(catalogue.all());
         }
         System.out.println();
-        System.out.println("hitl local stack is up (data in " + options.dataDir().toAbsolutePath() + ")");
+        System.out.println(
+                "hitl local stack is up (data in " + options.dataDir().toAbsolutePath() + ")");
         System.out.println("  Kafka bootstrap servers : " + broker.bootstrapServers());
         System.out.println("  Schema registry (Confluent API): " + registry.confluentApiUrl());
         System.out.println("  Topics: " + catalogue.all());
@@ -89,8 +95,9 @@ public final class LocalStack {
                     case "--data-dir" -> dataDir = Path.of(value(args, ++i));
                     case "--kafka-port" -> kafkaPort = Integer.parseInt(value(args, ++i));
                     case "--registry-port" -> registryPort = Integer.parseInt(value(args, ++i));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; use --fresh, --data-dir DIR, --kafka-port N, --registry-port N");
+                    default ->
+                        throw new IllegalArgumentException("unknown option " + args[i]
+                                + "; use --fresh, --data-dir DIR, --kafka-port N, --registry-port N");
                 }
             }
             return new Options(fresh, dataDir, kafkaPort, registryPort);

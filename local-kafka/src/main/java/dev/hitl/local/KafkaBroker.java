@@ -186,7 +186,10 @@ public final class KafkaBroker implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot format the broker's storage in " + logDir(), e);
         }
-        LOG.info("Formatted new Kafka storage in {}: {}", logDir(), out.toString(StandardCharsets.UTF_8).trim());
+        LOG.info(
+                "Formatted new Kafka storage in {}: {}",
+                logDir(),
+                out.toString(StandardCharsets.UTF_8).trim());
     }
 
     /** @return a TCP port free on 127.0.0.1 right now */

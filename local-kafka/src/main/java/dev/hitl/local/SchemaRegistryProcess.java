@@ -101,15 +101,20 @@ public final class SchemaRegistryProcess implements AutoCloseable {
             shutdownHook = new Thread(child::destroy, "schema-registry-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
             awaitReady();
-            LOG.info("Schema registry ready on {} in {} ms (pid {}, log {})", url(),
-                    (System.nanoTime() - started) / 1_000_000, child.pid(), logFile);
+            LOG.info(
+                    "Schema registry ready on {} in {} ms (pid {}, log {})",
+                    url(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    child.pid(),
+                    logFile);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the schema registry from " + jar, e);
         }
     }
 
     private void awaitReady() {
-        final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        final HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         final HttpRequest probe = HttpRequest.newBuilder(URI.create(confluentApiUrl() + "/subjects"))
                 .timeout(Duration.ofSeconds(2))
                 .GET()
@@ -139,7 +144,8 @@ public final class SchemaRegistryProcess implements AutoCloseable {
             }
         }
         close();
-        throw new IllegalStateException("the schema registry was not ready within " + READY_TIMEOUT + "; see " + logFile);
+        throw new IllegalStateException(
+                "the schema registry was not ready within " + READY_TIMEOUT + "; see " + logFile);
     }
 
     /** @return the registry's root URL, e.g. {@code http://127.0.0.1:8081} */

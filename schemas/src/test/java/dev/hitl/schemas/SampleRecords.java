@@ -66,7 +66,9 @@ public final class SampleRecords {
                 .setRequestId(actionId + ":0:0")
                 .setAction(proposedAction(actionId))
                 .setAssessment(assessment())
-                .setRoute(new ApprovalRoute("senior", "finance",
+                .setRoute(new ApprovalRoute(
+                        "senior",
+                        "finance",
                         List.of(new ApprovalStage("finance", 1), new ApprovalStage("cfo-office", 2)),
                         ApprovalMode.SEQUENTIAL))
                 .setStageIndex(0)
@@ -111,31 +113,65 @@ public final class SampleRecords {
     }
 
     public static AgentControl agentControl() {
-        return new AgentControl("billing-agent-7", AgentState.HALTED, "instruction conflict on a payment",
-                "trigger:instruction-conflict", "a-1", NOW);
+        return new AgentControl(
+                "billing-agent-7",
+                AgentState.HALTED,
+                "instruction conflict on a payment",
+                "trigger:instruction-conflict",
+                "a-1",
+                NOW);
     }
 
     public static PolicyDocument policyDocument() {
-        return new PolicyDocument("default", "2026-11-28.1", "version: 2026-11-28.1\nrules: []\n",
-                "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0", "ops@example.com", NOW);
+        return new PolicyDocument(
+                "default",
+                "2026-11-28.1",
+                "version: 2026-11-28.1\nrules: []\n",
+                "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                "ops@example.com",
+                NOW);
     }
 
     public static TrustStats trustStats() {
-        return new TrustStats("billing-agent-7", "payment.create",
-                List.of(Outcome.APPROVED, Outcome.REJECTED, Outcome.MODIFIED), 1, 1, 1, 0, 57L,
-                AutonomyLevel.STANDARD, NOW);
+        return new TrustStats(
+                "billing-agent-7",
+                "payment.create",
+                List.of(Outcome.APPROVED, Outcome.REJECTED, Outcome.MODIFIED),
+                1,
+                1,
+                1,
+                0,
+                57L,
+                AutonomyLevel.STANDARD,
+                NOW);
     }
 
     public static AuditRecord auditRecord(final String actionId) {
-        return new AuditRecord(7L, "DECIDED", actionId, "billing-agent-7", "escalation-service", NOW,
-                "2026-11-28.1", "hitl.decisions/2/41", "{\"outcome\":\"MODIFIED\"}",
-                "0".repeat(64), "a".repeat(64));
+        return new AuditRecord(
+                7L,
+                "DECIDED",
+                actionId,
+                "billing-agent-7",
+                "escalation-service",
+                NOW,
+                "2026-11-28.1",
+                "hitl.decisions/2/41",
+                "{\"outcome\":\"MODIFIED\"}",
+                "0".repeat(64),
+                "a".repeat(64));
     }
 
     /** @return one sample of every registered record type */
     public static List<SpecificRecord> all(final String actionId) {
-        return List.of(proposedAction(actionId), classifiedAction(actionId), approvalRequest(actionId),
-                vote(actionId), decision(actionId), agentControl(), policyDocument(), trustStats(),
+        return List.of(
+                proposedAction(actionId),
+                classifiedAction(actionId),
+                approvalRequest(actionId),
+                vote(actionId),
+                decision(actionId),
+                agentControl(),
+                policyDocument(),
+                trustStats(),
                 auditRecord(actionId));
     }
 }

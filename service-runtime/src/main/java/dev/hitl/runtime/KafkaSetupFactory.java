@@ -11,41 +11,41 @@ import jakarta.inject.Singleton;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The catalogue, the registry client and the serdes, as beans built from {@link HitlSettings}. */
+/** The catalogue, the registry client and the serdes, as beans built from the {@code hitl.*} settings. */
 @Factory
 public class KafkaSetupFactory {
 
     /**
-     * @param settings the shared settings
+     * @param settings where the topics live
      * @return the topic catalogue of this installation
      */
     @Singleton
-    public TopicCatalogue topicCatalogue(final HitlSettings settings) {
-        return new TopicCatalogue(settings.getTopics().getNamespace(), settings.getTopics().getPartitions());
+    public TopicCatalogue topicCatalogue(final TopicSettings settings) {
+        return new TopicCatalogue(settings.getNamespace(), settings.getPartitions());
     }
 
     /**
-     * @param settings the shared settings
+     * @param settings the registry settings
      * @return one registry client (and so one cache) for the whole service
      */
     @Singleton
     @Bean(preDestroy = "close")
-    public SchemaRegistryClient schemaRegistryClient(final HitlSettings settings) {
+    public SchemaRegistryClient schemaRegistryClient(final RegistrySettings settings) {
         final Map<String, Object> config = new HashMap<>();
-        config.put(RegistryClientConfig.URL, settings.getRegistry().getUrl());
-        if (settings.getRegistry().getBasicAuthUserInfo() != null) {
-            config.put(RegistryClientConfig.USER_INFO, settings.getRegistry().getBasicAuthUserInfo());
+        config.put(RegistryClientConfig.URL, settings.getUrl());
+        if (settings.getBasicAuthUserInfo() != null) {
+            config.put(RegistryClientConfig.USER_INFO, settings.getBasicAuthUserInfo());
         }
         return new HttpSchemaRegistryClient(RegistryClientConfig.from(config));
     }
 
     /**
      * @param registry the registry client
-     * @param settings the shared settings
+     * @param settings the registry settings
      * @return the serdes of every topic
      */
     @Singleton
-    public TopicSerdes topicSerdes(final SchemaRegistryClient registry, final HitlSettings settings) {
-        return new TopicSerdes(registry, settings.getRegistry().isAutoRegister());
+    public TopicSerdes topicSerdes(final SchemaRegistryClient registry, final RegistrySettings settings) {
+        return new TopicSerdes(registry, settings.isAutoRegister());
     }
 }

@@ -29,20 +29,21 @@ public class ProvisionedTopics {
 
     /**
      * @param catalogue the topics
-     * @param settings the shared settings
+     * @param topics how topics are created
      * @param bootstrapServers the cluster
      */
     public ProvisionedTopics(
             final TopicCatalogue catalogue,
-            final HitlSettings settings,
+            final TopicSettings topics,
             @Value("${kafka.bootstrap.servers}") final String bootstrapServers) {
         this.catalogue = catalogue;
-        final HitlSettings.Topics topics = settings.getTopics();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            final TopicProvisioner provisioner = new TopicProvisioner(admin,
+            final TopicProvisioner provisioner = new TopicProvisioner(
+                    admin,
                     topics.getReplicationFactor() > 0 ? Optional.of(topics.getReplicationFactor()) : Optional.empty(),
                     topics.getAdminTimeout());
-            this.created = topics.isProvision() ? provisioner.ensure(catalogue.all()) : provisioner.check(catalogue.all());
+            this.created =
+                    topics.isProvision() ? provisioner.ensure(catalogue.all()) : provisioner.check(catalogue.all());
         }
         LOG.info("Topics of namespace '{}' ready ({} created)", catalogue.namespace(), created.size());
     }

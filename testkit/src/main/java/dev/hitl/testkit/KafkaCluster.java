@@ -35,7 +35,8 @@ public final class KafkaCluster {
      *     uses, e.g. {@code t7-3f2a9c}: tests prefix their topics and group ids with it
      */
     public String newNamespace() {
-        return "t" + NAMESPACES.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return "t" + NAMESPACES.incrementAndGet() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** @return base client settings (bootstrap servers); add serializers and the rest */

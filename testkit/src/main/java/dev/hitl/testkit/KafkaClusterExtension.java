@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -43,10 +45,12 @@ public final class KafkaClusterExtension implements ParameterResolver {
 
     /** The broker and registry, closed by JUnit when the root context closes. */
     private static final class SharedCluster implements ExtensionContext.Store.CloseableResource {
+        private final Path dir;
         private final KafkaBroker broker;
         private final SchemaRegistryProcess registry;
 
-        private SharedCluster(final KafkaBroker broker, final SchemaRegistryProcess registry) {
+        private SharedCluster(final Path dir, final KafkaBroker broker, final SchemaRegistryProcess registry) {
+            this.dir = dir;
             this.broker = broker;
             this.registry = registry;
         }
@@ -57,9 +61,11 @@ public final class KafkaClusterExtension implements ParameterResolver {
                 final Path root = projectRoot();
                 final SchemaRegistryProcess registry = SchemaRegistryProcess.start(
                         SchemaRegistryProcess.locateJar(root), dir.resolve("schema-registry.log"), 0);
-                final KafkaBroker broker =
-                        KafkaBroker.builder().dataDir(dir.resolve("kafka")).build().start();
-                return new SharedCluster(broker, registry);
+                final KafkaBroker broker = KafkaBroker.builder()
+                        .dataDir(dir.resolve("kafka"))
+                        .build()
+                        .start();
+                return new SharedCluster(dir, broker, registry);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -75,6 +81,16 @@ public final class KafkaClusterExtension implements ParameterResolver {
                 broker.close();
             } finally {
                 registry.close();
+                deleteRecursively(dir);
+            }
+        }
+
+        private static void deleteRecursively(final Path root) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder())
+                        .forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // leaving a temp directory behind must not fail the tests
             }
         }
 

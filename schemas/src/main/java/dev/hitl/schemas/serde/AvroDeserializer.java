@@ -88,18 +88,23 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
         final int id = ConfluentWireFormat.schemaId(topic, data);
         final DatumReader<T> reader = readers.computeIfAbsent(id, this::newReader);
         final BinaryDecoder decoder = DecoderFactory.get()
-                .binaryDecoder(data, ConfluentWireFormat.HEADER_SIZE, data.length - ConfluentWireFormat.HEADER_SIZE, null);
+                .binaryDecoder(
+                        data, ConfluentWireFormat.HEADER_SIZE, data.length - ConfluentWireFormat.HEADER_SIZE, null);
         final T value;
         try {
             value = reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
-            throw new WireFormatException("Record on topic " + topic + " (" + data.length + " bytes, schema id " + id
-                    + ") does not decode as Avro with that schema, so it is truncated or corrupt: " + e, e);
+            throw new WireFormatException(
+                    "Record on topic " + topic + " (" + data.length + " bytes, schema id " + id
+                            + ") does not decode as Avro with that schema, so it is truncated or corrupt: " + e,
+                    e);
         }
         try {
             if (!decoder.isEnd()) {
-                throw new WireFormatException("Record on topic " + topic + " (schema id " + id
-                        + ") has bytes left over after its Avro body: corrupt or written with another schema", null);
+                throw new WireFormatException(
+                        "Record on topic " + topic + " (schema id " + id
+                                + ") has bytes left over after its Avro body: corrupt or written with another schema",
+                        null);
             }
         } catch (IOException e) {
             throw new WireFormatException("Record on topic " + topic + " could not be checked for trailing bytes", e);

@@ -73,8 +73,9 @@ public final class AvroSerializer<T> implements Serializer<T> {
             throw new IllegalStateException("AvroSerializer is not configured with a schema registry");
         }
         if (!(data instanceof GenericContainer container)) {
-            throw new SerializationException("Cannot serialize a " + data.getClass().getName() + " to topic " + topic
-                    + " as Avro: expected a generated Avro class or a GenericRecord");
+            throw new SerializationException(
+                    "Cannot serialize a " + data.getClass().getName() + " to topic " + topic
+                            + " as Avro: expected a generated Avro class or a GenericRecord");
         }
         final Schema schema = container.getSchema();
         final String subject = topic + (isKey ? "-key" : "-value");
@@ -87,17 +88,18 @@ public final class AvroSerializer<T> implements Serializer<T> {
             writer(schema, data).write(data, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot encode a " + schema.getFullName() + " for topic " + topic
-                    + " with schema id " + id + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot encode a " + schema.getFullName() + " for topic " + topic + " with schema id " + id + ": "
+                            + e.getMessage(),
+                    e);
         }
         return out.toByteArray();
     }
 
     private DatumWriter<Object> writer(final Schema schema, final T data) {
         return writers.computeIfAbsent(schema, s -> {
-            final GenericData model = data instanceof SpecificRecord specific
-                    ? AvroData.specific(specific.getClass())
-                    : AvroData.GENERIC;
+            final GenericData model =
+                    data instanceof SpecificRecord specific ? AvroData.specific(specific.getClass()) : AvroData.GENERIC;
             return new GenericDatumWriter<>(s, model);
         });
     }

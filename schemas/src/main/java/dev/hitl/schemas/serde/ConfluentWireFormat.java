@@ -26,14 +26,17 @@ public final class ConfluentWireFormat {
      */
     public static int schemaId(final String topic, final byte[] data) {
         if (data.length < HEADER_SIZE) {
-            throw new WireFormatException("Record on topic " + topic + " has " + data.length
-                    + " bytes, fewer than the 5-byte Confluent header (magic byte and schema id): truncated or not Avro",
+            throw new WireFormatException(
+                    "Record on topic " + topic + " has " + data.length
+                            + " bytes, fewer than the 5-byte Confluent header (magic byte and schema id): truncated or not Avro",
                     null);
         }
         if (data[0] != MAGIC_BYTE) {
-            throw new WireFormatException(String.format(
-                    "Record on topic %s starts with magic byte 0x%02x, not 0x00: not in the Confluent Avro wire format",
-                    topic, data[0]), null);
+            throw new WireFormatException(
+                    String.format(
+                            "Record on topic %s starts with magic byte 0x%02x, not 0x00: not in the Confluent Avro wire format",
+                            topic, data[0]),
+                    null);
         }
         return ByteBuffer.wrap(data, 1, 4).getInt();
     }

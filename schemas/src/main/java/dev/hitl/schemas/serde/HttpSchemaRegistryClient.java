@@ -52,7 +52,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 .build();
         this.authorization = config.basicAuthUserInfo() == null
                 ? null
-                : "Basic " + Base64.getEncoder().encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8));
+                : "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -73,8 +75,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         final JsonNode answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
         final int id = answer.path("id").asInt(-1);
         if (id < 0) {
-            throw new SchemaRegistryException("The schema registry at " + url() + " registered a schema for subject "
-                    + subject + " but returned no id: " + answer, 200, -1, null);
+            throw new SchemaRegistryException(
+                    "The schema registry at " + url() + " registered a schema for subject " + subject
+                            + " but returned no id: " + answer,
+                    200,
+                    -1,
+                    null);
         }
         registered.put(key, id);
         schemasById.putIfAbsent(id, schema);
@@ -91,8 +97,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         final JsonNode answer = call("POST", "/subjects/" + encode(subject), body(key.schema()), subject);
         final int id = answer.path("id").asInt(-1);
         if (id < 0) {
-            throw new SchemaRegistryException("The schema registry at " + url() + " returned no id for a schema of subject "
-                    + subject + ": " + answer, 200, -1, null);
+            throw new SchemaRegistryException(
+                    "The schema registry at " + url() + " returned no id for a schema of subject " + subject + ": "
+                            + answer,
+                    200,
+                    -1,
+                    null);
         }
         lookedUp.put(key, id);
         schemasById.putIfAbsent(id, schema);
@@ -116,15 +126,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         }
         final String type = answer.path("schemaType").asText("AVRO");
         if (!"AVRO".equals(type)) {
-            throw new SchemaRegistryException("Schema id " + id + " at " + url() + " is a " + type
-                    + " schema, not Avro", 200, -1, null);
+            throw new SchemaRegistryException(
+                    "Schema id " + id + " at " + url() + " is a " + type + " schema, not Avro", 200, -1, null);
         }
         final Schema schema;
         try {
             schema = new Schema.Parser().parse(answer.path("schema").asText());
         } catch (SchemaParseException e) {
-            throw new SchemaRegistryException("Schema id " + id + " at " + url() + " does not parse as Avro: "
-                    + e.getMessage(), 200, -1, e);
+            throw new SchemaRegistryException(
+                    "Schema id " + id + " at " + url() + " does not parse as Avro: " + e.getMessage(), 200, -1, e);
         }
         final Schema raced = schemasById.putIfAbsent(id, schema);
         return raced == null ? schema : raced;
@@ -171,21 +181,30 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 lastFailure = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SchemaRegistryUnavailableException("Interrupted while calling the schema registry at "
-                        + base, lastStatus, e);
+                throw new SchemaRegistryUnavailableException(
+                        "Interrupted while calling the schema registry at " + base, lastStatus, e);
             }
             if (attempt + 1 < attempts) {
-                LOG.warn("Schema registry call {} {} failed ({}); retry {} of {} in {} ms", method, base + path,
-                        lastFailure.getMessage(), attempt + 1, config.maxRetries(), backoff.toMillis());
+                LOG.warn(
+                        "Schema registry call {} {} failed ({}); retry {} of {} in {} ms",
+                        method,
+                        base + path,
+                        lastFailure,
+                        attempt + 1,
+                        config.maxRetries(),
+                        backoff.toMillis());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(config.maxRetryBackoff()) > 0
                         ? config.maxRetryBackoff()
                         : backoff.multipliedBy(2);
             }
         }
-        throw new SchemaRegistryUnavailableException("The schema registry at " + url() + " is unavailable: "
-                + method + " " + path + " failed " + attempts + " times; last failure: "
-                + (lastFailure == null ? "none" : lastFailure.toString()), lastStatus, lastFailure);
+        throw new SchemaRegistryUnavailableException(
+                "The schema registry at " + url() + " is unavailable: "
+                        + method + " " + path + " failed " + attempts + " times; last failure: "
+                        + (lastFailure == null ? "none" : lastFailure.toString()),
+                lastStatus,
+                lastFailure);
     }
 
     private HttpRequest request(final String method, final String url, final String body) {
@@ -204,8 +223,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return builder.build();
     }
 
-    private SchemaRegistryException answeredError(final String method, final String url, final int status,
-            final String body, final String subject) {
+    private SchemaRegistryException answeredError(
+            final String method, final String url, final int status, final String body, final String subject) {
         int errorCode = -1;
         String message = body;
         try {
@@ -218,8 +237,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (status == 409) {
             return new IncompatibleSchemaException(subject, message, errorCode);
         }
-        return new SchemaRegistryException("The schema registry refused " + method + " " + url + " with HTTP "
-                + status + (errorCode >= 0 ? " (error " + errorCode + ")" : "") + ": " + message, status, errorCode, null);
+        return new SchemaRegistryException(
+                "The schema registry refused " + method + " " + url + " with HTTP " + status
+                        + (errorCode >= 0 ? " (error " + errorCode + ")" : "") + ": " + message,
+                status,
+                errorCode,
+                null);
     }
 
     private static void sleep(final Duration backoff) {
@@ -227,7 +250,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             Thread.sleep(backoff.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryUnavailableException("Interrupted while backing off from the schema registry", -1, e);
+            throw new SchemaRegistryUnavailableException(
+                    "Interrupted while backing off from the schema registry", -1, e);
         }
     }
 

@@ -10,7 +10,11 @@ public final class IncompatibleSchemaException extends SchemaRegistryException {
      * @param errorCode the registry's error code
      */
     public IncompatibleSchemaException(final String subject, final String detail, final int errorCode) {
-        super("The schema registry refused the schema for subject " + subject
-                + " as incompatible with its earlier versions: " + detail, 409, errorCode, null);
+        super(
+                "The schema registry refused the schema for subject " + subject
+                        + " as incompatible with its earlier versions: " + detail,
+                409,
+                errorCode,
+                null);
     }
 }

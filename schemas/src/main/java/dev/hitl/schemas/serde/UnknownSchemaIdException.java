@@ -12,8 +12,12 @@ public final class UnknownSchemaIdException extends SchemaRegistryException {
      * @param errorCode the registry's error code
      */
     public UnknownSchemaIdException(final int schemaId, final String registryUrl, final int errorCode) {
-        super("Schema id " + schemaId + " is unknown to the schema registry at " + registryUrl
-                + ": the record was written against another registry, or its bytes are corrupt", 404, errorCode, null);
+        super(
+                "Schema id " + schemaId + " is unknown to the schema registry at " + registryUrl
+                        + ": the record was written against another registry, or its bytes are corrupt",
+                404,
+                errorCode,
+                null);
         this.schemaId = schemaId;
     }
 

@@ -60,31 +60,69 @@ public final class TopicCatalogue {
         this.namespace = namespace;
         final Map<String, String> week = retained(Duration.ofDays(7));
         final Map<String, String> month = retained(Duration.ofDays(30));
-        actionsProposed = topic("actions.proposed", ProposedAction.class, partitions, week,
-                "Actions agents propose, before they run.");
-        actionsAutoApproved = topic("actions.auto-approved", ClassifiedAction.class, partitions, week,
+        actionsProposed = topic(
+                "actions.proposed", ProposedAction.class, partitions, week, "Actions agents propose, before they run.");
+        actionsAutoApproved = topic(
+                "actions.auto-approved",
+                ClassifiedAction.class,
+                partitions,
+                week,
                 "Actions the classifier approved without a human; executors run them.");
-        approvalsPending = topic("approvals.pending", ClassifiedAction.class, partitions, week,
+        approvalsPending = topic(
+                "approvals.pending",
+                ClassifiedAction.class,
+                partitions,
+                week,
                 "Actions that need a human, with their risk assessment.");
-        approvalsRequests = topic("approvals.requests", ApprovalRequest.class, partitions, week,
+        approvalsRequests = topic(
+                "approvals.requests",
+                ApprovalRequest.class,
+                partitions,
+                week,
                 "Approval requests per stage and escalation level, for reviewers.");
         approvalsVotes = topic("approvals.votes", Vote.class, partitions, week, "Reviewers' votes.");
-        decisions = topic("decisions", Decision.class, partitions, month,
-                "The one final decision per action, keyed by agentId.");
-        agentsControl = topic("agents.control", AgentControl.class, partitions, compacted(),
+        decisions = topic(
+                "decisions", Decision.class, partitions, month, "The one final decision per action, keyed by agentId.");
+        agentsControl = topic(
+                "agents.control",
+                AgentControl.class,
+                partitions,
+                compacted(),
                 "Whether each agent is active or halted; latest wins.");
-        policy = topic("policy", PolicyDocument.class, 1, compacted(),
+        policy = topic(
+                "policy",
+                PolicyDocument.class,
+                1,
+                compacted(),
                 "Published policy versions, keyed by policy name; latest wins.");
-        trust = topic("trust", TrustStats.class, partitions, compacted(),
+        trust = topic(
+                "trust",
+                TrustStats.class,
+                partitions,
+                compacted(),
                 "Each agent's track record per action type; latest wins.");
-        auditLog = topic("audit.log", AuditRecord.class, partitions,
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, "-1",
-                        TopicConfig.RETENTION_BYTES_CONFIG, "-1"),
-                Set.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.RETENTION_MS_CONFIG,
+        auditLog = topic(
+                "audit.log",
+                AuditRecord.class,
+                partitions,
+                Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        "-1",
+                        TopicConfig.RETENTION_BYTES_CONFIG,
+                        "-1"),
+                Set.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.RETENTION_MS_CONFIG,
                         TopicConfig.RETENTION_BYTES_CONFIG),
                 "The immutable, hash-chained audit log: never deleted, never compacted.");
-        deadLetters = new Topic<>(namespace + ".dlq", byte[].class, byte[].class, partitions, month,
+        deadLetters = new Topic<>(
+                namespace + ".dlq",
+                byte[].class,
+                byte[].class,
+                partitions,
+                month,
                 Set.of(TopicConfig.CLEANUP_POLICY_CONFIG),
                 "Records no service could read: original key and value bytes, the error in headers.");
     }
@@ -156,8 +194,18 @@ public final class TopicCatalogue {
 
     /** @return every topic, inputs first */
     public List<Topic<?, ?>> all() {
-        return List.of(actionsProposed, actionsAutoApproved, approvalsPending, approvalsRequests, approvalsVotes,
-                decisions, agentsControl, policy, trust, auditLog, deadLetters);
+        return List.of(
+                actionsProposed,
+                actionsAutoApproved,
+                approvalsPending,
+                approvalsRequests,
+                approvalsVotes,
+                decisions,
+                agentsControl,
+                policy,
+                trust,
+                auditLog,
+                deadLetters);
     }
 
     /**
@@ -169,24 +217,39 @@ public final class TopicCatalogue {
         return agentId + "|" + actionType;
     }
 
-    private <V> Topic<String, V> topic(final String suffix, final Class<V> valueType, final int partitions,
-            final Map<String, String> config, final String description) {
+    private <V> Topic<String, V> topic(
+            final String suffix,
+            final Class<V> valueType,
+            final int partitions,
+            final Map<String, String> config,
+            final String description) {
         return topic(suffix, valueType, partitions, config, Set.of(TopicConfig.CLEANUP_POLICY_CONFIG), description);
     }
 
-    private <V> Topic<String, V> topic(final String suffix, final Class<V> valueType, final int partitions,
-            final Map<String, String> config, final Set<String> enforced, final String description) {
-        return new Topic<>(namespace + "." + suffix, String.class, valueType, partitions, config, enforced,
-                description);
+    private <V> Topic<String, V> topic(
+            final String suffix,
+            final Class<V> valueType,
+            final int partitions,
+            final Map<String, String> config,
+            final Set<String> enforced,
+            final String description) {
+        return new Topic<>(
+                namespace + "." + suffix, String.class, valueType, partitions, config, enforced, description);
     }
 
     private static Map<String, String> retained(final Duration retention) {
-        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        return Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                DELETE,
+                TopicConfig.RETENTION_MS_CONFIG,
+                String.valueOf(retention.toMillis()));
     }
 
     private static Map<String, String> compacted() {
-        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, COMPACT,
-                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, String.valueOf(Duration.ofMinutes(1).toMillis()));
+        return Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                COMPACT,
+                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
+                String.valueOf(Duration.ofMinutes(1).toMillis()));
     }
 }

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,9 @@ public final class TopicProvisioner {
                     created.add(name);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new KafkaException("cannot create topic " + name + ": " + e.getCause().getMessage(),
+                        throw new KafkaException(
+                                "cannot create topic " + name + ": "
+                                        + e.getCause().getMessage(),
                                 e.getCause());
                     }
                     // created by another instance meanwhile: checked below like any existing topic
@@ -86,7 +89,7 @@ public final class TopicProvisioner {
             });
             LOG.info("Created topics {}", created);
         }
-        check(topics);
+        verify(topics);
         return List.copyOf(created);
     }
 
@@ -107,19 +110,23 @@ public final class TopicProvisioner {
             throw new TopicConfigurationException(
                     missing.stream().map(name -> name + " does not exist").toList());
         }
+        return verify(topics);
+    }
+
+    private List<String> verify(final Collection<Topic<?, ?>> topics) {
         final List<String> names = topics.stream().map(Topic::name).toList();
-        final Map<String, TopicDescription> descriptions =
-                call(admin.describeTopics(names).allTopicNames(), "describe topics");
+        final Map<String, TopicDescription> descriptions = describe(names);
         final List<ConfigResource> resources = names.stream()
                 .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
                 .toList();
-        final Map<ConfigResource, Config> configs = call(admin.describeConfigs(resources).all(), "describe topic configs");
+        final Map<ConfigResource, Config> configs =
+                call(admin.describeConfigs(resources).all(), "describe topic configs");
         final List<String> problems = new ArrayList<>();
         for (final Topic<?, ?> topic : topics) {
             final int partitions = descriptions.get(topic.name()).partitions().size();
             if (partitions != topic.partitions()) {
-                problems.add(topic.name() + " has " + partitions + " partitions, the catalogue says "
-                        + topic.partitions());
+                problems.add(
+                        topic.name() + " has " + partitions + " partitions, the catalogue says " + topic.partitions());
             }
             final Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()));
             for (final String key : topic.enforced()) {
@@ -135,6 +142,32 @@ public final class TopicProvisioner {
             throw new TopicConfigurationException(problems);
         }
         return List.of();
+    }
+
+    /** Describes topics, waiting while new ones are still propagating to the broker's metadata. */
+    private Map<String, TopicDescription> describe(final List<String> names) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw new KafkaException(
+                            "cannot describe topics: " + e.getCause().getMessage(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted while describing topics", e);
+            } catch (TimeoutException e) {
+                throw new KafkaException("could not describe topics within " + timeout, e);
+            }
+            try {
+                Thread.sleep(100); // new topics reach the metadata cache within milliseconds
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted while waiting for new topics", e);
+            }
+        }
     }
 
     private <T> T call(final org.apache.kafka.common.KafkaFuture<T> future, final String what) {

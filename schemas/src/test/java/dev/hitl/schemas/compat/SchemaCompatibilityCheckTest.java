@@ -23,7 +23,8 @@ class SchemaCompatibilityCheckTest {
     @Test
     void shouldFindTheCurrentSchemasCompatibleWithTheReleasedOnes() {
         assertThat(SchemaCompatibilityCheck.registeredSchemas()).hasSize(9);
-        assertThat(SchemaCompatibilityCheck.check(RELEASED, SchemaCompatibilityCheck.registeredSchemas())).isEmpty();
+        assertThat(SchemaCompatibilityCheck.check(RELEASED, SchemaCompatibilityCheck.registeredSchemas()))
+                .isEmpty();
     }
 
     @Test
@@ -34,7 +35,8 @@ class SchemaCompatibilityCheckTest {
                   {"name":"voteId","type":"string"},
                   {"name":"approver","type":"string"},
                   {"name":"reason","type":["null","string"],"default":null}]}""");
-        assertThat(SchemaCompatibilityCheck.check(dir, Map.of("dev.hitl.schemas.Vote", next))).isEmpty();
+        assertThat(SchemaCompatibilityCheck.check(dir, Map.of("dev.hitl.schemas.Vote", next)))
+                .isEmpty();
     }
 
     @Test

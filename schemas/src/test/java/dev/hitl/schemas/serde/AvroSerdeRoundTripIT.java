@@ -60,8 +60,8 @@ class AvroSerdeRoundTripIT {
         final ProposedAction action = SampleRecords.proposedAction("a-generic");
         produce(topic, action.getActionId(), action);
 
-        final List<GenericRecord> read = consume(topic, 1, AvroDeserializer.generic(
-                HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), null));
+        final List<GenericRecord> read = consume(
+                topic, 1, AvroDeserializer.generic(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), null));
 
         assertThat(read).singleElement().satisfies(generic -> {
             assertThat(generic.getSchema()).isEqualTo(ProposedAction.getClassSchema());
@@ -109,7 +109,9 @@ class AvroSerdeRoundTripIT {
     private String topic(final String name) throws Exception {
         final String topic = cluster.newNamespace() + "." + name;
         try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())))
+                    .all()
+                    .get();
         }
         return topic;
     }
@@ -117,8 +119,8 @@ class AvroSerdeRoundTripIT {
     private void produce(final String topic, final String key, final Object value) throws Exception {
         final Map<String, Object> config = cluster.clientConfig();
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(
-                config, new StringSerializer(), new AvroSerializer<>(registry, false))) {
+        try (KafkaProducer<String, Object> producer =
+                new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(registry, false))) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }

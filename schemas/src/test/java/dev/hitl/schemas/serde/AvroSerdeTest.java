@@ -56,14 +56,16 @@ class AvroSerdeTest {
         new AvroSerializer<SpecificRecord>(registry, true).serialize("t", SampleRecords.agentControl());
         new AvroSerializer<SpecificRecord>(registry, false).serialize("t", SampleRecords.agentControl());
         assertThat(registry.idOf("t-key", SampleRecords.agentControl().getSchema()))
-                .isNotEqualTo(registry.idOf("t-value", SampleRecords.agentControl().getSchema()));
+                .isNotEqualTo(
+                        registry.idOf("t-value", SampleRecords.agentControl().getSchema()));
     }
 
     @Test
     void shouldReadSpecificRecordsGenerically() {
         final ProposedAction action = SampleRecords.proposedAction("a-1");
         final byte[] bytes = serializer().serialize(TOPIC, action);
-        final GenericRecord generic = AvroDeserializer.<GenericRecord>generic(registry, null).deserialize(TOPIC, bytes);
+        final GenericRecord generic =
+                AvroDeserializer.<GenericRecord>generic(registry, null).deserialize(TOPIC, bytes);
         assertThat(generic.get("actionId")).hasToString("a-1");
         assertThat(generic.get("inputTrust")).hasToString("RETRIEVED");
         assertThat(((GenericRecord) generic.get("estimatedCost")).get("amount")).isEqualTo(new BigDecimal("1250.0000"));
@@ -163,8 +165,9 @@ class AvroSerdeTest {
                 .isInstanceOf(SchemaRegistryException.class)
                 .hasMessageContaining("not registered");
         serializer().serialize(TOPIC, SampleRecords.proposedAction("a-1"));
-        assertThat(serde.deserializer().deserialize(TOPIC, serde.serializer().serialize(TOPIC,
-                        SampleRecords.proposedAction("a-2"))).getActionId())
+        assertThat(serde.deserializer()
+                        .deserialize(TOPIC, serde.serializer().serialize(TOPIC, SampleRecords.proposedAction("a-2")))
+                        .getActionId())
                 .isEqualTo("a-2");
     }
 

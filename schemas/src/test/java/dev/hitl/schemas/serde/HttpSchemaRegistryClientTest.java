@@ -47,9 +47,12 @@ class HttpSchemaRegistryClientTest {
 
     private void answer(final HttpExchange exchange) throws IOException {
         final String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath() + " " + body);
+        requests.add(
+                exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath() + " " + body);
         authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-        final Answer answer = answers.isEmpty() ? new Answer(500, "{\"error_code\":50001,\"message\":\"no answer scripted\"}") : answers.poll();
+        final Answer answer = answers.isEmpty()
+                ? new Answer(500, "{\"error_code\":50001,\"message\":\"no answer scripted\"}")
+                : answers.poll();
         final byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");
         exchange.sendResponseHeaders(answer.status(), bytes.length);
@@ -59,16 +62,24 @@ class HttpSchemaRegistryClientTest {
 
     private HttpSchemaRegistryClient client(final int retries, final String userInfo) {
         return new HttpSchemaRegistryClient(new RegistryClientConfig(
-                List.of("http://127.0.0.1:" + server.getAddress().getPort() + "/apis/ccompat/v7"), userInfo,
-                Duration.ofSeconds(5), retries, Duration.ofMillis(5), Duration.ofMillis(20)));
+                List.of("http://127.0.0.1:" + server.getAddress().getPort() + "/apis/ccompat/v7"),
+                userInfo,
+                Duration.ofSeconds(5),
+                retries,
+                Duration.ofMillis(5),
+                Duration.ofMillis(20)));
     }
 
     @Test
     void shouldRegisterUnderTheEncodedSubjectWithTheSchemaAsAJsonString() {
         answers.add(new Answer(200, "{\"id\":17}"));
-        assertThat(client(0, null).register("hitl.approvals.votes-value", Vote.getClassSchema())).isEqualTo(17);
-        assertThat(requests).singleElement().asString()
-                .startsWith("POST /apis/ccompat/v7/subjects/hitl.approvals.votes-value/versions {\"schema\":\"{\\\"type\\\":\\\"record\\\"");
+        assertThat(client(0, null).register("hitl.approvals.votes-value", Vote.getClassSchema()))
+                .isEqualTo(17);
+        assertThat(requests)
+                .singleElement()
+                .asString()
+                .startsWith(
+                        "POST /apis/ccompat/v7/subjects/hitl.approvals.votes-value/versions {\"schema\":\"{\\\"type\\\":\\\"record\\\"");
     }
 
     @Test
@@ -83,7 +94,8 @@ class HttpSchemaRegistryClientTest {
 
     @Test
     void shouldFetchAndParseASchemaById() {
-        answers.add(new Answer(200, "{\"schema\":" + jsonString(Vote.getClassSchema().toString()) + "}"));
+        answers.add(new Answer(
+                200, "{\"schema\":" + jsonString(Vote.getClassSchema().toString()) + "}"));
         assertThat(client(0, null).schemaById(5)).isEqualTo(Vote.getClassSchema());
         assertThat(requests).singleElement().asString().startsWith("GET /apis/ccompat/v7/schemas/ids/5");
     }
@@ -136,10 +148,15 @@ class HttpSchemaRegistryClientTest {
             closedPort = socket.getLocalPort();
         }
         final HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(new RegistryClientConfig(
-                List.of("http://127.0.0.1:" + closedPort), null, Duration.ofSeconds(2), 2, Duration.ofMillis(5),
+                List.of("http://127.0.0.1:" + closedPort),
+                null,
+                Duration.ofSeconds(2),
+                2,
+                Duration.ofMillis(5),
                 Duration.ofMillis(10)));
         assertThatThrownBy(() -> client.schemaById(1))
-                .isInstanceOfSatisfying(SchemaRegistryUnavailableException.class,
+                .isInstanceOfSatisfying(
+                        SchemaRegistryUnavailableException.class,
                         e -> assertThat(e.status()).isEqualTo(-1))
                 .hasMessageContaining("http://127.0.0.1:" + closedPort + " is unavailable")
                 .hasMessageContaining("failed 3 times");

@@ -47,7 +47,8 @@ class PythonConfluentInteropIT {
         final String toPython = cluster.newNamespace() + ".to-python";
         final String fromPython = cluster.newNamespace() + ".from-python";
         try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(toPython, Optional.of(1), Optional.empty()),
+            admin.createTopics(List.of(
+                            new NewTopic(toPython, Optional.of(1), Optional.empty()),
                             new NewTopic(fromPython, Optional.of(1), Optional.empty())))
                     .all()
                     .get();
@@ -60,8 +61,13 @@ class PythonConfluentInteropIT {
         }
 
         final Path released = Path.of("src/main/released/ProposedAction.avsc").toAbsolutePath();
-        final Process python = new ProcessBuilder(PYTHON, Path.of("src/test/python/confluent_interop.py").toString(),
-                        cluster.bootstrapServers(), cluster.schemaRegistryUrl(), toPython, fromPython,
+        final Process python = new ProcessBuilder(
+                        PYTHON,
+                        Path.of("src/test/python/confluent_interop.py").toString(),
+                        cluster.bootstrapServers(),
+                        cluster.schemaRegistryUrl(),
+                        toPython,
+                        fromPython,
                         released.toString())
                 .redirectError(new File("target/confluent_interop.err"))
                 .start();
@@ -72,14 +78,18 @@ class PythonConfluentInteropIT {
                 .isZero();
 
         // What Python read from Java.
-        final JsonNode read = new ObjectMapper().readTree(output.lines().findFirst().orElseThrow()).get("read");
+        final JsonNode read = new ObjectMapper()
+                .readTree(output.lines().findFirst().orElseThrow())
+                .get("read");
         assertThat(read.get("key").asText()).isEqualTo("a-java");
         final JsonNode value = read.get("value");
         assertThat(value.get("actionId").asText()).isEqualTo("a-java");
         assertThat(value.get("arguments").asText()).isEqualTo(written.getArguments());
         assertThat(value.get("inputTrust").asText()).isEqualTo("RETRIEVED");
-        assertThat(new BigDecimal(value.get("estimatedCost").get("amount").asText())).isEqualByComparingTo("1250");
-        assertThat(value.get("context").get("risks").get(0).asText()).isEqualTo(written.getContext().getRisks().get(0));
+        assertThat(new BigDecimal(value.get("estimatedCost").get("amount").asText()))
+                .isEqualByComparingTo("1250");
+        assertThat(value.get("context").get("risks").get(0).asText())
+                .isEqualTo(written.getContext().getRisks().get(0));
         assertThat(value.get("proposedAt").asText()).startsWith("2026-11-28 10:15:30.123");
 
         // What Java reads from Python.
@@ -87,9 +97,11 @@ class PythonConfluentInteropIT {
         config.put(ConsumerConfig.GROUP_ID_CONFIG, fromPython + "-java");
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         final List<ConsumerRecord<String, ProposedAction>> records = new ArrayList<>();
-        try (KafkaConsumer<String, ProposedAction> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                AvroDeserializer.specific(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()),
-                        ProposedAction.class))) {
+        try (KafkaConsumer<String, ProposedAction> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                AvroDeserializer.specific(
+                        HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), ProposedAction.class))) {
             consumer.subscribe(List.of(fromPython));
             final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (records.isEmpty() && System.nanoTime() < deadline) {

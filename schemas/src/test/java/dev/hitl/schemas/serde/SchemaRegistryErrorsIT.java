@@ -33,12 +33,14 @@ class SchemaRegistryErrorsIT {
                 .serialize(cluster.newNamespace() + ".unknown", SampleRecords.proposedAction("a-1"));
         ByteBuffer.wrap(bytes).putInt(1, 987_654_321);
 
-        assertThatThrownBy(() -> AvroDeserializer.specific(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()),
-                        ProposedAction.class).deserialize("t", bytes))
-                .isInstanceOfSatisfying(UnknownSchemaIdException.class,
+        assertThatThrownBy(() -> AvroDeserializer.specific(
+                                HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), ProposedAction.class)
+                        .deserialize("t", bytes))
+                .isInstanceOfSatisfying(
+                        UnknownSchemaIdException.class,
                         e -> assertThat(e.schemaId()).isEqualTo(987_654_321))
-                .hasMessageContaining("Schema id 987654321 is unknown to the schema registry at "
-                        + cluster.schemaRegistryUrl());
+                .hasMessageContaining(
+                        "Schema id 987654321 is unknown to the schema registry at " + cluster.schemaRegistryUrl());
     }
 
     @Test
@@ -64,12 +66,13 @@ class SchemaRegistryErrorsIT {
         final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
         final String subject = cluster.newNamespace() + ".compat-value";
         registry.register(subject, ProposedAction.getClassSchema());
-        final HttpResponse<String> config = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(cluster.schemaRegistryUrl() + "/config/" + subject))
-                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                        .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> config = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(cluster.schemaRegistryUrl() + "/config/" + subject))
+                                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(config.statusCode()).isEqualTo(200);
         final Schema incompatible = new Schema.Parser().parse("""
                 {"type":"record","name":"ProposedAction","namespace":"dev.hitl.schemas","fields":[
@@ -77,7 +80,9 @@ class SchemaRegistryErrorsIT {
 
         assertThatThrownBy(() -> HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl())
                         .register(subject, incompatible))
-                .isInstanceOfSatisfying(IncompatibleSchemaException.class, e -> assertThat(e.status()).isEqualTo(409))
+                .isInstanceOfSatisfying(
+                        IncompatibleSchemaException.class,
+                        e -> assertThat(e.status()).isEqualTo(409))
                 .hasMessageContaining(subject);
     }
 
@@ -85,7 +90,10 @@ class SchemaRegistryErrorsIT {
     void shouldReportAStoppedRegistryAsUnavailable() {
         final SchemaRegistryClient down = new HttpSchemaRegistryClient(new RegistryClientConfig(
                 java.util.List.of("http://127.0.0.1:" + dev.hitl.local.KafkaBroker.freePort() + "/apis/ccompat/v7"),
-                null, java.time.Duration.ofSeconds(2), 1, java.time.Duration.ofMillis(10),
+                null,
+                java.time.Duration.ofSeconds(2),
+                1,
+                java.time.Duration.ofMillis(10),
                 java.time.Duration.ofMillis(10)));
         assertThatThrownBy(() -> new AvroSerializer<ProposedAction>(down, false)
                         .serialize("t", SampleRecords.proposedAction("a-1")))

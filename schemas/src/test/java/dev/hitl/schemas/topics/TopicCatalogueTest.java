@@ -12,9 +12,18 @@ class TopicCatalogueTest {
     @Test
     void shouldNameTheTopicsOfTheDesign() {
         assertThat(TopicCatalogue.standard().all().stream().map(Topic::name))
-                .containsExactly("hitl.actions.proposed", "hitl.actions.auto-approved", "hitl.approvals.pending",
-                        "hitl.approvals.requests", "hitl.approvals.votes", "hitl.decisions", "hitl.agents.control",
-                        "hitl.policy", "hitl.trust", "hitl.audit.log", "hitl.dlq");
+                .containsExactly(
+                        "hitl.actions.proposed",
+                        "hitl.actions.auto-approved",
+                        "hitl.approvals.pending",
+                        "hitl.approvals.requests",
+                        "hitl.approvals.votes",
+                        "hitl.decisions",
+                        "hitl.agents.control",
+                        "hitl.policy",
+                        "hitl.trust",
+                        "hitl.audit.log",
+                        "hitl.dlq");
     }
 
     @Test
@@ -46,10 +55,9 @@ class TopicCatalogueTest {
 
     @Test
     void shouldPrefixEveryNameWithTheNamespace() {
-        assertThat(new TopicCatalogue("staging.hitl", 3).all())
-                .allSatisfy(topic -> {
-                    assertThat(topic.name()).startsWith("staging.hitl.");
-                });
+        assertThat(new TopicCatalogue("staging.hitl", 3).all()).allSatisfy(topic -> {
+            assertThat(topic.name()).startsWith("staging.hitl.");
+        });
         assertThat(new TopicCatalogue("x", 3).decisions().partitions()).isEqualTo(3);
     }
 
