@@ -13,6 +13,7 @@ import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -30,12 +31,27 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class AvroDeserializer<T> implements Deserializer<T> {
 
-    private final Class<? extends SpecificRecord> specificType;
-    private final Schema readerSchema;
-    private final GenericData model;
+    /** Config key naming the generated class to read record values into (else values read generically). */
+    public static final String VALUE_TYPE = "specific.avro.value.type";
+
+    /** Config key naming the generated class to read record keys into (else keys read generically). */
+    public static final String KEY_TYPE = "specific.avro.key.type";
+
+    private Class<? extends SpecificRecord> specificType;
+    private Schema readerSchema;
+    private GenericData model;
     private SchemaRegistryClient client;
     private boolean ownsClient;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+
+    /**
+     * For Kafka's reflective construction from {@code key.deserializer} / {@code
+     * value.deserializer}: {@link #configure} reads {@value #VALUE_TYPE} (or {@value #KEY_TYPE}) for
+     * a generated class to read into, and reads generic records without it.
+     */
+    public AvroDeserializer() {
+        this(null, null, null, AvroData.GENERIC);
+    }
 
     private AvroDeserializer(
             final SchemaRegistryClient client,
@@ -71,6 +87,10 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
 
     @Override
     public void configure(final Map<String, ?> configs, final boolean isKey) {
+        final Object type = configs.get(isKey ? KEY_TYPE : VALUE_TYPE);
+        if (specificType == null && type != null) {
+            useSpecificType(type);
+        }
         if (client == null) {
             client = new HttpSchemaRegistryClient(RegistryClientConfig.from(configs));
             ownsClient = true;
@@ -110,6 +130,24 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
             throw new WireFormatException("Record on topic " + topic + " could not be checked for trailing bytes", e);
         }
         return value;
+    }
+
+    private void useSpecificType(final Object type) {
+        final Class<?> loaded;
+        try {
+            loaded = type instanceof Class<?> c
+                    ? c
+                    : Class.forName(
+                            type.toString().trim(), true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new ConfigException(VALUE_TYPE, type, "no such class");
+        }
+        if (!SpecificRecord.class.isAssignableFrom(loaded)) {
+            throw new ConfigException(VALUE_TYPE, type, "not a class generated from an Avro schema");
+        }
+        specificType = loaded.asSubclass(SpecificRecord.class);
+        readerSchema = SpecificData.get().getSchema(specificType);
+        model = AvroData.specific(specificType);
     }
 
     private DatumReader<T> newReader(final int id) {

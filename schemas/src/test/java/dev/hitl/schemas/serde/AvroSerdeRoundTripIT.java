@@ -2,6 +2,7 @@ package dev.hitl.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.SampleRecords;
@@ -104,6 +105,35 @@ class AvroSerdeRoundTripIT {
         assertThat(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()).schemaById(first))
                 .isEqualTo(ProposedAction.getClassSchema());
         assertThat(registry.idOf(subject, ProposedAction.getClassSchema())).isEqualTo(first);
+    }
+
+    @Test
+    void shouldWorkWhenKafkaBuildsTheSerdesFromClassNamesAndConfluentSettings() throws Exception {
+        final String topic = topic("by-config");
+        final Map<String, Object> producerConfig = cluster.clientConfig();
+        producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName());
+        producerConfig.put("schema.registry.url", cluster.schemaRegistryUrl());
+        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(producerConfig)) {
+            producer.send(new ProducerRecord<>(topic, "a-cfg", SampleRecords.decision("a-cfg")))
+                    .get();
+        }
+        final Map<String, Object> consumerConfig = cluster.clientConfig();
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader");
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        consumerConfig.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class.getName());
+        consumerConfig.put("schema.registry.url", cluster.schemaRegistryUrl());
+        consumerConfig.put(AvroDeserializer.VALUE_TYPE, Decision.class.getName());
+        final List<Object> read = new ArrayList<>();
+        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(consumerConfig)) {
+            consumer.subscribe(List.of(topic));
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (read.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> read.add(record.value()));
+            }
+        }
+        assertThat(read).containsExactly(SampleRecords.decision("a-cfg"));
     }
 
     private String topic(final String name) throws Exception {
