@@ -51,7 +51,8 @@ def main(bootstrap, registry_url, topic_in, topic_out, schema_file):
         "target": "customer@example.org",
         "arguments": json.dumps({"to": "customer@example.org", "subject": "Ihre Rechnung \u00fcber 99 \u20ac"},
                                 ensure_ascii=False),
-        "estimatedCost": {"amount": decimal.Decimal("0.0100"), "currency": "USD"},
+        # Python's avro writes a Decimal's own digits without rescaling: give it the schema's scale (9).
+        "estimatedCost": {"amount": decimal.Decimal("0.01").quantize(decimal.Decimal("1e-9")), "currency": "USD"},
         "confidence": 0.93,
         "systemsAffected": ["smtp"],
         "inputTrust": "TOOL_OUTPUT",

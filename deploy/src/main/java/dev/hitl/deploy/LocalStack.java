@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -36,38 +37,61 @@ public final class LocalStack {
             deleteRecursively(options.dataDir());
         }
         final Path root = Path.of("").toAbsolutePath();
-        final SchemaRegistryProcess registry = SchemaRegistryProcess.start(
-                SchemaRegistryProcess.locateJar(root),
-                options.dataDir().resolve("schema-registry.log"),
-                options.registryPort());
-        final KafkaBroker broker = KafkaBroker.builder()
-                .dataDir(options.dataDir().resolve("kafka"))
-                .port(options.kafkaPort())
-                .build()
-                .start();
+        final AtomicReference<SchemaRegistryProcess> registry = new AtomicReference<>();
+        final AtomicReference<KafkaBroker> broker = new AtomicReference<>();
         final CountDownLatch stopped = new CountDownLatch(1);
+        // Registered first, so Ctrl-C during start-up also stops whatever already runs.
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             System.out.println("\nhitl: stopping the local stack ...");
-                            broker.close();
-                            registry.close();
+                            stopAll(broker.get(), registry.get());
                             stopped.countDown();
                         },
                         "local-stack-shutdown"));
-        final TopicCatalogue catalogue = TopicCatalogue.standard();
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(catalogue.all());
+        try {
+            registry.set(SchemaRegistryProcess.start(
+                    SchemaRegistryProcess.locateJar(root),
+                    options.dataDir().resolve("schema-registry.log"),
+                    options.registryPort(),
+                    options.dataDir().resolve("schema-registry")));
+            broker.set(KafkaBroker.builder()
+                    .dataDir(options.dataDir().resolve("kafka"))
+                    .port(options.kafkaPort())
+                    .build()
+                    .start());
+            final TopicCatalogue catalogue = TopicCatalogue.standard();
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.get().bootstrapServers()))) {
+                new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(catalogue.all());
+            }
+            System.out.println();
+            System.out.println(
+                    "hitl local stack is up (data in " + options.dataDir().toAbsolutePath() + ")");
+            System.out.println(
+                    "  Kafka bootstrap servers        : " + broker.get().bootstrapServers());
+            System.out.println(
+                    "  Schema registry (Confluent API): " + registry.get().confluentApiUrl());
+            System.out.println("  Topics: " + catalogue.all());
+            System.out.println("Press Ctrl-C to stop.");
+        } catch (RuntimeException e) {
+            System.err.println("hitl: the local stack did not start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1); // runs the shutdown hook, which stops what did start
         }
-        System.out.println();
-        System.out.println(
-                "hitl local stack is up (data in " + options.dataDir().toAbsolutePath() + ")");
-        System.out.println("  Kafka bootstrap servers : " + broker.bootstrapServers());
-        System.out.println("  Schema registry (Confluent API): " + registry.confluentApiUrl());
-        System.out.println("  Topics: " + catalogue.all());
-        System.out.println("Press Ctrl-C to stop.");
         stopped.await();
+    }
+
+    private static void stopAll(final KafkaBroker broker, final SchemaRegistryProcess registry) {
+        try {
+            if (broker != null) {
+                broker.close();
+            }
+        } finally {
+            if (registry != null) {
+                registry.close();
+            }
+        }
     }
 
     private static void deleteRecursively(final Path dir) {

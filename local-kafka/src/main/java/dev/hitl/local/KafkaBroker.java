@@ -74,11 +74,34 @@ public final class KafkaBroker implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("broker already running on " + bootstrapServers());
         }
-        try {
-            if (port == 0) {
+        final boolean choosePorts = port == 0;
+        for (int attempt = 1; ; attempt++) {
+            if (choosePorts) {
                 port = requestedPort == 0 ? freePort() : requestedPort;
                 controllerPort = requestedControllerPort == 0 ? freePort() : requestedControllerPort;
             }
+            try {
+                return startOnce();
+            } catch (RuntimeException e) {
+                // A free port can be taken by another process between picking and binding it: pick again.
+                final boolean portsPicked = choosePorts && requestedPort == 0 && requestedControllerPort == 0;
+                if (!portsPicked || attempt == 3) {
+                    if (choosePorts) {
+                        port = 0;
+                    }
+                    throw e;
+                }
+                LOG.warn(
+                        "Kafka broker did not start on ports {}/{} ({}); retrying on new ports",
+                        port,
+                        controllerPort,
+                        e.toString());
+            }
+        }
+    }
+
+    private KafkaBroker startOnce() {
+        try {
             Files.createDirectories(logDir());
             final KafkaConfig config = KafkaConfig.fromProps(properties(), false);
             if (!Files.exists(logDir().resolve("meta.properties"))) {
@@ -86,7 +109,14 @@ public final class KafkaBroker implements AutoCloseable {
             }
             final long started = System.nanoTime();
             final KafkaRaftServer raftServer = new KafkaRaftServer(config, Time.SYSTEM);
-            raftServer.startup();
+            try {
+                raftServer.startup();
+            } catch (RuntimeException e) {
+                // Release threads, ports and the log directory lock of the half-started server.
+                raftServer.shutdown();
+                raftServer.awaitShutdown();
+                throw e;
+            }
             server = raftServer;
             LOG.info(
                     "Kafka broker ready on {} in {} ms (data in {})",

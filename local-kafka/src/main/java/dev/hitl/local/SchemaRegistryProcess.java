@@ -36,17 +36,20 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private final Path jar;
     private final Path logFile;
     private final int port;
+    private final Path storageDir;
     private Process process;
     private Thread shutdownHook;
 
-    private SchemaRegistryProcess(final Path jar, final Path logFile, final int port) {
+    private SchemaRegistryProcess(final Path jar, final Path logFile, final int port, final Path storageDir) {
         this.jar = jar;
         this.logFile = logFile;
         this.port = port;
+        this.storageDir = storageDir;
     }
 
     /**
-     * Starts the registry and waits until its Confluent API answers.
+     * Starts a registry that keeps its schemas in memory (for tests) and waits until its Confluent
+     * API answers.
      *
      * @param jar the registry uber-jar
      * @param logFile where the child's output goes
@@ -54,8 +57,23 @@ public final class SchemaRegistryProcess implements AutoCloseable {
      * @return the running registry
      */
     public static SchemaRegistryProcess start(final Path jar, final Path logFile, final int port) {
+        return start(jar, logFile, port, null);
+    }
+
+    /**
+     * Starts a registry and waits until its Confluent API answers.
+     *
+     * @param jar the registry uber-jar
+     * @param logFile where the child's output goes
+     * @param port the HTTP port on 127.0.0.1; 0 picks a free one
+     * @param storageDir where the registry keeps its schemas across restarts (an H2 database), or
+     *     null to keep them in memory; a broker whose data survives needs a registry whose ids do
+     * @return the running registry
+     */
+    public static SchemaRegistryProcess start(
+            final Path jar, final Path logFile, final int port, final Path storageDir) {
         final SchemaRegistryProcess registry =
-                new SchemaRegistryProcess(jar, logFile, port == 0 ? KafkaBroker.freePort() : port);
+                new SchemaRegistryProcess(jar, logFile, port == 0 ? KafkaBroker.freePort() : port, storageDir);
         registry.launch();
         return registry;
     }
@@ -88,10 +106,21 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.add("-Dquarkus.http.port=" + port);
+        // The registry ends with this JVM even when this JVM is killed and cannot stop it.
+        command.add("-Dhitl.exit-with-parent=true");
+        if (storageDir != null) {
+            final String url =
+                    "jdbc:h2:file:" + storageDir.toAbsolutePath().resolve("registry") + ";DB_CLOSE_ON_EXIT=FALSE";
+            command.add("-Dquarkus.datasource.jdbc.url=" + url);
+            command.add("-D%prod.quarkus.datasource.jdbc.url=" + url);
+        }
         command.add("-jar");
         command.add(jar.toString());
         try {
             Files.createDirectories(logFile.toAbsolutePath().getParent());
+            if (storageDir != null) {
+                Files.createDirectories(storageDir);
+            }
             final long started = System.nanoTime();
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)

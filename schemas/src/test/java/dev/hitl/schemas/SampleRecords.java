@@ -23,7 +23,7 @@ public final class SampleRecords {
                 .setTool("stripe")
                 .setTarget("acct_1NXq")
                 .setArguments("{\"amount\":\"1250.00\",\"currency\":\"EUR\",\"to\":\"ACME GmbH\"}")
-                .setEstimatedCost(new Money(new BigDecimal("1250.0000"), "EUR"))
+                .setEstimatedCost(new Money(new BigDecimal("1250.000000000"), "EUR"))
                 .setConfidence(0.82)
                 .setSystemsAffected(List.of("stripe", "ledger"))
                 .setInputTrust(InputTrust.RETRIEVED)
@@ -89,6 +89,8 @@ public final class SampleRecords {
                 .setModifiedArguments("{\"amount\":\"1000.00\",\"currency\":\"EUR\",\"to\":\"ACME GmbH\"}")
                 .setReason("Pay only the agreed 1000 EUR")
                 .setVotedAt(NOW.plus(3, ChronoUnit.MINUTES))
+                .setRequestId(actionId + ":0:0")
+                .setStageIndex(0)
                 .setRequestVersion(0)
                 .setTimeOnCardMillis(41_000L)
                 .build();
@@ -108,7 +110,9 @@ public final class SampleRecords {
                 .setPolicyVersion("2026-11-28.1")
                 .setDecidedAt(NOW.plus(3, ChronoUnit.MINUTES))
                 .setExpiresAt(NOW.plus(1, ChronoUnit.HOURS))
-                .setSignature("hmac-sha256:3q2+7w==")
+                .setSignatureKeyId("decisions-2026-11")
+                .setSignatureAlgorithm("HmacSHA256")
+                .setSignature("3q2+7w==")
                 .build();
     }
 
@@ -148,7 +152,9 @@ public final class SampleRecords {
 
     public static AuditRecord auditRecord(final String actionId) {
         return new AuditRecord(
+                2,
                 7L,
+                1,
                 "DECIDED",
                 actionId,
                 "billing-agent-7",

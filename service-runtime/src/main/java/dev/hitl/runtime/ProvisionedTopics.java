@@ -2,11 +2,13 @@ package dev.hitl.runtime;
 
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicProvisioner;
+import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.annotation.Value;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -30,14 +32,12 @@ public class ProvisionedTopics {
     /**
      * @param catalogue the topics
      * @param topics how topics are created
-     * @param bootstrapServers the cluster
+     * @param kafka the {@code kafka.*} settings: bootstrap servers and security (SASL, TLS)
      */
     public ProvisionedTopics(
-            final TopicCatalogue catalogue,
-            final TopicSettings topics,
-            @Value("${kafka.bootstrap.servers}") final String bootstrapServers) {
+            final TopicCatalogue catalogue, final TopicSettings topics, final KafkaDefaultConfiguration kafka) {
         this.catalogue = catalogue;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(adminConfig(kafka))) {
             final TopicProvisioner provisioner = new TopicProvisioner(
                     admin,
                     topics.getReplicationFactor() > 0 ? Optional.of(topics.getReplicationFactor()) : Optional.empty(),
@@ -46,6 +46,18 @@ public class ProvisionedTopics {
                     topics.isProvision() ? provisioner.ensure(catalogue.all()) : provisioner.check(catalogue.all());
         }
         LOG.info("Topics of namespace '{}' ready ({} created)", catalogue.namespace(), created.size());
+    }
+
+    /** The admin client's share of the {@code kafka.*} settings, security included. */
+    private static Map<String, Object> adminConfig(final KafkaDefaultConfiguration kafka) {
+        final Map<String, Object> config = new HashMap<>();
+        final Set<String> known = AdminClientConfig.configNames();
+        kafka.getConfig().forEach((key, value) -> {
+            if (known.contains(key.toString())) {
+                config.put(key.toString(), value);
+            }
+        });
+        return config;
     }
 
     /** @return the catalogue, its topics known to exist */

@@ -72,11 +72,13 @@ public final class SchemaCompatibilityCheck {
      * @return one message per incompatibility, empty when all are compatible
      */
     public static List<String> check(final Path releasedDir, final Map<String, Schema> current) {
-        final List<String> problems = new ArrayList<>();
+        final List<String> problems = new ArrayList<>(releasedWithoutCurrent(releasedDir, current));
         for (final Map.Entry<String, Schema> entry : current.entrySet()) {
             final Path file = releasedDir.resolve(entry.getValue().getName() + ".avsc");
             if (!Files.exists(file)) {
-                continue; // never released: nothing to stay compatible with
+                problems.add(entry.getKey() + " has never been released: release it with"
+                        + " ./mvnw -pl schemas compile exec:java@release-schemas");
+                continue;
             }
             final Schema released;
             try {
@@ -116,7 +118,36 @@ public final class SchemaCompatibilityCheck {
         return path + " (" + location + ")";
     }
 
+    /** Released schemas that no topic carries any more: a removed or renamed record breaks readers. */
+    private static List<String> releasedWithoutCurrent(final Path releasedDir, final Map<String, Schema> current) {
+        final List<String> problems = new ArrayList<>();
+        if (!Files.isDirectory(releasedDir)) {
+            return problems;
+        }
+        final java.util.Set<String> names =
+                current.values().stream().map(Schema::getName).collect(Collectors.toSet());
+        try (java.util.stream.Stream<Path> files = Files.list(releasedDir)) {
+            files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(".avsc"))
+                    .map(name -> name.substring(0, name.length() - ".avsc".length()))
+                    .filter(name -> !names.contains(name))
+                    .sorted()
+                    .forEach(name -> problems.add(name + " was released but is no longer registered on any topic:"
+                            + " removing or renaming a record breaks its readers"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + releasedDir, e);
+        }
+        return problems;
+    }
+
     private static void release(final Path dir) {
+        final List<String> incompatible = check(dir, registeredSchemas()).stream()
+                .filter(problem -> !problem.contains("has never been released"))
+                .toList();
+        if (!incompatible.isEmpty()) {
+            throw new IllegalStateException("Refusing to release schemas that break their released versions:\n  "
+                    + String.join("\n  ", incompatible));
+        }
         try {
             Files.createDirectories(dir);
             for (final Schema schema : registeredSchemas().values()) {

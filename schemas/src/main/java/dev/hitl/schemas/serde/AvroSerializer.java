@@ -38,6 +38,8 @@ public final class AvroSerializer<T> implements Serializer<T> {
     private boolean autoRegister = true;
     private boolean isKey;
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    // Per topic and schema: the id, so the hot path neither renders the schema as JSON nor hashes it.
+    private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
 
     /** For Kafka's reflective construction; {@link #configure} must follow. */
     public AvroSerializer() {}
@@ -79,7 +81,13 @@ public final class AvroSerializer<T> implements Serializer<T> {
         }
         final Schema schema = container.getSchema();
         final String subject = topic + (isKey ? "-key" : "-value");
-        final int id = autoRegister ? client.register(subject, schema) : client.idOf(subject, schema);
+        final Map<Schema, Integer> topicIds = ids.computeIfAbsent(topic, t -> new ConcurrentHashMap<>());
+        Integer cached = topicIds.get(schema);
+        if (cached == null) {
+            cached = autoRegister ? client.register(subject, schema) : client.idOf(subject, schema);
+            topicIds.put(schema, cached);
+        }
+        final int id = cached;
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(ConfluentWireFormat.MAGIC_BYTE);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());

@@ -67,6 +67,24 @@ class SchemaCompatibilityCheckTest {
     }
 
     @Test
+    void shouldRefuseARecordThatWasReleasedButIsNoLongerRegistered(@TempDir final Path dir) throws IOException {
+        Files.writeString(dir.resolve("Vote.avsc"), RELEASED_VOTE);
+        Files.writeString(dir.resolve("Ballot.avsc"), RELEASED_VOTE.replace("Vote", "Ballot"));
+        assertThat(SchemaCompatibilityCheck.check(dir, Map.of("dev.hitl.schemas.Vote", parse(RELEASED_VOTE))))
+                .singleElement()
+                .asString()
+                .contains("Ballot was released but is no longer registered");
+    }
+
+    @Test
+    void shouldRefuseARecordThatWasNeverReleased(@TempDir final Path dir) {
+        assertThat(SchemaCompatibilityCheck.check(dir, Map.of("dev.hitl.schemas.Vote", parse(RELEASED_VOTE))))
+                .singleElement()
+                .asString()
+                .contains("dev.hitl.schemas.Vote has never been released");
+    }
+
+    @Test
     void shouldFailTheBuildStepWhenASchemaIsIncompatible(@TempDir final Path dir) throws IOException {
         // A released Vote with a field the current Vote cannot read: the field type changed.
         Files.writeString(dir.resolve("Vote.avsc"), """

@@ -44,6 +44,24 @@ class AvroSerdeTest {
     }
 
     @Test
+    void shouldWriteAmountsWithFewerDecimalPlacesThanTheSchemaExactly() {
+        final ProposedAction action = SampleRecords.proposedAction("a-1");
+        action.getEstimatedCost().setAmount(new BigDecimal("12.5"));
+        final ProposedAction read =
+                specificDeserializer().deserialize(TOPIC, serializer().serialize(TOPIC, action));
+        assertThat(read.getEstimatedCost().getAmount()).isEqualByComparingTo("12.5");
+    }
+
+    @Test
+    void shouldRefuseAmountsWithMoreDecimalPlacesThanTheSchema() {
+        final ProposedAction action = SampleRecords.proposedAction("a-1");
+        action.getEstimatedCost().setAmount(new BigDecimal("0.0000000001"));
+        assertThatThrownBy(() -> serializer().serialize(TOPIC, action))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("Cannot encode a dev.hitl.schemas.ProposedAction");
+    }
+
+    @Test
     void shouldWriteTheConfluentWireFormat() {
         final byte[] bytes = serializer().serialize(TOPIC, SampleRecords.proposedAction("a-1"));
         final int id = registry.idOf(TOPIC + "-value", ProposedAction.getClassSchema());
@@ -68,7 +86,8 @@ class AvroSerdeTest {
                 AvroDeserializer.<GenericRecord>generic(registry, null).deserialize(TOPIC, bytes);
         assertThat(generic.get("actionId")).hasToString("a-1");
         assertThat(generic.get("inputTrust")).hasToString("RETRIEVED");
-        assertThat(((GenericRecord) generic.get("estimatedCost")).get("amount")).isEqualTo(new BigDecimal("1250.0000"));
+        assertThat((BigDecimal) ((GenericRecord) generic.get("estimatedCost")).get("amount"))
+                .isEqualByComparingTo("1250");
         assertThat(generic.get("proposedAt")).isEqualTo(action.getProposedAt());
     }
 
