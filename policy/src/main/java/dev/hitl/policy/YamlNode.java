@@ -37,8 +37,29 @@ final class YamlNode {
         return node.getStartMark().getLine() + 1;
     }
 
+    int column() {
+        return node.getStartMark().getColumn() + 1;
+    }
+
     void problem(final String message) {
-        problems.add(new PolicyException.Problem(line(), node.getStartMark().getColumn() + 1, path, message));
+        add(new PolicyException.Problem(line(), column(), path, message));
+    }
+
+    /**
+     * Reports a required key missing from this mapping, at this mapping's position and under the
+     * missing key's path. Says nothing when this node is not a mapping: that is reported already.
+     */
+    void missing(final String key) {
+        if (isMapping()) {
+            add(new PolicyException.Problem(line(), column(), child(key), "required field '" + key + "' is missing"));
+        }
+    }
+
+    private void add(final PolicyException.Problem problem) {
+        // a node read twice must not report the same mistake twice
+        if (!problems.contains(problem)) {
+            problems.add(problem);
+        }
     }
 
     boolean isMapping() {

@@ -1,0 +1,177 @@
+package dev.hitl.schemas.integrity;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * JSON in the canonical form of RFC 8785 (JSON Canonicalization Scheme): object keys sorted by
+ * UTF-16 code units, no whitespace, minimal string escapes, numbers as ECMAScript prints them. Two
+ * JSON texts with the same meaning have the same canonical form, so hashes and signatures over it
+ * can be reproduced in any language.
+ */
+public final class CanonicalJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CanonicalJson() {}
+
+    /**
+     * @param json any JSON text
+     * @return its canonical form
+     * @throws IllegalArgumentException when the text is not JSON, or holds a number JSON cannot
+     *     represent exactly enough (NaN, infinity)
+     */
+    public static String canonicalize(final String json) {
+        try {
+            return canonicalize(JSON.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * @param node a JSON tree
+     * @return its canonical form
+     */
+    public static String canonicalize(final JsonNode node) {
+        final StringBuilder out = new StringBuilder();
+        write(node, out);
+        return out.toString();
+    }
+
+    /**
+     * @param json any JSON text
+     * @return lower-case hex SHA-256 of the UTF-8 bytes of its canonical form: the argumentsHash of
+     *     a decision
+     */
+    public static String sha256(final String json) {
+        try {
+            final byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(canonicalize(json).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static void write(final JsonNode node, final StringBuilder out) {
+        if (node.isObject()) {
+            final List<String> names = new ArrayList<>();
+            final Iterator<String> it = node.fieldNames();
+            it.forEachRemaining(names::add);
+            names.sort(null); // String order is UTF-16 code unit order, as RFC 8785 requires
+            out.append('{');
+            for (int i = 0; i < names.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                string(names.get(i), out);
+                out.append(':');
+                write(node.get(names.get(i)), out);
+            }
+            out.append('}');
+        } else if (node.isArray()) {
+            out.append('[');
+            for (int i = 0; i < node.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                write(node.get(i), out);
+            }
+            out.append(']');
+        } else if (node.isTextual()) {
+            string(node.textValue(), out);
+        } else if (node.isNumber()) {
+            out.append(number(node));
+        } else if (node.isBoolean()) {
+            out.append(node.booleanValue());
+        } else if (node.isNull()) {
+            out.append("null");
+        } else {
+            throw new IllegalArgumentException("cannot canonicalize a " + node.getNodeType() + " node");
+        }
+    }
+
+    private static void string(final String value, final StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            final char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    /**
+     * The fewest significant digits that read back as the same double, the closest to it among
+     * those (as ECMAScript requires; Java 17's Double.toString is not always shortest).
+     */
+    private static BigDecimal shortest(final double value) {
+        final BigDecimal exact = new BigDecimal(value);
+        for (int precision = 1; precision <= 17; precision++) {
+            final BigDecimal candidate = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+            if (candidate.doubleValue() == value) {
+                return candidate.stripTrailingZeros();
+            }
+        }
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
+    }
+
+    /** A number as ECMAScript's Number.prototype.toString prints the IEEE 754 double it denotes. */
+    static String number(final JsonNode node) {
+        final double value = node.doubleValue();
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("JSON numbers must be finite, found " + node);
+        }
+        if (value == 0) {
+            return "0";
+        }
+        final String sign = value < 0 ? "-" : "";
+        // Shortest decimal digits that round-trip, and the exponent n with value = 0.d1d2...dk × 10^n.
+        final BigDecimal decimal = shortest(Math.abs(value));
+        final String digits = decimal.unscaledValue().toString();
+        final int k = digits.length();
+        final int n = k - decimal.scale();
+        final StringBuilder out = new StringBuilder(sign);
+        if (k <= n && n <= 21) {
+            out.append(digits).append("0".repeat(n - k));
+        } else if (0 < n && n <= 21) {
+            out.append(digits, 0, n).append('.').append(digits, n, k);
+        } else if (-6 < n && n <= 0) {
+            out.append("0.").append("0".repeat(-n)).append(digits);
+        } else {
+            final int exponent = n - 1;
+            out.append(digits.charAt(0));
+            if (k > 1) {
+                out.append('.').append(digits, 1, k);
+            }
+            out.append('e').append(exponent >= 0 ? "+" : "-").append(Math.abs(exponent));
+        }
+        return out.toString();
+    }
+}
