@@ -1,5 +1,6 @@
 package dev.hitl.runtime;
 
+import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.RegistryClientConfig;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
@@ -8,12 +9,17 @@ import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The catalogue, the registry client and the serdes, as beans built from the {@code hitl.*} settings. */
 @Factory
 public class KafkaSetupFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSetupFactory.class);
 
     /**
      * @param settings where the topics live
@@ -37,6 +43,19 @@ public class KafkaSetupFactory {
             config.put(RegistryClientConfig.USER_INFO, settings.getBasicAuthUserInfo());
         }
         return new HttpSchemaRegistryClient(RegistryClientConfig.from(config));
+    }
+
+    /**
+     * @param settings the signing key
+     * @return the signer of this service's decisions
+     */
+    @Singleton
+    public DecisionSigner decisionSigner(final SigningSettings settings) {
+        if (SigningSettings.DEVELOPMENT_KEY.equals(settings.getKey())) {
+            LOG.warn("Decisions are signed with the development key: set hitl.signing.key (HITL_SIGNING_KEY)"
+                    + " to a secret in any shared installation");
+        }
+        return new DecisionSigner(settings.getKeyId(), settings.getKey().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

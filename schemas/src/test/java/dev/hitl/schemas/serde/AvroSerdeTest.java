@@ -34,7 +34,7 @@ class AvroSerdeTest {
               {"name":"legacyPriority","type":"int"},
               {"name":"proposedAt","type":{"type":"long","logicalType":"timestamp-millis"}}]}""");
 
-    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
 
     @Test
     void shouldRoundTripEveryRecordType() {

@@ -5,8 +5,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 
-/** A registry in memory for unit tests of the serdes; the integration tests use the real one. */
-final class InMemorySchemaRegistry implements SchemaRegistryClient {
+/**
+ * A schema registry in this JVM's memory, for unit tests (e.g. topologies under {@code
+ * TopologyTestDriver}) and tools that need no shared registry. Ids are assigned per subject and
+ * schema like a real registry's; nothing is checked for compatibility. Thread-safe.
+ */
+public final class InMemorySchemaRegistryClient implements SchemaRegistryClient {
 
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Map<String, Integer> ids = new ConcurrentHashMap<>();

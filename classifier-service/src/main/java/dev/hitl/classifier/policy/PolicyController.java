@@ -1,0 +1,103 @@
+package dev.hitl.classifier.policy;
+
+import dev.hitl.classifier.topology.PolicySource;
+import dev.hitl.policy.Policy;
+import dev.hitl.policy.PolicyException;
+import dev.hitl.policy.PolicyParser;
+import dev.hitl.schemas.PolicyDocument;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.serde.annotation.Serdeable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The policy API: see the version in force, and publish a new one. A document that does not
+ * validate is refused with HTTP 422 and every problem (line, column, field, message); nothing is
+ * published and the running policy stays.
+ */
+@Controller("/policy")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class PolicyController {
+
+    private final PolicySource source;
+    private final PolicyPublisher publisher;
+
+    /**
+     * @param source the policy in force
+     * @param publisher publishes to {@code hitl.policy}
+     */
+    public PolicyController(final PolicySource source, final PolicyPublisher publisher) {
+        this.source = source;
+        this.publisher = publisher;
+    }
+
+    /** @return the policy in force in this instance */
+    @Get(produces = MediaType.APPLICATION_JSON)
+    public InForce inForce() {
+        final Policy policy = source.current().policy();
+        return new InForce(policy.name(), policy.version(), policy.sha256());
+    }
+
+    /**
+     * @param yaml the new policy document
+     * @param publishedBy who publishes it (header {@code X-Hitl-Actor})
+     * @return 202 with the published version, or 422 with the problems
+     */
+    @Post(
+            consumes = {"application/yaml", "text/yaml", MediaType.TEXT_PLAIN},
+            produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> publish(
+            @Body final String yaml, @Header(value = "X-Hitl-Actor", defaultValue = "api") final String publishedBy) {
+        try {
+            final Policy policy = PolicyParser.parse(yaml);
+            if (!policy.name().equals(source.name())) {
+                return HttpResponse.status(HttpStatus.UNPROCESSABLE_ENTITY)
+                        .body(new Refused(
+                                "This classifier applies policy '" + source.name() + "', not '" + policy.name() + "'",
+                                List.of()));
+            }
+            final PolicyDocument published = publisher.publish(policy, publishedBy);
+            return HttpResponse.accepted()
+                    .body(new InForce(published.getName(), published.getVersion(), published.getSha256()));
+        } catch (PolicyException e) {
+            return HttpResponse.status(HttpStatus.UNPROCESSABLE_ENTITY)
+                    .body(new Refused(
+                            "The policy is refused",
+                            e.problems().stream()
+                                    .map(p -> Map.<String, Object>of(
+                                            "line",
+                                            p.line(),
+                                            "column",
+                                            p.column(),
+                                            "field",
+                                            p.field(),
+                                            "message",
+                                            p.message()))
+                                    .toList()));
+        }
+    }
+
+    /**
+     * @param name the policy's name
+     * @param version its version
+     * @param sha256 the hash of its YAML
+     */
+    @Serdeable
+    public record InForce(String name, String version, String sha256) {}
+
+    /**
+     * @param title what happened
+     * @param problems each problem: line, column, field, message
+     */
+    @Serdeable
+    public record Refused(String title, List<Map<String, Object>> problems) {}
+}

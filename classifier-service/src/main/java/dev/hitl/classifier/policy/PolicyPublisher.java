@@ -1,0 +1,135 @@
+package dev.hitl.classifier.policy;
+
+import dev.hitl.policy.Policy;
+import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.schemas.PolicyDocument;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicSerdes;
+import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+
+/** Publishes validated policies to {@code hitl.policy} and reads the latest published version. */
+@Singleton
+public class PolicyPublisher {
+
+    private final Topic<String, PolicyDocument> topic;
+    private final TopicSerdes serdes;
+    private final Map<String, Object> kafka;
+    private final KafkaProducer<String, PolicyDocument> producer;
+    private final Clock clock = Clock.systemUTC();
+
+    /**
+     * @param topics the provisioned topics
+     * @param serdes their serdes
+     * @param kafka the {@code kafka.*} settings
+     */
+    public PolicyPublisher(
+            final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
+        this.topic = topics.catalogue().policy();
+        this.serdes = serdes;
+        this.kafka = new HashMap<>();
+        kafka.getConfig().forEach((key, value) -> this.kafka.put(key.toString(), value));
+        final Map<String, Object> producerConfig = new HashMap<>(this.kafka);
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        this.producer = new KafkaProducer<>(
+                only(producerConfig, ProducerConfig.configNames()),
+                serdes.keySerde(topic).serializer(),
+                serdes.valueSerde(topic).serializer());
+    }
+
+    /**
+     * @param policy a validated policy
+     * @param publishedBy who publishes it
+     * @return the record published
+     */
+    public PolicyDocument publish(final Policy policy, final String publishedBy) {
+        final PolicyDocument document = new PolicyDocument(
+                policy.name(), policy.version(), policy.yaml(), policy.sha256(), publishedBy, clock.instant());
+        try {
+            producer.send(new ProducerRecord<>(topic.name(), policy.name(), document))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException(
+                    "cannot publish policy " + policy.version() + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while publishing policy " + policy.version(), e);
+        } catch (TimeoutException e) {
+            throw new KafkaException("publishing policy " + policy.version() + " took longer than 30 s", e);
+        }
+        return document;
+    }
+
+    /**
+     * Reads the compacted policy topic to its end.
+     *
+     * @param name a policy name
+     * @return the latest published version of it, if any
+     */
+    public Optional<PolicyDocument> latest(final String name) {
+        final Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        PolicyDocument latest = null;
+        try (KafkaConsumer<String, PolicyDocument> consumer = new KafkaConsumer<>(
+                only(config, ConsumerConfig.configNames()),
+                serdes.keySerde(topic).deserializer(),
+                serdes.valueSerde(topic).deserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaException("could not read " + topic.name() + " to its end within 30 s");
+                }
+                for (final ConsumerRecord<String, PolicyDocument> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (name.equals(record.key())) {
+                        latest = record.value();
+                    }
+                }
+            }
+        }
+        return Optional.ofNullable(latest);
+    }
+
+    private static Map<String, Object> only(final Map<String, Object> config, final java.util.Set<String> names) {
+        final Map<String, Object> filtered = new HashMap<>();
+        config.forEach((key, value) -> {
+            if (names.contains(key)) {
+                filtered.put(key, value);
+            }
+        });
+        return filtered;
+    }
+
+    /** Closes the producer. */
+    @PreDestroy
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,38 @@
+package dev.hitl.classifier.topology;
+
+import dev.hitl.policy.Evaluation;
+import dev.hitl.schemas.RiskClass;
+
+/** What the classifier counts. Implemented over Micrometer by the service; a no-op in unit tests. */
+public interface ClassifierMetrics {
+
+    /** Counts nothing. */
+    ClassifierMetrics NONE = new ClassifierMetrics() {};
+
+    /**
+     * @param disposition where the proposal went
+     * @param riskClass its class
+     */
+    default void classified(Evaluation.Disposition disposition, RiskClass riskClass) {}
+
+    /** A proposal was decided INVALID. */
+    default void invalid() {}
+
+    /** A proposal was decided HALTED. */
+    default void halted() {}
+
+    /** A resent proposal was dropped. */
+    default void duplicate() {}
+
+    /** An unreadable record went to the dead-letter topic. */
+    default void deadLetter() {}
+
+    /** @param version the policy version now in force */
+    default void policyInForce(String version) {}
+
+    /** A published policy did not validate. */
+    default void policyRefused() {}
+
+    /** The risk model failed or timed out; rules alone decided. */
+    default void riskModelUnavailable() {}
+}

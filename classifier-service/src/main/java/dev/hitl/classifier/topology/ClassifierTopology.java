@@ -1,0 +1,185 @@
+package dev.hitl.classifier.topology;
+
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import java.time.Clock;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The classifier's Kafka Streams topology. For every proposal on {@code hitl.actions.proposed}
+ * exactly one of:
+ *
+ * <ul>
+ *   <li>unreadable bytes: the original record to {@code hitl.dlq} with the error in headers;
+ *   <li>a resend of an actionId already seen: dropped (decided once);
+ *   <li>missing or absurd fields: an INVALID decision naming each field;
+ *   <li>a halted agent ({@code hitl.agents.control}): a HALTED decision;
+ *   <li>a guardrail: a BLOCKED decision with the rule and reason;
+ *   <li>safe enough: the classified action to {@code hitl.actions.auto-approved} and an
+ *       AUTO_APPROVED decision;
+ *   <li>otherwise: the classified action to {@code hitl.approvals.pending}.
+ * </ul>
+ *
+ * <p>Besides, it folds human decisions from {@code hitl.decisions} into each agent's track record
+ * per action type on {@code hitl.trust}, which drives progressive autonomy. The policy in force is
+ * the latest valid version on {@code hitl.policy}. Built by {@link #build}, which the service and
+ * the tests both call.
+ */
+public final class ClassifierTopology {
+
+    /** Action ids seen, for de-duplication of resends (changelogged). */
+    public static final String PROPOSAL_IDS_STORE = "classifier-proposal-ids";
+    /** Global store of {@code hitl.agents.control}. */
+    public static final String AGENTS_STORE = "classifier-agents-control";
+    /** Global store of {@code hitl.trust}. */
+    public static final String TRUST_STORE = "classifier-trust";
+    /** Global store of {@code hitl.policy}. */
+    public static final String POLICY_STORE = "classifier-policy";
+    /** The aggregation of decisions into track records. */
+    public static final String TRUST_WINDOW_STORE = "classifier-trust-window";
+
+    private ClassifierTopology() {}
+
+    /**
+     * What the topology needs.
+     *
+     * @param topics the topic catalogue
+     * @param serdes the serdes of its topics
+     * @param policy the policy in force
+     * @param decisions builds signed decisions
+     * @param validator checks proposals
+     * @param riskModel the optional model-based scorer
+     * @param clock the time decisions are made at
+     * @param rememberIdsFor how long an actionId is remembered to drop resends
+     * @param metrics what is counted
+     */
+    public record Dependencies(
+            TopicCatalogue topics,
+            TopicSerdes serdes,
+            PolicySource policy,
+            DecisionFactory decisions,
+            ProposalValidator validator,
+            RiskModelGate riskModel,
+            Clock clock,
+            Duration rememberIdsFor,
+            ClassifierMetrics metrics) {}
+
+    /**
+     * Adds the classifier to a builder.
+     *
+     * @param builder the builder (Micronaut's configured one, or a plain one in tests)
+     * @param deps what the topology needs
+     * @return the stream of proposals (the Micronaut factory exposes it as a bean)
+     */
+    public static KStream<byte[], byte[]> build(final StreamsBuilder builder, final Dependencies deps) {
+        final TopicCatalogue topics = deps.topics();
+        final TopicSerdes serdes = deps.serdes();
+        globalTable(builder, topics.agentsControl(), serdes, AGENTS_STORE);
+        globalTable(builder, topics.trust(), serdes, TRUST_STORE);
+        globalTable(builder, topics.policy(), serdes, POLICY_STORE);
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(PROPOSAL_IDS_STORE), Serdes.String(), Serdes.Long()));
+
+        final KStream<byte[], byte[]> proposals = builder.stream(
+                topics.actionsProposed().name(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("proposals"));
+        proposals
+                .process(() -> new ClassifyProcessor(deps), Named.as("classify"), PROPOSAL_IDS_STORE)
+                .split(Named.as("route-"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.DEAD_LETTER,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) -> KeyValue.pair(routed.rawKey(), routed.rawValue()),
+                                                Named.as("dead-letter-bytes"))
+                                        .to(
+                                                topics.deadLetters().name(),
+                                                Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                                        .withName("dead-letters")),
+                                "dead-letters"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.AUTO_APPROVED,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) ->
+                                                        KeyValue.pair(routed.key(), (ClassifiedAction) routed.value()),
+                                                Named.as("auto-approved-records"))
+                                        .to(
+                                                topics.actionsAutoApproved().name(),
+                                                serdes.produced(topics.actionsAutoApproved())),
+                                "auto-approved"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.PENDING,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) ->
+                                                        KeyValue.pair(routed.key(), (ClassifiedAction) routed.value()),
+                                                Named.as("pending-records"))
+                                        .to(
+                                                topics.approvalsPending().name(),
+                                                serdes.produced(topics.approvalsPending())),
+                                "pending"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.DECISION,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) -> KeyValue.pair(routed.key(), (Decision) routed.value()),
+                                                Named.as("decision-records"))
+                                        .to(topics.decisions().name(), serdes.produced(topics.decisions())),
+                                "decisions"));
+
+        builder.stream(
+                        topics.decisions().name(),
+                        serdes.consumed(topics.decisions()).withName("decisions-for-trust"))
+                .filter(
+                        (agentId, decision) -> decision != null
+                                && decision.getActionType() != null
+                                && TrustWindow.HUMAN_OUTCOMES.contains(decision.getOutcome()),
+                        Named.as("human-decisions"))
+                .selectKey(
+                        (agentId, decision) -> TopicCatalogue.trustKey(decision.getAgentId(), decision.getActionType()),
+                        Named.as("by-agent-and-action-type"))
+                .groupByKey(Grouped.with("trust", Serdes.String(), serdes.valueSerde(topics.decisions())))
+                .aggregate(
+                        () -> null,
+                        (key, decision, stats) -> TrustWindow.add(
+                                stats,
+                                decision,
+                                deps.policy().current(),
+                                deps.clock().instant()),
+                        Named.as("trust-window"),
+                        Materialized.<String, TrustStats, KeyValueStore<Bytes, byte[]>>as(TRUST_WINDOW_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(serdes.valueSerde(topics.trust())))
+                .toStream(Named.as("trust-changes"))
+                .to(topics.trust().name(), serdes.produced(topics.trust()));
+        return proposals;
+    }
+
+    private static <V> void globalTable(
+            final StreamsBuilder builder, final Topic<String, V> topic, final TopicSerdes serdes, final String store) {
+        builder.globalTable(
+                topic.name(),
+                serdes.consumed(topic).withName(store + "-source"),
+                Materialized.<String, V, KeyValueStore<Bytes, byte[]>>as(store)
+                        .withKeySerde(serdes.keySerde(topic))
+                        .withValueSerde(serdes.valueSerde(topic)));
+    }
+}

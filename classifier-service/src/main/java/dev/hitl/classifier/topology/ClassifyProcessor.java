@@ -1,0 +1,194 @@
+package dev.hitl.classifier.topology;
+
+import dev.hitl.policy.Evaluation;
+import dev.hitl.policy.Policy;
+import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentState;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.PolicyDocument;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.RiskClass;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reads, de-duplicates, validates and classifies each proposal; see {@link ClassifierTopology}. */
+final class ClassifyProcessor implements Processor<byte[], byte[], String, Routed> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClassifyProcessor.class);
+    private static final String SERVICE = "classifier-service";
+
+    private final ClassifierTopology.Dependencies deps;
+    private final Deserializer<ProposedAction> reader;
+    private ProcessorContext<String, Routed> context;
+    private KeyValueStore<String, Long> seen;
+    private TimestampedKeyValueStore<String, AgentControl> agents;
+    private TimestampedKeyValueStore<String, TrustStats> trust;
+    private TimestampedKeyValueStore<String, PolicyDocument> policies;
+
+    ClassifyProcessor(final ClassifierTopology.Dependencies deps) {
+        this.deps = deps;
+        this.reader = deps.serdes().valueSerde(deps.topics().actionsProposed()).deserializer();
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, Routed> context) {
+        this.context = context;
+        this.seen = context.getStateStore(ClassifierTopology.PROPOSAL_IDS_STORE);
+        this.agents = context.getStateStore(ClassifierTopology.AGENTS_STORE);
+        this.trust = context.getStateStore(ClassifierTopology.TRUST_STORE);
+        this.policies = context.getStateStore(ClassifierTopology.POLICY_STORE);
+        final Duration every =
+                deps.rememberIdsFor().compareTo(Duration.ofHours(1)) < 0 ? deps.rememberIdsFor() : Duration.ofHours(1);
+        context.schedule(every, PunctuationType.WALL_CLOCK_TIME, now -> forgetOldIds());
+    }
+
+    @Override
+    public void process(final Record<byte[], byte[]> record) {
+        final String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("?");
+        final ProposedAction action;
+        try {
+            action = reader.deserialize(topic, record.headers(), record.value());
+            if (action == null) {
+                throw new IllegalArgumentException("the record has no value (a tombstone is not a proposal)");
+            }
+        } catch (RuntimeException e) {
+            deadLetter(record, e);
+            return;
+        }
+        final Instant now = deps.clock().instant();
+        final PolicyEvaluator evaluator =
+                deps.policy().update(value(policies.get(deps.policy().name())));
+        final String version = evaluator.policy().version();
+        if (action.getActionId() != null && !action.getActionId().isBlank()) {
+            if (seen.get(action.getActionId()) != null) {
+                deps.metrics().duplicate();
+                return;
+            }
+            seen.put(action.getActionId(), now.toEpochMilli());
+        }
+        final String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        final List<String> problems = deps.validator().validate(action, key, record.value().length);
+        if (!problems.isEmpty()) {
+            deps.metrics().invalid();
+            decide(record, deps.decisions().invalid(action, problems, version, now));
+            return;
+        }
+        final AgentControl control = value(agents.get(action.getAgentId()));
+        if (control != null && control.getState() == AgentState.HALTED) {
+            deps.metrics().halted();
+            decide(record, deps.decisions().halted(action, control.getReason(), version, now));
+            return;
+        }
+        final Evaluation evaluation = evaluate(evaluator, action);
+        deps.metrics().classified(evaluation.disposition(), evaluation.riskClass());
+        switch (evaluation.disposition()) {
+            case BLOCK -> decide(record, deps.decisions().blocked(action, evaluation, now));
+            case AUTO_APPROVE -> {
+                final ClassifiedAction classified = new ClassifiedAction(action, evaluation.toAssessment(now));
+                context.forward(record.withKey(action.getActionId())
+                        .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified)));
+                decide(record, deps.decisions().autoApproved(action, evaluation, evaluator.policy(), now));
+            }
+            case NEEDS_APPROVAL ->
+                context.forward(record.withKey(action.getActionId())
+                        .withValue(Routed.to(
+                                Routed.Destination.PENDING,
+                                action.getActionId(),
+                                new ClassifiedAction(action, evaluation.toAssessment(now)))));
+        }
+    }
+
+    /** Policy, then the risk model; a failure of either sends the action to a human, never to approval. */
+    private Evaluation evaluate(final PolicyEvaluator evaluator, final ProposedAction action) {
+        final Optional<TrustStats> stats = Optional.ofNullable(
+                value(trust.get(TopicCatalogue.trustKey(action.getAgentId(), action.getActionType()))));
+        try {
+            final Evaluation rules = evaluator.evaluate(action, stats);
+            final Policy.Thresholds thresholds = evaluator.policy().thresholds();
+            final double threshold = Policy.LOW_TRUST.contains(action.getInputTrust())
+                    ? thresholds.lowTrustAutoApproveMaxScore()
+                    : thresholds.autoApproveMaxScore();
+            return deps.riskModel().combine(action, rules, threshold, thresholds.autoApproveRiskClasses());
+        } catch (RuntimeException e) {
+            LOG.error("Classifying action {} failed; it goes to a human", action.getActionId(), e);
+            return new Evaluation(
+                    Evaluation.Disposition.NEEDS_APPROVAL,
+                    RiskClass.IRREVERSIBLE,
+                    1.0,
+                    List.of("The classifier could not evaluate this action (" + e.getMessage()
+                            + "), so a human must decide."),
+                    List.of(),
+                    List.of(),
+                    Optional.empty(),
+                    evaluator.policy().defaults().route(),
+                    dev.hitl.schemas.AutonomyLevel.STANDARD,
+                    evaluator.policy().version());
+        }
+    }
+
+    private void decide(final Record<byte[], byte[]> record, final Decision decision) {
+        context.forward(record.withKey(decision.getAgentId())
+                .withValue(Routed.to(Routed.Destination.DECISION, decision.getAgentId(), decision)));
+    }
+
+    private void deadLetter(final Record<byte[], byte[]> record, final RuntimeException error) {
+        final RecordMetadata metadata = context.recordMetadata().orElse(null);
+        final RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        DeadLetters.describe(
+                headers,
+                error,
+                metadata == null ? "?" : metadata.topic(),
+                metadata == null ? -1 : metadata.partition(),
+                metadata == null ? -1 : metadata.offset(),
+                SERVICE);
+        deps.metrics().deadLetter();
+        LOG.warn(
+                "Unreadable proposal at {}-{}@{} goes to the dead-letter topic: {}",
+                metadata == null ? "?" : metadata.topic(),
+                metadata == null ? -1 : metadata.partition(),
+                metadata == null ? -1 : metadata.offset(),
+                error.getMessage());
+        context.forward(new Record<>(
+                (String) null, Routed.deadLetter(record.key(), record.value()), record.timestamp(), headers));
+    }
+
+    private void forgetOldIds() {
+        final long cutoff = deps.clock().instant().minus(deps.rememberIdsFor()).toEpochMilli();
+        final List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = seen.all()) {
+            while (all.hasNext()) {
+                final KeyValue<String, Long> entry = all.next();
+                if (entry.value < cutoff) {
+                    old.add(entry.key);
+                }
+            }
+        }
+        old.forEach(seen::delete);
+    }
+
+    private static <V> V value(final ValueAndTimestamp<V> stored) {
+        return stored == null ? null : stored.value();
+    }
+}

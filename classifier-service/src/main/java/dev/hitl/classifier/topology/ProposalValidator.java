@@ -1,0 +1,135 @@
+package dev.hitl.classifier.topology;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.schemas.ProposedAction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a readable proposal for missing or absurd fields. Every problem names the field and says
+ * what is expected, so the agent can fix the proposal and send it again.
+ */
+public final class ProposalValidator {
+
+    /** Longest id accepted (actionId, agentId, sessionId, batchId). */
+    public static final int MAX_ID_LENGTH = 200;
+
+    /** Deepest nesting accepted in the arguments JSON. */
+    public static final int MAX_ARGUMENT_DEPTH = 32;
+
+    private static final Pattern ACTION_TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*");
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_ARGUMENT_DEPTH)
+                    .build())
+            .build());
+
+    private final int maxProposalBytes;
+
+    /** @param maxProposalBytes the largest proposal accepted, in serialized bytes */
+    public ProposalValidator(final int maxProposalBytes) {
+        this.maxProposalBytes = maxProposalBytes;
+    }
+
+    /**
+     * @param action the proposal as read
+     * @param recordKey the record's key
+     * @param sizeBytes the record value's size
+     * @return every problem found, empty when the proposal is valid
+     */
+    public List<String> validate(final ProposedAction action, final String recordKey, final int sizeBytes) {
+        final List<String> problems = new ArrayList<>();
+        if (sizeBytes > maxProposalBytes) {
+            problems.add("the proposal is " + sizeBytes + " bytes; at most " + maxProposalBytes + " are accepted");
+        }
+        id(problems, "actionId", action.getActionId(), true);
+        id(problems, "agentId", action.getAgentId(), true);
+        id(problems, "onBehalfOf", action.getOnBehalfOf(), true);
+        id(problems, "sessionId", action.getSessionId(), false);
+        id(problems, "batchId", action.getBatchId(), false);
+        id(problems, "tool", action.getTool(), true);
+        if (blank(action.getActionType())) {
+            problems.add("actionType is missing: name the kind of action, e.g. email.send");
+        } else if (action.getActionType().length() > MAX_ID_LENGTH
+                || !ACTION_TYPE.matcher(action.getActionType()).matches()) {
+            problems.add("actionType '" + clip(action.getActionType())
+                    + "' must be lower-case dotted words, e.g. email.send or db.query");
+        }
+        if (!blank(action.getActionId()) && recordKey != null && !recordKey.equals(action.getActionId())) {
+            problems.add("the record key '" + clip(recordKey) + "' must equal actionId '" + clip(action.getActionId())
+                    + "', so that resends reach the same partition and are decided once");
+        }
+        arguments(problems, action.getArguments());
+        if (action.getEstimatedCost() != null) {
+            if (action.getEstimatedCost().getAmount().signum() < 0) {
+                problems.add("estimatedCost.amount is negative ("
+                        + action.getEstimatedCost().getAmount().toPlainString() + "); costs are zero or more");
+            }
+            if (action.getEstimatedCost().getCurrency() == null
+                    || !CURRENCY.matcher(action.getEstimatedCost().getCurrency())
+                            .matches()) {
+                problems.add("estimatedCost.currency '"
+                        + clip(String.valueOf(action.getEstimatedCost().getCurrency()))
+                        + "' must be an ISO 4217 code such as EUR or USD");
+            }
+        }
+        final Double confidence = action.getConfidence();
+        if (confidence != null && (confidence.isNaN() || confidence < 0 || confidence > 1)) {
+            problems.add("confidence is " + confidence + "; it must be from 0 to 1");
+        }
+        if (action.getBatchSize() != null && action.getBatchSize() < 1) {
+            problems.add("batchSize is " + action.getBatchSize() + "; a batch holds at least 1 action");
+        }
+        if (action.getBatchSize() != null && action.getBatchId() == null) {
+            problems.add("batchSize is set but batchId is missing");
+        }
+        if (action.getReplyBy() != null && action.getReplyBy().isBefore(action.getProposedAt())) {
+            problems.add("replyBy (" + action.getReplyBy() + ") is before proposedAt (" + action.getProposedAt() + ")");
+        }
+        return problems;
+    }
+
+    private static void arguments(final List<String> problems, final String arguments) {
+        if (arguments == null || arguments.isBlank()) {
+            problems.add("arguments are missing: send the tool call's arguments as a JSON object, e.g. {}");
+            return;
+        }
+        try {
+            final JsonNode node = JSON.readTree(arguments);
+            if (node == null || !node.isObject()) {
+                problems.add(
+                        "arguments must be a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
+            }
+        } catch (JsonProcessingException e) {
+            problems.add("arguments are not valid JSON: " + clip(e.getOriginalMessage()));
+        }
+    }
+
+    private static void id(
+            final List<String> problems, final String field, final String value, final boolean required) {
+        if (value == null || value.isBlank()) {
+            if (required) {
+                problems.add(field + " is missing");
+            }
+        } else if (value.length() > MAX_ID_LENGTH) {
+            problems.add(
+                    field + " is " + value.length() + " characters long; at most " + MAX_ID_LENGTH + " are accepted");
+        } else if (value.chars().anyMatch(Character::isISOControl)) {
+            problems.add(field + " contains control characters");
+        }
+    }
+
+    private static boolean blank(final String value) {
+        return value == null || value.isBlank();
+    }
+
+    private static String clip(final String value) {
+        return value == null || value.length() <= 80 ? value : value.substring(0, 80) + "...";
+    }
+}

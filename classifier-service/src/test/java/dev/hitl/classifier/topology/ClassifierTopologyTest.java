@@ -1,0 +1,359 @@
+package dev.hitl.classifier.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.policy.Policy;
+import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentState;
+import dev.hitl.schemas.AutonomyLevel;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Money;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.PolicyDocument;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.RiskClass;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The production topology under TopologyTestDriver, with the default policy. */
+class ClassifierTopologyTest {
+
+    private static final byte[] KEY = "test-signing-key-test-signing-key!".getBytes(StandardCharsets.UTF_8);
+    private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+
+    private final TopicCatalogue topics = TopicCatalogue.standard();
+    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+    private final TopicSerdes serdes = new TopicSerdes(registry, true);
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ProposedAction> proposals;
+    private TestInputTopic<byte[], byte[]> rawProposals;
+    private TestInputTopic<String, AgentControl> control;
+    private TestInputTopic<String, Decision> decisionsIn;
+    private TestInputTopic<String, PolicyDocument> policy;
+    private TestOutputTopic<String, ClassifiedAction> autoApproved;
+    private TestOutputTopic<String, ClassifiedAction> pending;
+    private TestOutputTopic<String, Decision> decisions;
+    private TestOutputTopic<String, TrustStats> trust;
+    private TestOutputTopic<byte[], byte[]> deadLetters;
+
+    @BeforeEach
+    void start() {
+        final StreamsBuilder builder = new StreamsBuilder();
+        ClassifierTopology.build(
+                builder,
+                new ClassifierTopology.Dependencies(
+                        topics,
+                        serdes,
+                        new PolicySource(DefaultPolicy.load(), ClassifierMetrics.NONE),
+                        new DecisionFactory(new DecisionSigner("k1", KEY)),
+                        new ProposalValidator(64 * 1024),
+                        new RiskModelGate(RiskModel.NONE, Duration.ofMillis(100), ClassifierMetrics.NONE),
+                        Clock.fixed(NOW, ZoneOffset.UTC),
+                        Duration.ofDays(7),
+                        ClassifierMetrics.NONE));
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(builder.build(), props, NOW);
+        proposals = driver.createInputTopic(
+                topics.actionsProposed().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.actionsProposed()).serializer());
+        rawProposals = driver.createInputTopic(
+                topics.actionsProposed().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        control = driver.createInputTopic(
+                topics.agentsControl().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.agentsControl()).serializer());
+        decisionsIn = driver.createInputTopic(
+                topics.decisions().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.decisions()).serializer());
+        policy = driver.createInputTopic(
+                topics.policy().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.policy()).serializer());
+        autoApproved = driver.createOutputTopic(
+                topics.actionsAutoApproved().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.actionsAutoApproved()).deserializer());
+        pending = driver.createOutputTopic(
+                topics.approvalsPending().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.approvalsPending()).deserializer());
+        decisions = driver.createOutputTopic(
+                topics.decisions().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.decisions()).deserializer());
+        trust = driver.createOutputTopic(
+                topics.trust().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.trust()).deserializer());
+        deadLetters = driver.createOutputTopic(
+                topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    static ProposedAction.Builder action(final String id, final String type, final String arguments) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-1")
+                .setOnBehalfOf("alice@example.com")
+                .setActionType(type)
+                .setTool("tool")
+                .setArguments(arguments)
+                .setConfidence(0.9)
+                .setInputTrust(InputTrust.USER)
+                .setContext(ActionContext.newBuilder().build())
+                .setProposedAt(NOW.minusSeconds(1));
+    }
+
+    private void propose(final ProposedAction action) {
+        proposals.pipeInput(action.getActionId(), action);
+    }
+
+    @Test
+    void shouldAutoApproveAReadOnlySearchWithASignedDecisionBoundToItsArguments() {
+        propose(action("a-1", "search.web", "{\"q\": \"kafka streams\"}").build());
+
+        final ClassifiedAction classified = autoApproved.readValue();
+        assertThat(classified.getAssessment().getRiskClass()).isEqualTo(RiskClass.READ_ONLY);
+        assertThat(classified.getAssessment().getPolicyVersion())
+                .isEqualTo(DefaultPolicy.load().version());
+        final TestRecord<String, Decision> decision = decisions.readRecord();
+        assertThat(decision.key()).isEqualTo("support-agent-1");
+        assertThat(decision.value().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+        assertThat(decision.value().getArgumentsHash()).isEqualTo(CanonicalJson.sha256("{\"q\":\"kafka streams\"}"));
+        assertThat(decision.value().getExpiresAt()).isAfter(NOW);
+        assertThat(DecisionSigner.verify(decision.value(), Map.of("k1", KEY))).isTrue();
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldSendAnEmailToAHumanWithTheReasons() {
+        propose(action("a-2", "email.send", "{\"to\": \"customer@gmail.com\", \"body\": \"hi\"}")
+                .build());
+
+        final TestRecord<String, ClassifiedAction> record = pending.readRecord();
+        assertThat(record.key()).isEqualTo("a-2");
+        assertThat(record.value().getAssessment().getRiskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
+        assertThat(record.value().getAssessment().getMatchedRules()).contains("email.send", "email.external-recipient");
+        assertThat(record.value().getAssessment().getReasons()).contains("A sent message cannot be recalled.");
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(autoApproved.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldBlockADropTableWithTheRuleAndReason() {
+        propose(action("a-3", "db.query", "{\"sql\": \"DROP TABLE customers\"}").build());
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.BLOCKED);
+        assertThat(decision.getDecidedBy()).isEqualTo("sql.drop-or-truncate");
+        assertThat(decision.getFeedback().getReason()).contains("Dropping or truncating tables");
+        assertThat(decision.getFeedback().getCategory()).isEqualTo("guardrail");
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(pending.isEmpty()).isTrue();
+        assertThat(autoApproved.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldDecideInvalidProposalsNamingEveryBadField() {
+        propose(action("a-4", "Payment Create!", "not json")
+                .setConfidence(1.5)
+                .setEstimatedCost(new Money(new BigDecimal("-5"), "EUR"))
+                .build());
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.INVALID);
+        assertThat(decision.getFeedback().getReason())
+                .contains("actionType 'Payment Create!'")
+                .contains("arguments are not valid JSON")
+                .contains("confidence is 1.5")
+                .contains("estimatedCost.amount is negative");
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseAProposalWhoseKeyIsNotItsActionId() {
+        proposals.pipeInput("other-key", action("a-5", "search.web", "{}").build());
+        assertThat(decisions.readValue().getFeedback().getReason()).contains("must equal actionId 'a-5'");
+    }
+
+    @Test
+    void shouldDecideAResentProposalOnce() {
+        final ProposedAction action = action("a-6", "search.web", "{}").build();
+        propose(action);
+        propose(action);
+        propose(action);
+        assertThat(decisions.readValuesToList()).hasSize(1);
+        assertThat(autoApproved.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldHoldEveryProposalOfAHaltedAgentUntilItIsResumed() {
+        control.pipeInput(
+                "support-agent-1",
+                new AgentControl("support-agent-1", AgentState.HALTED, "instruction conflict", "trigger", "a-0", NOW));
+        propose(action("a-7", "search.web", "{}").build());
+        final Decision halted = decisions.readValue();
+        assertThat(halted.getOutcome()).isEqualTo(Outcome.HALTED);
+        assertThat(halted.getFeedback().getReason()).contains("instruction conflict");
+
+        control.pipeInput(
+                "support-agent-1", new AgentControl("support-agent-1", AgentState.ACTIVE, "resumed", "ops", null, NOW));
+        propose(action("a-8", "search.web", "{}").build());
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+    }
+
+    @Test
+    void shouldDeadLetterUnreadableBytesWithTheErrorAndKeepGoing() {
+        rawProposals.pipeInput("garbage".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3, 4, 5, 6});
+        rawProposals.pipeInput("tombstone".getBytes(StandardCharsets.UTF_8), (byte[]) null);
+        propose(action("a-9", "search.web", "{}").build());
+
+        final List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+        assertThat(dead).hasSize(2);
+        assertThat(dead.get(0).value()).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(header(dead.get(0), "hitl.error.class")).endsWith("WireFormatException");
+        assertThat(header(dead.get(0), "hitl.error.message")).contains("magic byte 0x01");
+        assertThat(header(dead.get(0), "hitl.source.topic")).isEqualTo("hitl.actions.proposed");
+        assertThat(header(dead.get(1), "hitl.error.message")).contains("tombstone");
+        assertThat(decisions.readValue().getActionId()).isEqualTo("a-9");
+    }
+
+    @Test
+    void shouldNotAutoApproveAWriteLedByRetrievedTextThatUserInputWouldAutoApprove() {
+        propose(action("a-10", "file.write", "{\"path\": \"notes/todo.md\"}").build());
+        assertThat(autoApproved.readValue().getAction().getActionId()).isEqualTo("a-10");
+
+        propose(action("a-11", "file.write", "{\"path\": \"notes/todo.md\"}")
+                .setInputTrust(InputTrust.RETRIEVED)
+                .build());
+        final ClassifiedAction held = pending.readValue();
+        assertThat(held.getAction().getActionId()).isEqualTo("a-11");
+        assertThat(held.getAssessment().getReasons()).anyMatch(r -> r.contains("stricter threshold"));
+    }
+
+    @Test
+    void shouldPromoteAnAgentAfterEnoughApprovalsAndDemoteItWhenRejectionsRise() {
+        final Policy policy = DefaultPolicy.load();
+        // A low-confidence file write touching many systems needs a human under the default policy.
+        final ProposedAction.Builder write = action("w-0", "file.write", "{\"path\": \"a.txt\"}")
+                .setConfidence(0.3)
+                .setSystemsAffected(List.of("fs", "git", "backup"));
+        propose(write.build());
+        assertThat(pending.readValue().getAssessment().getAutonomyLevel()).isEqualTo(AutonomyLevel.STANDARD);
+
+        for (int i = 0; i < policy.autonomy().promoteAfterApprovals(); i++) {
+            decisionsIn.pipeInput("support-agent-1", humanDecision("w-h" + i, Outcome.APPROVED));
+        }
+        final TrustStats promoted = lastTrust();
+        assertThat(promoted.getAutonomyLevel()).isEqualTo(AutonomyLevel.PROMOTED);
+        assertThat(new PolicyEvaluator(policy).autonomyLevel(promoted)).isEqualTo(AutonomyLevel.PROMOTED);
+
+        propose(write.setActionId("w-1").build());
+        final ClassifiedAction auto = autoApproved.readValue();
+        assertThat(auto.getAssessment().getAutonomyLevel()).isEqualTo(AutonomyLevel.PROMOTED);
+
+        for (int i = 0; i < 5; i++) {
+            decisionsIn.pipeInput("support-agent-1", humanDecision("w-r" + i, Outcome.REJECTED));
+        }
+        assertThat(lastTrust().getAutonomyLevel()).isEqualTo(AutonomyLevel.DEMOTED);
+        // Demoted: even a write that would auto-approve on its score now needs a human.
+        propose(action("w-2", "file.write", "{\"path\": \"a.txt\"}").build());
+        assertThat(pending.readValue().getAssessment().getAutonomyLevel()).isEqualTo(AutonomyLevel.DEMOTED);
+    }
+
+    @Test
+    void shouldApplyANewPolicyVersionWithoutARestartAndKeepTheOldOneWhenTheNewOneIsInvalid() {
+        final String stricter = DefaultPolicy.yaml()
+                .replace("version: \"2026-11-28.1\"", "version: \"2026-11-28.2\"")
+                .replace("autoApproveMaxScore: 0.35", "autoApproveMaxScore: 0.01")
+                .replace("lowTrustAutoApproveMaxScore: 0.2", "lowTrustAutoApproveMaxScore: 0.01");
+        policy.pipeInput("default", document(stricter));
+        propose(action("p-1", "search.web", "{}").build());
+        final ClassifiedAction held = pending.readValue();
+        assertThat(held.getAssessment().getPolicyVersion()).isEqualTo("2026-11-28.2");
+
+        policy.pipeInput(
+                "default",
+                document(stricter.replace("version: \"2026-11-28.2\"", "version: \"3\"")
+                        .replace("riskClass: READ_ONLY", "riskClass: HARMLESS")));
+        propose(action("p-2", "search.web", "{}").build());
+        assertThat(pending.readValue().getAssessment().getPolicyVersion()).isEqualTo("2026-11-28.2");
+    }
+
+    private static PolicyDocument document(final String yaml) {
+        return new PolicyDocument("default", "?", yaml, sha(yaml), "test", NOW);
+    }
+
+    private static String sha(final String yaml) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(yaml.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private TrustStats lastTrust() {
+        final List<TrustStats> all = trust.readValuesToList();
+        assertThat(all).isNotEmpty();
+        return all.get(all.size() - 1);
+    }
+
+    private static Decision humanDecision(final String id, final Outcome outcome) {
+        return Decision.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-1")
+                .setActionType("file.write")
+                .setOutcome(outcome)
+                .setDecidedBy("reviewers")
+                .setDecidedAt(NOW)
+                .build();
+    }
+
+    private static String header(final TestRecord<byte[], byte[]> record, final String name) {
+        final Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
