@@ -1,0 +1,267 @@
+package dev.hitl.classifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.testkit.HitlKafka;
+import dev.hitl.testkit.KafkaCluster;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The classifier service on the real broker and registry. */
+@HitlKafka
+class ClassifierIT {
+
+    private final KafkaCluster cluster;
+    private String namespace;
+    private TopicCatalogue topics;
+    private EmbeddedServer server;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    ClassifierIT(final KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeEach
+    void startService() {
+        namespace = cluster.newNamespace();
+        topics = new TopicCatalogue(namespace, 3);
+        server = ApplicationContext.run(
+                EmbeddedServer.class,
+                Map.of(
+                        "micronaut.server.port",
+                        -1,
+                        "kafka.bootstrap.servers",
+                        cluster.bootstrapServers(),
+                        "hitl.topics.namespace",
+                        namespace,
+                        "hitl.topics.partitions",
+                        3,
+                        "hitl.registry.url",
+                        cluster.schemaRegistryUrl(),
+                        "kafka.streams.default.state.dir",
+                        "target/state/" + namespace));
+    }
+
+    @AfterEach
+    void stopService() throws Exception {
+        for (final AutoCloseable closeable : closeables) {
+            closeable.close();
+        }
+        server.close();
+    }
+
+    @Test
+    void shouldGiveAMixedBatchExactlyOneOutcomeEachAndDeadLetterGarbageWithoutStopping() {
+        final Map<String, String> expected = new HashMap<>();
+        final List<ProposedAction> batch = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            batch.add(action("search-" + i, "search.web", "{\"q\":\"invoice " + i + "\"}"));
+            expected.put("search-" + i, "AUTO_APPROVED");
+            batch.add(action("email-" + i, "email.send", "{\"to\":\"c" + i + "@gmail.com\"}"));
+            expected.put("email-" + i, "PENDING");
+        }
+        for (int i = 0; i < 40; i++) {
+            batch.add(action("drop-" + i, "db.query", "{\"sql\":\"DROP TABLE t" + i + "\"}"));
+            expected.put("drop-" + i, "BLOCKED");
+            batch.add(ProposedAction.newBuilder(action("bad-" + i, "search.web", "{}"))
+                    .setConfidence(7.0)
+                    .build());
+            expected.put("bad-" + i, "INVALID");
+        }
+        try (KafkaProducer<String, ProposedAction> producer = producer();
+                KafkaProducer<byte[], byte[]> raw = rawProducer()) {
+            for (int i = 0; i < batch.size(); i++) {
+                producer.send(new ProducerRecord<>(
+                        topics.actionsProposed().name(), batch.get(i).getActionId(), batch.get(i)));
+                if (i % 60 == 0) {
+                    producer.flush();
+                    raw.send(new ProducerRecord<>(
+                            topics.actionsProposed().name(),
+                            ("garbage-" + i).getBytes(StandardCharsets.UTF_8),
+                            "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8)));
+                    raw.flush();
+                }
+            }
+            // Resends of the first 30 proposals are decided once.
+            batch.subList(0, 30)
+                    .forEach(action -> producer.send(
+                            new ProducerRecord<>(topics.actionsProposed().name(), action.getActionId(), action)));
+        }
+
+        final Map<String, List<String>> outcomes = new ConcurrentHashMap<>();
+        final List<ConsumerRecord<byte[], byte[]>> dead = new CopyOnWriteArrayList<>();
+        final List<String> autoApprovedIds = new CopyOnWriteArrayList<>();
+        final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+        try (KafkaConsumer<String, Decision> decisions = consumer(AvroDeserializer.specific(registry, Decision.class));
+                KafkaConsumer<String, ClassifiedAction> pending =
+                        consumer(AvroDeserializer.specific(registry, ClassifiedAction.class));
+                KafkaConsumer<String, ClassifiedAction> auto =
+                        consumer(AvroDeserializer.specific(registry, ClassifiedAction.class));
+                KafkaConsumer<byte[], byte[]> dlq = new KafkaConsumer<>(
+                        consumerConfig("dlq"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            decisions.subscribe(List.of(topics.decisions().name()));
+            pending.subscribe(List.of(topics.approvalsPending().name()));
+            auto.subscribe(List.of(topics.actionsAutoApproved().name()));
+            dlq.subscribe(List.of(topics.deadLetters().name()));
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ZERO).until(() -> {
+                decisions
+                        .poll(Duration.ofMillis(100))
+                        .forEach(r -> outcomes.computeIfAbsent(
+                                        r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
+                                .add(r.value().getOutcome().name()));
+                pending.poll(Duration.ofMillis(50))
+                        .forEach(r -> outcomes.computeIfAbsent(r.key(), id -> new CopyOnWriteArrayList<>())
+                                .add("PENDING"));
+                auto.poll(Duration.ofMillis(50)).forEach(r -> autoApprovedIds.add(r.key()));
+                dlq.poll(Duration.ofMillis(50)).forEach(dead::add);
+                return outcomes.size() >= expected.size() && dead.size() >= 4;
+            });
+            // Let any duplicate that would wrongly follow arrive before judging.
+            final long quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < quietUntil) {
+                decisions
+                        .poll(Duration.ofMillis(200))
+                        .forEach(r -> outcomes.computeIfAbsent(
+                                        r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
+                                .add(r.value().getOutcome().name()));
+                pending.poll(Duration.ofMillis(50))
+                        .forEach(r -> outcomes.computeIfAbsent(r.key(), id -> new CopyOnWriteArrayList<>())
+                                .add("PENDING"));
+            }
+        }
+        expected.forEach((id, outcome) -> assertThat(outcomes.get(id)).as(id).containsExactly(outcome));
+        assertThat(outcomes).hasSameSizeAs(expected);
+        assertThat(autoApprovedIds)
+                .containsExactlyInAnyOrderElementsOf(expected.entrySet().stream()
+                        .filter(e -> e.getValue().equals("AUTO_APPROVED"))
+                        .map(Map.Entry::getKey)
+                        .toList());
+        assertThat(dead).hasSize(4).allSatisfy(record -> {
+            assertThat(new String(record.key(), StandardCharsets.UTF_8)).startsWith("garbage-");
+            assertThat(new String(
+                            record.headers().lastHeader("hitl.error.message").value(), StandardCharsets.UTF_8))
+                    .contains("magic byte 0x7b");
+        });
+    }
+
+    @Test
+    void shouldRefuseAnInvalidPolicyWithTheLineAndFieldAndApplyAValidOneWithoutARestart() throws Exception {
+        final HttpClient http = HttpClient.create(server.getURL());
+        closeables.add(http);
+        final String broken = DefaultPolicy.yaml().replace("  autoApproveMaxScore: 0.35", "  autoApproveMaxScor: 0.35");
+        final HttpClientResponseException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> http.toBlocking()
+                        .exchange(HttpRequest.POST("/policy", broken).contentType("application/yaml"), String.class),
+                HttpClientResponseException.class);
+        assertThat(refused.getStatus().getCode()).isEqualTo(422);
+        assertThat(refused.getResponse().getBody(String.class).orElseThrow())
+                .contains("\"field\":\"thresholds.autoApproveMaxScor\"")
+                .contains("did you mean 'autoApproveMaxScore'")
+                .contains("\"line\":14");
+
+        final String stricter = DefaultPolicy.yaml()
+                .replace("version: \"2026-11-28.1\"", "version: \"it-2\"")
+                .replace("autoApproveMaxScore: 0.35", "autoApproveMaxScore: 0.01")
+                .replace("lowTrustAutoApproveMaxScore: 0.2", "lowTrustAutoApproveMaxScore: 0.01");
+        final HttpResponse<String> published = http.toBlocking()
+                .exchange(HttpRequest.POST("/policy", stricter).contentType(MediaType.TEXT_PLAIN), String.class);
+        assertThat(published.getStatus().getCode()).isEqualTo(202);
+        assertThat(published.body()).contains("\"version\":\"it-2\"");
+
+        // The next proposals are classified under the new version, by the running service.
+        final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+        try (KafkaProducer<String, ProposedAction> producer = producer();
+                KafkaConsumer<String, ClassifiedAction> pending =
+                        consumer(AvroDeserializer.specific(registry, ClassifiedAction.class))) {
+            pending.subscribe(List.of(topics.approvalsPending().name()));
+            final List<ClassifiedAction> held = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                final String id = "after-" + System.nanoTime();
+                producer.send(
+                        new ProducerRecord<>(topics.actionsProposed().name(), id, action(id, "search.web", "{}")));
+                pending.poll(Duration.ofMillis(300)).forEach(r -> held.add(r.value()));
+                return held.stream()
+                        .anyMatch(a -> a.getAssessment().getPolicyVersion().equals("it-2"));
+            });
+        }
+    }
+
+    private ProposedAction action(final String id, final String type, final String arguments) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-" + (Math.abs(id.hashCode()) % 5))
+                .setOnBehalfOf("alice@example.com")
+                .setActionType(type)
+                .setTool("tool")
+                .setArguments(arguments)
+                .setConfidence(0.9)
+                .setInputTrust(InputTrust.USER)
+                .setContext(ActionContext.newBuilder().build())
+                .setProposedAt(Instant.now())
+                .build();
+    }
+
+    private KafkaProducer<String, ProposedAction> producer() {
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(
+                config,
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false));
+    }
+
+    private KafkaProducer<byte[], byte[]> rawProducer() {
+        return new KafkaProducer<>(cluster.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private <V> KafkaConsumer<String, V> consumer(final Deserializer<V> values) {
+        return new KafkaConsumer<>(consumerConfig("reader"), new StringDeserializer(), values);
+    }
+
+    private Map<String, Object> consumerConfig(final String name) {
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, namespace + "-" + name + "-" + System.nanoTime());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return config;
+    }
+}
