@@ -2,6 +2,7 @@ package dev.hitl.classifier;
 
 import dev.hitl.classifier.topology.ClassifierMetrics;
 import dev.hitl.policy.Evaluation;
+import dev.hitl.schemas.AutonomyLevel;
 import dev.hitl.schemas.RiskClass;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -14,7 +15,7 @@ import java.util.List;
  * {@code hitl.classifier.proposals{route,risk_class}}, {@code hitl.classifier.invalid},
  * {@code hitl.classifier.halted}, {@code hitl.classifier.duplicates}, {@code
  * hitl.classifier.dead_letters}, {@code hitl.classifier.policy.refused}, {@code
- * hitl.classifier.risk_model.unavailable} and {@code hitl.classifier.policy.in_force{version}}. The
+ * hitl.classifier.risk_model.unavailable}, {@code hitl.classifier.autonomy.changes{from,to}} and {@code hitl.classifier.policy.in_force{version}}. The
  * auto-approval ratio is {@code proposals{route=auto_approve}} over all proposals.
  */
 @Singleton
@@ -70,6 +71,17 @@ public class MicrometerClassifierMetrics implements ClassifierMetrics {
     @Override
     public void policyRefused() {
         registry.counter("hitl.classifier.policy.refused").increment();
+    }
+
+    @Override
+    public void autonomyChanged(final AutonomyLevel from, final AutonomyLevel to) {
+        registry.counter(
+                        "hitl.classifier.autonomy.changes",
+                        "from",
+                        from.name().toLowerCase(),
+                        "to",
+                        to.name().toLowerCase())
+                .increment();
     }
 
     @Override

@@ -37,6 +37,8 @@ class ClassifierApplicationIT {
                 Admin admin = cluster.admin()) {
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
             assertThat(health).contains("\"status\":\"UP\"");
+            assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
+                    .contains("hitl_classifier_policy_in_force{version=\"2026-11-28.1\"} 1.0");
             assertThat(admin.listTopics().names().get())
                     .containsAll(new TopicCatalogue(namespace, 2)
                             .all().stream().map(Topic::name).toList());

@@ -1,6 +1,7 @@
 package dev.hitl.classifier.topology;
 
 import dev.hitl.policy.Evaluation;
+import dev.hitl.schemas.AutonomyLevel;
 import dev.hitl.schemas.RiskClass;
 
 /** What the classifier counts. Implemented over Micrometer by the service; a no-op in unit tests. */
@@ -32,6 +33,14 @@ public interface ClassifierMetrics {
 
     /** A published policy did not validate. */
     default void policyRefused() {}
+
+    /**
+     * An agent's autonomy for an action type changed (promotion or demotion).
+     *
+     * @param from the level before
+     * @param to the level now
+     */
+    default void autonomyChanged(AutonomyLevel from, AutonomyLevel to) {}
 
     /** The risk model failed or timed out; rules alone decided. */
     default void riskModelUnavailable() {}

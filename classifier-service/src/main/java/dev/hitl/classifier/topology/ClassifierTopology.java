@@ -159,11 +159,17 @@ public final class ClassifierTopology {
                 .groupByKey(Grouped.with("trust", Serdes.String(), serdes.valueSerde(topics.decisions())))
                 .aggregate(
                         () -> null,
-                        (key, decision, stats) -> TrustWindow.add(
-                                stats,
-                                decision,
-                                deps.policy().current(),
-                                deps.clock().instant()),
+                        (key, decision, stats) -> {
+                            final TrustStats next = TrustWindow.add(
+                                    stats,
+                                    decision,
+                                    deps.policy().current(),
+                                    deps.clock().instant());
+                            if (stats != null && stats.getAutonomyLevel() != next.getAutonomyLevel()) {
+                                deps.metrics().autonomyChanged(stats.getAutonomyLevel(), next.getAutonomyLevel());
+                            }
+                            return next;
+                        },
                         Named.as("trust-window"),
                         Materialized.<String, TrustStats, KeyValueStore<Bytes, byte[]>>as(TRUST_WINDOW_STORE)
                                 .withKeySerde(Serdes.String())

@@ -46,6 +46,8 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The production topology under TopologyTestDriver, with the default policy. */
 class ClassifierTopologyTest {
@@ -192,6 +194,40 @@ class ClassifierTopologyTest {
         assertThat(decision.getFinalArguments()).isNull();
         assertThat(pending.isEmpty()).isTrue();
         assertThat(autoApproved.isEmpty()).isTrue();
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "db.query     | {\"sql\": \"drop table customers\"}                  | sql.drop-or-truncate",
+                "sql.execute  | {\"sql\": \"TRUNCATE orders\"}                        | sql.drop-or-truncate",
+                "db.query     | {\"sql\": \"DELETE FROM orders\"}                     | sql.delete-without-where",
+                "db.execute   | {\"sql\": \"update users set admin = true\"}          | sql.delete-without-where",
+                "file.delete  | {\"path\": \"/etc/passwd\"}                           | files.delete-system-paths",
+                "file.delete  | {\"path\": \"reports/../../secrets\"}                 | files.delete-system-paths"
+            })
+    void shouldBlockEveryGuardrailOfTheDefaultPolicy(final String type, final String arguments, final String rule) {
+        propose(action("g-" + rule + type, type, arguments).build());
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.BLOCKED);
+        assertThat(decision.getDecidedBy()).isEqualTo(rule);
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldBlockPaymentsOverTheLimitButSendSmallerOnesToFinance() {
+        propose(action("pay-1", "payment.create", "{\"amount\": \"20000\"}")
+                .setEstimatedCost(new Money(new BigDecimal("20000"), "EUR"))
+                .build());
+        assertThat(decisions.readValue().getDecidedBy()).isEqualTo("payment.over-limit");
+
+        propose(action("pay-2", "payment.create", "{\"amount\": \"2000\"}")
+                .setEstimatedCost(new Money(new BigDecimal("2000"), "EUR"))
+                .build());
+        final ClassifiedAction held = pending.readValue();
+        assertThat(held.getAssessment().getMatchedRules()).contains("payment.any");
+        assertThat(held.getAssessment().getTriggers()).anyMatch(t -> t.getName().equals("cost-above-1000"));
     }
 
     @Test
