@@ -6,6 +6,7 @@ import dev.hitl.policy.Evaluation.Disposition;
 import dev.hitl.policy.Evaluation.FiredTrigger;
 import dev.hitl.policy.Policy.ArgumentPredicate;
 import dev.hitl.schemas.AutonomyLevel;
+import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Money;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskClass;
@@ -92,7 +93,8 @@ public final class PolicyEvaluator {
         }
         score += policy.scoring().base().getOrDefault(riskClass, 1.0);
         score += signals(action, cost, lowTrust, reasons);
-        score = Math.min(1.0, Math.max(0.0, score));
+        // decide on the score as recorded, so that a sum like 0.2 + 0.15 is judged as the 0.35 shown
+        score = round(Math.min(1.0, Math.max(0.0, score)));
         final List<FiredTrigger> triggers = triggers(action, cost);
         final AutonomyLevel level = trust.map(this::autonomyLevel).orElse(AutonomyLevel.STANDARD);
 
@@ -114,7 +116,7 @@ public final class PolicyEvaluator {
         return new Evaluation(
                 disposition,
                 riskClass,
-                round(score),
+                score,
                 List.copyOf(reasons),
                 List.copyOf(matched),
                 List.copyOf(triggers),
@@ -153,8 +155,8 @@ public final class PolicyEvaluator {
         }
         if (level == AutonomyLevel.PROMOTED && promotable && !lowTrust && !neverPromoted(riskClass, cost)) {
             final TrustStats stats = trust.orElseThrow();
-            reasons.add("Promoted: " + stats.getApproved() + " of the agent's last "
-                    + stats.getRecentOutcomes().size() + " decisions for this action type were approved as proposed.");
+            reasons.add("Promoted: " + stats.getApproved() + " of the agent's last " + decided(stats)
+                    + " decisions for this action type were approved as proposed.");
             return Disposition.AUTO_APPROVE;
         }
         return Disposition.NEEDS_APPROVAL;
@@ -178,7 +180,7 @@ public final class PolicyEvaluator {
      *     there are enough approvals under the promotion bound, else STANDARD
      */
     public AutonomyLevel autonomyLevel(final TrustStats stats) {
-        final int decided = stats.getApproved() + stats.getModified() + stats.getRejected() + stats.getTimedOut();
+        final int decided = decided(stats);
         if (decided == 0) {
             return AutonomyLevel.STANDARD;
         }
@@ -193,6 +195,22 @@ public final class PolicyEvaluator {
         return AutonomyLevel.STANDARD;
     }
 
+    private static String amount(final Money money) {
+        return money.getAmount().stripTrailingZeros().toPlainString() + " " + money.getCurrency();
+    }
+
+    private static String lowTrustWords(final InputTrust trust) {
+        return switch (trust) {
+            case RETRIEVED -> "retrieved text";
+            case TOOL_OUTPUT -> "a tool's output";
+            default -> "input of unknown origin";
+        };
+    }
+
+    private static int decided(final TrustStats stats) {
+        return stats.getApproved() + stats.getModified() + stats.getRejected() + stats.getTimedOut();
+    }
+
     private double signals(
             final ProposedAction action,
             final Optional<BigDecimal> cost,
@@ -201,20 +219,23 @@ public final class PolicyEvaluator {
         final Policy.Scoring scoring = policy.scoring();
         double add = 0;
         if (action.getEstimatedCost() != null) {
-            final Money money = action.getEstimatedCost();
-            final String amount = money.getAmount().stripTrailingZeros().toPlainString() + " " + money.getCurrency();
+            final String amount = amount(action.getEstimatedCost());
             if (cost.isEmpty()) {
                 reasons.add("Costs " + amount + ", which cannot be converted to " + scoring.currency()
                         + ", so it counts as above every cost bound.");
             }
+            BigDecimal highestPassed = null;
             for (final Policy.CostStep step : scoring.costSteps()) {
                 if (cost.map(c -> c.compareTo(step.above()) > 0).orElse(true)) {
                     add += step.add();
-                    if (cost.isPresent()) {
-                        reasons.add("Costs " + amount + ", above "
-                                + step.above().toPlainString() + " " + scoring.currency() + ".");
+                    if (highestPassed == null || step.above().compareTo(highestPassed) > 0) {
+                        highestPassed = step.above();
                     }
                 }
+            }
+            if (cost.isPresent() && highestPassed != null) {
+                reasons.add("Costs " + amount + ", above " + highestPassed.toPlainString() + " " + scoring.currency()
+                        + ".");
             }
         }
         final int systems = action.getSystemsAffected().size();
@@ -237,9 +258,8 @@ public final class PolicyEvaluator {
         }
         if (lowTrust) {
             add += scoring.lowTrustAdd();
-            reasons.add("Led by "
-                    + action.getInputTrust().name().toLowerCase(Locale.ROOT).replace('_', ' ')
-                    + " input, which may carry injected instructions: the stricter threshold applies.");
+            reasons.add("Led by " + lowTrustWords(action.getInputTrust())
+                    + ", which may carry injected instructions: the stricter threshold applies.");
         }
         return add;
     }
@@ -255,8 +275,7 @@ public final class PolicyEvaluator {
                                     .orElse(true)) {
                         fired.add(new FiredTrigger(
                                 trigger,
-                                action.getEstimatedCost().getAmount().toPlainString() + " "
-                                        + action.getEstimatedCost().getCurrency(),
+                                amount(action.getEstimatedCost()),
                                 threshold.map(t -> t + " " + policy.scoring().currency())));
                     }
                 }

@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -41,6 +42,9 @@ public final class PolicyParser {
     /** The largest policy document accepted. */
     public static final int MAX_DOCUMENT_CHARS = 1_000_000;
 
+    /** The most aliases to lists or mappings a document may use (refuses "billion laughs"). */
+    public static final int MAX_ALIASES = 20;
+
     private static final Set<String> TOP = Set.of(
             "name",
             "version",
@@ -62,7 +66,10 @@ public final class PolicyParser {
     private static final Set<String> ROUTE =
             Set.of("tier", "stages", "mode", "deadline", "onTimeout", "escalateTo", "approvalValidFor");
 
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
     private final List<PolicyException.Problem> problems = new ArrayList<>();
+    private final Map<String, YamlNode> escalateToNodes = new LinkedHashMap<>();
 
     private PolicyParser() {}
 
@@ -86,7 +93,7 @@ public final class PolicyParser {
         final Node root;
         try {
             final LoaderOptions options = new LoaderOptions();
-            options.setMaxAliasesForCollections(20);
+            options.setMaxAliasesForCollections(MAX_ALIASES);
             options.setAllowRecursiveKeys(false);
             options.setCodePointLimit(MAX_DOCUMENT_CHARS);
             root = new Yaml(options).compose(new StringReader(yaml));
@@ -101,27 +108,40 @@ public final class PolicyParser {
                     "not valid YAML: " + e.getProblem()
                             + (e.getContext() == null ? "" : " (" + e.getContext() + ")"))));
         } catch (YAMLException e) {
-            throw new PolicyException(
-                    List.of(new PolicyException.Problem(0, 0, "", "not valid YAML: " + e.getMessage())));
+            final String message = e.getMessage() != null && e.getMessage().contains("aliases")
+                    ? "too many aliases (*name) to lists or mappings: at most " + MAX_ALIASES
+                            + " are allowed, so that a small document cannot expand into a huge one"
+                    : "not valid YAML: " + e.getMessage();
+            throw new PolicyException(List.of(new PolicyException.Problem(0, 0, "", message)));
         }
         if (root == null) {
             throw new PolicyException(List.of(new PolicyException.Problem(0, 0, "", "the policy document is empty")));
         }
-        final Map<String, YamlNode> top = new YamlNode(root, "", problems).fields(TOP);
-        final String name = required(top, "name", root).flatMap(YamlNode::text).orElse("?");
-        final String version =
-                required(top, "version", root).flatMap(YamlNode::text).orElse("?");
-        final Map<String, Policy.Route> routes = routes(required(top, "routes", root));
-        final Policy.Defaults defaults = defaults(required(top, "defaults", root), routes);
-        final Policy.Thresholds thresholds = thresholds(required(top, "thresholds", root));
-        final Policy.Scoring scoring = scoring(required(top, "scoring", root));
-        final List<Policy.Rule> rules = rules(required(top, "rules", root), routes);
-        final List<Policy.TriggerRule> triggers = triggers(Optional.ofNullable(top.get("triggers")));
-        final Policy.Autonomy autonomy = autonomy(required(top, "autonomy", root));
-        final Map<Glob, Policy.AgentProfile> agents = agents(Optional.ofNullable(top.get("agents")));
-        checkEscalationChains(routes, top.get("routes"));
-        if (!problems.isEmpty()) {
+        final YamlNode document = new YamlNode(root, "", problems);
+        if (!document.isMapping()) {
+            document.problem("a policy document is a mapping of sections (name, version, defaults, thresholds,"
+                    + " scoring, rules, routes, triggers, autonomy, agents)");
             throw new PolicyException(problems);
+        }
+        final Map<String, YamlNode> top = document.fields(TOP);
+        final String name =
+                required(top, "name", document).flatMap(YamlNode::text).orElse("?");
+        final String version =
+                required(top, "version", document).flatMap(YamlNode::text).orElse("?");
+        final Map<String, Policy.Route> routes = routes(required(top, "routes", document));
+        final Policy.Defaults defaults = defaults(required(top, "defaults", document), routes);
+        final Policy.Thresholds thresholds = thresholds(required(top, "thresholds", document));
+        final Policy.Scoring scoring = scoring(required(top, "scoring", document));
+        final List<Policy.Rule> rules = rules(required(top, "rules", document), routes);
+        final List<Policy.TriggerRule> triggers = triggers(Optional.ofNullable(top.get("triggers")));
+        final Policy.Autonomy autonomy = autonomy(required(top, "autonomy", document));
+        final Map<Glob, Policy.AgentProfile> agents = agents(Optional.ofNullable(top.get("agents")));
+        checkEscalationChains(routes);
+        if (!problems.isEmpty()) {
+            throw new PolicyException(problems.stream()
+                    .sorted(Comparator.comparingInt(PolicyException.Problem::line)
+                            .thenComparingInt(PolicyException.Problem::column))
+                    .toList());
         }
         return new Policy(
                 name,
@@ -138,22 +158,10 @@ public final class PolicyParser {
                 agents);
     }
 
-    private Optional<YamlNode> required(final Map<String, YamlNode> fields, final String key, final Node parent) {
-        final YamlNode node = fields.get(key);
-        if (node == null) {
-            problems.add(new PolicyException.Problem(
-                    parent.getStartMark().getLine() + 1,
-                    parent.getStartMark().getColumn() + 1,
-                    key,
-                    "required field '" + key + "' is missing"));
-        }
-        return Optional.ofNullable(node);
-    }
-
     private Optional<YamlNode> required(final Map<String, YamlNode> fields, final String key, final YamlNode parent) {
         final YamlNode node = fields.get(key);
         if (node == null) {
-            parent.problem("required field '" + key + "' is missing");
+            parent.missing(key);
         }
         return Optional.ofNullable(node);
     }
@@ -178,13 +186,13 @@ public final class PolicyParser {
         }
         final Map<String, YamlNode> fields = node.get()
                 .fields(Set.of("autoApproveMaxScore", "lowTrustAutoApproveMaxScore", "autoApproveRiskClasses"));
-        final double max = required(fields, "autoApproveMaxScore", node.get())
-                .flatMap(n -> n.number(0, 1))
-                .orElse(0.0);
+        final Optional<Double> maxValue =
+                required(fields, "autoApproveMaxScore", node.get()).flatMap(n -> n.number(0, 1));
+        final double max = maxValue.orElse(0.0);
         final YamlNode lowTrustNode = fields.get("lowTrustAutoApproveMaxScore");
-        final double lowTrust =
-                lowTrustNode == null ? max : lowTrustNode.number(0, 1).orElse(0.0);
-        if (lowTrustNode != null && lowTrust > max) {
+        final Optional<Double> lowTrustValue = lowTrustNode == null ? maxValue : lowTrustNode.number(0, 1);
+        final double lowTrust = lowTrustValue.orElse(0.0);
+        if (lowTrustNode != null && maxValue.isPresent() && lowTrustValue.isPresent() && lowTrust > max) {
             lowTrustNode.problem(
                     "must not be above autoApproveMaxScore (" + max + "): low-trust input gets the stricter threshold");
         }
@@ -213,24 +221,29 @@ public final class PolicyParser {
                         "lowTrustAdd"));
         final Map<RiskClass, Double> base = new EnumMap<>(RiskClass.class);
         required(fields, "base", node.get()).ifPresent(baseNode -> {
-            for (final Map.Entry<String, YamlNode> entry : baseNode.entries().entrySet()) {
+            final Map<String, YamlNode> entries = baseNode.entries();
+            for (final Map.Entry<String, YamlNode> entry : entries.entrySet()) {
                 final Optional<RiskClass> riskClass = parseEnum(entry.getValue(), entry.getKey(), RiskClass.class);
                 entry.getValue().number(0, 1).ifPresent(v -> riskClass.ifPresent(c -> base.put(c, v)));
             }
             for (final RiskClass riskClass : RiskClass.values()) {
-                if (!base.containsKey(riskClass) && !baseNode.entries().containsKey(riskClass.name())) {
+                if (baseNode.isMapping() && !entries.containsKey(riskClass.name())) {
                     baseNode.problem("needs a base score for " + riskClass);
                 }
             }
         });
         final String currency = Optional.ofNullable(fields.get("currency"))
-                .flatMap(YamlNode::text)
+                .flatMap(this::currency)
                 .orElse("EUR");
         final Map<String, BigDecimal> rates = new LinkedHashMap<>();
         Optional.ofNullable(fields.get("exchangeRates"))
-                .ifPresent(ratesNode -> ratesNode
-                        .entries()
-                        .forEach((code, value) -> decimal(value, true).ifPresent(rate -> rates.put(code, rate))));
+                .ifPresent(ratesNode -> ratesNode.entries().forEach((code, value) -> {
+                    if (!CURRENCY.matcher(code).matches()) {
+                        value.problem("'" + code + "' is not an ISO 4217 currency code (three capital letters, e.g."
+                                + " USD)");
+                    }
+                    decimal(value, true).ifPresent(rate -> rates.put(code, rate));
+                }));
         final List<Policy.CostStep> steps = new ArrayList<>();
         Optional.ofNullable(fields.get("costSteps")).ifPresent(stepsNode -> {
             for (final YamlNode step : stepsNode.elements()) {
@@ -282,12 +295,12 @@ public final class PolicyParser {
                     Optional.ofNullable(fields.get("route")).flatMap(n -> routeName(n, routes));
             final Optional<Boolean> promotable =
                     Optional.ofNullable(fields.get("promotable")).flatMap(YamlNode::bool);
-            if (block.isEmpty()
-                    && riskClass.isEmpty()
-                    && scoreAdd == 0
-                    && route.isEmpty()
-                    && promotable.isEmpty()
-                    && fields.containsKey("id")) {
+            final boolean hasEffect = fields.containsKey("block")
+                    || fields.containsKey("riskClass")
+                    || fields.containsKey("route")
+                    || fields.containsKey("promotable")
+                    || (fields.containsKey("scoreAdd") && scoreAdd != 0);
+            if (!hasEffect && ruleNode.isMapping()) {
                 ruleNode.problem("rule '" + id.orElse("?")
                         + "' has no effect: give it block, riskClass, scoreAdd, route or promotable");
             }
@@ -402,8 +415,10 @@ public final class PolicyParser {
                     .orElse(OnTimeout.TIME_OUT);
             final Optional<String> escalateTo =
                     Optional.ofNullable(fields.get("escalateTo")).flatMap(YamlNode::text);
-            if (onTimeout == OnTimeout.ESCALATE && escalateTo.isEmpty()) {
-                routeNode.problem("route '" + entry.getKey() + "' escalates on timeout but names no escalateTo route");
+            escalateTo.ifPresent(target -> escalateToNodes.put(entry.getKey(), fields.get("escalateTo")));
+            if (onTimeout == OnTimeout.ESCALATE && !fields.containsKey("escalateTo")) {
+                fields.get("onTimeout")
+                        .problem("route '" + entry.getKey() + "' escalates on timeout but names no escalateTo route");
             }
             final Duration validFor = Optional.ofNullable(fields.get("approvalValidFor"))
                     .flatMap(this::duration)
@@ -423,25 +438,29 @@ public final class PolicyParser {
         return routes;
     }
 
-    private void checkEscalationChains(final Map<String, Policy.Route> routes, final YamlNode routesNode) {
-        if (routesNode == null) {
-            return;
-        }
-        final Map<String, YamlNode> entries = routesNode.entries();
+    private void checkEscalationChains(final Map<String, Policy.Route> routes) {
         for (final Policy.Route route : routes.values()) {
-            final YamlNode node = entries.get(route.name());
-            route.escalateTo().ifPresent(target -> {
-                if (!routes.containsKey(target)) {
-                    node.problem("escalateTo names route '" + target + "', which does not exist; routes: "
-                            + String.join(", ", routes.keySet()));
-                }
-            });
+            final YamlNode node = escalateToNodes.get(route.name());
+            if (node == null) {
+                continue;
+            }
+            final String target = route.escalateTo().orElseThrow();
+            if (!routes.containsKey(target)) {
+                final String suggestion = YamlNode.closest(target, routes.keySet());
+                node.problem("names route '" + target + "', which does not exist"
+                        + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?") + " Routes: "
+                        + String.join(", ", routes.keySet()));
+                continue;
+            }
+            // a loop is reported at each route on it, not at routes that merely lead into it
             final Set<String> seen = new LinkedHashSet<>();
             Optional<String> next = Optional.of(route.name());
             while (next.isPresent() && routes.containsKey(next.get())) {
                 if (!seen.add(next.get())) {
-                    node.problem("escalation chain loops: " + String.join(" -> ", seen) + " -> " + next.get()
-                            + "; the last route of a chain must time out");
+                    if (next.get().equals(route.name())) {
+                        node.problem("escalation chain loops: " + String.join(" -> ", seen) + " -> " + next.get()
+                                + "; the last route of a chain must time out (onTimeout: TIME_OUT)");
+                    }
                     break;
                 }
                 next = routes.get(next.get()).escalateTo();
@@ -465,18 +484,45 @@ public final class PolicyParser {
                     required(fields, "when", triggerNode).flatMap(n -> n.enumValue(Policy.TriggerKind.class));
             final Optional<BigDecimal> threshold =
                     Optional.ofNullable(fields.get("threshold")).flatMap(n -> decimal(n, false));
-            kind.filter(k -> k == Policy.TriggerKind.COST_ABOVE
-                            || k == Policy.TriggerKind.CONFIDENCE_BELOW
-                            || k == Policy.TriggerKind.SYSTEMS_AT_LEAST)
-                    .filter(k -> !fields.containsKey("threshold"))
-                    .ifPresent(k -> triggerNode.problem("a " + k + " trigger needs a threshold"));
+            kind.ifPresent(k -> {
+                final boolean needsThreshold = k == Policy.TriggerKind.COST_ABOVE
+                        || k == Policy.TriggerKind.CONFIDENCE_BELOW
+                        || k == Policy.TriggerKind.SYSTEMS_AT_LEAST;
+                final YamlNode thresholdNode = fields.get("threshold");
+                if (needsThreshold && thresholdNode == null) {
+                    triggerNode.missing("threshold", "a " + k + " trigger needs a threshold");
+                } else if (!needsThreshold && thresholdNode != null) {
+                    thresholdNode.problem("a " + k + " trigger takes no threshold");
+                } else if (k == Policy.TriggerKind.CONFIDENCE_BELOW
+                        && threshold
+                                .filter(t -> t.compareTo(BigDecimal.ONE) > 0)
+                                .isPresent()) {
+                    thresholdNode.problem("a confidence is from 0 to 1, found "
+                            + threshold.get().toPlainString());
+                } else if (k == Policy.TriggerKind.SYSTEMS_AT_LEAST
+                        && threshold
+                                .filter(t -> t.stripTrailingZeros().scale() > 0 || t.signum() == 0)
+                                .isPresent()) {
+                    thresholdNode.problem("must be a whole number of systems, at least 1, found "
+                            + threshold.get().toPlainString());
+                }
+            });
             final Optional<Policy.TriggerEffect> effect =
                     required(fields, "effect", triggerNode).flatMap(n -> n.enumValue(Policy.TriggerEffect.class));
             final Optional<String> group =
                     Optional.ofNullable(fields.get("group")).flatMap(YamlNode::text);
             final int quorum = optionalInt(fields, "quorum", 1, 100).orElse(1);
-            effect.filter(e -> e == Policy.TriggerEffect.GROUP_REVIEW && group.isEmpty())
-                    .ifPresent(e -> triggerNode.problem("a GROUP_REVIEW trigger needs a group"));
+            effect.ifPresent(e -> {
+                if (e == Policy.TriggerEffect.GROUP_REVIEW && !fields.containsKey("group")) {
+                    triggerNode.missing("group", "a GROUP_REVIEW trigger needs a group");
+                } else if (e != Policy.TriggerEffect.GROUP_REVIEW) {
+                    for (final String key : List.of("group", "quorum")) {
+                        if (fields.containsKey(key)) {
+                            fields.get(key).problem("only a GROUP_REVIEW trigger takes a " + key);
+                        }
+                    }
+                }
+            });
             if (id.isPresent() && kind.isPresent() && effect.isPresent()) {
                 triggers.add(new Policy.TriggerRule(id.get(), kind.get(), threshold, effect.get(), group, quorum));
             }
@@ -496,23 +542,23 @@ public final class PolicyParser {
                         "demoteAboveRejectionRate",
                         "promotableByDefault",
                         "never"));
-        final int window = required(fields, "window", node.get())
-                .flatMap(n -> n.integer(1, 1000))
-                .orElse(1);
-        final int promoteAfter = required(fields, "promoteAfterApprovals", node.get())
-                .flatMap(n -> n.integer(1, 1000))
-                .orElse(1);
-        if (fields.containsKey("promoteAfterApprovals") && promoteAfter > window) {
+        final Optional<Integer> windowValue =
+                required(fields, "window", node.get()).flatMap(n -> n.integer(1, 1000));
+        final Optional<Integer> promoteAfterValue =
+                required(fields, "promoteAfterApprovals", node.get()).flatMap(n -> n.integer(1, 1000));
+        final int window = windowValue.orElse(1);
+        final int promoteAfter = promoteAfterValue.orElse(1);
+        if (windowValue.isPresent() && promoteAfterValue.isPresent() && promoteAfter > window) {
             fields.get("promoteAfterApprovals")
                     .problem("cannot exceed window (" + window + "): only decisions in the window count");
         }
-        final double promoteMax = required(fields, "promoteMaxRejectionRate", node.get())
-                .flatMap(n -> n.number(0, 1))
-                .orElse(0.0);
-        final double demoteAbove = required(fields, "demoteAboveRejectionRate", node.get())
-                .flatMap(n -> n.number(0, 1))
-                .orElse(0.0);
-        if (fields.containsKey("demoteAboveRejectionRate") && demoteAbove < promoteMax) {
+        final Optional<Double> promoteMaxValue =
+                required(fields, "promoteMaxRejectionRate", node.get()).flatMap(n -> n.number(0, 1));
+        final Optional<Double> demoteAboveValue =
+                required(fields, "demoteAboveRejectionRate", node.get()).flatMap(n -> n.number(0, 1));
+        final double promoteMax = promoteMaxValue.orElse(0.0);
+        final double demoteAbove = demoteAboveValue.orElse(0.0);
+        if (promoteMaxValue.isPresent() && demoteAboveValue.isPresent() && demoteAbove < promoteMax) {
             fields.get("demoteAboveRejectionRate")
                     .problem("must not be below promoteMaxRejectionRate (" + promoteMax + ")");
         }
@@ -607,6 +653,16 @@ public final class PolicyParser {
                         + " of '" + text + "'");
                 return Optional.empty();
             }
+        });
+    }
+
+    private Optional<String> currency(final YamlNode node) {
+        return node.text().filter(code -> {
+            if (!CURRENCY.matcher(code).matches()) {
+                node.problem("'" + code + "' is not an ISO 4217 currency code (three capital letters, e.g. EUR)");
+                return false;
+            }
+            return true;
         });
     }
 

@@ -50,8 +50,13 @@ final class YamlNode {
      * missing key's path. Says nothing when this node is not a mapping: that is reported already.
      */
     void missing(final String key) {
+        missing(key, "required field '" + key + "' is missing");
+    }
+
+    /** Like {@link #missing(String)}, with a message of its own. */
+    void missing(final String key, final String message) {
         if (isMapping()) {
-            add(new PolicyException.Problem(line(), column(), child(key), "required field '" + key + "' is missing"));
+            add(new PolicyException.Problem(line(), column(), child(key), message));
         }
     }
 
@@ -217,7 +222,8 @@ final class YamlNode {
         if (node instanceof SequenceNode) {
             return "a list";
         }
-        return "'" + ((ScalarNode) node).getValue() + "'";
+        final String value = ((ScalarNode) node).getValue();
+        return "'" + (value.length() > 60 ? value.substring(0, 57) + "..." : value) + "'";
     }
 
     /** The allowed word nearest to a misspelling (edit distance up to 3, case-insensitive). */
