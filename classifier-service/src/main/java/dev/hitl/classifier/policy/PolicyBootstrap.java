@@ -2,11 +2,11 @@ package dev.hitl.classifier.policy;
 
 import dev.hitl.classifier.ClassifierSettings;
 import dev.hitl.classifier.topology.ClassifierMetrics;
-import dev.hitl.classifier.topology.PolicySource;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyException;
 import dev.hitl.policy.PolicyParser;
+import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.PolicyDocument;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -55,7 +55,7 @@ public class PolicyBootstrap {
                         policy.version(),
                         published.map(PolicyDocument::getVersion).orElse("none"));
             }
-            return new PolicySource(policy, metrics);
+            return new PolicySource(policy, metrics.policyListener());
         } catch (PolicyException refused) {
             final String name = settings.getPolicyFile();
             LOG.error("Refused the policy file {}: {}", name, refused.getMessage());
@@ -65,7 +65,7 @@ public class PolicyBootstrap {
                                     + refused.getMessage(),
                             refused));
             LOG.warn("Running on the published policy '{}' version {}", fallback.name(), fallback.version());
-            return new PolicySource(fallback, metrics);
+            return new PolicySource(fallback, metrics.policyListener());
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.hitl.classifier.policy;
 
-import dev.hitl.classifier.topology.PolicySource;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyException;
 import dev.hitl.policy.PolicyParser;
+import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.PolicyDocument;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;

@@ -1,6 +1,7 @@
 package dev.hitl.classifier.topology;
 
 import dev.hitl.policy.Evaluation;
+import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.AutonomyLevel;
 import dev.hitl.schemas.RiskClass;
 
@@ -41,6 +42,22 @@ public interface ClassifierMetrics {
      * @param to the level now
      */
     default void autonomyChanged(AutonomyLevel from, AutonomyLevel to) {}
+
+    /** @return these metrics as a listener of the policy in force */
+    default PolicySource.Listener policyListener() {
+        final ClassifierMetrics metrics = this;
+        return new PolicySource.Listener() {
+            @Override
+            public void inForce(final String version) {
+                metrics.policyInForce(version);
+            }
+
+            @Override
+            public void refused(final String version) {
+                metrics.policyRefused();
+            }
+        };
+    }
 
     /** The risk model failed or timed out; rules alone decided. */
     default void riskModelUnavailable() {}

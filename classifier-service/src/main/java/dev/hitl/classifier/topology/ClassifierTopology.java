@@ -1,5 +1,6 @@
 package dev.hitl.classifier.topology;
 
+import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.TrustStats;

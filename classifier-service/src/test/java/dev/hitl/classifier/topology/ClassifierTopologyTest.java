@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.ActionContext;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentState;
@@ -78,7 +79,7 @@ class ClassifierTopologyTest {
                 new ClassifierTopology.Dependencies(
                         topics,
                         serdes,
-                        new PolicySource(DefaultPolicy.load(), ClassifierMetrics.NONE),
+                        new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
                         new DecisionFactory(new DecisionSigner("k1", KEY)),
                         new ProposalValidator(64 * 1024),
                         new RiskModelGate(RiskModel.NONE, Duration.ofMillis(100), ClassifierMetrics.NONE),

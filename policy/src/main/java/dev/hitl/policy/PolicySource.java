@@ -1,9 +1,5 @@
-package dev.hitl.classifier.topology;
+package dev.hitl.policy;
 
-import dev.hitl.policy.Policy;
-import dev.hitl.policy.PolicyEvaluator;
-import dev.hitl.policy.PolicyException;
-import dev.hitl.policy.PolicyParser;
 import dev.hitl.schemas.PolicyDocument;
 import java.util.HashSet;
 import java.util.Set;
@@ -21,19 +17,31 @@ public final class PolicySource {
     private static final Logger LOG = LoggerFactory.getLogger(PolicySource.class);
 
     private final String name;
-    private final ClassifierMetrics metrics;
+    private final Listener listener;
     private final Set<String> refused = new HashSet<>();
     private volatile PolicyEvaluator current;
 
     /**
      * @param initial the policy loaded at start
-     * @param metrics where refusals are counted
+     * @param listener told of each version taken into force and each refused
      */
-    public PolicySource(final Policy initial, final ClassifierMetrics metrics) {
+    public PolicySource(final Policy initial, final Listener listener) {
         this.name = initial.name();
         this.current = new PolicyEvaluator(initial);
-        this.metrics = metrics;
-        metrics.policyInForce(initial.version());
+        this.listener = listener;
+        listener.inForce(initial.version());
+    }
+
+    /** Told when the policy in force changes or a published version is refused (for metrics). */
+    public interface Listener {
+        /** Listens to nothing. */
+        Listener NONE = new Listener() {};
+
+        /** @param version the version now in force */
+        default void inForce(String version) {}
+
+        /** @param version a published version that did not validate */
+        default void refused(String version) {}
     }
 
     /** @return the policy's name: its key on {@code hitl.policy} */
@@ -64,7 +72,7 @@ public final class PolicySource {
             try {
                 final Policy policy = PolicyParser.parse(published.getYaml());
                 current = new PolicyEvaluator(policy);
-                metrics.policyInForce(policy.version());
+                listener.inForce(policy.version());
                 LOG.info(
                         "Policy '{}' version {} is now in force (was {})",
                         name,
@@ -72,7 +80,7 @@ public final class PolicySource {
                         inForce.policy().version());
             } catch (PolicyException e) {
                 refused.add(published.getSha256());
-                metrics.policyRefused();
+                listener.refused(published.getVersion());
                 LOG.error(
                         "Refused policy '{}' version {} published by {}; version {} stays in force. {}",
                         name,

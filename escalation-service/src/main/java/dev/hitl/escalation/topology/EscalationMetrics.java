@@ -1,0 +1,38 @@
+package dev.hitl.escalation.topology;
+
+import dev.hitl.schemas.Outcome;
+import java.time.Duration;
+
+/** What the escalation service counts. Micrometer in the service, a no-op in unit tests. */
+public interface EscalationMetrics {
+
+    /** Counts nothing. */
+    EscalationMetrics NONE = new EscalationMetrics() {};
+
+    /**
+     * @param tier the tier of the request opened
+     * @param group its group
+     */
+    default void requestOpened(String tier, String group) {}
+
+    /**
+     * @param tier the tier of the request closed
+     * @param group its group
+     */
+    default void requestClosed(String tier, String group) {}
+
+    /**
+     * @param outcome the final outcome
+     * @param timeToDecision from the proposal to the decision
+     */
+    default void decided(Outcome outcome, Duration timeToDecision) {}
+
+    /** @param trigger a trigger that changed the route (raise tier, group review, halt) */
+    default void triggerApplied(String trigger) {}
+
+    /** A deadline escalated a request to the next tier. */
+    default void escalatedOnDeadline() {}
+
+    /** @param reason why a vote was ignored, in a few words */
+    default void voteIgnored(String reason) {}
+}

@@ -1,0 +1,146 @@
+package dev.hitl.escalation.topology;
+
+import dev.hitl.policy.PolicySource;
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import java.time.Clock;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The escalation service's Kafka Streams topology: it owns every action waiting for humans, from
+ * {@code hitl.approvals.pending} to its one final decision, and is the only writer of human-path
+ * decisions. Proposals and votes for one action meet in one task (both topics are keyed by
+ * actionId and co-partitioned), so a vote, a second vote and a deadline for the same action are
+ * processed one after the other and can never produce two decisions.
+ *
+ * <ul>
+ *   <li>A pending action is routed by the policy (tier, stages, mode), with its triggers applied
+ *       (raise tier, group review, halt the agent), and an {@code ApprovalRequest} is published per
+ *       open stage; its deadline (shortened by the agent's {@code replyBy}) goes to a changelogged
+ *       store.
+ *   <li>A vote is checked (open request, current escalation level, the approver's groups, not the
+ *       person the agent acts for, not a second vote by the same person); one that fails is
+ *       ignored, with the reason logged and counted. A REJECT ends the action; quorum on every
+ *       stage approves it (MODIFIED when a reviewer changed the arguments).
+ *   <li>A wall-clock punctuator acts on every deadline that has passed, including those that passed
+ *       while the service was down: escalate to the next route, or decide TIMED_OUT. A timeout
+ *       never approves.
+ * </ul>
+ */
+public final class EscalationTopology {
+
+    /** Where each waiting action stands (JSON, changelogged). */
+    public static final String PROGRESS_STORE = "escalation-progress";
+    /** The actions waiting, as classified (changelogged). */
+    public static final String ACTIONS_STORE = "escalation-actions";
+    /** Deadlines by time: key {@code <13-digit epoch ms>|<actionId>}, value the escalation level. */
+    public static final String DEADLINES_STORE = "escalation-deadlines";
+    /** Global store of {@code hitl.policy}. */
+    public static final String POLICY_STORE = "escalation-policy";
+
+    private EscalationTopology() {}
+
+    /**
+     * What the topology needs.
+     *
+     * @param topics the topic catalogue
+     * @param serdes the serdes of its topics
+     * @param policy the policy in force
+     * @param signer signs decisions
+     * @param clock the time
+     * @param deadlineCheckEvery how often deadlines are checked (wall clock)
+     * @param metrics what is counted
+     */
+    public record Dependencies(
+            TopicCatalogue topics,
+            TopicSerdes serdes,
+            PolicySource policy,
+            DecisionSigner signer,
+            Clock clock,
+            Duration deadlineCheckEvery,
+            EscalationMetrics metrics) {}
+
+    /**
+     * @param builder the builder
+     * @param deps what the topology needs
+     * @return the merged stream of pending actions and votes
+     */
+    public static KStream<String, Input> build(final StreamsBuilder builder, final Dependencies deps) {
+        final TopicCatalogue topics = deps.topics();
+        final TopicSerdes serdes = deps.serdes();
+        builder.globalTable(
+                topics.policy().name(),
+                serdes.consumed(topics.policy()).withName("policy-source"),
+                Materialized.<String, dev.hitl.schemas.PolicyDocument, KeyValueStore<Bytes, byte[]>>as(POLICY_STORE)
+                        .withKeySerde(serdes.keySerde(topics.policy()))
+                        .withValueSerde(serdes.valueSerde(topics.policy())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), new JsonSerde<>(Progress.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ACTIONS_STORE),
+                Serdes.String(),
+                serdes.valueSerde(topics.approvalsPending())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DEADLINES_STORE), Serdes.String(), Serdes.Integer()));
+
+        final KStream<String, Input> pending = builder.stream(
+                        topics.approvalsPending().name(),
+                        serdes.consumed(topics.approvalsPending()).withName("pending"))
+                .filter((key, action) -> action != null, Named.as("readable-pending"))
+                .mapValues(Input::pending, Named.as("pending-input"));
+        final KStream<String, Input> votes = builder.stream(
+                        topics.approvalsVotes().name(),
+                        serdes.consumed(topics.approvalsVotes()).withName("votes"))
+                .filter((key, vote) -> vote != null, Named.as("readable-votes"))
+                .mapValues(Input::vote, Named.as("vote-input"));
+        final KStream<String, Input> inputs = pending.merge(votes, Named.as("pending-and-votes"));
+        inputs.process(
+                        () -> new ApprovalProcessor(deps),
+                        Named.as("approvals"),
+                        PROGRESS_STORE,
+                        ACTIONS_STORE,
+                        DEADLINES_STORE)
+                .split(Named.as("out-"))
+                .branch(
+                        (key, out) -> out.destination() == Out.Destination.REQUEST,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, out) -> KeyValue.pair(out.key(), (ApprovalRequest) out.value()),
+                                                Named.as("request-records"))
+                                        .to(
+                                                topics.approvalsRequests().name(),
+                                                serdes.produced(topics.approvalsRequests())),
+                                "requests"))
+                .branch(
+                        (key, out) -> out.destination() == Out.Destination.DECISION,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, out) -> KeyValue.pair(out.key(), (Decision) out.value()),
+                                                Named.as("decision-records"))
+                                        .to(topics.decisions().name(), serdes.produced(topics.decisions())),
+                                "decisions"))
+                .branch(
+                        (key, out) -> out.destination() == Out.Destination.AGENT_CONTROL,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, out) -> KeyValue.pair(out.key(), (AgentControl) out.value()),
+                                                Named.as("control-records"))
+                                        .to(topics.agentsControl().name(), serdes.produced(topics.agentsControl())),
+                                "agent-control"));
+        return inputs;
+    }
+}

@@ -1,0 +1,442 @@
+package dev.hitl.escalation.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.policy.PolicySource;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentState;
+import dev.hitl.schemas.ApprovalMode;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Money;
+import dev.hitl.schemas.OnTimeout;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The production topology under TopologyTestDriver, with the default policy and the wall clock advanced. */
+class EscalationTopologyTest {
+
+    private static final byte[] KEY = "test-signing-key-test-signing-key!".getBytes(StandardCharsets.UTF_8);
+    private static final Instant START = Instant.parse("2026-11-28T12:00:00Z");
+
+    private final TopicCatalogue topics = TopicCatalogue.standard();
+    private final TopicSerdes serdes = new TopicSerdes(new InMemorySchemaRegistryClient(), true);
+    private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
+    private final MutableClock clock = new MutableClock(START);
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ClassifiedAction> pending;
+    private TestInputTopic<String, Vote> votes;
+    private TestOutputTopic<String, ApprovalRequest> requests;
+    private TestOutputTopic<String, Decision> decisions;
+    private TestOutputTopic<String, AgentControl> control;
+
+    /** A clock the test moves together with the driver's wall clock. */
+    static final class MutableClock extends Clock {
+        private Instant now;
+
+        MutableClock(final Instant now) {
+            this.now = now;
+        }
+
+        void advance(final Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(final ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        final StreamsBuilder builder = new StreamsBuilder();
+        EscalationTopology.build(
+                builder,
+                new EscalationTopology.Dependencies(
+                        topics,
+                        serdes,
+                        new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
+                        new DecisionSigner("k1", KEY),
+                        clock,
+                        Duration.ofSeconds(1),
+                        EscalationMetrics.NONE));
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "escalation-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(builder.build(), props, START);
+        pending = driver.createInputTopic(
+                topics.approvalsPending().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.approvalsPending()).serializer());
+        votes = driver.createInputTopic(
+                topics.approvalsVotes().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.approvalsVotes()).serializer());
+        requests = driver.createOutputTopic(
+                topics.approvalsRequests().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.approvalsRequests()).deserializer());
+        decisions = driver.createOutputTopic(
+                topics.decisions().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.decisions()).deserializer());
+        control = driver.createOutputTopic(
+                topics.agentsControl().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.agentsControl()).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private void advance(final Duration duration) {
+        clock.advance(duration);
+        driver.advanceWallClockTime(duration);
+    }
+
+    static ProposedAction.Builder action(final String id, final String type, final String arguments) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-1")
+                .setOnBehalfOf("alice@example.com")
+                .setActionType(type)
+                .setTool("tool")
+                .setArguments(arguments)
+                .setConfidence(0.9)
+                .setInputTrust(InputTrust.USER)
+                .setDomain("support")
+                .setContext(ActionContext.newBuilder().build())
+                .setProposedAt(START.minusSeconds(5));
+    }
+
+    private void submit(final ProposedAction action) {
+        pending.pipeInput(
+                action.getActionId(),
+                new ClassifiedAction(
+                        action, policy.evaluate(action, Optional.empty()).toAssessment(START)));
+    }
+
+    private void vote(
+            final String actionId,
+            final String approver,
+            final List<String> groups,
+            final Verdict verdict,
+            final int level) {
+        vote(actionId, approver, groups, verdict, level, null, null);
+    }
+
+    private void vote(
+            final String actionId,
+            final String approver,
+            final List<String> groups,
+            final Verdict verdict,
+            final int level,
+            final String modified,
+            final String reason) {
+        votes.pipeInput(
+                actionId,
+                Vote.newBuilder()
+                        .setVoteId(UUID.randomUUID().toString())
+                        .setActionId(actionId)
+                        .setApprover(approver)
+                        .setGroups(groups)
+                        .setVerdict(verdict)
+                        .setModifiedArguments(modified)
+                        .setReason(reason)
+                        .setVotedAt(clock.instant())
+                        .setRequestVersion(level)
+                        .build());
+    }
+
+    private static final String EMAIL = "{\"to\": \"customer@gmail.com\", \"body\": \"Your refund\"}";
+
+    @Test
+    void shouldOpenOneRequestForTheFirstStageWithTheDeadlineOfThePolicy() {
+        submit(action("e-1", "email.send", EMAIL).build());
+
+        final ApprovalRequest request = requests.readValue();
+        assertThat(request.getRequestId()).isEqualTo("e-1:0:0");
+        assertThat(request.getRoute().getTier()).isEqualTo("standard");
+        assertThat(request.getRoute().getApproverGroup()).isEqualTo("reviewers");
+        assertThat(request.getDeadline()).isEqualTo(START.plus(Duration.ofMinutes(30)));
+        assertThat(request.getOnTimeout()).isEqualTo(OnTimeout.ESCALATE);
+        assertThat(request.getAction().getActionId()).isEqualTo("e-1");
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldApproveWithASignedDecisionBoundToTheProposedArguments() {
+        submit(action("e-2", "email.send", EMAIL).build());
+        vote("e-2", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.APPROVED);
+        assertThat(decision.getApprovers()).containsExactly("bob@example.com");
+        assertThat(decision.getFinalArguments()).isEqualTo(EMAIL);
+        assertThat(decision.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(EMAIL));
+        assertThat(decision.getExpiresAt()).isEqualTo(START.plus(Duration.ofHours(1)));
+        assertThat(DecisionSigner.verify(decision, Map.of("k1", KEY))).isTrue();
+    }
+
+    @Test
+    void shouldRefuseSelfApprovalAndVotesFromOutsideTheGroup() {
+        submit(action("e-3", "email.send", EMAIL).build());
+        vote("e-3", "alice@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        vote("e-3", "mallory@example.com", List.of("marketing"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty()).isTrue();
+
+        vote("e-3", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValue().getApprovers()).containsExactly("bob@example.com");
+    }
+
+    @Test
+    void shouldRejectOnOneRejectWithTheReviewersReasonAsFeedback() {
+        submit(action("e-4", "email.send", EMAIL).build());
+        vote(
+                "e-4",
+                "bob@example.com",
+                List.of("reviewers"),
+                Verdict.REJECT,
+                0,
+                null,
+                "Do not promise a refund before finance agrees");
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(decision.getFeedback().getReason()).isEqualTo("Do not promise a refund before finance agrees");
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(decision.getExpiresAt()).isNull();
+    }
+
+    @Test
+    void shouldDecideModifiedWithTheReviewersArgumentsAndTheirHash() {
+        submit(action("e-5", "email.send", EMAIL).build());
+        final String changed = "{\"to\": \"customer@gmail.com\", \"body\": \"We are checking your refund\"}";
+        vote("e-5", "bob@example.com", List.of("reviewers"), Verdict.MODIFY, 0, "{not json", "typo");
+        assertThat(decisions.isEmpty()).isTrue();
+        vote("e-5", "bob@example.com", List.of("reviewers"), Verdict.MODIFY, 0, changed, "No refund promise");
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.MODIFIED);
+        assertThat(decision.getFinalArguments()).isEqualTo(changed);
+        assertThat(decision.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(changed));
+        assertThat(decision.getFeedback().getReason()).isEqualTo("No refund promise");
+    }
+
+    @Test
+    void shouldChangeNothingOnVotesAfterTheFinalDecision() {
+        submit(action("e-6", "email.send", EMAIL).build());
+        vote("e-6", "bob@example.com", List.of("reviewers"), Verdict.REJECT, 0, null, "no");
+        vote("e-6", "carol@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        submit(action("e-6", "email.send", EMAIL).build());
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getOutcome)
+                .isEqualTo(Outcome.REJECTED);
+        assertThat(requests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldOpenSequentialStagesOneAfterTheOtherWithDistinctApprovers() {
+        // 2000 EUR: route finance, raised a tier by the cost trigger to finance-senior (finance, then cfo-office).
+        submit(action("p-1", "payment.create", "{\"amount\": \"2000\"}")
+                .setEstimatedCost(new Money(new BigDecimal("2000"), "EUR"))
+                .build());
+        final ApprovalRequest first = requests.readValue();
+        assertThat(first.getRoute().getMode()).isEqualTo(ApprovalMode.SEQUENTIAL);
+        assertThat(first.getRoute().getStages()).extracting(s -> s.getGroup()).containsExactly("finance", "cfo-office");
+        assertThat(first.getStageIndex()).isZero();
+        assertThat(requests.isEmpty()).isTrue();
+
+        vote("p-1", "fiona@example.com", List.of("finance", "cfo-office"), Verdict.APPROVE, 0);
+        final ApprovalRequest second = requests.readValue();
+        assertThat(second.getStageIndex()).isEqualTo(1);
+        assertThat(decisions.isEmpty()).isTrue();
+
+        vote("p-1", "fiona@example.com", List.of("finance", "cfo-office"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty())
+                .as("one person cannot approve two stages")
+                .isTrue();
+        vote("p-1", "carl@example.com", List.of("cfo-office"), Verdict.APPROVE, 0);
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.APPROVED);
+        assertThat(decision.getApprovers()).containsExactly("fiona@example.com", "carl@example.com");
+    }
+
+    @Test
+    void shouldOpenParallelStagesAtOnceAndNeedThemAll() {
+        submit(action("d-1", "deploy.service", "{\"environment\": \"production\", \"version\": \"2.3\"}")
+                .build());
+        final List<ApprovalRequest> opened = requests.readValuesToList();
+        assertThat(opened).extracting(ApprovalRequest::getStageIndex).containsExactly(0, 1);
+        assertThat(opened.get(0).getRoute().getMode()).isEqualTo(ApprovalMode.PARALLEL);
+
+        vote("d-1", "sam@example.com", List.of("sre"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty()).isTrue();
+        vote("d-1", "rita@example.com", List.of("release-managers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.APPROVED);
+    }
+
+    @Test
+    void shouldTurnAManySystemsActionIntoAGroupReviewWithAQuorum() {
+        submit(action("g-1", "email.send", EMAIL)
+                .setSystemsAffected(List.of("a", "b", "c", "d"))
+                .build());
+        final ApprovalRequest request = requests.readValue();
+        assertThat(request.getRoute().getStages()).singleElement().satisfies(stage -> {
+            assertThat(stage.getGroup()).isEqualTo("reviewers");
+            assertThat(stage.getQuorum()).isEqualTo(2);
+        });
+        vote("g-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty()).isTrue();
+        vote("g-1", "carol@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValue().getApprovers()).containsExactly("bob@example.com", "carol@example.com");
+    }
+
+    @Test
+    void shouldRaiseTheTierForLowConfidenceLowTrustAndOutOfDomainActions() {
+        submit(action("t-1", "email.send", EMAIL).setConfidence(0.2).build());
+        submit(action("t-2", "email.send", EMAIL)
+                .setInputTrust(InputTrust.RETRIEVED)
+                .build());
+        submit(action("t-3", "email.send", EMAIL).setDomain("billing").build());
+        submit(action("t-4", "email.send", EMAIL).build());
+        assertThat(requests.readValuesToList())
+                .extracting(r -> r.getRoute().getTier())
+                .containsExactly("senior", "senior", "senior", "standard");
+    }
+
+    @Test
+    void shouldHaltTheAgentOnAnInstructionConflict() {
+        submit(action("h-1", "email.send", EMAIL)
+                .setInstructionConflict("The user said never to email customers directly")
+                .build());
+
+        final AgentControl halted = control.readValue();
+        assertThat(halted.getAgentId()).isEqualTo("support-agent-1");
+        assertThat(halted.getState()).isEqualTo(AgentState.HALTED);
+        assertThat(halted.getActionId()).isEqualTo("h-1");
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.HALTED);
+        assertThat(decision.getFeedback().getReason()).contains("instruction-conflict");
+        assertThat(requests.isEmpty()).isTrue();
+        vote("h-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldEscalateAtTheDeadlineThenTimeOutWithoutEverApproving() {
+        submit(action("x-1", "email.send", EMAIL).build());
+        requests.readValue();
+
+        advance(Duration.ofMinutes(31));
+        final ApprovalRequest escalated = requests.readValue();
+        assertThat(escalated.getEscalationLevel()).isEqualTo(1);
+        assertThat(escalated.getRoute().getTier()).isEqualTo("senior");
+        assertThat(escalated.getRequestId()).isEqualTo("x-1:1:0");
+        assertThat(escalated.getOnTimeout()).isEqualTo(OnTimeout.TIME_OUT);
+        assertThat(decisions.isEmpty()).isTrue();
+
+        vote("x-1", "bob@example.com", List.of("reviewers", "senior-reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty())
+                .as("a vote for the old level does not count")
+                .isTrue();
+
+        advance(Duration.ofMinutes(61));
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(decision.getFeedback().getCategory()).isEqualTo("timeout");
+
+        vote("x-1", "sue@example.com", List.of("senior-reviewers"), Verdict.APPROVE, 1);
+        advance(Duration.ofHours(3));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldTimeOutAtTheAgentsReplyByInsteadOfEscalating() {
+        submit(action("r-1", "email.send", EMAIL)
+                .setReplyBy(START.plus(Duration.ofMinutes(5)))
+                .build());
+        assertThat(requests.readValue().getDeadline()).isEqualTo(START.plus(Duration.ofMinutes(5)));
+        advance(Duration.ofMinutes(6));
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldLetTheDeadlineWinOverAVoteThatArrivesAfterIt() {
+        submit(action("race-1", "email.send", EMAIL)
+                .setReplyBy(START.plus(Duration.ofMinutes(1)))
+                .build());
+        advance(Duration.ofSeconds(61));
+        vote("race-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getOutcome)
+                .isEqualTo(Outcome.TIMED_OUT);
+    }
+
+    @Test
+    void shouldLetAVoteWinOverADeadlineThatPassesAfterIt() {
+        submit(action("race-2", "email.send", EMAIL)
+                .setReplyBy(START.plus(Duration.ofMinutes(1)))
+                .build());
+        advance(Duration.ofSeconds(59));
+        vote("race-2", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        advance(Duration.ofSeconds(2));
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getOutcome)
+                .isEqualTo(Outcome.APPROVED);
+    }
+}
