@@ -28,6 +28,8 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
     /** @param registry the service's meter registry */
     public MicrometerEscalationMetrics(final MeterRegistry registry) {
         this.registry = registry;
+        // Registered up front, so dashboards see 0 rather than no series.
+        registry.counter("hitl.escalation.deadline_escalations");
     }
 
     private AtomicLong open(final String tier, final String group) {

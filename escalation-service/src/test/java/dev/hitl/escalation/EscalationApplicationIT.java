@@ -37,6 +37,12 @@ class EscalationApplicationIT {
                 Admin admin = cluster.admin()) {
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
             assertThat(health).contains("\"status\":\"UP\"");
+            final String halted = http.toBlocking()
+                    .retrieve(HttpRequest.POST("/agents/agent-7/halt", "{\"reason\":\"incident 42\"}")
+                            .header("X-Hitl-Actor", "ops@example.com"));
+            assertThat(halted).contains("\"state\":\"HALTED\"").contains("\"actor\":\"ops@example.com\"");
+            assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
+                    .contains("hitl_escalation_deadline_escalations_total 0.0");
             assertThat(admin.listTopics().names().get())
                     .containsAll(new TopicCatalogue(namespace, 2)
                             .all().stream().map(Topic::name).toList());

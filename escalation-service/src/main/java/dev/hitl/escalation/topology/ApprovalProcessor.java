@@ -168,7 +168,8 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 null,
                 List.of(),
                 false,
-                0);
+                0,
+                List.of());
     }
 
     private static List<StageProgress> stages(final Policy.Route route) {
@@ -241,6 +242,16 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                     vote.getApprover(),
                     vote.getActionId(),
                     refusal);
+            if (state != null) {
+                // Recorded with the action's state (changelogged), so the reason survives restarts.
+                progress.put(
+                        state.actionId(),
+                        state.withIgnored(new Progress.IgnoredVote(
+                                vote.getVoteId(),
+                                vote.getApprover(),
+                                refusal,
+                                deps.clock().millis())));
+            }
             return;
         }
         final Instant now = deps.clock().instant();
@@ -422,7 +433,8 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 null,
                 List.of(),
                 false,
-                0);
+                0,
+                state.ignoredVotes());
         deps.metrics().escalatedOnDeadline();
         final Progress opened = openStages(escalated, classified, now, timestamp);
         progress.put(state.actionId(), opened);

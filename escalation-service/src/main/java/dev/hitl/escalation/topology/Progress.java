@@ -26,6 +26,8 @@ import java.util.List;
  * @param modifyReasons the reviewers' reasons for modifying
  * @param decided whether the final decision is made
  * @param decidedAt epoch ms of the final decision, or 0
+ * @param ignoredVotes the votes that did not count, each with its reason (the last {@value
+ *     #MAX_IGNORED_VOTES})
  */
 public record Progress(
         String actionId,
@@ -45,7 +47,52 @@ public record Progress(
         String modifiedArguments,
         List<String> modifyReasons,
         boolean decided,
-        long decidedAt) {
+        long decidedAt,
+        List<IgnoredVote> ignoredVotes) {
+
+    /** How many ignored votes an action keeps. */
+    public static final int MAX_IGNORED_VOTES = 50;
+
+    /** Tolerates state written before ignored votes were kept. */
+    public Progress {
+        ignoredVotes = ignoredVotes == null ? List.of() : List.copyOf(ignoredVotes);
+    }
+
+    /**
+     * @param voteId the vote
+     * @param approver who cast it
+     * @param reason why it did not count
+     * @param at epoch ms when it was ignored
+     */
+    public record IgnoredVote(String voteId, String approver, String reason, long at) {}
+
+    Progress withIgnored(final IgnoredVote vote) {
+        final List<IgnoredVote> next = new ArrayList<>(ignoredVotes);
+        next.add(vote);
+        while (next.size() > MAX_IGNORED_VOTES) {
+            next.remove(0);
+        }
+        return new Progress(
+                actionId,
+                agentId,
+                onBehalfOf,
+                policyVersion,
+                tier,
+                routeName,
+                mode,
+                level,
+                stages,
+                deadline,
+                escalateTo,
+                replyBy,
+                approvalValidForMillis,
+                approvers,
+                modifiedArguments,
+                modifyReasons,
+                decided,
+                decidedAt,
+                next);
+    }
 
     /**
      * @param group the reviewer group
@@ -90,7 +137,8 @@ public record Progress(
                 modifiedArguments,
                 modifyReasons,
                 decided,
-                decidedAt);
+                decidedAt,
+                ignoredVotes);
     }
 
     Progress withApproval(final String approver, final String modified, final String reason) {
@@ -118,7 +166,8 @@ public record Progress(
                 modified != null ? modified : modifiedArguments,
                 List.copyOf(reasons),
                 decided,
-                decidedAt);
+                decidedAt,
+                ignoredVotes);
     }
 
     Progress decided(final long at) {
@@ -140,6 +189,7 @@ public record Progress(
                 modifiedArguments,
                 modifyReasons,
                 true,
-                at);
+                at,
+                ignoredVotes);
     }
 }

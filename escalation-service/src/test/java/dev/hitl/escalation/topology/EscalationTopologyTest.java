@@ -232,6 +232,13 @@ class EscalationTopologyTest {
         vote("e-3", "alice@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
         vote("e-3", "mallory@example.com", List.of("marketing"), Verdict.APPROVE, 0);
         assertThat(decisions.isEmpty()).isTrue();
+        final org.apache.kafka.streams.state.KeyValueStore<String, Progress> store =
+                driver.getKeyValueStore(EscalationTopology.PROGRESS_STORE);
+        assertThat(store.get("e-3").ignoredVotes())
+                .extracting(Progress.IgnoredVote::reason)
+                .satisfiesExactly(
+                        reason -> assertThat(reason).startsWith("self-approval: alice@example.com"),
+                        reason -> assertThat(reason).startsWith("wrong group: mallory@example.com"));
 
         vote("e-3", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
         assertThat(decisions.readValue().getApprovers()).containsExactly("bob@example.com");

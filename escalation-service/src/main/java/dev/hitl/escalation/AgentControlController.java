@@ -1,0 +1,118 @@
+package dev.hitl.escalation;
+
+import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentState;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicSerdes;
+import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.serde.annotation.Serdeable;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Operators halt and resume agents: {@code POST /agents/{agentId}/halt} and {@code
+ * /agents/{agentId}/resume} with a JSON body {@code {"reason": "..."}} and the operator in the
+ * {@code X-Hitl-Actor} header. The state goes to the compacted {@code hitl.agents.control}; the
+ * classifier answers HALTED to every proposal of a halted agent until it is resumed.
+ */
+@Controller("/agents")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class AgentControlController {
+
+    private final Topic<String, AgentControl> topic;
+    private final KafkaProducer<String, AgentControl> producer;
+
+    /**
+     * @param topics the provisioned topics
+     * @param serdes their serdes
+     * @param kafka the {@code kafka.*} settings
+     */
+    public AgentControlController(
+            final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
+        this.topic = topics.catalogue().agentsControl();
+        final Map<String, Object> config = new HashMap<>();
+        kafka.getConfig().forEach((key, value) -> {
+            if (ProducerConfig.configNames().contains(key.toString())) {
+                config.put(key.toString(), value);
+            }
+        });
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        this.producer = new KafkaProducer<>(
+                config,
+                serdes.keySerde(topic).serializer(),
+                serdes.valueSerde(topic).serializer());
+    }
+
+    /**
+     * @param agentId the agent
+     * @param change why
+     * @param actor the operator
+     * @return the state published
+     */
+    @Post(uri = "/{agentId}/halt", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<State> halt(
+            @PathVariable final String agentId,
+            @Body final Change change,
+            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor)
+            throws Exception {
+        return HttpResponse.accepted().body(publish(agentId, AgentState.HALTED, change, actor));
+    }
+
+    /**
+     * @param agentId the agent
+     * @param change why
+     * @param actor the operator
+     * @return the state published
+     */
+    @Post(uri = "/{agentId}/resume", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<State> resume(
+            @PathVariable final String agentId,
+            @Body final Change change,
+            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor)
+            throws Exception {
+        return HttpResponse.accepted().body(publish(agentId, AgentState.ACTIVE, change, actor));
+    }
+
+    private State publish(final String agentId, final AgentState state, final Change change, final String actor)
+            throws Exception {
+        final AgentControl control = new AgentControl(agentId, state, change.reason(), actor, null, Instant.now());
+        producer.send(new ProducerRecord<>(topic.name(), agentId, control)).get(30, TimeUnit.SECONDS);
+        return new State(agentId, state.name(), change.reason(), actor);
+    }
+
+    /** @param reason why the state changes */
+    @Serdeable
+    public record Change(String reason) {}
+
+    /**
+     * @param agentId the agent
+     * @param state ACTIVE or HALTED
+     * @param reason why
+     * @param actor who changed it
+     */
+    @Serdeable
+    public record State(String agentId, String state, String reason, String actor) {}
+
+    /** Closes the producer. */
+    @PreDestroy
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,221 @@
+package dev.hitl.escalation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.testkit.HitlKafka;
+import dev.hitl.testkit.KafkaCluster;
+import io.micronaut.context.ApplicationContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The escalation service on the real broker: deadlines across a stop, and votes racing deadlines. */
+@HitlKafka
+class EscalationIT {
+
+    private final KafkaCluster cluster;
+    private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
+
+    EscalationIT(final KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    private ApplicationContext start(final String namespace, final String stateDir) {
+        return ApplicationContext.run(Map.of(
+                "micronaut.server.port",
+                -1,
+                "kafka.bootstrap.servers",
+                cluster.bootstrapServers(),
+                "hitl.topics.namespace",
+                namespace,
+                "hitl.topics.partitions",
+                3,
+                "hitl.registry.url",
+                cluster.schemaRegistryUrl(),
+                "hitl.escalation.deadline-check-every",
+                "PT0.2S",
+                "kafka.streams.default.state.dir",
+                stateDir));
+    }
+
+    @Test
+    void shouldDecideEveryDeadlineThatPassedWhileTheServiceWasDownExactlyOnceAndApproveNone() {
+        final String namespace = cluster.newNamespace();
+        final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
+        final Instant replyBy = Instant.now().plusSeconds(6);
+        final List<String> ids = new ArrayList<>();
+        try (ApplicationContext first = start(namespace, "target/state/" + namespace + "-a")) {
+            try (KafkaProducer<String, SpecificRecord> producer = producer()) {
+                for (int i = 0; i < 40; i++) {
+                    final ProposedAction action = action("down-" + i, replyBy);
+                    ids.add(action.getActionId());
+                    producer.send(new ProducerRecord<>(
+                            topics.approvalsPending().name(), action.getActionId(), classified(action)));
+                }
+            }
+            final List<ApprovalRequest> opened = new ArrayList<>();
+            try (KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class)) {
+                requests.subscribe(List.of(topics.approvalsRequests().name()));
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    requests.poll(Duration.ofMillis(200)).forEach(r -> opened.add(r.value()));
+                    return opened.size() >= ids.size();
+                });
+            }
+        } // the service stops here, with 40 open requests whose deadlines have not passed
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(replyBy.plusSeconds(1)));
+
+        // Started again on an empty state directory: the deadlines come back from the changelog.
+        try (ApplicationContext second = start(namespace, "target/state/" + namespace + "-b");
+                KafkaConsumer<String, Decision> decisions = consumer(Decision.class)) {
+            decisions.subscribe(List.of(topics.decisions().name()));
+            final List<Decision> all = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> all.add(r.value()));
+                return all.size() >= ids.size();
+            });
+            drain(decisions, all);
+            assertThat(all).hasSize(ids.size());
+            assertThat(all).extracting(Decision::getActionId).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(all).allSatisfy(d -> assertThat(d.getOutcome()).isEqualTo(Outcome.TIMED_OUT));
+        }
+    }
+
+    @Test
+    void shouldYieldOneDecisionWhenAVoteAndADeadlineRaceForTheSameAction() {
+        final String namespace = cluster.newNamespace();
+        final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
+        try (ApplicationContext service = start(namespace, "target/state/" + namespace);
+                KafkaProducer<String, SpecificRecord> producer = producer();
+                KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class);
+                KafkaConsumer<String, Decision> decisions = consumer(Decision.class)) {
+            final Instant replyBy = Instant.now().plusSeconds(4);
+            final List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                final ProposedAction action = action("race-" + i, replyBy);
+                ids.add(action.getActionId());
+                producer.send(new ProducerRecord<>(
+                        topics.approvalsPending().name(), action.getActionId(), classified(action)));
+            }
+            producer.flush();
+            requests.subscribe(List.of(topics.approvalsRequests().name()));
+            final List<ApprovalRequest> opened = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                requests.poll(Duration.ofMillis(200)).forEach(r -> opened.add(r.value()));
+                return opened.size() >= ids.size();
+            });
+            // Approve every action right at its deadline, so votes and the deadline check interleave.
+            await().atMost(Duration.ofSeconds(30)).until(() -> !Instant.now().isBefore(replyBy.minusMillis(150)));
+            for (final String id : ids) {
+                producer.send(new ProducerRecord<>(
+                        topics.approvalsVotes().name(),
+                        id,
+                        Vote.newBuilder()
+                                .setVoteId(UUID.randomUUID().toString())
+                                .setActionId(id)
+                                .setApprover("bob@example.com")
+                                .setGroups(List.of("reviewers"))
+                                .setVerdict(Verdict.APPROVE)
+                                .setVotedAt(Instant.now())
+                                .setRequestVersion(0)
+                                .build()));
+            }
+            producer.flush();
+            decisions.subscribe(List.of(topics.decisions().name()));
+            final List<Decision> all = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> all.add(r.value()));
+                return all.size() >= ids.size();
+            });
+            drain(decisions, all);
+            final Map<String, List<Outcome>> byAction = all.stream()
+                    .collect(Collectors.groupingBy(
+                            Decision::getActionId, Collectors.mapping(Decision::getOutcome, Collectors.toList())));
+            assertThat(byAction).hasSize(ids.size());
+            byAction.forEach((id, outcomes) ->
+                    assertThat(outcomes).as(id).hasSize(1).first().isIn(Outcome.APPROVED, Outcome.TIMED_OUT));
+        }
+    }
+
+    /** Reads what is left up to the end of the topic, so a second decision could not hide. */
+    private static void drain(final KafkaConsumer<String, Decision> consumer, final List<Decision> into) {
+        final var end = consumer.endOffsets(consumer.assignment());
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(r -> into.add(r.value()));
+            return consumer.assignment().stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+        });
+    }
+
+    private ProposedAction action(final String id, final Instant replyBy) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-" + (Math.abs(id.hashCode()) % 3))
+                .setOnBehalfOf("alice@example.com")
+                .setActionType("email.send")
+                .setTool("smtp")
+                .setArguments("{\"to\":\"customer@gmail.com\"}")
+                .setConfidence(0.9)
+                .setInputTrust(InputTrust.USER)
+                .setDomain("support")
+                .setContext(ActionContext.newBuilder().build())
+                .setProposedAt(Instant.now())
+                .setReplyBy(replyBy)
+                .build();
+    }
+
+    private ClassifiedAction classified(final ProposedAction action) {
+        return new ClassifiedAction(
+                action, policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()));
+    }
+
+    private KafkaProducer<String, SpecificRecord> producer() {
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(
+                config,
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false));
+    }
+
+    private <V extends SpecificRecord> KafkaConsumer<String, V> consumer(final Class<V> type) {
+        final Map<String, Object> config = new HashMap<>(cluster.clientConfig());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final Deserializer<V> values =
+                AvroDeserializer.specific(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), type);
+        return new KafkaConsumer<>(config, new StringDeserializer(), values);
+    }
+}
