@@ -1,0 +1,71 @@
+package dev.hitl.sdk;
+
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Outcome;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A verified decision as an agent uses it: may the action run, with which arguments, and, when it
+ * may not, what to do instead, in words an LLM can act on.
+ *
+ * @param decision the decision as read from {@code hitl.decisions} (signature verified)
+ * @param mayRun whether the action may run now: approved, its arguments hash matches, not expired
+ * @param problem why an approval cannot be used (hash mismatch, expired), if that is the case
+ */
+public record AgentDecision(Decision decision, boolean mayRun, Optional<String> problem) {
+
+    /** @return the outcome */
+    public Outcome outcome() {
+        return decision.getOutcome();
+    }
+
+    /** @return the arguments to run the action with (a reviewer's modification, or the proposal's), when it may run */
+    public Optional<String> argumentsToRun() {
+        return mayRun ? Optional.ofNullable(decision.getFinalArguments()) : Optional.empty();
+    }
+
+    /** @return whether a reviewer changed the arguments */
+    public boolean modified() {
+        return decision.getOutcome() == Outcome.MODIFIED;
+    }
+
+    /**
+     * @param now the time the agent is about to act
+     * @return whether the approval still holds then (decisions that do not approve never hold)
+     */
+    public boolean stillValidAt(final Instant now) {
+        return mayRun && (decision.getExpiresAt() == null || now.isBefore(decision.getExpiresAt()));
+    }
+
+    /** @return what the agent should do next, in plain words for its model */
+    public String instructions() {
+        final String who = decision.getApprovers().isEmpty() ? "" : " by " + String.join(", ", decision.getApprovers());
+        final String why = decision.getFeedback() == null
+                ? ""
+                : " Reason: " + decision.getFeedback().getReason();
+        if (problem.isPresent()) {
+            return "Do not run the action: " + problem.get() + " Propose it again if it is still needed.";
+        }
+        return switch (decision.getOutcome()) {
+            case AUTO_APPROVED -> "Approved by policy: run the action with the arguments as proposed.";
+            case APPROVED -> "Approved" + who + ": run the action with the arguments as proposed.";
+            case MODIFIED ->
+                "Approved with changes" + who + ": run the action only with these arguments instead of" + " yours: "
+                        + decision.getFinalArguments() + "." + why;
+            case REJECTED ->
+                "Rejected" + who + ": do not run the action." + why
+                        + " Adapt your plan to this feedback; do not propose the same action unchanged.";
+            case TIMED_OUT ->
+                "Nobody approved the action in time, so it was not run. Do not run it; tell the user it"
+                        + " is waiting for approval, or propose it again later.";
+            case BLOCKED ->
+                "Blocked by policy rule " + decision.getDecidedBy() + ": this action is never allowed." + why
+                        + " Do not retry it; find another way or ask the user.";
+            case INVALID -> "The proposal was invalid and was not considered." + why;
+            case HALTED -> "Your actions are halted; nothing will run until an operator resumes you." + why;
+            case WITHDRAWN -> "The proposal was withdrawn; do not run the action.";
+            case UNKNOWN -> "The decision has an outcome this client does not know; do not run the action.";
+        };
+    }
+}

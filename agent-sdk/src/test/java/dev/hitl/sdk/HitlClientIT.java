@@ -1,0 +1,240 @@
+package dev.hitl.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Feedback;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicProvisioner;
+import dev.hitl.testkit.HitlKafka;
+import dev.hitl.testkit.KafkaCluster;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The SDK against the real broker and registry; the test plays the deciding services. */
+@HitlKafka
+class HitlClientIT {
+
+    private static final byte[] KEY = "sdk-test-signing-key-0123456789ab".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FORGER = "a-key-the-agent-does-not-trust-!!".getBytes(StandardCharsets.UTF_8);
+    private static final String ARGS = "{\"to\": \"ann@example.org\", \"subject\": \"Invoice\"}";
+
+    private final KafkaCluster cluster;
+    private final DecisionSigner signer = new DecisionSigner("k1", KEY);
+    private final List<HitlClient> clients = new ArrayList<>();
+    private String namespace;
+    private TopicCatalogue topics;
+
+    HitlClientIT(final KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeEach
+    void createTopics() {
+        namespace = cluster.newNamespace();
+        topics = new TopicCatalogue(namespace, 3);
+        try (Admin admin = cluster.admin()) {
+            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
+        }
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(HitlClient::close);
+    }
+
+    private HitlClient client(final String agentId) throws InterruptedException {
+        final HitlClient client = HitlClient.builder()
+                .agentId(agentId)
+                .kafka(Map.of("bootstrap.servers", cluster.bootstrapServers()))
+                .schemaRegistryUrl(cluster.schemaRegistryUrl())
+                .namespace(namespace)
+                .trustedKey("k1", KEY)
+                .build();
+        clients.add(client);
+        assertThat(client.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+        return client;
+    }
+
+    private static ProposedAction action(final String id) {
+        return Proposals.action("email.send", "gmail", ARGS)
+                .actionId(id)
+                .onBehalfOf("alice@example.com")
+                .userRequest("Answer Ann")
+                .inputTrust(InputTrust.USER)
+                .build();
+    }
+
+    private Decision decision(final String id, final String agentId, final Outcome outcome, final String args) {
+        final boolean runs = args != null;
+        return Decision.newBuilder()
+                .setActionId(id)
+                .setAgentId(agentId)
+                .setActionType("email.send")
+                .setOutcome(outcome)
+                .setFinalArguments(args)
+                .setArgumentsHash(runs ? CanonicalJson.sha256(args) : null)
+                .setApprovers(List.of("bob@example.com"))
+                .setFeedback(runs ? null : new Feedback("Not to external addresses", "reviewer"))
+                .setDecidedBy("reviewers:bob@example.com")
+                .setDecidedAt(Instant.now())
+                .setExpiresAt(runs ? Instant.now().plus(Duration.ofHours(1)) : null)
+                .build();
+    }
+
+    private void publish(final Decision decision) throws Exception {
+        try (KafkaProducer<String, Decision> producer = new KafkaProducer<>(
+                cluster.clientConfig(),
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+            producer.send(new ProducerRecord<>(topics.decisions().name(), decision.getAgentId(), decision))
+                    .get();
+        }
+    }
+
+    @Test
+    void shouldProposeAndReturnTheVerifiedDecisionWithTheArgumentsToRun() throws Exception {
+        final HitlClient client = client("agent-a");
+        final CompletableFuture<AgentDecision> answer = client.propose(action("a-1"));
+
+        final List<ProposedAction> proposed = readProposals(1);
+        assertThat(proposed).singleElement().satisfies(p -> {
+            assertThat(p.getAgentId()).isEqualTo("agent-a");
+            assertThat(p.getContext().getUserRequest()).isEqualTo("Answer Ann");
+        });
+        publish(signer.sign(decision("a-1", "agent-a", Outcome.APPROVED, ARGS)));
+
+        final AgentDecision decision = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(decision.mayRun()).isTrue();
+        assertThat(decision.argumentsToRun()).contains(ARGS);
+        assertThat(decision.instructions()).startsWith("Approved by bob@example.com");
+    }
+
+    @Test
+    void shouldRefuseAForgedDecisionAndWaitForTheGenuineOne() throws Exception {
+        final HitlClient client = client("agent-b");
+        final CompletableFuture<AgentDecision> answer = client.propose(action("b-1"));
+
+        publish(new DecisionSigner("k1", FORGER).sign(decision("b-1", "agent-b", Outcome.APPROVED, ARGS)));
+        publish(decision("b-1", "agent-b", Outcome.APPROVED, ARGS)); // unsigned
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.refusedDecisions() == 2);
+        assertThat(answer).isNotDone();
+
+        publish(signer.sign(decision("b-1", "agent-b", Outcome.REJECTED, null)));
+        final AgentDecision decision = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(decision.outcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(decision.mayRun()).isFalse();
+        assertThat(decision.instructions()).contains("do not run").contains("Not to external addresses");
+    }
+
+    @Test
+    void shouldPickUpADecisionMadeWhileTheClientWasDown() throws Exception {
+        final HitlClient first = client("agent-c");
+        final ProposedAction action = action("c-1");
+        first.propose(action);
+        readProposals(1);
+        first.close();
+        clients.remove(first);
+
+        publish(signer.sign(decision("c-1", "agent-c", Outcome.MODIFIED, "{\"to\":\"ann@example.org\"}")));
+
+        final HitlClient second = client("agent-c");
+        final AgentDecision decision = second.proposeAndWait(action, Duration.ofSeconds(30));
+        assertThat(decision.outcome()).isEqualTo(Outcome.MODIFIED);
+        assertThat(decision.argumentsToRun()).contains("{\"to\":\"ann@example.org\"}");
+        assertThat(decision.instructions()).contains("only with these arguments");
+    }
+
+    @Test
+    void shouldNotRunAnApprovalWhoseHashDoesNotMatchOrThatExpired() throws Exception {
+        final HitlClient client = client("agent-d");
+        final CompletableFuture<AgentDecision> mismatched = client.propose(action("d-1"));
+        final CompletableFuture<AgentDecision> expired = client.propose(action("d-2"));
+
+        publish(signer.sign(Decision.newBuilder(decision("d-1", "agent-d", Outcome.APPROVED, ARGS))
+                .setArgumentsHash(CanonicalJson.sha256("{\"to\":\"someone-else@evil.example\"}"))
+                .build()));
+        publish(signer.sign(Decision.newBuilder(decision("d-2", "agent-d", Outcome.APPROVED, ARGS))
+                .setExpiresAt(Instant.now().minusSeconds(60))
+                .build()));
+
+        assertThat(mismatched.get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(d -> {
+            assertThat(d.mayRun()).isFalse();
+            assertThat(d.argumentsToRun()).isEmpty();
+            assertThat(d.instructions()).contains("hash does not match");
+        });
+        assertThat(expired.get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(d -> {
+            assertThat(d.mayRun()).isFalse();
+            assertThat(d.instructions()).contains("expired");
+        });
+    }
+
+    @Test
+    void shouldReadOnlyItsOwnPartitionAndOnlyItsOwnDecisions() throws Exception {
+        final HitlClient client = client("agent-e");
+        assertThat(client.decisionsPartition().topic())
+                .isEqualTo(topics.decisions().name());
+        final CompletableFuture<AgentDecision> answer = client.propose(action("e-1"));
+        // Another agent's decision for the same action id must not be taken for this agent's.
+        publish(signer.sign(decision("e-1", "agent-other", Outcome.APPROVED, ARGS)));
+        publish(signer.sign(decision("e-1", "agent-e", Outcome.TIMED_OUT, null)));
+        assertThat(answer.get(30, java.util.concurrent.TimeUnit.SECONDS).outcome())
+                .isEqualTo(Outcome.TIMED_OUT);
+    }
+
+    @Test
+    void shouldTimeOutTheBlockingVariantAndRefuseProposalsForAnotherAgent() throws Exception {
+        final HitlClient client = client("agent-f");
+        assertThatThrownBy(() -> client.proposeAndWait(action("f-1"), Duration.ofMillis(500)))
+                .isInstanceOf(TimeoutException.class);
+        final ProposedAction foreign =
+                Proposals.action("search.web", "web", "{}").agentId("agent-x").build();
+        assertThatThrownBy(() -> client.propose(foreign)).hasMessageContaining("not agent-x");
+    }
+
+    private List<ProposedAction> readProposals(final int count) {
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        final List<ProposedAction> read = new ArrayList<>();
+        try (KafkaConsumer<String, ProposedAction> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                AvroDeserializer.specific(
+                        HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), ProposedAction.class))) {
+            consumer.subscribe(List.of(topics.actionsProposed().name()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return read.size() >= count;
+            });
+        }
+        return read;
+    }
+}
