@@ -1,0 +1,561 @@
+package dev.hitl.approval.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.approval.inbox.Inbox;
+import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.RiskAssessment;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.rules.SecurityRule;
+import io.micronaut.serde.annotation.Serdeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The reviewers' JSON API: the inbox of the reviewer's groups, one request with its full context,
+ * votes (approve, reject with a reason, modify with new arguments and a reason), batch votes and the
+ * reviewer's own history. Every vote is checked here first (open request, the reviewer's group, not
+ * on the reviewer's own behalf, reasons, JSON arguments) and answered with a problem detail when it
+ * cannot count; the escalation service checks again and has the last word.
+ */
+@Controller("/api")
+@Secured(SecurityRule.IS_AUTHENTICATED)
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class ReviewApi {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Inbox inbox;
+    private final VotePublisher votes;
+    private final Clock clock = Clock.systemUTC();
+
+    /**
+     * @param materializer keeps the inbox
+     * @param votes writes votes
+     */
+    public ReviewApi(final InboxMaterializer materializer, final VotePublisher votes) {
+        this.inbox = materializer.inbox();
+        this.votes = votes;
+    }
+
+    /**
+     * @param user the signed-in reviewer
+     * @return who the reviewer is
+     */
+    @Get("/me")
+    public Me me(final Authentication user) {
+        return new Me(user.getName(), groups(user));
+    }
+
+    /**
+     * @param user the signed-in reviewer
+     * @param group only this group (one of the reviewer's)
+     * @param riskClass only this risk class
+     * @param agentId only this agent
+     * @param batchId only this batch
+     * @return the open requests of the reviewer's groups, soonest deadline first
+     */
+    @Get("/requests")
+    public List<Summary> list(
+            final Authentication user,
+            @Nullable @QueryValue final String group,
+            @Nullable @QueryValue final String riskClass,
+            @Nullable @QueryValue final String agentId,
+            @Nullable @QueryValue final String batchId) {
+        final List<String> groups = group == null
+                ? groups(user)
+                : groups(user).stream().filter(group::equals).toList();
+        return inbox.openFor(groups).stream()
+                .map(item -> summary(item, user))
+                .filter(s -> riskClass == null || s.riskClass().equalsIgnoreCase(riskClass))
+                .filter(s -> agentId == null || s.agentId().equals(agentId))
+                .filter(s -> batchId == null || batchId.equals(s.batchId()))
+                .toList();
+    }
+
+    /**
+     * @param user the signed-in reviewer
+     * @param actionId the action
+     * @return the request with everything a reviewer needs to decide
+     */
+    @Get("/requests/{actionId}")
+    public HttpResponse<Detail> get(final Authentication user, @PathVariable final String actionId) {
+        final Optional<Inbox.Item> item = inbox.item(actionId);
+        if (item.isEmpty()) {
+            return notOpen(actionId);
+        }
+        if (item.get().forGroups(groups(user)).isEmpty()) {
+            return Problem.of(
+                    HttpStatus.FORBIDDEN,
+                    "not-in-group",
+                    "Not one of your groups' requests",
+                    "No open stage of action " + actionId + " belongs to your groups " + groups(user) + ".");
+        }
+        final ApprovalRequest request = item.get().first();
+        final ProposedAction action = request.getAction();
+        final RiskAssessment assessment = request.getAssessment();
+        final TrustStats record =
+                inbox.trackRecord(action.getAgentId(), action.getActionType()).orElse(null);
+        return HttpResponse.ok(new Detail(
+                summary(item.get(), user),
+                action.getArguments(),
+                action.getContext().getUserRequest(),
+                action.getContext().getStepsSoFar(),
+                action.getContext().getRationale(),
+                action.getContext().getAlternatives(),
+                action.getContext().getExpectedOutcome(),
+                action.getContext().getRisks(),
+                action.getEstimatedCost() == null
+                        ? null
+                        : action.getEstimatedCost()
+                                        .getAmount()
+                                        .stripTrailingZeros()
+                                        .toPlainString() + " "
+                                + action.getEstimatedCost().getCurrency(),
+                action.getSystemsAffected(),
+                action.getInputTrust().name(),
+                action.getDomain(),
+                action.getInstructionConflict(),
+                assessment.getReasons(),
+                assessment.getMatchedRules(),
+                assessment.getTriggers().stream()
+                        .map(t -> t.getName() + " (" + t.getValue() + ")")
+                        .toList(),
+                assessment.getPolicyVersion(),
+                assessment.getAutonomyLevel().name(),
+                record == null
+                        ? null
+                        : new TrackRecord(
+                                record.getApproved(),
+                                record.getModified(),
+                                record.getRejected(),
+                                record.getTimedOut(),
+                                record.getTotalDecisions(),
+                                record.getAutonomyLevel().name())));
+    }
+
+    /**
+     * @param user the signed-in reviewer
+     * @param actionId the action
+     * @param command the vote
+     * @param idempotencyKey optional: the same key counts once (a retried request); without it a
+     *     repeat of the same vote on the same request counts once
+     * @return 202 with the vote, or a problem detail
+     */
+    @Post("/requests/{actionId}/votes")
+    public HttpResponse<Recorded> vote(
+            final Authentication user,
+            @PathVariable final String actionId,
+            @Body final VoteCommand command,
+            @Nullable @Header("Idempotency-Key") final String idempotencyKey) {
+        return cast(actionId, command, idempotencyKey, user);
+    }
+
+    /**
+     * Votes on a whole batch (e.g. 50 personalized emails): each action still gets its own vote and
+     * decision. Actions in {@code exclude} are left for individual review.
+     *
+     * @param user the signed-in reviewer
+     * @param command the batch vote
+     * @return one result per action
+     */
+    @Post("/votes/batch")
+    public BatchResult batch(final Authentication user, @Body final BatchCommand command) {
+        final List<String> targets = new ArrayList<>();
+        if (command.actionIds() != null) {
+            targets.addAll(command.actionIds());
+        }
+        if (command.batchId() != null) {
+            inbox.openFor(groups(user)).stream()
+                    .filter(item ->
+                            command.batchId().equals(item.first().getAction().getBatchId()))
+                    .forEach(item -> targets.add(item.actionId()));
+        }
+        final List<BatchItem> results = new ArrayList<>();
+        for (final String id : targets.stream().distinct().toList()) {
+            if (command.exclude() != null && command.exclude().contains(id)) {
+                continue;
+            }
+            final HttpResponse<Recorded> response =
+                    cast(id, new VoteCommand(command.verdict(), command.reason(), null, null, null), null, user);
+            final String detail =
+                    response.getBody(Problem.class).map(Problem::detail).orElse(null);
+            results.add(new BatchItem(id, response.getStatus().getCode(), detail));
+        }
+        return new BatchResult(results);
+    }
+
+    /**
+     * @param user the signed-in reviewer
+     * @return the reviewer's own votes, newest first
+     */
+    @Get("/me/votes")
+    public List<Recorded> history(final Authentication user) {
+        final List<Recorded> mine = new ArrayList<>();
+        for (final Vote vote : inbox.votesOf(user.getName())) {
+            mine.add(
+                    0,
+                    new Recorded(
+                            vote.getVoteId(),
+                            vote.getActionId(),
+                            vote.getVerdict().name(),
+                            vote.getReason(),
+                            vote.getVotedAt().toString()));
+        }
+        return mine;
+    }
+
+    private HttpResponse<Recorded> cast(
+            final String actionId, final VoteCommand command, final String idempotencyKey, final Authentication user) {
+        if (command.verdict() == null) {
+            return Problem.of(
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "no-verdict",
+                    "A vote needs a verdict",
+                    "Say APPROVE, REJECT or MODIFY.");
+        }
+        final Optional<Inbox.Item> item = inbox.item(actionId);
+        if (item.isEmpty()) {
+            return notOpen(actionId);
+        }
+        final ProposedAction action = item.get().first().getAction();
+        if (user.getName().equalsIgnoreCase(action.getOnBehalfOf())) {
+            return Problem.of(
+                    HttpStatus.FORBIDDEN,
+                    "own-behalf",
+                    "You cannot approve your own agent's action",
+                    "Action " + actionId + " is done on your behalf (" + action.getOnBehalfOf()
+                            + "); another reviewer must decide.");
+        }
+        final List<ApprovalRequest> mine = item.get().forGroups(groups(user)).stream()
+                .filter(r -> command.stageIndex() == null || r.getStageIndex() == command.stageIndex())
+                .toList();
+        if (mine.isEmpty()) {
+            return Problem.of(
+                    HttpStatus.FORBIDDEN,
+                    "not-in-group",
+                    "Not one of your groups' requests",
+                    "No open stage of action " + actionId + " belongs to your groups " + groups(user) + ".");
+        }
+        final Verdict verdict = command.verdict();
+        if ((verdict == Verdict.REJECT || verdict == Verdict.MODIFY)
+                && (command.reason() == null || command.reason().isBlank())) {
+            return Problem.of(
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "reason-required",
+                    "A reason is required",
+                    "Say why you " + (verdict == Verdict.REJECT ? "reject" : "modify")
+                            + " the action: the agent gets your reason as feedback.");
+        }
+        if (verdict == Verdict.MODIFY && !isJsonObject(command.modifiedArguments())) {
+            return Problem.of(
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "bad-arguments",
+                    "The modified arguments are not valid",
+                    "modifiedArguments must be a JSON object, like the proposal's arguments.");
+        }
+        final ApprovalRequest request = mine.get(0);
+        if (command.requestVersion() != null && command.requestVersion() != request.getEscalationLevel()) {
+            return Problem.of(
+                    HttpStatus.CONFLICT,
+                    "escalated",
+                    "The request was escalated",
+                    "You answered escalation level " + command.requestVersion() + "; the request is now at level "
+                            + request.getEscalationLevel() + ". Reload it and decide again.");
+        }
+        final String voteId = idempotencyKey != null && !idempotencyKey.isBlank()
+                ? idempotencyKey
+                : voteId(user.getName(), request, verdict, command.modifiedArguments());
+        final Vote vote = Vote.newBuilder()
+                .setVoteId(voteId)
+                .setActionId(actionId)
+                .setApprover(user.getName())
+                .setGroups(groups(user))
+                .setVerdict(verdict)
+                .setModifiedArguments(verdict == Verdict.MODIFY ? command.modifiedArguments() : null)
+                .setReason(command.reason())
+                .setVotedAt(clock.instant())
+                .setRequestId(request.getRequestId())
+                .setStageIndex(request.getStageIndex())
+                .setRequestVersion(request.getEscalationLevel())
+                .setTimeOnCardMillis(command.timeOnCardMillis())
+                .build();
+        votes.publish(vote);
+        return HttpResponse.accepted()
+                .body(new Recorded(
+                        voteId,
+                        actionId,
+                        verdict.name(),
+                        command.reason(),
+                        vote.getVotedAt().toString()));
+    }
+
+    private <T> HttpResponse<T> notOpen(final String actionId) {
+        if (inbox.isClosed(actionId)) {
+            return Problem.of(
+                    HttpStatus.CONFLICT,
+                    "decided",
+                    "Already decided",
+                    "Action " + actionId + " already has its final decision; votes change nothing now.");
+        }
+        return Problem.of(
+                HttpStatus.NOT_FOUND,
+                "not-open",
+                "No open request",
+                "No request for action " + actionId + " is waiting for approval.");
+    }
+
+    private Summary summary(final Inbox.Item item, final Authentication user) {
+        final ApprovalRequest request = item.first();
+        final ProposedAction action = request.getAction();
+        final boolean own = user.getName().equalsIgnoreCase(action.getOnBehalfOf());
+        return new Summary(
+                action.getActionId(),
+                action.getAgentId(),
+                action.getOnBehalfOf(),
+                action.getActionType(),
+                action.getTool(),
+                action.getTarget(),
+                request.getAssessment().getRiskClass().name(),
+                request.getAssessment().getScore(),
+                request.getDeadline().toString(),
+                request.getEscalationLevel(),
+                request.getRoute().getTier(),
+                item.forGroups(groups(user)).stream()
+                        .map(r -> new Stage(
+                                r.getStageIndex(),
+                                r.getRoute().getStages().get(r.getStageIndex()).getGroup(),
+                                r.getRequestId()))
+                        .toList(),
+                action.getBatchId(),
+                !own,
+                own ? "done on your behalf" : null);
+    }
+
+    private static boolean isJsonObject(final String text) {
+        if (text == null) {
+            return false;
+        }
+        try {
+            final JsonNode node = JSON.readTree(text);
+            return node != null && node.isObject();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The same vote on the same request by the same reviewer always gets the same id. */
+    private static String voteId(
+            final String approver, final ApprovalRequest request, final Verdict verdict, final String modified) {
+        try {
+            final String basis = approver + "|" + request.getRequestId() + "|" + verdict + "|"
+                    + (modified == null ? "" : CanonicalJson.sha256(modified));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(basis.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> groups(final Authentication user) {
+        final Object groups = user.getAttributes().get("groups");
+        if (groups instanceof List<?> list) {
+            return list.stream().map(String::valueOf).toList();
+        }
+        return List.copyOf(user.getRoles());
+    }
+
+    /** @param name the reviewer @param groups the reviewer's groups */
+    @Serdeable
+    public record Me(String name, List<String> groups) {}
+
+    /**
+     * @param stageIndex the stage
+     * @param group its group
+     * @param requestId the request answering it
+     */
+    @Serdeable
+    public record Stage(int stageIndex, String group, String requestId) {}
+
+    /**
+     * One line of the inbox.
+     *
+     * @param actionId the action
+     * @param agentId the agent
+     * @param onBehalfOf the human the agent acts for
+     * @param actionType the action type
+     * @param tool the tool
+     * @param target the resource
+     * @param riskClass the risk class
+     * @param score the risk score
+     * @param deadline when the request times out (ISO-8601)
+     * @param escalationLevel the level the votes must answer
+     * @param tier the tier
+     * @param stages the stages open for the reviewer's groups
+     * @param batchId the batch, if any
+     * @param canVote whether the reviewer may vote
+     * @param cannotVoteBecause why not, when not
+     */
+    @Serdeable
+    public record Summary(
+            String actionId,
+            String agentId,
+            String onBehalfOf,
+            String actionType,
+            String tool,
+            String target,
+            String riskClass,
+            double score,
+            String deadline,
+            int escalationLevel,
+            String tier,
+            List<Stage> stages,
+            String batchId,
+            boolean canVote,
+            String cannotVoteBecause) {}
+
+    /**
+     * @param approved approvals in the window
+     * @param modified modifications in the window
+     * @param rejected rejections in the window
+     * @param timedOut timeouts in the window
+     * @param total all decisions ever
+     * @param autonomyLevel the autonomy earned
+     */
+    @Serdeable
+    public record TrackRecord(
+            int approved, int modified, int rejected, int timedOut, long total, String autonomyLevel) {}
+
+    /**
+     * Everything a reviewer needs to decide. All text comes from the agent and is untrusted.
+     *
+     * @param summary the inbox line
+     * @param arguments the arguments as JSON text
+     * @param userRequest what the user asked
+     * @param stepsSoFar what the agent did so far
+     * @param rationale why it wants this
+     * @param alternatives what else it considered
+     * @param expectedOutcome what it expects
+     * @param risks the risks it sees
+     * @param cost the estimated cost
+     * @param systemsAffected the systems touched
+     * @param inputTrust the trust of the input that led to it
+     * @param domain the domain
+     * @param instructionConflict a conflict with earlier instructions
+     * @param reasons why the classifier sent it to a human
+     * @param matchedRules the rules that matched
+     * @param triggers the triggers that fired
+     * @param policyVersion the policy version
+     * @param autonomyLevel the agent's autonomy for this action type
+     * @param trackRecord the agent's record for this action type
+     */
+    @Serdeable
+    public record Detail(
+            Summary summary,
+            String arguments,
+            String userRequest,
+            List<String> stepsSoFar,
+            String rationale,
+            List<String> alternatives,
+            String expectedOutcome,
+            List<String> risks,
+            String cost,
+            List<String> systemsAffected,
+            String inputTrust,
+            String domain,
+            String instructionConflict,
+            List<String> reasons,
+            List<String> matchedRules,
+            List<String> triggers,
+            String policyVersion,
+            String autonomyLevel,
+            TrackRecord trackRecord) {}
+
+    /**
+     * @param verdict APPROVE, REJECT or MODIFY
+     * @param reason why (required to reject or modify)
+     * @param modifiedArguments with MODIFY: the arguments to run instead, a JSON object
+     * @param stageIndex the stage answered, when the reviewer is in several stages' groups
+     * @param requestVersion the escalation level the reviewer saw
+     * @param timeOnCardMillis how long the reviewer had the card open
+     */
+    @Serdeable
+    public record VoteCommand(
+            Verdict verdict,
+            String reason,
+            String modifiedArguments,
+            Integer stageIndex,
+            Integer requestVersion,
+            Long timeOnCardMillis) {
+
+        VoteCommand(
+                final Verdict verdict,
+                final String reason,
+                final String modifiedArguments,
+                final Integer stageIndex,
+                final Integer requestVersion) {
+            this(verdict, reason, modifiedArguments, stageIndex, requestVersion, null);
+        }
+    }
+
+    /**
+     * @param batchId vote on every open request of this batch in the reviewer's groups
+     * @param actionIds or on these actions
+     * @param exclude actions left for individual review
+     * @param verdict APPROVE or REJECT
+     * @param reason why (required to reject)
+     */
+    @Serdeable
+    public record BatchCommand(
+            String batchId, List<String> actionIds, List<String> exclude, Verdict verdict, String reason) {}
+
+    /**
+     * @param actionId the action
+     * @param status the HTTP status its vote got
+     * @param problem why it did not count, if it did not
+     */
+    @Serdeable
+    public record BatchItem(String actionId, int status, String problem) {}
+
+    /** @param results one per action */
+    @Serdeable
+    public record BatchResult(List<BatchItem> results) {}
+
+    /**
+     * @param voteId the vote's idempotency key
+     * @param actionId the action
+     * @param verdict the verdict
+     * @param reason the reason
+     * @param votedAt when (ISO-8601)
+     */
+    @Serdeable
+    public record Recorded(String voteId, String actionId, String verdict, String reason, String votedAt) {}
+}

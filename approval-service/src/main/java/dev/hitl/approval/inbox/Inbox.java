@@ -1,0 +1,187 @@
+package dev.hitl.approval.inbox;
+
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
+ * opens an item (the latest escalation level replaces earlier ones), a decision closes it for good.
+ * Also each agent's track record, and each reviewer's own votes. Thread-safe; listeners hear every
+ * change (for live updates).
+ */
+public final class Inbox {
+
+    /** How long closed action ids are remembered, so a late request cannot reopen a decided action. */
+    private static final Duration REMEMBER_CLOSED = Duration.ofDays(8);
+
+    private static final java.util.Set<dev.hitl.schemas.Outcome> HUMAN_PATH = java.util.EnumSet.of(
+            dev.hitl.schemas.Outcome.APPROVED,
+            dev.hitl.schemas.Outcome.MODIFIED,
+            dev.hitl.schemas.Outcome.REJECTED,
+            dev.hitl.schemas.Outcome.TIMED_OUT,
+            dev.hitl.schemas.Outcome.HALTED);
+
+    private final Map<String, Item> open = new ConcurrentHashMap<>();
+    private final Map<String, Instant> closed = new ConcurrentHashMap<>();
+    private final Map<String, TrustStats> trust = new ConcurrentHashMap<>();
+    private final Map<String, List<Vote>> votesByApprover = new ConcurrentHashMap<>();
+    private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * One action waiting for reviewers, with its open requests (one per open stage) at the latest
+     * escalation level.
+     *
+     * @param actionId the action
+     * @param requests the open requests, by stage
+     */
+    public record Item(String actionId, List<ApprovalRequest> requests) {
+
+        /** @return the request every stage shares the action and assessment of */
+        public ApprovalRequest first() {
+            return requests.get(0);
+        }
+
+        /** @return the escalation level of the open requests */
+        public int level() {
+            return first().getEscalationLevel();
+        }
+
+        /** @return when the open requests time out */
+        public Instant deadline() {
+            return first().getDeadline();
+        }
+
+        /**
+         * @param groups a reviewer's groups
+         * @return the open stage requests whose group the reviewer is in
+         */
+        public List<ApprovalRequest> forGroups(final List<String> groups) {
+            return requests.stream()
+                    .filter(r -> groups.contains(
+                            r.getRoute().getStages().get(r.getStageIndex()).getGroup()))
+                    .toList();
+        }
+    }
+
+    /**
+     * A change in the inbox.
+     *
+     * @param actionId the action
+     * @param opened true when a request opened (or escalated), false when the action was decided
+     * @param item the item after the change, or null when closed
+     */
+    public record Change(String actionId, boolean opened, Item item) {}
+
+    void request(final ApprovalRequest request) {
+        final String id = request.getAction().getActionId();
+        if (closed.containsKey(id)) {
+            return;
+        }
+        final Item next = open.compute(id, (key, item) -> {
+            if (item == null || request.getEscalationLevel() > item.level()) {
+                return new Item(id, List.of(request));
+            }
+            if (request.getEscalationLevel() < item.level()) {
+                return item;
+            }
+            final List<ApprovalRequest> stages = new ArrayList<>(item.requests());
+            stages.removeIf(r -> r.getStageIndex() == request.getStageIndex());
+            stages.add(request);
+            stages.sort(Comparator.comparingInt(ApprovalRequest::getStageIndex));
+            return new Item(id, List.copyOf(stages));
+        });
+        listeners.forEach(l -> l.accept(new Change(id, true, next)));
+    }
+
+    void decision(final Decision decision, final Instant now) {
+        final boolean wasOpen = open.remove(decision.getActionId()) != null;
+        // Only human-path actions can see a request after their decision; most decisions are automatic.
+        if (wasOpen || HUMAN_PATH.contains(decision.getOutcome())) {
+            closed.put(decision.getActionId(), now);
+        }
+        if (wasOpen) {
+            listeners.forEach(l -> l.accept(new Change(decision.getActionId(), false, null)));
+        }
+    }
+
+    void trust(final TrustStats stats) {
+        trust.put(TopicCatalogue.trustKey(stats.getAgentId(), stats.getActionType()), stats);
+    }
+
+    void vote(final Vote vote) {
+        votesByApprover
+                .computeIfAbsent(vote.getApprover(), a -> new CopyOnWriteArrayList<>())
+                .add(vote);
+    }
+
+    void forgetOldClosed(final Instant now) {
+        closed.values().removeIf(at -> at.isBefore(now.minus(REMEMBER_CLOSED)));
+    }
+
+    /**
+     * @param groups a reviewer's groups
+     * @return the items with a stage open for one of the groups, soonest deadline first
+     */
+    public List<Item> openFor(final List<String> groups) {
+        return open.values().stream()
+                .filter(item -> !item.forGroups(groups).isEmpty())
+                .sorted(Comparator.comparing(Item::deadline).thenComparing(Item::actionId))
+                .toList();
+    }
+
+    /**
+     * @param actionId an action
+     * @return its open item, if it is waiting
+     */
+    public Optional<Item> item(final String actionId) {
+        return Optional.ofNullable(open.get(actionId));
+    }
+
+    /**
+     * @param actionId an action
+     * @return whether it has been decided
+     */
+    public boolean isClosed(final String actionId) {
+        return closed.containsKey(actionId);
+    }
+
+    /**
+     * @param agentId an agent
+     * @param actionType an action type
+     * @return the agent's track record for it, if any
+     */
+    public Optional<TrustStats> trackRecord(final String agentId, final String actionType) {
+        return Optional.ofNullable(trust.get(TopicCatalogue.trustKey(agentId, actionType)));
+    }
+
+    /**
+     * @param approver a reviewer
+     * @return the reviewer's votes, oldest first
+     */
+    public List<Vote> votesOf(final String approver) {
+        return List.copyOf(votesByApprover.getOrDefault(approver, List.of()));
+    }
+
+    /** @param listener told of every change */
+    public void listen(final Consumer<Change> listener) {
+        listeners.add(listener);
+    }
+
+    /** @param listener no longer told */
+    public void unlisten(final Consumer<Change> listener) {
+        listeners.remove(listener);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.hitl.approval.inbox;
+
+import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PreDestroy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the {@link Inbox} current: reads every partition of {@code hitl.approvals.requests}, {@code
+ * hitl.decisions}, {@code hitl.approvals.votes} and {@code hitl.trust} from the start (committed
+ * records only), in one thread. The inbox is rebuilt from the topics at every start, so it survives
+ * restarts and every instance of the service holds the same inbox (reads scale out by adding
+ * instances; votes go to Kafka, so no instance holds state another needs).
+ */
+@Context
+public class InboxMaterializer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboxMaterializer.class);
+
+    private final Inbox inbox = new Inbox();
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, Deserializer<?>> readers = new HashMap<>();
+    private final TopicCatalogue topics;
+    private final Clock clock = Clock.systemUTC();
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /**
+     * @param provisioned the topics
+     * @param serdes their serdes
+     * @param kafka the {@code kafka.*} settings
+     */
+    public InboxMaterializer(
+            final ProvisionedTopics provisioned, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
+        this.topics = provisioned.catalogue();
+        final Map<String, Object> config = new HashMap<>();
+        kafka.getConfig().forEach((key, value) -> {
+            if (ConsumerConfig.configNames().contains(key.toString())) {
+                config.put(key.toString(), value);
+            }
+        });
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        final List<Topic<String, ?>> read =
+                List.of(topics.approvalsRequests(), topics.decisions(), topics.approvalsVotes(), topics.trust());
+        final List<TopicPartition> partitions = new ArrayList<>();
+        for (final Topic<String, ?> topic : read) {
+            readers.put(topic.name(), serdes.valueSerde(topic).deserializer());
+            consumer.partitionsFor(topic.name())
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        this.thread = new Thread(() -> run(end), "inbox-materializer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** @return the inbox */
+    public Inbox inbox() {
+        return inbox;
+    }
+
+    /**
+     * @param timeout how long to wait
+     * @return whether the inbox has read everything that was on the topics when the service started
+     * @throws InterruptedException when interrupted
+     */
+    public boolean awaitCaughtUp(final Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** @return whether the inbox has caught up with the topics */
+    public boolean isCaughtUp() {
+        return caughtUp.getCount() == 0;
+    }
+
+    private void run(final Map<TopicPartition, Long> end) {
+        long lastPrune = System.nanoTime();
+        try {
+            while (running) {
+                for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    apply(record);
+                }
+                if (caughtUp.getCount() > 0
+                        && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                    caughtUp.countDown();
+                    LOG.info("Inbox caught up with the topics");
+                }
+                if (System.nanoTime() - lastPrune > Duration.ofHours(1).toNanos()) {
+                    inbox.forgetOldClosed(clock.instant());
+                    lastPrune = System.nanoTime();
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("The inbox stopped reading", e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void apply(final ConsumerRecord<byte[], byte[]> record) {
+        final Object value;
+        try {
+            value = readers.get(record.topic()).deserialize(record.topic(), record.headers(), record.value());
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Skipped an unreadable record at {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e.getMessage());
+            return;
+        }
+        if (value instanceof ApprovalRequest request) {
+            inbox.request(request);
+        } else if (value instanceof Decision decision) {
+            inbox.decision(decision, clock.instant());
+        } else if (value instanceof Vote vote) {
+            inbox.vote(vote);
+        } else if (value instanceof TrustStats stats) {
+            inbox.trust(stats);
+        }
+    }
+
+    /** Stops reading. */
+    @PreDestroy
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

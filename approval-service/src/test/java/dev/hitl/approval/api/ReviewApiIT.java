@@ -1,0 +1,327 @@
+package dev.hitl.approval.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.ApprovalMode;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ApprovalRoute;
+import dev.hitl.schemas.ApprovalStage;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.OnTimeout;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.testkit.HitlKafka;
+import dev.hitl.testkit.KafkaCluster;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.core.type.Argument;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MutableHttpRequest;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The reviewers' API on the real broker: sign-in, inbox, votes, rights, idempotency. */
+@HitlKafka
+class ReviewApiIT {
+
+    private final KafkaCluster cluster;
+    private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
+    private String namespace;
+    private TopicCatalogue topics;
+    private EmbeddedServer server;
+    private HttpClient http;
+
+    ReviewApiIT(final KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeEach
+    void start() {
+        namespace = cluster.newNamespace();
+        topics = new TopicCatalogue(namespace, 3);
+        server = ApplicationContext.run(
+                EmbeddedServer.class,
+                Map.of(
+                        "micronaut.server.port",
+                        -1,
+                        "kafka.bootstrap.servers",
+                        cluster.bootstrapServers(),
+                        "hitl.topics.namespace",
+                        namespace,
+                        "hitl.topics.partitions",
+                        3,
+                        "hitl.registry.url",
+                        cluster.schemaRegistryUrl()));
+        http = HttpClient.create(server.getURL());
+    }
+
+    @AfterEach
+    void stop() {
+        http.close();
+        server.close();
+    }
+
+    private String login(final String user, final String password) {
+        final Map<?, ?> token = http.toBlocking()
+                .retrieve(HttpRequest.POST("/login", Map.of("username", user, "password", password)), Map.class);
+        return (String) token.get("access_token");
+    }
+
+    private <B> MutableHttpRequest<B> as(final String token, final MutableHttpRequest<B> request) {
+        return request.bearerAuth(token);
+    }
+
+    private ProposedAction action(final String id, final String onBehalfOf) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-1")
+                .setOnBehalfOf(onBehalfOf)
+                .setActionType("email.send")
+                .setTool("gmail")
+                .setArguments("{\"to\":\"customer@gmail.com\",\"body\":\"<script>alert(1)</script>\"}")
+                .setConfidence(0.8)
+                .setInputTrust(InputTrust.USER)
+                .setContext(ActionContext.newBuilder()
+                        .setUserRequest("Answer the customer")
+                        .build())
+                .setProposedAt(Instant.now())
+                .build();
+    }
+
+    private void open(final ProposedAction action, final String group) throws Exception {
+        final ClassifiedAction classified = new ClassifiedAction(
+                action, policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()));
+        send(
+                topics.approvalsRequests().name(),
+                action.getActionId(),
+                ApprovalRequest.newBuilder()
+                        .setRequestId(action.getActionId() + ":0:0")
+                        .setAction(action)
+                        .setAssessment(classified.getAssessment())
+                        .setRoute(new ApprovalRoute(
+                                "standard", group, List.of(new ApprovalStage(group, 1)), ApprovalMode.SEQUENTIAL))
+                        .setStageIndex(0)
+                        .setEscalationLevel(0)
+                        .setDeadline(Instant.now().plus(Duration.ofMinutes(30)))
+                        .setOnTimeout(OnTimeout.ESCALATE)
+                        .setRequestedAt(Instant.now())
+                        .build());
+    }
+
+    private void send(final String topic, final String key, final SpecificRecord value) throws Exception {
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                cluster.clientConfig(),
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        }
+    }
+
+    private List<Map<String, Object>> inbox(final String token) {
+        return http.toBlocking()
+                .retrieve(
+                        as(token, HttpRequest.GET("/api/requests")),
+                        Argument.listOf(Argument.mapOf(String.class, Object.class)));
+    }
+
+    private int status(final Runnable call) {
+        try {
+            call.run();
+            return 200;
+        } catch (HttpClientResponseException e) {
+            return e.getStatus().getCode();
+        }
+    }
+
+    @Test
+    void shouldAnswer401WithoutTokenAndRefuseAWrongPassword() {
+        assertThat(status(() -> http.toBlocking().retrieve(HttpRequest.GET("/api/requests"))))
+                .isEqualTo(401);
+        assertThat(status(() -> login("reviewer", "wrong"))).isEqualTo(401);
+        assertThat(status(() -> login("nobody", "reviewer"))).isEqualTo(401);
+    }
+
+    @Test
+    void shouldShowEachReviewerOnlyTheirGroupsRequests() throws Exception {
+        open(action("in-1", "carol@example.com"), "reviewers");
+        open(action("in-2", "carol@example.com"), "cfo-office");
+        final String reviewer = login("reviewer", "reviewer");
+        final String senior = login("senior", "senior");
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> inbox(reviewer).size() == 1 && inbox(senior).size() == 1);
+        assertThat(inbox(reviewer)).extracting(m -> m.get("actionId")).containsExactly("in-1");
+        assertThat(inbox(senior)).extracting(m -> m.get("actionId")).containsExactly("in-2");
+        assertThat(status(() -> http.toBlocking().retrieve(as(senior, HttpRequest.GET("/api/requests/in-1")))))
+                .isEqualTo(403);
+        final Map<?, ?> detail =
+                http.toBlocking().retrieve(as(reviewer, HttpRequest.GET("/api/requests/in-1")), Map.class);
+        assertThat(detail.get("userRequest")).isEqualTo("Answer the customer");
+        assertThat((String) detail.get("arguments")).contains("<script>");
+        assertThat((List<?>) detail.get("reasons")).isNotEmpty();
+    }
+
+    @Test
+    void shouldPublishAVoteOnceForADoubleClickAndCloseTheItemOnTheDecision() throws Exception {
+        open(action("v-1", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
+
+        final Map<String, Object> body = Map.of(
+                "verdict",
+                "MODIFY",
+                "reason",
+                "No script in mails",
+                "modifiedArguments",
+                "{\"to\":\"customer@gmail.com\",\"body\":\"Hello\"}",
+                "requestVersion",
+                0);
+        final HttpResponse<Map> first =
+                http.toBlocking().exchange(as(reviewer, HttpRequest.POST("/api/requests/v-1/votes", body)), Map.class);
+        final HttpResponse<Map> second =
+                http.toBlocking().exchange(as(reviewer, HttpRequest.POST("/api/requests/v-1/votes", body)), Map.class);
+        assertThat(first.getStatus().getCode()).isEqualTo(202);
+        assertThat(second.body().get("voteId")).isEqualTo(first.body().get("voteId"));
+
+        final List<Vote> votes = readVotes(2);
+        assertThat(votes).extracting(Vote::getVoteId).containsOnly((String)
+                first.body().get("voteId"));
+        assertThat(votes.get(0).getApprover()).isEqualTo("reviewer");
+        assertThat(votes.get(0).getVerdict()).isEqualTo(Verdict.MODIFY);
+        assertThat(votes.get(0).getRequestId()).isEqualTo("v-1:0:0");
+
+        send(
+                topics.decisions().name(),
+                "support-agent-1",
+                Decision.newBuilder()
+                        .setActionId("v-1")
+                        .setAgentId("support-agent-1")
+                        .setOutcome(Outcome.MODIFIED)
+                        .setDecidedBy("reviewers:reviewer")
+                        .setDecidedAt(Instant.now())
+                        .build());
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).isEmpty());
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(as(
+                                reviewer, HttpRequest.POST("/api/requests/v-1/votes", Map.of("verdict", "APPROVE"))))))
+                .isEqualTo(409);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !http.toBlocking()
+                        .retrieve(as(reviewer, HttpRequest.GET("/api/me/votes")), Argument.listOf(Map.class))
+                        .isEmpty());
+    }
+
+    @Test
+    void shouldRefuseVotesOnOnesOwnBehalfOutsideOnesGroupsAndWithoutReasons() throws Exception {
+        open(action("r-1", "reviewer"), "reviewers");
+        open(action("r-2", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        final String senior = login("senior", "senior");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 2);
+
+        final HttpClientResponseException own = catchResponse(() -> http.toBlocking()
+                .exchange(as(reviewer, HttpRequest.POST("/api/requests/r-1/votes", Map.of("verdict", "APPROVE")))));
+        assertThat(own.getStatus().getCode()).isEqualTo(403);
+        assertThat(own.getResponse().getContentType().orElseThrow().toString()).isEqualTo(Problem.MEDIA_TYPE);
+        assertThat(own.getResponse().getBody(String.class).orElseThrow()).contains("on your behalf");
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(
+                                as(senior, HttpRequest.POST("/api/requests/r-2/votes", Map.of("verdict", "APPROVE"))))))
+                .isEqualTo(403);
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(as(
+                                reviewer, HttpRequest.POST("/api/requests/r-2/votes", Map.of("verdict", "REJECT"))))))
+                .isEqualTo(422);
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/requests/r-2/votes",
+                                        Map.of("verdict", "MODIFY", "reason", "x", "modifiedArguments", "[1,2]"))))))
+                .isEqualTo(422);
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(as(
+                                reviewer, HttpRequest.POST("/api/requests/nope/votes", Map.of("verdict", "APPROVE"))))))
+                .isEqualTo(404);
+    }
+
+    @Test
+    void shouldVoteOnAWholeBatchExceptTheExcludedItems() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            final ProposedAction action = ProposedAction.newBuilder(action("b-" + i, "carol@example.com"))
+                    .setBatchId("batch-1")
+                    .setBatchSize(5)
+                    .build();
+            open(action, "reviewers");
+        }
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 5);
+        final Map<?, ?> result = http.toBlocking()
+                .retrieve(
+                        as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/votes/batch",
+                                        Map.of("batchId", "batch-1", "exclude", List.of("b-3"), "verdict", "APPROVE"))),
+                        Map.class);
+        assertThat((List<?>) result.get("results")).hasSize(4);
+        assertThat(readVotes(4)).extracting(Vote::getActionId).containsExactlyInAnyOrder("b-0", "b-1", "b-2", "b-4");
+    }
+
+    private static HttpClientResponseException catchResponse(final Runnable call) {
+        try {
+            call.run();
+        } catch (HttpClientResponseException e) {
+            return e;
+        }
+        throw new AssertionError("expected an error response");
+    }
+
+    private List<Vote> readVotes(final int atLeast) {
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "votes-" + UUID.randomUUID());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        final List<Vote> read = new ArrayList<>();
+        try (KafkaConsumer<String, Vote> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                AvroDeserializer.specific(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), Vote.class))) {
+            consumer.subscribe(List.of(topics.approvalsVotes().name()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return read.size() >= atLeast;
+            });
+        }
+        return read;
+    }
+}
