@@ -1,0 +1,71 @@
+package dev.hitl.audit;
+
+import dev.hitl.audit.topology.AuditTopology;
+import dev.hitl.audit.verify.AuditLogVerifier;
+import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.KStream;
+
+/**
+ * Wires {@link AuditTopology} into Micronaut's Kafka Streams (settings under {@code
+ * kafka.streams.default}; the state directory defaults to {@code HITL_STATE_DIR}, else {@code
+ * <java.io.tmpdir>/hitl-state}) and the verifier of the log behind {@code GET /audit/verify}.
+ */
+@Factory
+public class AuditStreamFactory {
+
+    /**
+     * @param builder Micronaut's configured stream builder
+     * @param topics the provisioned topics (so the stream starts only once they exist)
+     * @param serdes their serdes
+     * @return the stream of audit records written
+     */
+    @Singleton
+    public KStream<String, AuditRecord> auditStream(
+            final ConfiguredStreamBuilder builder, final ProvisionedTopics topics, final TopicSerdes serdes) {
+        final Properties config = builder.getConfiguration();
+        if (!config.containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
+            final String fromEnvironment = System.getenv("HITL_STATE_DIR");
+            config.setProperty(
+                    StreamsConfig.STATE_DIR_CONFIG,
+                    fromEnvironment != null && !fromEnvironment.isBlank()
+                            ? fromEnvironment
+                            : Path.of(System.getProperty("java.io.tmpdir"), "hitl-state")
+                                    .toString());
+        }
+        return AuditTopology.build(builder, new AuditTopology.Dependencies(topics.catalogue(), serdes));
+    }
+
+    /**
+     * @param bootstrapServers the cluster
+     * @param registry the schema registry client
+     * @param topics the topic catalogue
+     * @param timeout how long one verification may read
+     * @return the verifier of the audit log
+     */
+    @Singleton
+    public AuditLogVerifier auditLogVerifier(
+            @Value("${kafka.bootstrap.servers}") final String bootstrapServers,
+            final SchemaRegistryClient registry,
+            final TopicCatalogue topics,
+            @Value("${hitl.audit.verify-timeout:PT5M}") final Duration timeout) {
+        return new AuditLogVerifier(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+                registry,
+                topics.auditLog().name(),
+                timeout);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.hitl.audit.cli;
+
+import dev.hitl.audit.verify.AuditLogVerifier;
+import dev.hitl.audit.verify.VerificationReport;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * Verifies the audit log from the command line:
+ *
+ * <pre>
+ * java -cp audit-service.jar dev.hitl.audit.cli.VerifyCommand \
+ *     --bootstrap-servers HOST:PORT --registry-url URL [--namespace hitl] [--partition N]
+ *     [--from-offset N] [--to-offset N] [--timeout PT5M]
+ * </pre>
+ *
+ * <p>Prints the result and exits 0 when every chain verifies, 1 on a broken chain, 2 on bad
+ * arguments or when the log could not be read.
+ */
+public final class VerifyCommand {
+
+    /** Exit status: every chain verified. */
+    public static final int OK = 0;
+    /** Exit status: a chain is broken. */
+    public static final int BROKEN = 1;
+    /** Exit status: bad arguments, or the log could not be read. */
+    public static final int ERROR = 2;
+
+    private static final String USAGE = "usage: VerifyCommand --bootstrap-servers HOST:PORT --registry-url URL"
+            + " [--namespace hitl] [--partition N] [--from-offset N] [--to-offset N] [--timeout PT5M]";
+
+    private VerifyCommand() {}
+
+    /** @param args see the class comment */
+    public static void main(final String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * @param args see the class comment
+     * @param out where the result goes
+     * @param err where errors go
+     * @return the exit status
+     */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        final Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            final String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                out.println(USAGE);
+                return OK;
+            }
+            if (!arg.startsWith("--") || i + 1 >= args.length) {
+                err.println("unexpected argument '" + arg + "'\n" + USAGE);
+                return ERROR;
+            }
+            options.put(arg.substring(2), args[++i]);
+        }
+        final String bootstrap = options.remove("bootstrap-servers");
+        final String registryUrl = options.remove("registry-url");
+        final String namespace = options.getOrDefault("namespace", TopicCatalogue.DEFAULT_NAMESPACE);
+        options.remove("namespace");
+        if (bootstrap == null || registryUrl == null) {
+            err.println("--bootstrap-servers and --registry-url are required\n" + USAGE);
+            return ERROR;
+        }
+        try {
+            final Integer partition = intOption(options.remove("partition"));
+            final Long from = longOption(options.remove("from-offset"));
+            final Long to = longOption(options.remove("to-offset"));
+            final String timeoutText = options.remove("timeout");
+            final Duration timeout = timeoutText == null ? Duration.ofMinutes(5) : Duration.parse(timeoutText);
+            if (!options.isEmpty()) {
+                err.println("unknown option(s) " + options.keySet() + "\n" + USAGE);
+                return ERROR;
+            }
+            final String topic = new TopicCatalogue(namespace, 1).auditLog().name();
+            final Map<String, Object> config = new HashMap<>();
+            config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (SchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(registryUrl)) {
+                final VerificationReport report =
+                        new AuditLogVerifier(config, registry, topic, timeout).verify(partition, from, to);
+                out.println(report.describe());
+                return report.ok() ? OK : BROKEN;
+            }
+        } catch (RuntimeException e) {
+            err.println("cannot verify: " + e.getMessage());
+            return ERROR;
+        } catch (Exception e) {
+            err.println("cannot verify: " + e);
+            return ERROR;
+        }
+    }
+
+    private static Integer intOption(final String text) {
+        return text == null ? null : Integer.valueOf(text);
+    }
+
+    private static Long longOption(final String text) {
+        return text == null ? null : Long.valueOf(text);
+    }
+}

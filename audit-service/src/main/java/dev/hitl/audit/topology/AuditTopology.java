@@ -1,0 +1,109 @@
+package dev.hitl.audit.topology;
+
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The audit service's Kafka Streams topology: every event on the hitl topics becomes one {@link
+ * AuditRecord} on {@code hitl.audit.log}, in a SHA-256 hash chain per audit-log partition.
+ *
+ * <ol>
+ *   <li>Each input record (proposals, auto-approved, pending, requests, votes, decisions, agent
+ *       control, policy) is described ({@link Described}) and turned into canonical JSON, keyed by
+ *       its audit key.
+ *   <li>The events are repartitioned into {@value #REPARTITION} with exactly the audit log's
+ *       partition count and {@link AuditPartitioner}, the partitioner the audit log is written with.
+ *   <li>{@link ChainProcessor}, in the task of partition p, appends each event to chain p, keeps the
+ *       chain's end in {@value #CHAIN_STORE} (persistent, changelogged) and writes to partition p.
+ * </ol>
+ *
+ * <p>{@code hitl.trust} is not recorded: it is derived state (the classifier's running counts over
+ * decisions that are themselves recorded), not an event.
+ */
+public final class AuditTopology {
+
+    /** The end of each chain (changelogged). */
+    public static final String CHAIN_STORE = "audit-chain";
+    /** Name of the repartition step (topic {@code <application.id>-audit-events-repartition}). */
+    public static final String REPARTITION = "audit-events";
+
+    private AuditTopology() {}
+
+    /**
+     * What the topology needs.
+     *
+     * @param topics the topic catalogue
+     * @param serdes the serdes of its topics
+     * @param checkOwnership whether the chain processor insists on running in the task of the
+     *     record's chain (true in production; TopologyTestDriver runs every partition in one task)
+     */
+    public record Dependencies(TopicCatalogue topics, TopicSerdes serdes, boolean checkOwnership) {
+
+        /**
+         * @param topics the topic catalogue
+         * @param serdes the serdes of its topics
+         */
+        public Dependencies(final TopicCatalogue topics, final TopicSerdes serdes) {
+            this(topics, serdes, true);
+        }
+    }
+
+    /**
+     * @param builder the builder
+     * @param deps what the topology needs
+     * @return the stream of audit records written to the audit log
+     */
+    public static KStream<String, AuditRecord> build(final StreamsBuilder builder, final Dependencies deps) {
+        final TopicCatalogue topics = deps.topics();
+        final int partitions = topics.auditLog().partitions();
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(CHAIN_STORE), Serdes.Integer(), new JsonSerde<>(ChainState.class)));
+
+        final KStream<String, AuditEvent> events = describe(
+                        builder, deps, topics.actionsProposed(), "proposed", Described::proposed)
+                .merge(describe(builder, deps, topics.actionsAutoApproved(), "auto-approved", Described::autoApproved))
+                .merge(describe(builder, deps, topics.approvalsPending(), "pending", Described::pending))
+                .merge(describe(builder, deps, topics.approvalsRequests(), "requests", Described::requested))
+                .merge(describe(builder, deps, topics.approvalsVotes(), "votes", Described::voted))
+                .merge(describe(builder, deps, topics.decisions(), "decisions", Described::decided))
+                .merge(describe(builder, deps, topics.agentsControl(), "agent-control", Described::agentControl))
+                .merge(describe(builder, deps, topics.policy(), "policy", Described::policyPublished));
+
+        final KStream<String, AuditRecord> records = events.repartition(
+                        Repartitioned.<String, AuditEvent>as(REPARTITION)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(new JsonSerde<>(AuditEvent.class))
+                                .withNumberOfPartitions(partitions)
+                                .withStreamPartitioner(new AuditPartitioner<>()))
+                .process(() -> new ChainProcessor(partitions, deps.checkOwnership()), Named.as("chain"), CHAIN_STORE);
+        records.to(
+                topics.auditLog().name(),
+                Produced.with(
+                                deps.serdes().keySerde(topics.auditLog()),
+                                deps.serdes().valueSerde(topics.auditLog()))
+                        .withStreamPartitioner(new AuditPartitioner<>())
+                        .withName("audit-log"));
+        return records;
+    }
+
+    private static <V extends SpecificRecord> KStream<String, AuditEvent> describe(
+            final StreamsBuilder builder,
+            final Dependencies deps,
+            final Topic<String, V> topic,
+            final String name,
+            final Function<V, Described> describe) {
+        return builder.stream(topic.name(), deps.serdes().consumed(topic).withName(name + "-source"))
+                .process(() -> new DescribeProcessor<>(describe), Named.as("describe-" + name));
+    }
+}

@@ -1,0 +1,99 @@
+package dev.hitl.audit.topology;
+
+import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.PolicyDocument;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Vote;
+import java.time.Instant;
+
+/**
+ * What the audit log says about one source record: its audit key (the key on {@code
+ * hitl.audit.log}, which picks the chain), event type, who and when.
+ *
+ * @param auditKey actionId for action events, agentId for agent control, the policy name for policy
+ * @param eventType the event type
+ * @param actionId the action, or null
+ * @param agentId the agent, or null
+ * @param actor who caused the event
+ * @param occurredAt the event's own timestamp
+ * @param policyVersion the policy version, or null
+ */
+public record Described(
+        String auditKey,
+        String eventType,
+        String actionId,
+        String agentId,
+        String actor,
+        Instant occurredAt,
+        String policyVersion) {
+
+    /** The actor of classifications (auto-approved and pending actions). */
+    public static final String CLASSIFIER = "service:classifier";
+    /** The actor of approval requests. */
+    public static final String ESCALATION = "service:escalation";
+
+    static Described proposed(final ProposedAction a) {
+        return new Described(
+                a.getActionId(), "PROPOSED", a.getActionId(), a.getAgentId(), a.getAgentId(), a.getProposedAt(), null);
+    }
+
+    static Described autoApproved(final ClassifiedAction c) {
+        return classified("AUTO_APPROVED", c);
+    }
+
+    static Described pending(final ClassifiedAction c) {
+        return classified("PENDING", c);
+    }
+
+    private static Described classified(final String type, final ClassifiedAction c) {
+        final ProposedAction a = c.getAction();
+        return new Described(
+                a.getActionId(),
+                type,
+                a.getActionId(),
+                a.getAgentId(),
+                CLASSIFIER,
+                c.getAssessment().getAssessedAt(),
+                c.getAssessment().getPolicyVersion());
+    }
+
+    static Described requested(final ApprovalRequest r) {
+        final ProposedAction a = r.getAction();
+        return new Described(
+                a.getActionId(),
+                "REQUESTED",
+                a.getActionId(),
+                a.getAgentId(),
+                ESCALATION,
+                r.getRequestedAt(),
+                r.getAssessment().getPolicyVersion());
+    }
+
+    static Described voted(final Vote v) {
+        return new Described(v.getActionId(), "VOTED", v.getActionId(), null, v.getApprover(), v.getVotedAt(), null);
+    }
+
+    static Described decided(final Decision d) {
+        return new Described(
+                d.getActionId(),
+                "DECIDED",
+                d.getActionId(),
+                d.getAgentId(),
+                d.getDecidedBy(),
+                d.getDecidedAt(),
+                d.getPolicyVersion());
+    }
+
+    static Described agentControl(final AgentControl c) {
+        return new Described(
+                c.getAgentId(), "AGENT_CONTROL", c.getActionId(), c.getAgentId(), c.getActor(), c.getChangedAt(), null);
+    }
+
+    static Described policyPublished(final PolicyDocument p) {
+        return new Described(
+                p.getName(), "POLICY_PUBLISHED", null, null, p.getPublishedBy(), p.getPublishedAt(), p.getVersion());
+    }
+}

@@ -1,0 +1,172 @@
+package dev.hitl.audit.verify;
+
+import dev.hitl.audit.chain.ChainVerifier;
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.SchemaRegistryClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads {@code hitl.audit.log} (read_committed, no consumer group) and verifies each partition's
+ * chain with a {@link ChainVerifier}, in offset order, up to the end of the committed log at the
+ * time of the call. Used by the HTTP endpoint and the command-line tool.
+ */
+public final class AuditLogVerifier {
+
+    private final Map<String, Object> clientConfig;
+    private final SchemaRegistryClient registry;
+    private final String topic;
+    private final Duration timeout;
+
+    /**
+     * @param clientConfig base Kafka client settings (bootstrap servers, security)
+     * @param registry the schema registry client
+     * @param topic the audit log topic
+     * @param timeout how long a verification may read before it gives up
+     */
+    public AuditLogVerifier(
+            final Map<String, Object> clientConfig,
+            final SchemaRegistryClient registry,
+            final String topic,
+            final Duration timeout) {
+        this.clientConfig = Map.copyOf(clientConfig);
+        this.registry = registry;
+        this.topic = topic;
+        this.timeout = timeout;
+    }
+
+    /**
+     * @param partition one partition, or null for all
+     * @param fromOffset first offset to verify (inclusive), or null for the start of each partition
+     * @param toOffset last offset to verify (inclusive), or null for the end of the committed log
+     * @return the report
+     * @throws IllegalArgumentException when the partition does not exist or the range is empty
+     * @throws IllegalStateException when the log could not be read within the timeout
+     */
+    public VerificationReport verify(final Integer partition, final Long fromOffset, final Long toOffset) {
+        if (fromOffset != null && toOffset != null && toOffset < fromOffset) {
+            throw new IllegalArgumentException("toOffset " + toOffset + " is before fromOffset " + fromOffset);
+        }
+        final Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (KafkaConsumer<String, AuditRecord> consumer = new KafkaConsumer<>(
+                config, new StringDeserializer(), AvroDeserializer.specific(registry, AuditRecord.class))) {
+            final List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalArgumentException("topic " + topic + " does not exist");
+            }
+            final List<TopicPartition> wanted = new ArrayList<>();
+            for (final PartitionInfo info : infos) {
+                if (partition == null || info.partition() == partition) {
+                    wanted.add(new TopicPartition(topic, info.partition()));
+                }
+            }
+            if (wanted.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "partition " + partition + " does not exist (" + infos.size() + " partitions)");
+            }
+            wanted.sort(Comparator.comparingInt(TopicPartition::partition));
+            return read(consumer, wanted, fromOffset, toOffset);
+        }
+    }
+
+    private VerificationReport read(
+            final KafkaConsumer<String, AuditRecord> consumer,
+            final List<TopicPartition> partitions,
+            final Long fromOffset,
+            final Long toOffset) {
+        consumer.assign(partitions);
+        final Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions, timeout);
+        final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout); // LSO: read_committed
+        final Map<TopicPartition, Long> stops = new HashMap<>();
+        final Map<Integer, ChainVerifier> verifiers = new TreeMap<>();
+        final Set<TopicPartition> open = new HashSet<>();
+        for (final TopicPartition tp : partitions) {
+            final long beginning = beginnings.get(tp);
+            final long start = fromOffset == null ? beginning : Math.max(fromOffset, beginning);
+            final long stop = toOffset == null ? ends.get(tp) : Math.min(toOffset + 1, ends.get(tp));
+            verifiers.put(
+                    tp.partition(),
+                    start == 0
+                            ? ChainVerifier.fromStart(tp.partition())
+                            : ChainVerifier.startingAnywhere(tp.partition()));
+            stops.put(tp, stop);
+            if (start < stop) {
+                consumer.seek(tp, start);
+                open.add(tp);
+            }
+        }
+        consumer.pause(difference(partitions, open));
+        final Instant deadline = Instant.now().plus(timeout);
+        while (!open.isEmpty()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
+            }
+            try {
+                for (final ConsumerRecord<String, AuditRecord> record : consumer.poll(Duration.ofMillis(200))) {
+                    final TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                    if (!open.contains(tp) || record.offset() >= stops.get(tp)) {
+                        continue;
+                    }
+                    if (verifiers
+                            .get(tp.partition())
+                            .accept(record.offset(), record.value())
+                            .isPresent()) {
+                        close(consumer, open, tp);
+                    }
+                }
+            } catch (RecordDeserializationException e) {
+                final TopicPartition tp = e.topicPartition();
+                verifiers.get(tp.partition()).unreadable(e.offset(), String.valueOf(e.getCause()));
+                close(consumer, open, tp);
+            }
+            for (final TopicPartition tp : List.copyOf(open)) {
+                if (consumer.position(tp) >= stops.get(tp)) {
+                    close(consumer, open, tp);
+                }
+            }
+        }
+        long checked = 0;
+        ChainVerifier.Break first = null;
+        for (final ChainVerifier verifier : verifiers.values()) {
+            checked += verifier.recordsChecked();
+            if (first == null && verifier.firstBreak().isPresent()) {
+                first = verifier.firstBreak().get();
+            }
+        }
+        return new VerificationReport(
+                first == null,
+                verifiers.size(),
+                checked,
+                first == null ? null : VerificationReport.BrokenLink.of(first));
+    }
+
+    private static void close(
+            final KafkaConsumer<?, ?> consumer, final Set<TopicPartition> open, final TopicPartition tp) {
+        open.remove(tp);
+        consumer.pause(List.of(tp));
+    }
+
+    private static List<TopicPartition> difference(final List<TopicPartition> all, final Set<TopicPartition> open) {
+        return all.stream().filter(tp -> !open.contains(tp)).toList();
+    }
+}

@@ -1,0 +1,264 @@
+package dev.hitl.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.audit.cli.VerifyCommand;
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.testkit.HitlKafka;
+import dev.hitl.testkit.KafkaCluster;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The audit service on the real broker: a few hundred events of every type become one record
+ * each, in chains that verify (independently, over HTTP and with the command-line tool), across a
+ * stop in mid-stream and a restart on an empty state directory; a forged record is caught.
+ */
+@HitlKafka
+class AuditIT {
+
+    private static final int PARTITIONS = 3;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KafkaCluster cluster;
+
+    AuditIT(final KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    private EmbeddedServer start(final String namespace, final String stateDir) {
+        return ApplicationContext.run(
+                EmbeddedServer.class,
+                Map.of(
+                        "micronaut.server.port",
+                        -1,
+                        "kafka.bootstrap.servers",
+                        cluster.bootstrapServers(),
+                        "hitl.topics.namespace",
+                        namespace,
+                        "hitl.topics.partitions",
+                        PARTITIONS,
+                        "hitl.registry.url",
+                        cluster.schemaRegistryUrl(),
+                        "kafka.streams.default.state.dir",
+                        stateDir));
+    }
+
+    @Test
+    void shouldRecordEveryEventOnceInChainsThatStayUnbrokenAcrossAStopInMidStream() throws Exception {
+        final String namespace = cluster.newNamespace();
+        currentNamespace = namespace;
+        final TopicCatalogue topics = new TopicCatalogue(namespace, PARTITIONS);
+        final Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final List<AuditFixtures.Input> first = AuditFixtures.lifecycle(topics, "first", 50, start);
+        final List<AuditFixtures.Input> second = AuditFixtures.lifecycle(topics, "second", 50, start.plusSeconds(100));
+        final List<AuditFixtures.Input> beforeStop = second.subList(0, second.size() / 2);
+        final List<AuditFixtures.Input> whileDown = second.subList(second.size() / 2, second.size());
+        final int total = first.size() + second.size();
+
+        try (KafkaProducer<String, SpecificRecord> producer = producer();
+                LogReader log = new LogReader(topics.auditLog().name())) {
+            try (EmbeddedServer service = start(namespace, "target/state/" + namespace + "-a")) {
+                send(producer, first);
+                log.awaitAtLeast(first.size());
+                log.drain();
+                assertThat(log.records).hasSize(first.size());
+                assertChainsVerifyIndependently(log.records, first.size());
+                final JsonNode report = verifyOverHttp(service, "/audit/verify");
+                assertThat(report.get("ok").asBoolean()).isTrue();
+                assertThat(report.get("recordsChecked").asLong()).isEqualTo(first.size());
+                assertThat(report.get("partitionsChecked").asInt()).isEqualTo(PARTITIONS);
+                assertThat(report.get("firstBroken").isNull()).isTrue();
+
+                // Stop in mid-stream: half of the second lifecycle is sent, some of it recorded.
+                send(producer, beforeStop);
+                log.awaitAtLeast(first.size() + 1);
+            }
+            send(producer, whileDown);
+
+            // Started again on an empty state directory: the chains' ends come back from the changelog.
+            try (EmbeddedServer service = start(namespace, "target/state/" + namespace + "-b")) {
+                log.awaitAtLeast(total);
+                log.drain();
+                assertThat(log.records).hasSize(total);
+                assertChainsVerifyIndependently(log.records, total);
+
+                final JsonNode report = verifyOverHttp(service, "/audit/verify");
+                assertThat(report.get("ok").asBoolean()).as(report.toString()).isTrue();
+                assertThat(report.get("recordsChecked").asLong()).isEqualTo(total);
+                final JsonNode range = verifyOverHttp(service, "/audit/verify?partition=1&fromOffset=5&toOffset=40");
+                assertThat(range.get("ok").asBoolean()).as(range.toString()).isTrue();
+                assertThat(range.get("partitionsChecked").asInt()).isEqualTo(1);
+                assertThat(range.get("recordsChecked").asLong()).isBetween(1L, 36L);
+                assertThat(cli("--partition", "2")).isEqualTo(VerifyCommand.OK);
+
+                // A forged record appended to partition 0 names the chain's last hash but carries a wrong hash.
+                final AuditRecord last = log.records.stream()
+                        .filter(r -> r.partition() == 0)
+                        .reduce((a, b) -> b)
+                        .orElseThrow()
+                        .value();
+                final AuditRecord forged = AuditRecord.newBuilder(last)
+                        .setSequence(last.getSequence() + 1)
+                        .setPrevHash(last.getHash())
+                        .setActor("mallory")
+                        .build();
+                final long forgedOffset;
+                try (KafkaProducer<String, AuditRecord> forger = new KafkaProducer<>(
+                        cluster.clientConfig(),
+                        new StringSerializer(),
+                        new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+                    forgedOffset = forger.send(
+                                    new ProducerRecord<>(topics.auditLog().name(), 0, "x", forged))
+                            .get()
+                            .offset();
+                }
+                final JsonNode broken = verifyOverHttp(service, "/audit/verify");
+                assertThat(broken.get("ok").asBoolean()).isFalse();
+                assertThat(broken.at("/firstBroken/partition").asInt()).isZero();
+                assertThat(broken.at("/firstBroken/offset").asLong()).isEqualTo(forgedOffset);
+                assertThat(broken.at("/firstBroken/problem").asText()).isEqualTo("HASH_MISMATCH");
+                assertThat(broken.at("/firstBroken/found").asText()).isEqualTo(last.getHash());
+                assertThat(cli()).isEqualTo(VerifyCommand.BROKEN);
+                assertThat(cli("--partition", "1")).isEqualTo(VerifyCommand.OK);
+            }
+        }
+    }
+
+    /** Each chain verifies by the README alone, and every source record is recorded exactly once. */
+    private static void assertChainsVerifyIndependently(
+            final List<ConsumerRecord<String, AuditRecord>> records, final int expected) {
+        final Map<Integer, List<AuditRecord>> chains = records.stream()
+                .collect(Collectors.groupingBy(
+                        ConsumerRecord::partition,
+                        TreeMap::new,
+                        Collectors.mapping(ConsumerRecord::value, Collectors.toList())));
+        assertThat(chains.keySet()).containsExactly(0, 1, 2);
+        chains.forEach((partition, chain) -> assertThat(IndependentVerifier.problems(partition, chain))
+                .as("chain " + partition)
+                .isEmpty());
+        assertThat(records.stream().map(r -> r.value().getSource()).distinct().count())
+                .as("distinct sources")
+                .isEqualTo(expected);
+    }
+
+    private JsonNode verifyOverHttp(final EmbeddedServer service, final String path) throws Exception {
+        try (HttpClient http = HttpClient.create(service.getURL())) {
+            return JSON.readTree(http.toBlocking().retrieve(HttpRequest.GET(path)));
+        }
+    }
+
+    private int cli(final String... extra) {
+        final List<String> args = new ArrayList<>(List.of(
+                "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", cluster.schemaRegistryUrl()));
+        args.add("--namespace");
+        args.add(namespaceOf());
+        args.addAll(List.of(extra));
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final int status = VerifyCommand.run(
+                args.toArray(String[]::new),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        final String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(printed).startsWith(status == VerifyCommand.OK ? "OK: " : "BROKEN: ");
+        return status;
+    }
+
+    private String currentNamespace;
+
+    private String namespaceOf() {
+        return currentNamespace;
+    }
+
+    private static void send(final KafkaProducer<String, SpecificRecord> producer, final List<AuditFixtures.Input> in) {
+        for (final AuditFixtures.Input input : in) {
+            producer.send(new ProducerRecord<>(input.topic(), input.key(), input.value()));
+        }
+        producer.flush();
+    }
+
+    private KafkaProducer<String, SpecificRecord> producer() {
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(
+                config,
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false));
+    }
+
+    /** Reads the whole audit log, read_committed, from the beginning of every partition. */
+    private final class LogReader implements AutoCloseable {
+        private final KafkaConsumer<String, AuditRecord> consumer;
+        private final List<ConsumerRecord<String, AuditRecord>> records = new ArrayList<>();
+
+        LogReader(final String topic) {
+            final Map<String, Object> config = new HashMap<>(cluster.clientConfig());
+            config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            consumer = new KafkaConsumer<>(
+                    config,
+                    new StringDeserializer(),
+                    AvroDeserializer.specific(
+                            HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), AuditRecord.class));
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                partitions.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        void awaitAtLeast(final int count) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+            });
+        }
+
+        /** Reads up to the end of the committed log, so an extra record could not hide. */
+        void drain() {
+            final Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+                return consumer.assignment().stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+            });
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package dev.hitl.audit.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitl.audit.AuditFixtures;
+import dev.hitl.audit.IndependentVerifier;
+import dev.hitl.audit.chain.AuditHashing;
+import dev.hitl.audit.chain.ChainVerifier;
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicSerdes;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The production topology under TopologyTestDriver, with three audit-log partitions. */
+class AuditTopologyTest {
+
+    private static final Instant START = Instant.parse("2026-03-01T09:00:00Z");
+
+    private final TopicCatalogue topics = new TopicCatalogue("hitl", 3);
+    private final TopicSerdes serdes = new TopicSerdes(new InMemorySchemaRegistryClient(), true);
+    private final Map<String, TestInputTopic<String, SpecificRecord>> inputs = new HashMap<>();
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestOutputTopic<String, AuditRecord> log;
+
+    @BeforeEach
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void start() {
+        final StreamsBuilder builder = new StreamsBuilder();
+        AuditTopology.build(builder, new AuditTopology.Dependencies(topics, serdes, false));
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "audit-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(builder.build(), props, START);
+        for (final Topic<?, ?> topic : List.of(
+                topics.actionsProposed(),
+                topics.actionsAutoApproved(),
+                topics.approvalsPending(),
+                topics.approvalsRequests(),
+                topics.approvalsVotes(),
+                topics.decisions(),
+                topics.agentsControl(),
+                topics.policy())) {
+            inputs.put(topic.name(), driver.createInputTopic(topic.name(), new StringSerializer(), (Serializer)
+                    serdes.valueSerde((Topic) topic).serializer()));
+        }
+        log = driver.createOutputTopic(
+                topics.auditLog().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.auditLog()).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private List<TestRecord<String, AuditRecord>> pipe(final List<AuditFixtures.Input> records) {
+        for (final AuditFixtures.Input input : records) {
+            inputs.get(input.topic()).pipeInput(input.key(), input.value());
+        }
+        return log.readRecordsToList();
+    }
+
+    private static Map<Integer, List<AuditRecord>> byPartition(final List<TestRecord<String, AuditRecord>> out) {
+        return out.stream()
+                .map(TestRecord::value)
+                .collect(Collectors.groupingBy(AuditRecord::getPartition, TreeMap::new, Collectors.toList()));
+    }
+
+    @Test
+    void shouldAppendOneRecordPerEventOfEveryType() {
+        final List<AuditFixtures.Input> in = AuditFixtures.lifecycle(topics, "life", 20, START);
+        final List<TestRecord<String, AuditRecord>> out = pipe(in);
+
+        assertThat(out).hasSize(in.size());
+        assertThat(out.stream().map(r -> r.value().getEventType()).collect(Collectors.toSet()))
+                .containsExactlyInAnyOrder(
+                        "PROPOSED",
+                        "AUTO_APPROVED",
+                        "PENDING",
+                        "REQUESTED",
+                        "VOTED",
+                        "DECIDED",
+                        "AGENT_CONTROL",
+                        "POLICY_PUBLISHED");
+        // Every source record appears once, named by topic/partition/offset.
+        assertThat(out.stream().map(r -> r.value().getSource()).collect(Collectors.toSet()))
+                .hasSize(in.size());
+        final Map<String, Long> perTopic =
+                in.stream().collect(Collectors.groupingBy(AuditFixtures.Input::topic, Collectors.counting()));
+        perTopic.forEach((topic, count) -> assertThat(
+                        out.stream().filter(r -> r.value().getSource().startsWith(topic + "/0/")))
+                .as(topic)
+                .hasSize(count.intValue()));
+    }
+
+    @Test
+    void shouldKeepOneGaplessCorrectlyHashedChainPerAuditLogPartition() {
+        final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "chain", 30, START));
+        final Map<Integer, List<AuditRecord>> chains = byPartition(out);
+
+        assertThat(chains.keySet()).containsExactly(0, 1, 2);
+        chains.forEach((partition, records) -> {
+            assertThat(IndependentVerifier.problems(partition, records))
+                    .as("chain " + partition)
+                    .isEmpty();
+            final ChainVerifier verifier = ChainVerifier.fromStart(partition);
+            for (int i = 0; i < records.size(); i++) {
+                assertThat(verifier.accept(i, records.get(i))).isEmpty();
+            }
+            assertThat(records.get(0).getPrevHash()).isEqualTo(AuditHashing.GENESIS);
+            assertThat(records).extracting(AuditRecord::getHash).allMatch(h -> h.matches("[0-9a-f]{64}"));
+        });
+        // Each record is on the chain of the partition its key is written to.
+        assertThat(out)
+                .allSatisfy(
+                        r -> assertThat(r.value().getPartition()).isEqualTo(AuditPartitioner.partitionOf(r.key(), 3)));
+    }
+
+    @Test
+    void shouldKeyActionEventsByActionIdAgentControlByAgentAndPolicyByName() {
+        final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "keys", 10, START));
+
+        assertThat(out).allSatisfy(r -> {
+            final AuditRecord v = r.value();
+            switch (v.getEventType()) {
+                case "AGENT_CONTROL" -> {
+                    assertThat(r.key()).isEqualTo(v.getAgentId());
+                    assertThat(v.getActor()).isEqualTo("ops@example.com");
+                    assertThat(v.getActionId()).isEqualTo("keys-9");
+                }
+                case "POLICY_PUBLISHED" -> {
+                    assertThat(r.key()).isEqualTo("default");
+                    assertThat(v.getActionId()).isNull();
+                    assertThat(v.getAgentId()).isNull();
+                    assertThat(v.getPolicyVersion()).isEqualTo("keys-v9");
+                }
+                default -> assertThat(r.key()).isEqualTo(v.getActionId()).startsWith("keys-");
+            }
+        });
+        final AuditRecord decided = out.stream()
+                .map(TestRecord::value)
+                .filter(v -> v.getEventType().equals("DECIDED") && "keys-1".equals(v.getActionId()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(decided.getAgentId()).isEqualTo("agent-1");
+        assertThat(decided.getActor()).isEqualTo("bob@example.com");
+        assertThat(decided.getPolicyVersion()).isEqualTo("policy-v7");
+        assertThat(decided.getOccurredAt()).isEqualTo(START.plusSeconds(1).plusMillis(600));
+        final AuditRecord voted = out.stream()
+                .map(TestRecord::value)
+                .filter(v -> v.getEventType().equals("VOTED"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(voted.getActor()).isEqualTo("bob@example.com");
+        final AuditRecord proposed = out.stream()
+                .map(TestRecord::value)
+                .filter(v -> v.getEventType().equals("PROPOSED"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(proposed.getActor()).isEqualTo(proposed.getAgentId());
+        assertThat(proposed.getPolicyVersion()).isNull();
+    }
+
+    @Test
+    void shouldRecordThePayloadAsCanonicalJsonWithIsoTimestampsPlainDecimalsEnumsAndNulls() {
+        final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "payload", 2, START));
+        final String proposed = out.stream()
+                .map(TestRecord::value)
+                .filter(v -> v.getEventType().equals("PROPOSED") && "payload-1".equals(v.getActionId()))
+                .findFirst()
+                .orElseThrow()
+                .getPayload();
+
+        assertThat(proposed)
+                .isEqualTo(IndependentVerifier.resorted(proposed))
+                .startsWith("{\"actionId\":\"payload-1\",\"actionType\":\"payment.create\",\"agentId\":\"agent-1\",")
+                .contains("\"estimatedCost\":{\"amount\":\"12.500000000\",\"currency\":\"EUR\"}")
+                .contains("\"proposedAt\":\"2026-03-01T09:00:01.000Z\"")
+                .contains("\"inputTrust\":\"USER\"")
+                .contains("\"sessionId\":null")
+                .contains("\"replyBy\":null")
+                .contains("\"confidence\":0.75")
+                .contains("\"systemsAffected\":[\"billing\",\"ledger\"]")
+                .contains("ünïcode ✓");
+        final String requested = out.stream()
+                .map(TestRecord::value)
+                .filter(v -> v.getEventType().equals("REQUESTED"))
+                .findFirst()
+                .orElseThrow()
+                .getPayload();
+        // What the reviewer was shown: the whole action, its assessment and the route.
+        assertThat(requested)
+                .isEqualTo(IndependentVerifier.resorted(requested))
+                .contains("\"riskClass\":\"IRREVERSIBLE\"")
+                .contains("\"stages\":[{\"group\":\"finance-reviewers\",\"quorum\":1}]")
+                .contains("\"userRequest\":\"pay the invoice\"");
+    }
+
+    @Test
+    void shouldSkipTombstonesAndKeepTheChainUnbrokenAcrossThem() {
+        inputs.get(topics.policy().name()).pipeInput("default", AuditFixtures.policy("default", "v1", START));
+        inputs.get(topics.policy().name()).pipeInput("default", (SpecificRecord) null);
+        inputs.get(topics.policy().name()).pipeInput("default", AuditFixtures.policy("default", "v2", START));
+        final List<TestRecord<String, AuditRecord>> out = log.readRecordsToList();
+
+        assertThat(out).extracting(r -> r.value().getPolicyVersion()).containsExactly("v1", "v2");
+        assertThat(out).extracting(r -> r.value().getSequence()).containsExactly(0L, 1L);
+        assertThat(out.get(1).value().getPrevHash())
+                .isEqualTo(out.get(0).value().getHash());
+        assertThat(out.get(1).value().getSource()).isEqualTo(topics.policy().name() + "/0/2");
+    }
+
+    @Test
+    void shouldContinueEachChainFromItsStoredEndAcrossBatches() {
+        final List<TestRecord<String, AuditRecord>> first = pipe(AuditFixtures.lifecycle(topics, "a", 10, START));
+        final List<TestRecord<String, AuditRecord>> second =
+                pipe(AuditFixtures.lifecycle(topics, "b", 10, START.plusSeconds(60)));
+        final List<TestRecord<String, AuditRecord>> all = new ArrayList<>(first);
+        all.addAll(second);
+
+        byPartition(all)
+                .forEach((partition, records) -> assertThat(IndependentVerifier.problems(partition, records))
+                        .isEmpty());
+        final Set<Integer> partitionsOfSecond =
+                second.stream().map(r -> r.value().getPartition()).collect(Collectors.toSet());
+        assertThat(second.stream().map(TestRecord::value).filter(v -> v.getSequence() == 0))
+                .as("no chain restarts at 0 in the second batch")
+                .allMatch(v -> first.stream().noneMatch(f -> f.value().getPartition() == v.getPartition()));
+        assertThat(partitionsOfSecond).isNotEmpty();
+    }
+
+    @Test
+    void shouldStoreTheEndOfEveryChainInTheChangelogStore() {
+        final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "store", 10, START));
+        final var store = driver.<Integer, ChainState>getKeyValueStore(AuditTopology.CHAIN_STORE);
+
+        byPartition(out).forEach((partition, records) -> {
+            final AuditRecord last = records.get(records.size() - 1);
+            assertThat(store.get(partition)).isEqualTo(new ChainState(last.getSequence(), last.getHash()));
+        });
+        assertThat(driver.producedTopicNames()).contains("audit-test-" + AuditTopology.CHAIN_STORE + "-changelog");
+    }
+}
