@@ -5,84 +5,147 @@ import dev.hitl.local.SchemaRegistryProcess;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicProvisioner;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The local stack: a real Kafka broker (KRaft, in this JVM, data kept in {@code .hitl-local/} for
- * the next start), the schema registry (child process) and hitl's topics. Ctrl-C stops everything
- * cleanly.
+ * the next start), the schema registry (child process, its schemas kept there too), hitl's topics,
+ * the four services from their runnable jars (child processes, configured by environment variables
+ * as in production) and the demo agents. Ctrl-C stops everything cleanly.
  *
  * <p>Options: {@code --fresh} deletes the data first; {@code --data-dir DIR}; {@code --kafka-port
- * N} (9092); {@code --registry-port N} (8081).
+ * N} (9092); {@code --registry-port N} (8081); {@code --http-port N} (8091: classifier, then
+ * escalation, approval and audit on the next ports); {@code --no-services}; {@code --no-demo}.
  */
-public final class LocalStack {
+public final class LocalStack implements AutoCloseable {
+
+    /** The services, in start order. */
+    public static final List<String> SERVICES =
+            List.of("classifier-service", "escalation-service", "approval-service", "audit-service");
+
+    /** The services' development signing key (see service-runtime's SigningSettings). */
+    public static final String DEV_SIGNING_KEY = "hitl-local-development-signing-key-not-secret";
+
+    private SchemaRegistryProcess registry;
+    private KafkaBroker broker;
+    private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+    private DemoAgent demo;
 
     private LocalStack() {}
 
-    /** @param args the options above */
-    public static void main(final String[] args) throws InterruptedException {
-        final Options options = Options.parse(args);
-        if (options.fresh()) {
-            deleteRecursively(options.dataDir());
-        }
-        final Path root = Path.of("").toAbsolutePath();
-        final AtomicReference<SchemaRegistryProcess> registry = new AtomicReference<>();
-        final AtomicReference<KafkaBroker> broker = new AtomicReference<>();
-        final CountDownLatch stopped = new CountDownLatch(1);
-        // Registered first, so Ctrl-C during start-up also stops whatever already runs.
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            System.out.println("\nhitl: stopping the local stack ...");
-                            stopAll(broker.get(), registry.get());
-                            stopped.countDown();
-                        },
-                        "local-stack-shutdown"));
+    /**
+     * Starts what the options ask for; on failure stops what did start.
+     *
+     * @param options what to start, where
+     * @param root the root of the hitl checkout (where the jars are built)
+     * @param out where progress is told
+     * @return the running stack
+     */
+    public static LocalStack start(final Options options, final Path root, final PrintStream out) {
+        final LocalStack stack = new LocalStack();
         try {
-            registry.set(SchemaRegistryProcess.start(
+            if (options.fresh()) {
+                deleteRecursively(options.dataDir());
+            }
+            stack.registry = SchemaRegistryProcess.start(
                     SchemaRegistryProcess.locateJar(root),
                     options.dataDir().resolve("schema-registry.log"),
                     options.registryPort(),
-                    options.dataDir().resolve("schema-registry")));
-            broker.set(KafkaBroker.builder()
+                    options.dataDir().resolve("schema-registry"));
+            stack.broker = KafkaBroker.builder()
                     .dataDir(options.dataDir().resolve("kafka"))
                     .port(options.kafkaPort())
                     .build()
-                    .start());
-            final TopicCatalogue catalogue = TopicCatalogue.standard();
-            try (Admin admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.get().bootstrapServers()))) {
-                new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(catalogue.all());
+                    .start();
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers()))) {
+                new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30))
+                        .ensure(TopicCatalogue.standard().all());
             }
-            System.out.println();
-            System.out.println(
-                    "hitl local stack is up (data in " + options.dataDir().toAbsolutePath() + ")");
-            System.out.println(
-                    "  Kafka bootstrap servers        : " + broker.get().bootstrapServers());
-            System.out.println(
-                    "  Schema registry (Confluent API): " + registry.get().confluentApiUrl());
-            System.out.println("  Topics: " + catalogue.all());
-            System.out.println("Press Ctrl-C to stop.");
-        } catch (RuntimeException e) {
-            System.err.println("hitl: the local stack did not start: " + e.getMessage());
-            e.printStackTrace();
-            System.exit(1); // runs the shutdown hook, which stops what did start
+            if (options.services()) {
+                int port = options.httpPort();
+                for (final String name : SERVICES) {
+                    final Map<String, String> env = new HashMap<>();
+                    env.put("KAFKA_BOOTSTRAP_SERVERS", stack.broker.bootstrapServers());
+                    env.put("SCHEMA_REGISTRY_URL", stack.registry.confluentApiUrl());
+                    env.put(
+                            "HITL_STATE_DIR",
+                            options.dataDir().resolve("state").toAbsolutePath().toString());
+                    final Path jar =
+                            root.resolve(name).resolve("target").resolve("hitl-" + name + "-0.1.0-SNAPSHOT.jar");
+                    stack.services.put(
+                            name,
+                            ServiceProcess.start(
+                                    name,
+                                    jar,
+                                    port++,
+                                    env,
+                                    options.dataDir().resolve("logs").resolve(name + ".log")));
+                }
+                for (final ServiceProcess service : stack.services.values()) {
+                    service.awaitHealthy(Duration.ofMinutes(3));
+                    out.println("hitl: " + service.name() + " is up on " + service.url());
+                }
+            }
+            if (options.services() && options.demo()) {
+                stack.demo = new DemoAgent(
+                        stack.broker.bootstrapServers(),
+                        stack.registry.confluentApiUrl(),
+                        "local-dev",
+                        DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
+                        out);
+            }
+            return stack;
+        } catch (RuntimeException | IOException e) {
+            stack.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
-        stopped.await();
     }
 
-    private static void stopAll(final KafkaBroker broker, final SchemaRegistryProcess registry) {
+    /** @return the broker's bootstrap servers */
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** @return the registry's Confluent API URL */
+    public String registryUrl() {
+        return registry.confluentApiUrl();
+    }
+
+    /**
+     * @param name a service module name
+     * @return its base URL
+     */
+    public String url(final String name) {
+        return services.get(name).url();
+    }
+
+    /** Stops the demo agents, the services (last started first), the broker and the registry. */
+    @Override
+    public void close() {
+        if (demo != null) {
+            demo.close();
+        }
+        final List<ServiceProcess> running = new ArrayList<>(services.values());
+        Collections.reverse(running);
+        running.forEach(ServiceProcess::close);
         try {
             if (broker != null) {
                 broker.close();
@@ -92,6 +155,56 @@ public final class LocalStack {
                 registry.close();
             }
         }
+    }
+
+    /** @param args the options above */
+    public static void main(final String[] args) throws InterruptedException {
+        final Options options = Options.parse(args);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final LocalStack[] running = new LocalStack[1];
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("\nhitl: stopping the local stack ...");
+                            synchronized (running) {
+                                if (running[0] != null) {
+                                    running[0].close();
+                                }
+                            }
+                            stopped.countDown();
+                        },
+                        "local-stack-shutdown"));
+        final LocalStack stack;
+        try {
+            stack = start(options, Path.of("").toAbsolutePath(), System.out);
+        } catch (RuntimeException e) {
+            System.err.println("hitl: the local stack did not start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
+        synchronized (running) {
+            running[0] = stack;
+        }
+        System.out.println();
+        System.out.println(
+                "hitl local stack is up (data in " + options.dataDir().toAbsolutePath() + ")");
+        System.out.println("  Kafka bootstrap servers        : " + stack.bootstrapServers());
+        System.out.println("  Schema registry (Confluent API): " + stack.registryUrl());
+        if (options.services()) {
+            System.out.println("  Reviewer UI and API            : " + stack.url("approval-service")
+                    + "/  (sign in: reviewer / reviewer; senior / senior for senior reviewers)");
+            System.out.println("  Audit chain check              : " + stack.url("audit-service") + "/audit/verify");
+            System.out.println(
+                    "  Service logs                   : " + options.dataDir().resolve("logs"));
+        }
+        System.out.println("Press Ctrl-C to stop.");
+        if (stack.demo != null) {
+            System.out.println();
+            System.out.println("Demo agents at work; decisions appear below as they are made:");
+            stack.demo.run();
+        }
+        stopped.await();
     }
 
     private static void deleteRecursively(final Path dir) {
@@ -107,24 +220,50 @@ public final class LocalStack {
         }
     }
 
-    private record Options(boolean fresh, Path dataDir, int kafkaPort, int registryPort) {
+    /**
+     * What to start, and where.
+     *
+     * @param fresh delete the data first
+     * @param dataDir where the data is kept
+     * @param kafkaPort the broker's port (0: a free one)
+     * @param registryPort the registry's port (0: a free one)
+     * @param httpPort the first of the four services' ports
+     * @param services start the services
+     * @param demo start the demo agents
+     */
+    public record Options(
+            boolean fresh,
+            Path dataDir,
+            int kafkaPort,
+            int registryPort,
+            int httpPort,
+            boolean services,
+            boolean demo) {
+
         static Options parse(final String[] args) {
             boolean fresh = false;
             Path dataDir = Path.of(".hitl-local");
             int kafkaPort = 9092;
             int registryPort = 8081;
+            int httpPort = 8091;
+            boolean services = true;
+            boolean demo = true;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--fresh" -> fresh = true;
                     case "--data-dir" -> dataDir = Path.of(value(args, ++i));
                     case "--kafka-port" -> kafkaPort = Integer.parseInt(value(args, ++i));
                     case "--registry-port" -> registryPort = Integer.parseInt(value(args, ++i));
+                    case "--http-port" -> httpPort = Integer.parseInt(value(args, ++i));
+                    case "--no-services" -> services = false;
+                    case "--no-demo" -> demo = false;
                     default ->
                         throw new IllegalArgumentException("unknown option " + args[i]
-                                + "; use --fresh, --data-dir DIR, --kafka-port N, --registry-port N");
+                                + "; use --fresh, --data-dir DIR, --kafka-port N, --registry-port N, --http-port N"
+                                + " (first of four), --no-services, --no-demo");
                 }
             }
-            return new Options(fresh, dataDir, kafkaPort, registryPort);
+            return new Options(fresh, dataDir, kafkaPort, registryPort, httpPort, services, demo);
         }
 
         private static String value(final String[] args, final int i) {

@@ -1,0 +1,127 @@
+package dev.hitl.deploy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One hitl service started from its runnable jar as a child process, configured by environment
+ * variables exactly as in production, its output in a log file.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private final String name;
+    private final int port;
+    private final Path log;
+    private final Process process;
+
+    private ServiceProcess(final String name, final int port, final Path log, final Process process) {
+        this.name = name;
+        this.port = port;
+        this.log = log;
+        this.process = process;
+    }
+
+    /**
+     * @param name the module, e.g. {@code classifier-service}
+     * @param jar its runnable jar
+     * @param port its HTTP port
+     * @param environment its settings (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, ...)
+     * @param log where its output goes
+     * @return the started process (not yet healthy: see {@link #awaitHealthy})
+     * @throws IOException when it cannot be started
+     */
+    public static ServiceProcess start(
+            final String name, final Path jar, final int port, final Map<String, String> environment, final Path log)
+            throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(
+                    "The " + name + " jar " + jar + " is not built: run ./mvnw install -DskipTests");
+        }
+        Files.createDirectories(log.getParent());
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                jar.toString()));
+        final ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        builder.environment().put("HITL_HTTP_PORT", String.valueOf(port));
+        return new ServiceProcess(name, port, log, builder.start());
+    }
+
+    /**
+     * Waits until {@code /health} answers UP.
+     *
+     * @param timeout how long to wait
+     * @throws IllegalStateException when the service exits or is not healthy in time
+     */
+    public void awaitHealthy(final Duration timeout) {
+        final HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        final HttpRequest health = HttpRequest.newBuilder(URI.create(url() + "/health"))
+                .timeout(Duration.ofSeconds(2))
+                .build();
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with code " + process.exitValue() + "; see " + log);
+            }
+            try {
+                final HttpResponse<String> answer = http.send(health, HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 200 && answer.body().contains("\"UP\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + name, e);
+            }
+            try {
+                process.waitFor(300, TimeUnit.MILLISECONDS); // back-off while polling a process with no ready signal
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + name, e);
+            }
+        }
+        throw new IllegalStateException(name + " was not healthy within " + timeout + "; see " + log);
+    }
+
+    /** @return the service's base URL */
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** @return the module name */
+    public String name() {
+        return name;
+    }
+
+    /** Stops the service: SIGTERM (a clean shutdown), then SIGKILL after 20 s. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
