@@ -316,6 +316,17 @@ public class ReviewApi {
                         vote.getVotedAt().toString()));
     }
 
+    /**
+     * The inbox line of an item as a reviewer sees it (for the web UI's live updates; not a route).
+     *
+     * @param item an open item
+     * @param user the reviewer
+     * @return its summary
+     */
+    public Summary summaryFor(final Inbox.Item item, final Authentication user) {
+        return summary(item, user);
+    }
+
     private <T> HttpResponse<T> notOpen(final String actionId) {
         if (inbox.isClosed(actionId)) {
             return Problem.of(
@@ -384,8 +395,12 @@ public class ReviewApi {
         }
     }
 
+    /**
+     * @param user a signed-in reviewer
+     * @return the reviewer's groups, from the token
+     */
     @SuppressWarnings("unchecked")
-    static List<String> groups(final Authentication user) {
+    public static List<String> groups(final Authentication user) {
         final Object groups = user.getAttributes().get("groups");
         if (groups instanceof List<?> list) {
             return list.stream().map(String::valueOf).toList();

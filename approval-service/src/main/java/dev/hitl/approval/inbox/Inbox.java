@@ -184,4 +184,9 @@ public final class Inbox {
     public void unlisten(final Consumer<Change> listener) {
         listeners.remove(listener);
     }
+
+    /** @return how many listeners are registered (live UI connections, for tests and metrics) */
+    public int listenerCount() {
+        return listeners.size();
+    }
 }

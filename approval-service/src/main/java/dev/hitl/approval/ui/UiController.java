@@ -1,0 +1,514 @@
+package dev.hitl.approval.ui;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.hitl.approval.api.Problem;
+import dev.hitl.approval.api.ReviewApi;
+import dev.hitl.approval.api.ReviewApi.Detail;
+import dev.hitl.approval.api.ReviewApi.Recorded;
+import dev.hitl.approval.api.ReviewApi.Summary;
+import dev.hitl.approval.api.ReviewApi.VoteCommand;
+import dev.hitl.approval.inbox.Inbox;
+import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.ui.Html.Safe;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.sse.Event;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.authentication.AuthenticationResponse;
+import io.micronaut.security.authentication.Authenticator;
+import io.micronaut.security.authentication.UsernamePasswordCredentials;
+import io.micronaut.security.rules.SecurityRule;
+import io.micronaut.security.token.generator.AccessRefreshTokenGenerator;
+import io.micronaut.security.token.render.AccessRefreshToken;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.KafkaException;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+
+/**
+ * The reviewers' web UI: sign-in, the inbox (live through server-sent events), a request's card and
+ * voting. Every vote goes through {@link ReviewApi}, so the UI and the JSON API apply the same checks
+ * (open request, the reviewer's group, not on their own behalf, reasons, JSON arguments) and the
+ * same idempotency. Pages are rendered by {@link Views}; every form post carries the session's CSRF
+ * token.
+ */
+@Controller
+@Secured(SecurityRule.IS_ANONYMOUS)
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class UiController {
+
+    private static final MediaType HTML = MediaType.of("text/html;charset=utf-8");
+    private static final Pattern NEXT = Pattern.compile("/ui(/requests/[^/?#\\\\]+)?");
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+
+    private final ReviewApi api;
+    private final Inbox inbox;
+    private final UiSession session;
+    private final Authenticator<HttpRequest<?>> authenticator;
+    private final AccessRefreshTokenGenerator tokens;
+    private final JsonMapper json;
+    private final Clock clock = Clock.systemUTC();
+    private final Duration heartbeat;
+
+    /**
+     * @param api the reviewers' API, whose checks every vote goes through
+     * @param materializer keeps the inbox
+     * @param session the UI session (cookie, CSRF)
+     * @param authenticator checks user name and password
+     * @param tokens issues the session JWT
+     * @param json writes event data
+     */
+    public UiController(
+            final ReviewApi api,
+            final InboxMaterializer materializer,
+            final UiSession session,
+            final Authenticator<HttpRequest<?>> authenticator,
+            final AccessRefreshTokenGenerator tokens,
+            final JsonMapper json) {
+        this.api = api;
+        this.inbox = materializer.inbox();
+        this.session = session;
+        this.authenticator = authenticator;
+        this.tokens = tokens;
+        this.json = json;
+        this.heartbeat = Duration.ofSeconds(15);
+    }
+
+    /** @return a redirect to the inbox */
+    @Get("/")
+    public HttpResponse<?> root() {
+        return HttpResponse.seeOther(URI.create("/ui"));
+    }
+
+    /**
+     * @param request the request
+     * @param user the reviewer, if signed in
+     * @param voted the action just voted on, if any
+     * @param verdict that vote's verdict
+     * @return the inbox, or a redirect to sign in
+     */
+    @Get("/ui")
+    public HttpResponse<?> inbox(
+            final HttpRequest<?> request,
+            @Nullable final Authentication user,
+            @Nullable @QueryValue final String voted,
+            @Nullable @QueryValue final String verdict) {
+        if (user == null) {
+            return toSignIn(null);
+        }
+        final List<String> groups = ReviewApi.groups(user);
+        final List<Summary> items = inbox.openFor(groups).stream()
+                .map(item -> api.summaryFor(item, user))
+                .toList();
+        final Set<String> votedOn = inbox.votesOf(user.getName()).stream()
+                .filter(v -> inbox.item(v.getActionId())
+                        .map(i -> i.level() == v.getRequestVersion())
+                        .orElse(false))
+                .map(Vote::getActionId)
+                .collect(Collectors.toSet());
+        String flash = null;
+        if (voted != null) {
+            flash = "Your vote (" + verdictWord(verdict) + ") on " + voted
+                    + " was recorded. The request leaves your inbox when its decision arrives.";
+        }
+        return page(HttpStatus.OK, Views.inbox(viewer(request, user), items, votedOn, flash, clock.instant()));
+    }
+
+    /**
+     * @param request the request
+     * @param user the reviewer, if already signed in
+     * @param next where to go after signing in
+     * @return the sign-in form
+     */
+    @Get("/ui/login")
+    public HttpResponse<?> loginForm(
+            final HttpRequest<?> request,
+            @Nullable final Authentication user,
+            @Nullable @QueryValue final String next) {
+        if (user != null) {
+            return HttpResponse.seeOther(URI.create(safeNext(next)));
+        }
+        return loginPage(request, HttpStatus.OK, null, null, next);
+    }
+
+    /**
+     * @param request the sign-in POST
+     * @param body username, password, the form's CSRF token and where to go next
+     * @return a redirect with the session cookie, or the form again
+     */
+    @Post(value = "/ui/login", consumes = MediaType.APPLICATION_FORM_URLENCODED)
+    public HttpResponse<?> login(final HttpRequest<?> request, @Nullable @Body final Map<String, String> body) {
+        final Map<String, String> form = body == null ? Map.of() : body;
+        if (crossSite(request)) {
+            return crossSiteRefused(null);
+        }
+        final String username = form.getOrDefault("username", "");
+        final String next = form.get("next");
+        if (!session.loginTokenValid(request, form.get(UiSession.CSRF_FIELD))) {
+            return loginPage(
+                    request, HttpStatus.FORBIDDEN, "The sign-in form expired. Please try again.", username, next);
+        }
+        final AuthenticationResponse response = Mono.from(authenticator.authenticate(
+                        request, new UsernamePasswordCredentials(username, form.getOrDefault("password", ""))))
+                .block(Duration.ofSeconds(30));
+        final Optional<Authentication> authentication =
+                response == null || !response.isAuthenticated() ? Optional.empty() : response.getAuthentication();
+        if (authentication.isEmpty()) {
+            return loginPage(request, HttpStatus.UNAUTHORIZED, "Wrong user name or password.", username, next);
+        }
+        final String jwt = tokens.generate(authentication.get())
+                .map(AccessRefreshToken::getAccessToken)
+                .orElseThrow(() -> new IllegalStateException("no token generator is configured"));
+        return HttpResponse.seeOther(URI.create(safeNext(next)))
+                .cookie(session.sessionCookie(request, jwt))
+                .cookie(session.loginCookie(request, "").maxAge(0));
+    }
+
+    /**
+     * @param request the sign-out POST
+     * @param body the session's CSRF token
+     * @return a redirect to the sign-in page, the session cookie cleared
+     */
+    @Post(value = "/ui/logout", consumes = MediaType.APPLICATION_FORM_URLENCODED)
+    public HttpResponse<?> logout(final HttpRequest<?> request, @Nullable @Body final Map<String, String> body) {
+        final Map<String, String> form = body == null ? Map.of() : body;
+        if (crossSite(request)) {
+            return crossSiteRefused(null);
+        }
+        if (session.token(request).isPresent() && !session.csrfValid(request, form.get(UiSession.CSRF_FIELD))) {
+            return page(
+                    HttpStatus.FORBIDDEN,
+                    Views.error(null, "Sign-out refused", "The form did not come from this session. Reload the page."));
+        }
+        return HttpResponse.seeOther(URI.create("/ui/login")).cookie(session.clearedSessionCookie(request));
+    }
+
+    /**
+     * @param request the request
+     * @param user the reviewer
+     * @param actionId the action
+     * @return its card, or why it cannot be shown
+     */
+    @Get("/ui/requests/{actionId}")
+    public HttpResponse<?> card(
+            final HttpRequest<?> request, @Nullable final Authentication user, @PathVariable final String actionId) {
+        if (user == null) {
+            return toSignIn("/ui/requests/" + Html.pathSegment(actionId));
+        }
+        return cardOrProblem(request, user, actionId, HttpStatus.OK, null);
+    }
+
+    /**
+     * Votes through {@link ReviewApi#vote}: the same checks and idempotency as the JSON API.
+     *
+     * @param request the vote POST
+     * @param user the reviewer
+     * @param actionId the action
+     * @param body verdict, reason, modifiedArguments, stageIndex, requestVersion, renderedAt, _csrf
+     * @return a redirect to the inbox, or the card with why the vote did not count
+     */
+    @Post(value = "/ui/requests/{actionId}/vote", consumes = MediaType.APPLICATION_FORM_URLENCODED)
+    public HttpResponse<?> vote(
+            final HttpRequest<?> request,
+            @Nullable final Authentication user,
+            @PathVariable final String actionId,
+            @Nullable @Body final Map<String, String> body) {
+        final Map<String, String> form = body == null ? Map.of() : body;
+        if (user == null) {
+            return toSignIn("/ui/requests/" + Html.pathSegment(actionId));
+        }
+        if (crossSite(request)) {
+            return crossSiteRefused(viewer(request, user));
+        }
+        if (!session.csrfValid(request, form.get(UiSession.CSRF_FIELD))) {
+            return page(
+                    HttpStatus.FORBIDDEN,
+                    Views.error(
+                            viewer(request, user),
+                            "Vote refused",
+                            "The form did not come from your current session (it may be from before you signed in"
+                                    + " again). Open the request again and vote there."));
+        }
+        final Verdict verdict = parseVerdict(form.get("verdict"));
+        final String modified = verdict == Verdict.MODIFY ? compactIfObject(form.get("modifiedArguments")) : null;
+        final Long renderedAt = parseLong(form.get("renderedAt"));
+        final Long timeOnCard = renderedAt == null
+                ? null
+                : Math.max(0, Math.min(Duration.ofDays(1).toMillis(), clock.millis() - renderedAt));
+        final VoteCommand command = new VoteCommand(
+                verdict,
+                blankToNull(form.get("reason")),
+                modified,
+                parseInt(form.get("stageIndex")),
+                parseInt(form.get("requestVersion")),
+                timeOnCard);
+        final HttpResponse<Recorded> response;
+        try {
+            response = api.vote(user, actionId, command, null);
+        } catch (KafkaException e) {
+            return cardOrProblem(
+                    request,
+                    user,
+                    actionId,
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    "Your vote could not be recorded (" + e.getMessage() + "). Please try again.");
+        }
+        if (response.getStatus().getCode() < 300) {
+            return HttpResponse.seeOther(URI.create(
+                    "/ui?voted=" + Html.pathSegment(actionId) + "&verdict=" + (verdict == null ? "" : verdict.name())));
+        }
+        final Problem problem = problem(response);
+        return cardOrProblem(request, user, actionId, response.getStatus(), problem.title() + ": " + problem.detail());
+    }
+
+    /**
+     * Live inbox updates: a {@code snapshot} of the reviewer's open requests on connect, then {@code
+     * opened} (a request of the reviewer's groups opened or escalated) and {@code closed} (it was
+     * decided, or escalated away), and a {@code ping} now and then. The stream ends when the session
+     * does; the listener is removed when the browser goes away.
+     *
+     * @param user the reviewer
+     * @return the events
+     */
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @Get(value = "/ui/events", produces = MediaType.TEXT_EVENT_STREAM)
+    public Publisher<Event<String>> events(final Authentication user) {
+        final List<String> groups = ReviewApi.groups(user);
+        final Flux<Event<String>> changes = Flux.create(
+                sink -> {
+                    final Set<String> known = ConcurrentHashMap.newKeySet();
+                    final Consumer<Inbox.Change> listener = change -> {
+                        if (change.opened() && !change.item().forGroups(groups).isEmpty()) {
+                            known.add(change.actionId());
+                            sink.next(event("opened", api.summaryFor(change.item(), user)));
+                        } else if (known.remove(change.actionId())) {
+                            sink.next(event("closed", Map.of("actionId", change.actionId())));
+                        }
+                    };
+                    inbox.listen(listener);
+                    sink.onDispose(() -> inbox.unlisten(listener));
+                    // After listening, so no change falls between the snapshot and the stream.
+                    final List<Summary> now = inbox.openFor(groups).stream()
+                            .map(item -> api.summaryFor(item, user))
+                            .toList();
+                    now.forEach(s -> known.add(s.actionId()));
+                    sink.next(event("snapshot", Map.of("items", now)));
+                },
+                FluxSink.OverflowStrategy.BUFFER);
+        final Flux<Event<String>> pings =
+                Flux.interval(heartbeat).map(i -> Event.of("{}").name("ping"));
+        return Flux.merge(changes, pings).take(sessionLeft(user));
+    }
+
+    private Event<String> event(final String name, final Object data) {
+        try {
+            return Event.of(json.writeValueAsString(data)).name(name);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write event data", e);
+        }
+    }
+
+    private HttpResponse<?> cardOrProblem(
+            final HttpRequest<?> request,
+            final Authentication user,
+            final String actionId,
+            final HttpStatus status,
+            final String error) {
+        final HttpResponse<?> detail = api.get(user, actionId);
+        final Object body = detail.body();
+        if (detail.getStatus() == HttpStatus.OK && body instanceof Detail d) {
+            return page(
+                    status, Views.card(viewer(request, user), d, prettyJson(d.arguments()), error, clock.instant()));
+        }
+        final Problem problem = problem(detail);
+        return page(
+                detail.getStatus(),
+                Views.error(
+                        viewer(request, user),
+                        problem.title(),
+                        error == null ? problem.detail() : error + " " + problem.detail()));
+    }
+
+    private static Problem problem(final HttpResponse<?> response) {
+        final Object body = response.body();
+        if (body instanceof Problem p) {
+            return p;
+        }
+        return new Problem(
+                "about:blank",
+                response.getStatus().getReason(),
+                response.getStatus().getCode(),
+                "The request could not be completed.");
+    }
+
+    private HttpResponse<?> loginPage(
+            final HttpRequest<?> request,
+            final HttpStatus status,
+            final String error,
+            final String username,
+            final String next) {
+        final String token = session.newLoginToken();
+        final String safeNext = next != null && NEXT.matcher(next).matches() ? next : null;
+        return page(status, Views.login(error, username, token, safeNext)).cookie(session.loginCookie(request, token));
+    }
+
+    /** A browser that says the form came from another site (Fetch metadata); older browsers send none. */
+    private static boolean crossSite(final HttpRequest<?> request) {
+        final String site = request.getHeaders().get("Sec-Fetch-Site");
+        return site != null && !site.equals("same-origin") && !site.equals("none");
+    }
+
+    private static HttpResponse<?> crossSiteRefused(final Views.Viewer viewer) {
+        return page(
+                HttpStatus.FORBIDDEN,
+                Views.error(
+                        viewer, "Refused", "This form was posted from another site. Use the pages of this service."));
+    }
+
+    private static HttpResponse<?> toSignIn(final String next) {
+        return HttpResponse.seeOther(
+                URI.create(next == null ? "/ui/login" : "/ui/login?next=" + Html.pathSegment(next)));
+    }
+
+    private static String safeNext(final String next) {
+        return next != null && NEXT.matcher(next).matches() ? next : "/ui";
+    }
+
+    private Views.Viewer viewer(final HttpRequest<?> request, final Authentication user) {
+        final Object display = user.getAttributes().get("name");
+        return new Views.Viewer(
+                user.getName(),
+                display instanceof String s && !s.isBlank() ? s : user.getName(),
+                ReviewApi.groups(user),
+                session.csrfToken(request));
+    }
+
+    private static MutableHttpResponse<String> page(final HttpStatus status, final Safe html) {
+        return HttpResponse.<String>status(status).contentType(HTML).body(html.toString());
+    }
+
+    /** How long until the session's token expires (the event stream ends then). */
+    private static Duration sessionLeft(final Authentication user) {
+        final Object exp = user.getAttributes().get("exp");
+        Instant at = null;
+        if (exp instanceof Date date) {
+            at = date.toInstant();
+        } else if (exp instanceof Number seconds) {
+            at = Instant.ofEpochSecond(seconds.longValue());
+        }
+        if (at == null) {
+            return Duration.ofHours(1);
+        }
+        final Duration left = Duration.between(Instant.now(), at);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /**
+     * @param json JSON text
+     * @return it pretty-printed when it parses, else as it is
+     */
+    static String prettyJson(final String json) {
+        if (json == null) {
+            return "";
+        }
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(json));
+        } catch (JsonProcessingException e) {
+            return json;
+        }
+    }
+
+    /** A JSON object as compact text (as the agent sends arguments); anything else as typed. */
+    private static String compactIfObject(final String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            final JsonNode node = JSON.readTree(text);
+            return node != null && node.isObject() ? JSON.writeValueAsString(node) : text;
+        } catch (JsonProcessingException e) {
+            return text;
+        }
+    }
+
+    private static Verdict parseVerdict(final String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Verdict.valueOf(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String verdictWord(final String verdict) {
+        final Verdict v = parseVerdict(verdict);
+        if (v == null) {
+            return "vote";
+        }
+        return switch (v) {
+            case APPROVE -> "approve";
+            case REJECT -> "reject";
+            case MODIFY -> "approve with modified arguments";
+            default -> v.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static Integer parseInt(final String value) {
+        try {
+            return value == null || value.isBlank() ? null : Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static Long parseLong(final String value) {
+        try {
+            return value == null || value.isBlank() ? null : Long.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String blankToNull(final String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -1,0 +1,479 @@
+package dev.hitl.approval.ui;
+
+import static dev.hitl.approval.ui.Html.each;
+import static dev.hitl.approval.ui.Html.html;
+import static dev.hitl.approval.ui.Html.pathSegment;
+import static dev.hitl.approval.ui.Html.when;
+
+import dev.hitl.approval.api.ReviewApi.Detail;
+import dev.hitl.approval.api.ReviewApi.Stage;
+import dev.hitl.approval.api.ReviewApi.Summary;
+import dev.hitl.approval.api.ReviewApi.TrackRecord;
+import dev.hitl.approval.ui.Html.Safe;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The pages of the web UI, rendered on the server. Every value goes through {@link Html#html}, so
+ * text an agent wrote (and a reviewer's own input) is always shown as text. No inline script or
+ * style: behaviour is in {@code /ui/static/app.js}, looks in {@code /ui/static/app.css}.
+ */
+public final class Views {
+
+    private Views() {}
+
+    /**
+     * Who is looking at a page.
+     *
+     * @param name the user name
+     * @param displayName the name to show
+     * @param groups the reviewer's groups
+     * @param csrf the session's CSRF token
+     */
+    public record Viewer(String name, String displayName, List<String> groups, String csrf) {}
+
+    /**
+     * @param error what went wrong at the last attempt, or null
+     * @param username the user name typed, or null
+     * @param loginToken the sign-in form's CSRF token
+     * @param next where to go after signing in, or null
+     * @return the sign-in page
+     */
+    public static Safe login(final String error, final String username, final String loginToken, final String next) {
+        return page(
+                "Sign in",
+                null,
+                html(
+                        """
+                        <main class="signin">
+                          <h1>Sign in to review</h1>
+                          <p class="muted">Human approval for AI agents' actions.</p>
+                          {}
+                          <form method="post" action="/ui/login" class="stack">
+                            <input type="hidden" name="_csrf" value="{}">
+                            {}
+                            <label>User name <input name="username" autocomplete="username" required autofocus value="{}"></label>
+                            <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+                            <button type="submit" class="primary" id="sign-in">Sign in</button>
+                          </form>
+                        </main>""",
+                        when(error != null, html("<p class=\"error\" role=\"alert\">{}</p>", error)),
+                        loginToken,
+                        when(next != null, html("<input type=\"hidden\" name=\"next\" value=\"{}\">", next)),
+                        username == null ? "" : username));
+    }
+
+    /**
+     * @param viewer the reviewer
+     * @param items the open requests of the reviewer's groups, soonest deadline first
+     * @param votedOn actions the reviewer has already voted on at their current level
+     * @param flash a note on the last action, or null
+     * @param now the time
+     * @return the inbox page
+     */
+    public static Safe inbox(
+            final Viewer viewer,
+            final List<Summary> items,
+            final Set<String> votedOn,
+            final String flash,
+            final Instant now) {
+        return page(
+                "Inbox (" + items.size() + ")",
+                viewer,
+                html(
+                        """
+                        <main class="inbox-page">
+                          <div class="title-row">
+                            <h1>Inbox <span class="count" id="count">{}</span></h1>
+                            <span class="live" id="live" data-state="connecting">connecting…</span>
+                          </div>
+                          {}
+                          <p class="empty" id="empty"{}>Nothing is waiting for your groups. New requests appear here as they arrive.</p>
+                          <ul class="inbox" id="inbox" data-events="/ui/events">{}</ul>
+                        </main>""",
+                        items.size(),
+                        when(flash != null, html("<p class=\"flash\" role=\"status\">{}</p>", flash)),
+                        when(!items.isEmpty(), html(" hidden")),
+                        each(items, s -> item(s, votedOn.contains(s.actionId()), now))));
+    }
+
+    /**
+     * One inbox line; {@code app.js} builds the same markup for live arrivals.
+     *
+     * @param s the request
+     * @param voted whether the reviewer already voted on it
+     * @param now the time
+     * @return the line
+     */
+    static Safe item(final Summary s, final boolean voted, final Instant now) {
+        return html(
+                """
+                <li class="item" data-action-id="{}" data-deadline="{}">
+                  <a class="item-link" href="/ui/requests/{}">
+                    <span class="risk {}">{}</span>
+                    <span class="item-main">
+                      <span class="action-type">{}</span>
+                      <span class="item-meta">agent <b>{}</b> for {}{}</span>
+                    </span>
+                    <span class="tags">{}{}{}</span>
+                    <span class="deadline" data-deadline="{}">{}</span>
+                  </a>
+                </li>""",
+                s.actionId(),
+                s.deadline(),
+                pathSegment(s.actionId()),
+                riskCss(s.riskClass()),
+                riskLabel(s.riskClass()),
+                s.actionType(),
+                s.agentId(),
+                s.onBehalfOf(),
+                when(s.target() != null, html(" · <span class=\"target\">{}</span>", s.target())),
+                when(s.batchId() != null, html("<span class=\"tag\">batch {}</span>", s.batchId())),
+                when(!s.canVote(), html("<span class=\"tag warn\">{}</span>", s.cannotVoteBecause())),
+                when(voted, html("<span class=\"tag ok\">you voted</span>")),
+                s.deadline(),
+                remaining(s.deadline(), now));
+    }
+
+    /**
+     * A request's card.
+     *
+     * @param viewer the reviewer
+     * @param d the request with its context
+     * @param prettyArguments the arguments, pretty-printed
+     * @param error why the last vote did not count, or null
+     * @param renderedAt when the card was rendered (for the time on card)
+     * @return the card page
+     */
+    public static Safe card(
+            final Viewer viewer,
+            final Detail d,
+            final String prettyArguments,
+            final String error,
+            final Instant renderedAt) {
+        final Summary s = d.summary();
+        return page(
+                s.actionType() + " · " + s.agentId(),
+                viewer,
+                html(
+                        """
+                        <main class="card-page" data-action-id="{}">
+                          <p class="back"><a href="/ui">← Inbox</a></p>
+                          <header class="card-head">
+                            <span class="risk {}">{}</span>
+                            <h1>{} <span class="muted">via {}</span></h1>
+                            <span class="deadline big" data-deadline="{}">{}</span>
+                          </header>
+                          <div class="card-grid">
+                            <div class="context">
+                              {}
+                              <section><h2>What the user asked</h2>{}</section>
+                              <section>
+                                <h2>Arguments</h2>
+                                <pre class="json" id="original-args">{}</pre>
+                              </section>
+                              <section><h2>Why the agent wants this</h2>{}</section>
+                              <section><h2>Expected outcome</h2>{}</section>
+                              <section><h2>Risks the agent sees</h2>{}</section>
+                              <section><h2>Steps so far</h2>{}</section>
+                              <section><h2>Alternatives it considered</h2>{}</section>
+                            </div>
+                            <aside class="side">
+                              {}
+                              <section class="why">
+                                <h2>Why a human decides</h2>
+                                {}
+                                <h3>Rules matched</h3>{}
+                                <h3>Triggers fired</h3>{}
+                                <p class="muted small">Policy {} · agent autonomy {}</p>
+                              </section>
+                              <section class="facts">
+                                <h2>At a glance</h2>
+                                <dl>
+                                  <dt>Agent</dt><dd>{}</dd>
+                                  <dt>On behalf of</dt><dd>{}</dd>
+                                  <dt>Target</dt><dd>{}</dd>
+                                  <dt>Cost</dt><dd>{}</dd>
+                                  <dt>Systems</dt><dd>{}</dd>
+                                  <dt>Input trust</dt><dd>{}</dd>
+                                  <dt>Domain</dt><dd>{}</dd>
+                                  <dt>Risk score</dt><dd>{}</dd>
+                                  <dt>Tier · level</dt><dd>{} · escalation {}</dd>
+                                  <dt>Your stages</dt><dd>{}</dd>
+                                  {}
+                                </dl>
+                              </section>
+                              <section class="record">
+                                <h2>Track record for {}</h2>
+                                {}
+                              </section>
+                            </aside>
+                          </div>
+                        </main>""",
+                        s.actionId(),
+                        riskCss(s.riskClass()),
+                        riskLabel(s.riskClass()),
+                        s.actionType(),
+                        s.tool(),
+                        s.deadline(),
+                        remaining(s.deadline(), renderedAt),
+                        when(
+                                d.instructionConflict() != null,
+                                html(
+                                        "<section class=\"alert\"><h2>Conflicts with earlier instructions</h2><p>{}</p></section>",
+                                        d.instructionConflict())),
+                        text(d.userRequest(), "blockquote"),
+                        prettyArguments,
+                        text(d.rationale(), "p"),
+                        text(d.expectedOutcome(), "p"),
+                        list(d.risks(), "ul"),
+                        list(d.stepsSoFar(), "ol"),
+                        list(d.alternatives(), "ul"),
+                        decide(viewer, d, prettyArguments, error, renderedAt),
+                        list(d.reasons(), "ul"),
+                        d.matchedRules() == null || d.matchedRules().isEmpty()
+                                ? html("<p class=\"muted\">none</p>")
+                                : html(
+                                        "<ul class=\"codes\">{}</ul>",
+                                        each(d.matchedRules(), r -> html("<li><code>{}</code></li>", r))),
+                        list(d.triggers(), "ul"),
+                        orNone(d.policyVersion()),
+                        d.autonomyLevel(),
+                        s.agentId(),
+                        s.onBehalfOf(),
+                        orNone(s.target()),
+                        orNone(d.cost()),
+                        d.systemsAffected() == null || d.systemsAffected().isEmpty()
+                                ? html("<span class=\"muted\">none named</span>")
+                                : html("{}", String.join(", ", d.systemsAffected())),
+                        html(
+                                "<span class=\"trust {}\">{}</span>",
+                                lowTrust(d.inputTrust()) ? "low" : "ok",
+                                lowTrust(d.inputTrust()) ? d.inputTrust() + " (low trust)" : d.inputTrust()),
+                        orNone(d.domain()),
+                        String.format(java.util.Locale.ROOT, "%.2f", s.score()),
+                        s.tier(),
+                        s.escalationLevel(),
+                        each(s.stages(), st -> html("<span class=\"tag\">{}</span> ", st.group())),
+                        when(s.batchId() != null, html("<dt>Batch</dt><dd>{}</dd>", s.batchId())),
+                        s.actionType(),
+                        record(d.trackRecord())));
+    }
+
+    private static Safe decide(
+            final Viewer viewer,
+            final Detail d,
+            final String prettyArguments,
+            final String error,
+            final Instant renderedAt) {
+        final Summary s = d.summary();
+        if (!s.canVote()) {
+            return html("""
+                    <section class="decide">
+                      <h2>Decide</h2>
+                      <p class="notice" id="cannot-vote">You cannot vote on this request: it is {}. Another reviewer must decide.</p>
+                    </section>""", s.cannotVoteBecause());
+        }
+        final String action = "/ui/requests/" + pathSegment(s.actionId()) + "/vote";
+        final Safe common =
+                html("""
+                <input type="hidden" name="_csrf" value="{}">
+                <input type="hidden" name="requestVersion" value="{}">
+                <input type="hidden" name="renderedAt" value="{}">
+                {}""", viewer.csrf(), s.escalationLevel(), renderedAt.toEpochMilli(), stageField(s.stages()));
+        return html(
+                """
+                <section class="decide">
+                  <h2>Decide</h2>
+                  {}
+                  <form method="post" action="{}" class="stack" id="approve-form">
+                    {}
+                    <input type="hidden" name="verdict" value="APPROVE">
+                    <button type="submit" class="primary approve" id="approve">Approve</button>
+                  </form>
+                  <details id="reject-box">
+                    <summary>Reject…</summary>
+                    <form method="post" action="{}" class="stack" id="reject-form">
+                      {}
+                      <input type="hidden" name="verdict" value="REJECT">
+                      <label>Reason (the agent gets it as feedback)
+                        <textarea name="reason" id="reject-reason" rows="3" required></textarea></label>
+                      <button type="submit" class="danger" id="reject">Reject</button>
+                    </form>
+                  </details>
+                  <details id="modify-box">
+                    <summary>Modify the arguments…</summary>
+                    <form method="post" action="{}" class="stack" id="modify-form">
+                      {}
+                      <input type="hidden" name="verdict" value="MODIFY">
+                      <label>Arguments (a JSON object)
+                        <textarea name="modifiedArguments" id="modified-args" rows="10" spellcheck="false" required>{}</textarea></label>
+                      <p class="error" id="args-error" role="alert" hidden></p>
+                      <label>Reason (required)
+                        <textarea name="reason" id="modify-reason" rows="2" required></textarea></label>
+                      <button type="button" id="show-diff">Show changes</button>
+                      <div id="diff-box" hidden>
+                        <h3>Changes to the arguments</h3>
+                        <pre class="diff" id="diff"></pre>
+                      </div>
+                      <button type="submit" class="primary" id="send-modify" disabled>Approve with these arguments</button>
+                    </form>
+                  </details>
+                </section>""",
+                when(error != null, html("<p class=\"error\" role=\"alert\" id=\"vote-error\">{}</p>", error)),
+                action,
+                common,
+                action,
+                common,
+                action,
+                common,
+                prettyArguments);
+    }
+
+    private static Safe stageField(final List<Stage> stages) {
+        if (stages == null || stages.size() <= 1) {
+            return stages == null || stages.isEmpty()
+                    ? Html.empty()
+                    : html(
+                            "<input type=\"hidden\" name=\"stageIndex\" value=\"{}\">",
+                            stages.get(0).stageIndex());
+        }
+        return html(
+                "<label>Answer for <select name=\"stageIndex\">{}</select></label>",
+                each(stages, st -> html("<option value=\"{}\">{}</option>", st.stageIndex(), st.group())));
+    }
+
+    private static Safe record(final TrackRecord r) {
+        if (r == null) {
+            return html("<p class=\"muted\">No human decisions on this agent and action type yet.</p>");
+        }
+        return html("""
+                <dl class="counts">
+                  <dt>Approved</dt><dd>{}</dd><dt>Modified</dt><dd>{}</dd>
+                  <dt>Rejected</dt><dd>{}</dd><dt>Timed out</dt><dd>{}</dd>
+                </dl>
+                <p class="muted small">{} decisions in all · autonomy {}</p>""", r.approved(), r.modified(), r.rejected(), r.timedOut(), r.total(), r.autonomyLevel());
+    }
+
+    /**
+     * @param viewer the reviewer, or null when not signed in
+     * @param title what went wrong
+     * @param detail in words
+     * @return an error page with a way back
+     */
+    public static Safe error(final Viewer viewer, final String title, final String detail) {
+        return page(title, viewer, html("""
+                        <main class="message">
+                          <h1>{}</h1>
+                          <p>{}</p>
+                          <p><a href="/ui">Back to the inbox</a></p>
+                        </main>""", title, detail));
+    }
+
+    private static Safe page(final String title, final Viewer viewer, final Safe main) {
+        return html(
+                """
+                <!DOCTYPE html>
+                <html lang="en">
+                <head>
+                <meta charset="utf-8">
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <title>{} · hitl approvals</title>
+                <link rel="stylesheet" href="/ui/static/app.css">
+                <script src="/ui/static/app.js" defer></script>
+                </head>
+                <body>
+                <header class="bar">
+                  <a class="brand" href="/ui">hitl · approvals</a>
+                  {}
+                </header>
+                {}
+                </body>
+                </html>
+                """,
+                title,
+                viewer == null
+                        ? Html.empty()
+                        : html("""
+                                <span class="who">{} <span class="muted">({})</span></span>
+                                <form method="post" action="/ui/logout" class="signout">
+                                  <input type="hidden" name="_csrf" value="{}">
+                                  <button type="submit" id="sign-out">Sign out</button>
+                                </form>""", viewer.displayName(), String.join(", ", viewer.groups()), viewer.csrf()),
+                main);
+    }
+
+    private static Safe text(final String value, final String tag) {
+        if (value == null || value.isBlank()) {
+            return html("<p class=\"muted\">Not given.</p>");
+        }
+        return "blockquote".equals(tag) ? html("<blockquote>{}</blockquote>", value) : html("<p>{}</p>", value);
+    }
+
+    private static Safe list(final List<String> values, final String tag) {
+        if (values == null || values.isEmpty()) {
+            return html("<p class=\"muted\">None given.</p>");
+        }
+        final Safe items = each(values, v -> html("<li>{}</li>", v));
+        return "ol".equals(tag) ? html("<ol>{}</ol>", items) : html("<ul>{}</ul>", items);
+    }
+
+    private static Safe orNone(final String value) {
+        return value == null || value.isBlank() ? html("<span class=\"muted\">—</span>") : html("{}", value);
+    }
+
+    private static boolean lowTrust(final String trust) {
+        return !"USER".equals(trust) && !"INTERNAL".equals(trust);
+    }
+
+    /**
+     * @param riskClass a risk class
+     * @return its CSS class (colour)
+     */
+    static String riskCss(final String riskClass) {
+        return switch (riskClass == null ? "" : riskClass) {
+            case "READ_ONLY" -> "risk-low";
+            case "REVERSIBLE_WRITE" -> "risk-medium";
+            default -> "risk-high";
+        };
+    }
+
+    /**
+     * @param riskClass a risk class
+     * @return it in words
+     */
+    static String riskLabel(final String riskClass) {
+        return switch (riskClass == null ? "" : riskClass) {
+            case "READ_ONLY" -> "read-only";
+            case "REVERSIBLE_WRITE" -> "reversible write";
+            case "IRREVERSIBLE" -> "irreversible";
+            default -> riskClass == null ? "unknown" : riskClass.toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /**
+     * @param deadline an ISO-8601 instant
+     * @param now the time
+     * @return the time left, in words ({@code app.js} keeps it counting)
+     */
+    static String remaining(final String deadline, final Instant now) {
+        final Instant at;
+        try {
+            at = Instant.parse(deadline);
+        } catch (DateTimeParseException | NullPointerException e) {
+            return "";
+        }
+        final Duration left = Duration.between(now, at);
+        if (left.isNegative() || left.isZero()) {
+            return "overdue";
+        }
+        final long s = left.getSeconds();
+        if (s >= 3600) {
+            return String.format(java.util.Locale.ROOT, "%dh %02dm left", s / 3600, (s % 3600) / 60);
+        }
+        return String.format(java.util.Locale.ROOT, "%d:%02d left", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.hitl.approval.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitl.approval.api.ReviewApi.Detail;
+import dev.hitl.approval.api.ReviewApi.Stage;
+import dev.hitl.approval.api.ReviewApi.Summary;
+import dev.hitl.approval.api.ReviewApi.TrackRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The pages show every agent-written value as text: nothing it writes becomes markup. */
+class ViewsTest {
+
+    private static final String EVIL = "<script>window.__pwned=1</script><img src=x onerror=\"alert(1)\">'`&";
+    private static final String EVIL_ESCAPED =
+            "&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#39;&#96;&amp;";
+    private static final Instant NOW = Instant.parse("2030-01-01T10:00:00Z");
+    private static final Views.Viewer VIEWER =
+            new Views.Viewer("reviewer", "Local <b>Reviewer</b>", List.of("reviewers", "<g>"), "csrf-token\"x");
+
+    private static Summary summary(final String id, final boolean canVote) {
+        return new Summary(
+                id,
+                "agent " + EVIL,
+                "carol " + EVIL,
+                "email.send " + EVIL,
+                "gmail " + EVIL,
+                "target " + EVIL,
+                "IRREVERSIBLE",
+                0.91,
+                NOW.plus(Duration.ofMinutes(30)).toString(),
+                0,
+                "standard",
+                List.of(new Stage(0, "reviewers", id + ":0:0")),
+                "batch " + EVIL,
+                canVote,
+                canVote ? null : "done on your behalf");
+    }
+
+    private static Detail detail(final Summary summary) {
+        return new Detail(
+                summary,
+                "{\"body\":\"" + EVIL.replace("\"", "\\\"") + "\"}",
+                "asked " + EVIL,
+                List.of("step " + EVIL),
+                "because " + EVIL,
+                List.of("alt " + EVIL),
+                "outcome " + EVIL,
+                List.of("risk " + EVIL),
+                "12.5 EUR " + EVIL,
+                List.of("crm " + EVIL),
+                "RETRIEVED",
+                "support " + EVIL,
+                "conflict " + EVIL,
+                List.of("reason " + EVIL),
+                List.of("rule " + EVIL),
+                List.of("trigger " + EVIL),
+                "v1 " + EVIL,
+                "STANDARD",
+                new TrackRecord(3, 1, 2, 0, 6, "STANDARD"));
+    }
+
+    /** The only script a page may have is the one static file; no inline handlers or styles. */
+    private static void assertInert(final String page) {
+        final Matcher scripts = Pattern.compile("<script").matcher(page);
+        int count = 0;
+        while (scripts.find()) {
+            count++;
+        }
+        assertThat(count).as("script elements").isEqualTo(1);
+        assertThat(page).contains("<script src=\"/ui/static/app.js\" defer></script>");
+        assertThat(page).doesNotContain("<img").doesNotContain("onerror=\"").doesNotContain("style=");
+        // Escaped text holds no '<', so every tag in the page is one the templates wrote.
+        final Matcher tags = Pattern.compile("<[a-zA-Z][^>]*>").matcher(page);
+        while (tags.find()) {
+            // Escaped values hold no '"' either, so each quoted string is one whole attribute value.
+            assertThat(tags.group().replaceAll("\"[^\"]*\"", "\"\""))
+                    .as("a tag's attribute names")
+                    .doesNotContainPattern("\\son[a-z]+\\s*=")
+                    .doesNotContain("javascript:");
+        }
+    }
+
+    @Test
+    void shouldRenderAnInboxWithEveryValueEscaped() {
+        final String page = Views.inbox(
+                        VIEWER,
+                        List.of(summary("a-1", true), summary("a\"2<", false)),
+                        Set.of("a-1"),
+                        "Voted on " + EVIL,
+                        NOW)
+                .toString();
+        assertInert(page);
+        assertThat(page)
+                .contains("email.send " + EVIL_ESCAPED)
+                .contains("Voted on " + EVIL_ESCAPED)
+                .contains("Local &lt;b&gt;Reviewer&lt;/b&gt;")
+                .contains("href=\"/ui/requests/a%222%3C\"")
+                .contains("data-action-id=\"a&quot;2&lt;\"")
+                .contains("value=\"csrf-token&quot;x\"")
+                .contains("class=\"risk risk-high\">irreversible<")
+                .contains("30:00 left")
+                .contains("done on your behalf")
+                .contains("you voted");
+        assertThat(page).contains("id=\"empty\" hidden");
+    }
+
+    @Test
+    void shouldRenderAnEmptyInboxWithTheEmptyNoteShown() {
+        final String page = Views.inbox(VIEWER, List.of(), Set.of(), null, NOW).toString();
+        assertThat(page).contains("id=\"empty\">").contains("<span class=\"count\" id=\"count\">0</span>");
+    }
+
+    @Test
+    void shouldRenderACardWithEveryValueEscapedAndTheVoteForms() {
+        final Detail d = detail(summary("c-1", true));
+        final String page = Views.card(VIEWER, d, UiController.prettyJson(d.arguments()), "Refused: " + EVIL, NOW)
+                .toString();
+        assertInert(page);
+        for (final String label : List.of(
+                "asked ",
+                "step ",
+                "because ",
+                "alt ",
+                "outcome ",
+                "risk ",
+                "12.5 EUR ",
+                "crm ",
+                "support ",
+                "conflict ",
+                "reason ",
+                "rule ",
+                "trigger ",
+                "Refused: ")) {
+            assertThat(page).as(label).contains(label + EVIL_ESCAPED);
+        }
+        assertThat(page)
+                .contains("&quot;body&quot; : &quot;&lt;script&gt;window.__pwned=1&lt;/script&gt;")
+                .contains("RETRIEVED (low trust)")
+                .contains("id=\"approve\"")
+                .contains("id=\"reject-reason\" rows=\"3\" required")
+                .contains("id=\"modified-args\"")
+                .contains("name=\"requestVersion\" value=\"0\"")
+                .contains("name=\"stageIndex\" value=\"0\"")
+                .contains("action=\"/ui/requests/c-1/vote\"")
+                .contains("<dt>Approved</dt><dd>3</dd>");
+    }
+
+    @Test
+    void shouldHideTheVoteButtonsAndSayWhyOnTheReviewersOwnBehalf() {
+        final Detail d = detail(summary("c-2", false));
+        final String page = Views.card(VIEWER, d, d.arguments(), null, NOW).toString();
+        assertInert(page);
+        assertThat(page)
+                .contains("id=\"cannot-vote\"")
+                .contains("done on your behalf")
+                .doesNotContain("id=\"approve\"")
+                .doesNotContain("name=\"verdict\"");
+    }
+
+    @Test
+    void shouldRenderTheSignInAndErrorPagesEscaped() {
+        final String login = Views.login("Wrong " + EVIL, "bob" + EVIL, "tok", "/ui/requests/x")
+                .toString();
+        assertInert(login);
+        assertThat(login)
+                .contains("Wrong " + EVIL_ESCAPED)
+                .contains("value=\"bob" + EVIL_ESCAPED + "\"")
+                .contains("name=\"_csrf\" value=\"tok\"")
+                .contains("name=\"next\" value=\"/ui/requests/x\"")
+                .doesNotContain("sign-out");
+        final String error = Views.error(VIEWER, "No " + EVIL, "Detail " + EVIL).toString();
+        assertInert(error);
+        assertThat(error).contains("No " + EVIL_ESCAPED).contains("Detail " + EVIL_ESCAPED);
+    }
+
+    @Test
+    void shouldCountDownAndColourRiskClasses() {
+        assertThat(Views.remaining(NOW.plusSeconds(3725).toString(), NOW)).isEqualTo("1h 02m left");
+        assertThat(Views.remaining(NOW.plusSeconds(65).toString(), NOW)).isEqualTo("1:05 left");
+        assertThat(Views.remaining(NOW.minusSeconds(1).toString(), NOW)).isEqualTo("overdue");
+        assertThat(Views.riskCss("READ_ONLY")).isEqualTo("risk-low");
+        assertThat(Views.riskCss("REVERSIBLE_WRITE")).isEqualTo("risk-medium");
+        assertThat(Views.riskCss("IRREVERSIBLE")).isEqualTo("risk-high");
+        assertThat(Views.riskCss("SOMETHING_NEW")).isEqualTo("risk-high");
+    }
+}
