@@ -1,5 +1,6 @@
 package dev.hitl.escalation;
 
+import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentState;
@@ -19,7 +20,6 @@ import io.micronaut.serde.annotation.Serdeable;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,12 +47,7 @@ public class AgentControlController {
     public AgentControlController(
             final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
         this.topic = topics.catalogue().agentsControl();
-        final Map<String, Object> config = new HashMap<>();
-        kafka.getConfig().forEach((key, value) -> {
-            if (ProducerConfig.configNames().contains(key.toString())) {
-                config.put(key.toString(), value);
-            }
-        });
+        final Map<String, Object> config = KafkaClientSettings.producer(kafka);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.producer = new KafkaProducer<>(
                 config,

@@ -4,13 +4,9 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicProvisioner;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.context.annotation.Context;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +33,7 @@ public class ProvisionedTopics {
     public ProvisionedTopics(
             final TopicCatalogue catalogue, final TopicSettings topics, final KafkaDefaultConfiguration kafka) {
         this.catalogue = catalogue;
-        try (Admin admin = Admin.create(adminConfig(kafka))) {
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(kafka))) {
             final TopicProvisioner provisioner = new TopicProvisioner(
                     admin,
                     topics.getReplicationFactor() > 0 ? Optional.of(topics.getReplicationFactor()) : Optional.empty(),
@@ -46,18 +42,6 @@ public class ProvisionedTopics {
                     topics.isProvision() ? provisioner.ensure(catalogue.all()) : provisioner.check(catalogue.all());
         }
         LOG.info("Topics of namespace '{}' ready ({} created)", catalogue.namespace(), created.size());
-    }
-
-    /** The admin client's share of the {@code kafka.*} settings, security included. */
-    private static Map<String, Object> adminConfig(final KafkaDefaultConfiguration kafka) {
-        final Map<String, Object> config = new HashMap<>();
-        final Set<String> known = AdminClientConfig.configNames();
-        kafka.getConfig().forEach((key, value) -> {
-            if (known.contains(key.toString())) {
-                config.put(key.toString(), value);
-            }
-        });
-        return config;
     }
 
     /** @return the catalogue, its topics known to exist */

@@ -1,5 +1,6 @@
 package dev.hitl.audit.topology;
 
+import dev.hitl.runtime.JsonSerde;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;

@@ -1,6 +1,7 @@
 package dev.hitl.classifier.policy;
 
 import dev.hitl.policy.Policy;
+import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.topics.Topic;
@@ -32,7 +33,7 @@ public class PolicyPublisher {
 
     private final Topic<String, PolicyDocument> topic;
     private final TopicSerdes serdes;
-    private final Map<String, Object> kafka;
+    private final Map<String, Object> consumerConfig;
     private final KafkaProducer<String, PolicyDocument> producer;
     private final Clock clock = Clock.systemUTC();
 
@@ -45,13 +46,12 @@ public class PolicyPublisher {
             final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
         this.topic = topics.catalogue().policy();
         this.serdes = serdes;
-        this.kafka = new HashMap<>();
-        kafka.getConfig().forEach((key, value) -> this.kafka.put(key.toString(), value));
-        final Map<String, Object> producerConfig = new HashMap<>(this.kafka);
+        this.consumerConfig = KafkaClientSettings.consumer(kafka);
+        final Map<String, Object> producerConfig = KafkaClientSettings.producer(kafka);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(
-                only(producerConfig, ProducerConfig.configNames()),
+                producerConfig,
                 serdes.keySerde(topic).serializer(),
                 serdes.valueSerde(topic).serializer());
     }
@@ -88,12 +88,12 @@ public class PolicyPublisher {
      * @return the latest published version of it, if any
      */
     public Optional<PolicyDocument> latest(final String name) {
-        final Map<String, Object> config = new HashMap<>(kafka);
+        final Map<String, Object> config = new HashMap<>(consumerConfig);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         PolicyDocument latest = null;
         try (KafkaConsumer<String, PolicyDocument> consumer = new KafkaConsumer<>(
-                only(config, ConsumerConfig.configNames()),
+                config,
                 serdes.keySerde(topic).deserializer(),
                 serdes.valueSerde(topic).deserializer())) {
             final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
@@ -115,16 +115,6 @@ public class PolicyPublisher {
             }
         }
         return Optional.ofNullable(latest);
-    }
-
-    private static Map<String, Object> only(final Map<String, Object> config, final java.util.Set<String> names) {
-        final Map<String, Object> filtered = new HashMap<>();
-        config.forEach((key, value) -> {
-            if (names.contains(key)) {
-                filtered.put(key, value);
-            }
-        });
-        return filtered;
     }
 
     /** Closes the producer. */

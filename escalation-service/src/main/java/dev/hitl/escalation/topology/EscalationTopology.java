@@ -1,6 +1,7 @@
 package dev.hitl.escalation.topology;
 
 import dev.hitl.policy.PolicySource;
+import dev.hitl.runtime.JsonSerde;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;

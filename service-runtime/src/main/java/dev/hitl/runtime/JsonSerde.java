@@ -1,4 +1,4 @@
-package dev.hitl.audit.topology;
+package dev.hitl.runtime;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,14 +14,15 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * @param <T> a record type
  */
-final class JsonSerde<T> implements Serde<T> {
+public final class JsonSerde<T> implements Serde<T> {
 
     private static final ObjectMapper JSON =
             new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Class<T> type;
 
-    JsonSerde(final Class<T> type) {
+    /** @param type the record type */
+    public JsonSerde(final Class<T> type) {
         this.type = type;
     }
 
