@@ -1,0 +1,164 @@
+package dev.hitl.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitl.deploy.manifests.TopicManifests;
+import dev.hitl.schemas.topics.Topic;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/** The compose file and the Kubernetes manifests parse, and name exactly the catalogue's topics. */
+class DeploymentManifestsTest {
+
+    private static final Path K8S = Path.of("k8s");
+    private static final Path COMPOSE = Path.of("compose");
+    private final TopicCatalogue catalogue = TopicCatalogue.standard();
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> documents(final Path file) throws IOException {
+        final List<Map<String, Object>> documents = new ArrayList<>();
+        for (final Object document : new Yaml(new LoaderOptions()).loadAll(Files.readString(file))) {
+            if (document != null) {
+                documents.add((Map<String, Object>) document);
+            }
+        }
+        return documents;
+    }
+
+    private static List<Map<String, Object>> manifests() throws IOException {
+        final List<Map<String, Object>> all = new ArrayList<>();
+        try (Stream<Path> files = Files.list(K8S)) {
+            for (final Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                all.addAll(documents(file));
+            }
+        }
+        return all;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T at(final Map<String, Object> node, final String... path) {
+        Object value = node;
+        for (final String key : path) {
+            value = ((Map<String, Object>) value).get(key);
+        }
+        return (T) value;
+    }
+
+    @Test
+    void shouldParseEveryManifestAsKubernetesResources() throws IOException {
+        final List<Map<String, Object>> manifests = manifests();
+        assertThat(manifests).hasSizeGreaterThan(20).allSatisfy(m -> {
+            assertThat(m).containsKeys("apiVersion", "kind", "metadata");
+        });
+        assertThat(manifests)
+                .filteredOn(m -> "Deployment".equals(m.get("kind")))
+                .extracting(m -> (String) at(m, "metadata", "name"))
+                .contains("classifier", "escalation", "approval", "audit", "schema-registry");
+    }
+
+    @Test
+    void shouldDeclareExactlyTheCatalogueTopicsWithTheirSettings() throws IOException {
+        final List<Map<String, Object>> topics = manifests().stream()
+                .filter(m -> "KafkaTopic".equals(m.get("kind")))
+                .toList();
+        assertThat(topics)
+                .extracting(t -> (String) at(t, "spec", "topicName"))
+                .containsExactlyInAnyOrderElementsOf(
+                        catalogue.all().stream().map(Topic::name).toList());
+        for (final Topic<?, ?> topic : catalogue.all()) {
+            final Map<String, Object> manifest = topics.stream()
+                    .filter(t -> topic.name().equals(at(t, "spec", "topicName")))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat((Integer) at(manifest, "spec", "partitions")).isEqualTo(topic.partitions());
+            final Map<String, Object> config = at(manifest, "spec", "config");
+            topic.config().forEach((key, value) -> assertThat(config).containsEntry(key, value));
+        }
+    }
+
+    @Test
+    void shouldMatchWhatTheGeneratorWritesFromTheCatalogue() throws IOException {
+        assertThat(Files.readString(K8S.resolve("20-topics.yaml"))).isEqualTo(TopicManifests.strimziTopics());
+        assertThat(Files.readString(COMPOSE.resolve("create-topics.sh")))
+                .isEqualTo(TopicManifests.createTopicsScript());
+    }
+
+    @Test
+    void shouldGrantOnlyCatalogueTopicsAndKeepDecisionsVotesAndTheAuditLogToTheirWriters() throws IOException {
+        final Set<String> names =
+                new HashSet<>(catalogue.all().stream().map(Topic::name).toList());
+        final Map<String, Set<String>> writers = new java.util.HashMap<>();
+        for (final Map<String, Object> user : manifests().stream()
+                .filter(m -> "KafkaUser".equals(m.get("kind")))
+                .toList()) {
+            final String userName = at(user, "metadata", "name");
+            final List<Map<String, Object>> acls = at(user, "spec", "authorization", "acls");
+            for (final Map<String, Object> acl : acls) {
+                final Map<String, Object> resource = at(acl, "resource");
+                if (!"topic".equals(resource.get("type")) || "prefix".equals(resource.get("patternType"))) {
+                    continue;
+                }
+                assertThat(names).as("topic of %s's ACL", userName).contains((String) resource.get("name"));
+                final List<String> operations = at(acl, "operations");
+                if (operations.contains("Write") || operations.contains("All")) {
+                    writers.computeIfAbsent((String) resource.get("name"), n -> new HashSet<>())
+                            .add(userName);
+                }
+            }
+        }
+        assertThat(writers.get(catalogue.decisions().name()))
+                .containsExactlyInAnyOrder("hitl-classifier", "hitl-escalation");
+        assertThat(writers.get(catalogue.auditLog().name())).containsExactly("hitl-audit");
+        assertThat(writers.get(catalogue.approvalsVotes().name()))
+                .containsExactlyInAnyOrder("hitl-approval", "reviewer-app-example");
+        assertThat(writers.get(catalogue.actionsProposed().name())).containsExactly("agent-example");
+    }
+
+    @Test
+    void shouldRunTheComposeClusterWithTheCatalogueTopicsAndTwoInstancesOfEachStreamApp() throws IOException {
+        final Map<String, Object> compose =
+                documents(COMPOSE.resolve("docker-compose.yml")).get(0);
+        final Map<String, Object> services = at(compose, "services");
+        assertThat(services)
+                .containsKeys(
+                        "kafka-1",
+                        "kafka-2",
+                        "kafka-3",
+                        "schema-registry",
+                        "topics",
+                        "classifier",
+                        "escalation",
+                        "approval",
+                        "audit");
+        for (final String streamApp : List.of("classifier", "escalation", "audit")) {
+            assertThat((Integer) at(services, streamApp, "deploy", "replicas"))
+                    .as(streamApp)
+                    .isEqualTo(2);
+            assertThat((Map<String, Object>) at(services, streamApp, "healthcheck"))
+                    .isNotEmpty();
+        }
+        final Matcher created =
+                Pattern.compile("--topic (\\S+)").matcher(Files.readString(COMPOSE.resolve("create-topics.sh")));
+        final List<String> topics = new ArrayList<>();
+        while (created.find()) {
+            topics.add(created.group(1));
+        }
+        assertThat(topics)
+                .containsExactlyInAnyOrderElementsOf(
+                        catalogue.all().stream().map(Topic::name).toList());
+    }
+}
