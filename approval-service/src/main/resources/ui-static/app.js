@@ -92,7 +92,65 @@
     document.title = "Inbox (" + n + ") · hitl approvals";
   }
 
+  // Requests sharing a batchId are one line (same markup as Views.batchItem); members by batch.
+  var batches = {};
+
+  function batchNode(batchId) {
+    var members = batches[batchId];
+    var ids = Object.keys(members);
+    var first = null;
+    for (var i = 0; i < ids.length; i++) {
+      var m = members[ids[i]];
+      if (!first || Date.parse(m.deadline) < Date.parse(first.deadline)) { first = m; }
+    }
+    var li = el("li", "item batch arrived");
+    li.setAttribute("data-action-id", "batch:" + batchId);
+    li.setAttribute("data-batch-id", batchId);
+    li.setAttribute("data-deadline", first.deadline);
+    li.setAttribute("data-live", "1");
+    var a = el("a", "item-link");
+    a.setAttribute("href", "/ui/batches/" + encodeURIComponent(batchId));
+    var risk = RISK[first.riskClass] || ["risk-high", String(first.riskClass || "unknown").toLowerCase()];
+    a.appendChild(el("span", "risk " + risk[0], risk[1]));
+    var main = el("span", "item-main");
+    main.appendChild(el("span", "action-type", first.actionType));
+    var meta = el("span", "item-meta");
+    meta.appendChild(document.createTextNode("batch of "));
+    meta.appendChild(el("b", "batch-count", ids.length));
+    meta.appendChild(document.createTextNode(" · agent "));
+    meta.appendChild(el("b", null, first.agentId));
+    main.appendChild(meta);
+    a.appendChild(main);
+    var tags = el("span", "tags");
+    tags.appendChild(el("span", "tag", "batch " + batchId));
+    a.appendChild(tags);
+    var deadline = el("span", "deadline", remaining(first.deadline).text);
+    deadline.setAttribute("data-deadline", first.deadline);
+    a.appendChild(deadline);
+    li.appendChild(a);
+    return li;
+  }
+
+  function place(list, key, fresh) {
+    var old = findItem(list, key);
+    if (old) { list.removeChild(old); }
+    var before = null;
+    for (var i = 0; i < list.children.length; i++) {
+      if (Date.parse(list.children[i].getAttribute("data-deadline")) > Date.parse(fresh.getAttribute("data-deadline"))) {
+        before = list.children[i];
+        break;
+      }
+    }
+    list.insertBefore(fresh, before);
+  }
+
   function upsert(list, s) {
+    if (s.batchId) {
+      if (!batches[s.batchId]) { batches[s.batchId] = {}; }
+      batches[s.batchId][s.actionId] = s;
+      place(list, "batch:" + s.batchId, batchNode(s.batchId));
+      return;
+    }
     var old = findItem(list, s.actionId);
     var fresh = itemNode(s);
     if (old) {
@@ -113,6 +171,19 @@
   }
 
   function remove(list, actionId) {
+    for (var batchId in batches) {
+      if (Object.prototype.hasOwnProperty.call(batches, batchId) && batches[batchId][actionId]) {
+        delete batches[batchId][actionId];
+        if (Object.keys(batches[batchId]).length === 0) {
+          delete batches[batchId];
+          var line = findItem(list, "batch:" + batchId);
+          if (line) { list.removeChild(line); }
+        } else {
+          place(list, "batch:" + batchId, batchNode(batchId));
+        }
+        return;
+      }
+    }
     var old = findItem(list, actionId);
     if (old) { list.removeChild(old); }
   }
@@ -142,13 +213,16 @@
     source.addEventListener("snapshot", function (e) {
       var items = JSON.parse(e.data).items;
       var keep = {};
-      for (var i = 0; i < items.length; i++) { keep[items[i].actionId] = true; }
+      batches = {};
+      for (var i = 0; i < items.length; i++) {
+        keep[items[i].batchId ? "batch:" + items[i].batchId : items[i].actionId] = true;
+      }
       var current = Array.prototype.slice.call(list.children);
       for (var j = 0; j < current.length; j++) {
         if (!keep[current[j].getAttribute("data-action-id")]) { list.removeChild(current[j]); }
       }
       for (var k = 0; k < items.length; k++) {
-        if (!findItem(list, items[k].actionId)) { upsert(list, items[k]); }
+        if (items[k].batchId || !findItem(list, items[k].actionId)) { upsert(list, items[k]); }
       }
       refreshCount(list);
     });

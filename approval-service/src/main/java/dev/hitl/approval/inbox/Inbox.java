@@ -175,6 +175,11 @@ public final class Inbox {
         return List.copyOf(votesByApprover.getOrDefault(approver, List.of()));
     }
 
+    /** @return every reviewer who has voted */
+    public java.util.Set<String> approvers() {
+        return java.util.Set.copyOf(votesByApprover.keySet());
+    }
+
     /** @param listener told of every change */
     public void listen(final Consumer<Change> listener) {
         listeners.add(listener);

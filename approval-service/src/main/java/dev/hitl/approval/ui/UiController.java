@@ -40,6 +40,7 @@ import io.micronaut.security.authentication.UsernamePasswordCredentials;
 import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.security.token.generator.AccessRefreshTokenGenerator;
 import io.micronaut.security.token.render.AccessRefreshToken;
+import io.swagger.v3.oas.annotations.Hidden;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -68,12 +69,13 @@ import reactor.core.publisher.Mono;
  * token.
  */
 @Controller
+@Hidden
 @Secured(SecurityRule.IS_ANONYMOUS)
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class UiController {
 
     private static final MediaType HTML = MediaType.of("text/html;charset=utf-8");
-    private static final Pattern NEXT = Pattern.compile("/ui(/requests/[^/?#\\\\]+)?");
+    private static final Pattern NEXT = Pattern.compile("/ui(/(requests|batches)/[^/?#\\\\]+)?");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
@@ -86,6 +88,7 @@ public class UiController {
     private final JsonMapper json;
     private final Clock clock = Clock.systemUTC();
     private final Duration heartbeat;
+    private final dev.hitl.approval.fatigue.FatigueMetrics fatigue;
 
     /**
      * @param api the reviewers' API, whose checks every vote goes through
@@ -94,6 +97,7 @@ public class UiController {
      * @param authenticator checks user name and password
      * @param tokens issues the session JWT
      * @param json writes event data
+     * @param fatigue the reviewers' fatigue signals
      */
     public UiController(
             final ReviewApi api,
@@ -101,7 +105,8 @@ public class UiController {
             final UiSession session,
             final Authenticator<HttpRequest<?>> authenticator,
             final AccessRefreshTokenGenerator tokens,
-            final JsonMapper json) {
+            final JsonMapper json,
+            final dev.hitl.approval.fatigue.FatigueMetrics fatigue) {
         this.api = api;
         this.inbox = materializer.inbox();
         this.session = session;
@@ -109,6 +114,7 @@ public class UiController {
         this.tokens = tokens;
         this.json = json;
         this.heartbeat = Duration.ofSeconds(15);
+        this.fatigue = fatigue;
     }
 
     /** @return a redirect to the inbox */
@@ -129,7 +135,10 @@ public class UiController {
             final HttpRequest<?> request,
             @Nullable final Authentication user,
             @Nullable @QueryValue final String voted,
-            @Nullable @QueryValue final String verdict) {
+            @Nullable @QueryValue final String verdict,
+            @Nullable @QueryValue final String batch,
+            @Nullable @QueryValue final Integer counted,
+            @Nullable @QueryValue final Integer refused) {
         if (user == null) {
             return toSignIn(null);
         }
@@ -147,6 +156,12 @@ public class UiController {
         if (voted != null) {
             flash = "Your vote (" + verdictWord(verdict) + ") on " + voted
                     + " was recorded. The request leaves your inbox when its decision arrives.";
+        }
+        if (batch != null) {
+            flash = "Your votes (" + verdictWord(verdict) + ") on " + (counted == null ? 0 : counted)
+                    + " requests of batch " + batch + " were recorded"
+                    + (refused != null && refused > 0 ? "; " + refused + " did not count" : "")
+                    + ". They leave your inbox when their decisions arrive.";
         }
         return page(HttpStatus.OK, Views.inbox(viewer(request, user), items, votedOn, flash, clock.instant()));
     }
@@ -296,6 +311,180 @@ public class UiController {
         }
         final Problem problem = problem(response);
         return cardOrProblem(request, user, actionId, response.getStatus(), problem.title() + ": " + problem.detail());
+    }
+
+    /**
+     * @param request the request
+     * @param user the reviewer
+     * @param batchId the batch
+     * @return the batch page: summary, samples, every request with a checkbox to leave it out
+     */
+    @Get("/ui/batches/{batchId}")
+    public HttpResponse<?> batch(
+            final HttpRequest<?> request, @Nullable final Authentication user, @PathVariable final String batchId) {
+        if (user == null) {
+            return toSignIn("/ui/batches/" + Html.pathSegment(batchId));
+        }
+        return batchOrProblem(request, user, batchId, HttpStatus.OK, null);
+    }
+
+    /**
+     * Votes on the requests of a batch shown on its page, except those left out, through {@link
+     * ReviewApi#batch}: each request gets its own vote, with the same checks as a single vote.
+     *
+     * @param request the vote POST
+     * @param user the reviewer
+     * @param batchId the batch
+     * @param body verdict, reason, item.N (the requests shown), exclude.N (those left out), _csrf
+     * @return a redirect to the inbox, or the batch page with why the votes did not count
+     */
+    @Post(value = "/ui/batches/{batchId}/vote", consumes = MediaType.APPLICATION_FORM_URLENCODED)
+    public HttpResponse<?> batchVote(
+            final HttpRequest<?> request,
+            @Nullable final Authentication user,
+            @PathVariable final String batchId,
+            @Nullable @Body final Map<String, String> body) {
+        final Map<String, String> form = body == null ? Map.of() : body;
+        if (user == null) {
+            return toSignIn("/ui/batches/" + Html.pathSegment(batchId));
+        }
+        if (crossSite(request)) {
+            return crossSiteRefused(viewer(request, user));
+        }
+        if (!session.csrfValid(request, form.get(UiSession.CSRF_FIELD))) {
+            return page(
+                    HttpStatus.FORBIDDEN,
+                    Views.error(
+                            viewer(request, user),
+                            "Vote refused",
+                            "The form did not come from your current session. Open the batch again and vote there."));
+        }
+        final Verdict verdict = parseVerdict(form.get("verdict"));
+        final List<String> shown = indexed(form, "item.");
+        final List<String> excluded = indexed(form, "exclude.");
+        final List<String> targets =
+                shown.stream().filter(id -> !excluded.contains(id)).toList();
+        if (targets.isEmpty()) {
+            return batchOrProblem(
+                    request,
+                    user,
+                    batchId,
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "Every request was left out: nothing to vote on.");
+        }
+        final ReviewApi.BatchResult result;
+        try {
+            result = api.batch(
+                    user,
+                    new ReviewApi.BatchCommand(null, targets, excluded, verdict, blankToNull(form.get("reason"))));
+        } catch (KafkaException e) {
+            return batchOrProblem(
+                    request,
+                    user,
+                    batchId,
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    "Your votes could not be recorded (" + e.getMessage() + "). Please try again.");
+        }
+        final List<ReviewApi.BatchItem> refused =
+                result.results().stream().filter(r -> r.status() >= 300).toList();
+        final int counted = result.results().size() - refused.size();
+        if (counted == 0) {
+            final String why = refused.stream()
+                    .map(ReviewApi.BatchItem::problem)
+                    .filter(java.util.Objects::nonNull)
+                    .distinct()
+                    .collect(Collectors.joining(" "));
+            return batchOrProblem(request, user, batchId, HttpStatus.UNPROCESSABLE_ENTITY, "No vote counted. " + why);
+        }
+        return HttpResponse.seeOther(URI.create("/ui?batch=" + Html.pathSegment(batchId) + "&verdict=" + verdict.name()
+                + "&counted=" + counted + "&refused=" + refused.size()));
+    }
+
+    private HttpResponse<?> batchOrProblem(
+            final HttpRequest<?> request,
+            final Authentication user,
+            final String batchId,
+            final HttpStatus status,
+            final String error) {
+        final List<Inbox.Item> items = inbox.openFor(ReviewApi.groups(user)).stream()
+                .filter(item -> batchId.equals(item.first().getAction().getBatchId()))
+                .toList();
+        if (items.isEmpty()) {
+            return page(
+                    HttpStatus.NOT_FOUND,
+                    Views.error(
+                            viewer(request, user),
+                            "No open batch",
+                            "No request of batch " + batchId + " is waiting for your groups."));
+        }
+        final List<Summary> summaries =
+                items.stream().map(item -> api.summaryFor(item, user)).toList();
+        final List<Batches.Member> members = new java.util.ArrayList<>();
+        final List<Summary> notVotable = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (!summaries.get(i).canVote()) {
+                notVotable.add(summaries.get(i));
+                continue;
+            }
+            final var action = items.get(i).first().getAction();
+            members.add(new Batches.Member(
+                    action.getActionId(),
+                    action.getActionType(),
+                    action.getAgentId(),
+                    action.getTarget(),
+                    action.getArguments(),
+                    action.getEstimatedCost() == null
+                            ? null
+                            : action.getEstimatedCost().getAmount(),
+                    action.getEstimatedCost() == null
+                            ? null
+                            : action.getEstimatedCost().getCurrency()));
+        }
+        final Batches.Summary summary = Batches.summarize(members, 3);
+        return page(
+                status,
+                Views.batch(
+                        viewer(request, user),
+                        batchId,
+                        summary,
+                        members,
+                        summaries.get(0).deadline(),
+                        notVotable,
+                        summary.samples().stream()
+                                .map(m -> prettyJson(m.arguments()))
+                                .toList(),
+                        error,
+                        clock.instant()));
+    }
+
+    /** The values of form fields {@code <prefix>0}, {@code <prefix>1}, ... in index order. */
+    private static List<String> indexed(final Map<String, String> form, final String prefix) {
+        return form.entrySet().stream()
+                .filter(e ->
+                        e.getKey().startsWith(prefix) && parseInt(e.getKey().substring(prefix.length())) != null)
+                .sorted(java.util.Comparator.comparingInt(
+                        e -> parseInt(e.getKey().substring(prefix.length()))))
+                .map(Map.Entry::getValue)
+                .filter(v -> v != null && !v.isBlank())
+                .toList();
+    }
+
+    /**
+     * @param request the request
+     * @param user the signed-in user
+     * @return every reviewer's fatigue signals, for group {@code admins} only
+     */
+    @Get("/ui/admin/fatigue")
+    public HttpResponse<?> fatigue(final HttpRequest<?> request, @Nullable final Authentication user) {
+        if (user == null) {
+            return toSignIn(null);
+        }
+        if (!ReviewApi.groups(user).contains("admins")) {
+            return page(
+                    HttpStatus.FORBIDDEN,
+                    Views.error(viewer(request, user), "Admins only", "The fatigue signals are for group admins."));
+        }
+        return page(HttpStatus.OK, Views.fatigue(viewer(request, user), fatigue.all()));
     }
 
     /**

@@ -97,7 +97,215 @@ public final class Views {
                         items.size(),
                         when(flash != null, html("<p class=\"flash\" role=\"status\">{}</p>", flash)),
                         when(!items.isEmpty(), html(" hidden")),
-                        each(items, s -> item(s, votedOn.contains(s.actionId()), now))));
+                        each(
+                                lines(items),
+                                line -> line.size() == 1 && line.get(0).batchId() == null
+                                        ? item(
+                                                line.get(0),
+                                                votedOn.contains(line.get(0).actionId()),
+                                                now)
+                                        : batchItem(line, now))));
+    }
+
+    /** The inbox's lines: a request alone, or all open requests of one batch together (in deadline order). */
+    private static List<List<Summary>> lines(final List<Summary> items) {
+        final java.util.Map<String, List<Summary>> lines = new java.util.LinkedHashMap<>();
+        for (final Summary s : items) {
+            final String key = s.batchId() == null ? "a:" + s.actionId() : "b:" + s.batchId();
+            lines.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(s);
+        }
+        return List.copyOf(lines.values());
+    }
+
+    /**
+     * One inbox line for a whole batch; {@code app.js} builds the same markup for live arrivals.
+     *
+     * @param members the batch's open requests, soonest deadline first
+     * @param now the time
+     * @return the line
+     */
+    static Safe batchItem(final List<Summary> members, final Instant now) {
+        final Summary s = members.get(0);
+        return html(
+                """
+                <li class="item batch" data-action-id="batch:{}" data-batch-id="{}" data-deadline="{}">
+                  <a class="item-link" href="/ui/batches/{}">
+                    <span class="risk {}">{}</span>
+                    <span class="item-main">
+                      <span class="action-type">{}</span>
+                      <span class="item-meta">batch of <b class="batch-count">{}</b> · agent <b>{}</b></span>
+                    </span>
+                    <span class="tags"><span class="tag">batch {}</span></span>
+                    <span class="deadline" data-deadline="{}">{}</span>
+                  </a>
+                </li>""",
+                s.batchId(),
+                s.batchId(),
+                s.deadline(),
+                pathSegment(s.batchId()),
+                riskCss(s.riskClass()),
+                riskLabel(s.riskClass()),
+                s.actionType(),
+                members.size(),
+                s.agentId(),
+                s.batchId(),
+                s.deadline(),
+                remaining(s.deadline(), now));
+    }
+
+    /**
+     * A batch: the summary, representative samples, every request with a checkbox to leave it out,
+     * approve all / reject all (reason required).
+     *
+     * @param viewer the reviewer
+     * @param batchId the batch
+     * @param summary the batch's summary
+     * @param members the open requests the reviewer may vote on, soonest deadline first
+     * @param deadline the soonest deadline (ISO-8601), or null
+     * @param notVotable requests of the batch the reviewer may not vote on, with why
+     * @param prettySamples the samples' arguments, pretty-printed, in the order of the summary's samples
+     * @param error why the last vote did not count, or null
+     * @param now the time
+     * @return the page
+     */
+    public static Safe batch(
+            final Viewer viewer,
+            final String batchId,
+            final Batches.Summary summary,
+            final List<Batches.Member> members,
+            final String deadline,
+            final List<Summary> notVotable,
+            final List<String> prettySamples,
+            final String error,
+            final Instant now) {
+        final List<Integer> indexes =
+                java.util.stream.IntStream.range(0, members.size()).boxed().toList();
+        final List<Integer> sampleIndexes = java.util.stream.IntStream.range(
+                        0, summary.samples().size())
+                .boxed()
+                .toList();
+        final int shownTargets = 10;
+        return page(
+                "Batch " + batchId,
+                viewer,
+                html(
+                        """
+                        <main class="batch-page" data-batch-id="{}">
+                          <p class="back"><a href="/ui">← Inbox</a></p>
+                          <header class="card-head">
+                            <h1>Batch {}: <span id="batch-count">{}</span> × {}</h1>
+                            <span class="deadline big" data-deadline="{}">{}</span>
+                          </header>
+                          {}
+                          <section class="facts batch-summary">
+                            <h2>Summary</h2>
+                            <dl>
+                              <dt>Requests</dt><dd id="summary-count">{}</dd>
+                              <dt>Action type</dt><dd>{}</dd>
+                              <dt>Agent</dt><dd>{}</dd>
+                              <dt>Template</dt><dd><pre class="json" id="template">{}</pre></dd>
+                              <dt>Keys in every request</dt><dd>{}</dd>
+                              <dt>Same in every request</dt><dd>{}</dd>
+                              <dt>Targets</dt><dd id="targets">{}{}</dd>
+                              <dt>Total cost</dt><dd id="total-cost">{}</dd>
+                            </dl>
+                          </section>
+                          <section class="samples">
+                            <h2>Representative samples (most different from each other)</h2>
+                            {}
+                          </section>
+                          <form method="post" action="/ui/batches/{}/vote" class="stack" id="batch-form">
+                            <input type="hidden" name="_csrf" value="{}">
+                            <h2>Every request</h2>
+                            <p class="muted small">Tick a request to leave it out: it stays in your inbox for review on its own card.
+                            Each request still gets its own vote and decision.</p>
+                            <table class="batch-items">
+                              <thead><tr><th>Leave out</th><th>Request</th><th>Target</th><th>Arguments</th></tr></thead>
+                              <tbody>{}</tbody>
+                            </table>
+                            {}
+                            <button type="submit" class="primary approve" name="verdict" value="APPROVE" id="approve-all" formnovalidate>Approve all not left out</button>
+                            <label>Reason to reject (the agent gets it as feedback)
+                              <textarea name="reason" id="batch-reason" rows="2" required></textarea></label>
+                            <button type="submit" class="danger" name="verdict" value="REJECT" id="reject-all">Reject all not left out</button>
+                          </form>
+                        </main>""",
+                        batchId,
+                        batchId,
+                        summary.count(),
+                        String.join(", ", summary.actionTypes()),
+                        deadline,
+                        deadline == null ? "" : remaining(deadline, now),
+                        when(error != null, html("<p class=\"error\" role=\"alert\" id=\"vote-error\">{}</p>", error)),
+                        summary.count(),
+                        String.join(", ", summary.actionTypes()),
+                        String.join(", ", summary.agents()),
+                        summary.template(),
+                        summary.commonKeys().isEmpty()
+                                ? html("<span class=\"muted\">—</span>")
+                                : each(summary.commonKeys(), k -> html("<code>{}</code> ", k)),
+                        summary.sameValues().isEmpty()
+                                ? html("<span class=\"muted\">nothing</span>")
+                                : each(
+                                        summary.sameValues().entrySet(),
+                                        e -> html("<code>{}</code> = <code>{}</code><br>", e.getKey(), e.getValue())),
+                        String.join(
+                                ", ",
+                                summary.targets().stream().limit(shownTargets).toList()),
+                        when(
+                                summary.targets().size() > shownTargets,
+                                html(" and {} more", summary.targets().size() - shownTargets)),
+                        summary.totalCost().isEmpty()
+                                ? html("<span class=\"muted\">none given</span>")
+                                : html("{}", String.join(" + ", summary.totalCost())),
+                        each(
+                                sampleIndexes,
+                                i -> html(
+                                        """
+                                <article class="sample">
+                                  <h3><a href="/ui/requests/{}">{}</a> <span class="muted">{}</span></h3>
+                                  <pre class="json">{}</pre>
+                                </article>""",
+                                        pathSegment(summary.samples().get(i).actionId()),
+                                        summary.samples().get(i).actionId(),
+                                        summary.samples().get(i).target() == null
+                                                ? ""
+                                                : summary.samples().get(i).target(),
+                                        prettySamples.get(i))),
+                        pathSegment(batchId),
+                        viewer.csrf(),
+                        each(
+                                indexes,
+                                i -> html(
+                                        """
+                                <tr data-action-id="{}">
+                                  <td><input type="hidden" name="item.{}" value="{}">
+                                    <input type="checkbox" class="exclude" name="exclude.{}" value="{}" aria-label="Leave out {}"></td>
+                                  <td><a href="/ui/requests/{}">{}</a></td>
+                                  <td>{}</td>
+                                  <td><code class="args">{}</code></td>
+                                </tr>""",
+                                        members.get(i).actionId(),
+                                        i,
+                                        members.get(i).actionId(),
+                                        i,
+                                        members.get(i).actionId(),
+                                        members.get(i).actionId(),
+                                        pathSegment(members.get(i).actionId()),
+                                        members.get(i).actionId(),
+                                        members.get(i).target() == null
+                                                ? ""
+                                                : members.get(i).target(),
+                                        members.get(i).arguments())),
+                        when(
+                                !notVotable.isEmpty(),
+                                html(
+                                        "<p class=\"notice\" id=\"not-votable\">Not in this vote: {}</p>",
+                                        String.join(
+                                                "; ",
+                                                notVotable.stream()
+                                                        .map(n -> n.actionId() + " (" + n.cannotVoteBecause() + ")")
+                                                        .toList())))));
     }
 
     /**
@@ -356,6 +564,54 @@ public final class Views {
                   <dt>Rejected</dt><dd>{}</dd><dt>Timed out</dt><dd>{}</dd>
                 </dl>
                 <p class="muted small">{} decisions in all · autonomy {}</p>""", r.approved(), r.modified(), r.rejected(), r.timedOut(), r.total(), r.autonomyLevel());
+    }
+
+    /**
+     * @param viewer the admin
+     * @param signals every reviewer's fatigue signals
+     * @return the fatigue page
+     */
+    public static Safe fatigue(final Viewer viewer, final List<dev.hitl.approval.fatigue.Fatigue.Signals> signals) {
+        return page(
+                "Reviewer fatigue",
+                viewer,
+                html(
+                        """
+                        <main class="fatigue-page">
+                          <h1>Reviewer fatigue</h1>
+                          <p class="muted">Over the last 24 h. Flagged as possible rubber-stamping: at least {} votes,
+                          an approve rate above {}% and a median time on card under {} s.</p>
+                          <table class="batch-items" id="fatigue">
+                            <thead><tr><th>Reviewer</th><th>Decisions, last hour</th><th>Votes, 24 h</th>
+                            <th>Median time on card</th><th>Approve rate</th><th>Signal</th></tr></thead>
+                            <tbody>{}</tbody>
+                          </table>
+                          {}
+                        </main>""",
+                        dev.hitl.approval.fatigue.Fatigue.MIN_VOTES,
+                        Math.round(dev.hitl.approval.fatigue.Fatigue.STAMP_APPROVE_RATE * 100),
+                        dev.hitl.approval.fatigue.Fatigue.STAMP_TIME_ON_CARD.toSeconds(),
+                        each(
+                                signals,
+                                f -> html(
+                                        """
+                                <tr data-reviewer="{}"><td>{}</td><td class="last-hour">{}</td><td class="votes">{}</td>
+                                <td class="median">{}</td><td class="approve-rate">{}</td><td class="signal">{}</td></tr>""",
+                                        f.reviewer(),
+                                        f.reviewer(),
+                                        f.lastHour(),
+                                        f.votes(),
+                                        f.medianTimeOnCard() == null
+                                                ? "—"
+                                                : String.format(
+                                                        java.util.Locale.ROOT,
+                                                        "%.1f s",
+                                                        f.medianTimeOnCard().toMillis() / 1000.0),
+                                        f.votes() == 0 ? "—" : Math.round(f.approveRate() * 100) + "%",
+                                        f.rubberStamping()
+                                                ? html("<span class=\"tag warn\">possible rubber-stamping</span>")
+                                                : html("<span class=\"muted\">—</span>"))),
+                        when(signals.isEmpty(), html("<p class=\"empty\">No votes yet.</p>"))));
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.hitl.schemas.ApprovalRoute;
 import dev.hitl.schemas.ApprovalStage;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Money;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
@@ -28,6 +29,7 @@ import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.File;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -51,6 +53,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -317,6 +320,68 @@ class ReviewerUiIT {
         assertThat(driver.getCurrentUrl()).as("signed out").contains("/ui/login");
     }
 
+    @Test
+    void shouldShowABatchAsOneItemAndApproveAllButTheExcludedOneWithOneVoteEach() throws Exception {
+        final List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            final String id = "ui-batch-" + i;
+            ids.add(id);
+            open(ProposedAction.newBuilder(action(
+                            id,
+                            "carol@example.com",
+                            "{\"to\":\"user" + i + "@example.com\",\"subject\":\"Welcome\",\"body\":\"Hi "
+                                    + "ABCDEFGHIJ".substring(i, i + 1).repeat(i + 1) + ", welcome aboard\"}"))
+                    .setTarget("user" + i + "@example.com")
+                    .setBatchId("welcome-mails")
+                    .setEstimatedCost(new Money(new BigDecimal("0.25"), "EUR"))
+                    .build());
+        }
+        signIn("reviewer", "reviewer");
+        final By batchLine = By.cssSelector("#inbox li[data-batch-id='welcome-mails']");
+        wait.until(ExpectedConditions.textToBe(
+                By.cssSelector("#inbox li[data-batch-id='welcome-mails'] .batch-count"), "10"));
+        assertThat(driver.findElements(batchLine)).hasSize(1);
+        assertThat(driver.findElements(By.cssSelector("#inbox li[data-action-id^='ui-batch-']")))
+                .as("the batch's requests are not listed one by one")
+                .isEmpty();
+
+        driver.findElement(batchLine).findElement(By.cssSelector("a")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("batch-form")));
+        assertThat(driver.findElement(By.id("summary-count")).getText()).isEqualTo("10");
+        assertThat(driver.findElement(By.id("template")).getText())
+                .startsWith("{\"to\":\"user")
+                .endsWith(", welcome aboard\"}");
+        assertThat(driver.findElement(By.id("total-cost")).getText()).isEqualTo("2.5 EUR");
+        assertThat(driver.findElement(By.id("targets")).getText()).contains("user0@example.com", "user9@example.com");
+        final List<WebElement> samples = driver.findElements(By.cssSelector(".sample"));
+        assertThat(samples).hasSize(3);
+        assertThat(samples)
+                .extracting(e -> e.findElement(By.cssSelector("pre")).getText())
+                .doesNotHaveDuplicates();
+        assertThat(driver.findElements(By.cssSelector("table.batch-items tbody tr")))
+                .hasSize(10);
+
+        driver.findElement(By.cssSelector("tr[data-action-id='ui-batch-3'] input.exclude"))
+                .click();
+        driver.findElement(By.id("approve-all")).click();
+        wait.until(ExpectedConditions.urlContains("/ui?batch=welcome-mails"));
+        assertThat(driver.findElement(By.className("flash")).getText())
+                .contains("on 9 requests of batch welcome-mails");
+
+        final List<Vote> votes = readAllVotes().stream()
+                .filter(v -> ids.contains(v.getActionId()))
+                .toList();
+        assertThat(votes)
+                .extracting(Vote::getActionId)
+                .as("one vote per request, none for the excluded one")
+                .containsExactlyInAnyOrderElementsOf(
+                        ids.stream().filter(id -> !id.equals("ui-batch-3")).toList());
+        assertThat(votes).allSatisfy(v -> {
+            assertThat(v.getVerdict()).isEqualTo(Verdict.APPROVE);
+            assertThat(v.getApprover()).isEqualTo("reviewer");
+        });
+    }
+
     // ---- plain HTTP: headers, cookies, CSRF ---------------------------------------------------
 
     @Test
@@ -401,7 +466,87 @@ class ReviewerUiIT {
                         c -> assertThat(c).startsWith(UiSession.COOKIE + "=;").contains("Max-Age=0"));
     }
 
+    @Test
+    void shouldShowAdminsEachReviewersFatigueSignalsAndFlagRubberStamping() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            send(
+                    topics.approvalsVotes().name(),
+                    "fatigue-" + i,
+                    Vote.newBuilder()
+                            .setVoteId("fatigue-stamp-" + i)
+                            .setActionId("fatigue-" + i)
+                            .setApprover("stamper")
+                            .setVerdict(Verdict.APPROVE)
+                            .setVotedAt(Instant.now().minusSeconds(60L * i))
+                            .setTimeOnCardMillis(1_200L)
+                            .build());
+        }
+        send(
+                topics.approvalsVotes().name(),
+                "fatigue-x",
+                Vote.newBuilder()
+                        .setVoteId("fatigue-careful-1")
+                        .setActionId("fatigue-x")
+                        .setApprover("careful")
+                        .setVerdict(Verdict.REJECT)
+                        .setReason("no")
+                        .setVotedAt(Instant.now())
+                        .setTimeOnCardMillis(45_000L)
+                        .build());
+
+        final String reviewer = signInPlain("reviewer", "reviewer");
+        final HttpResponse<String> refused = get("/ui/admin/fatigue", reviewer);
+        assertThat(refused.statusCode()).as("reviewers outside admins").isEqualTo(403);
+        assertThat(refused.body()).doesNotContain("stamper");
+
+        final String admin = signInPlain("admin", "admin");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> get("/ui/admin/fatigue", admin).body().contains("data-reviewer=\"careful\""));
+        final HttpResponse<String> page = get("/ui/admin/fatigue", admin);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertStrictHeaders(page);
+        final String stamper = row(page.body(), "stamper");
+        assertThat(stamper)
+                .contains("<td class=\"last-hour\">10</td>")
+                .contains("<td class=\"votes\">10</td>")
+                .contains("<td class=\"median\">1.2 s</td>")
+                .contains("<td class=\"approve-rate\">100%</td>")
+                .contains("possible rubber-stamping");
+        final String careful = row(page.body(), "careful");
+        assertThat(careful)
+                .contains("<td class=\"median\">45.0 s</td>")
+                .contains("<td class=\"approve-rate\">0%</td>")
+                .doesNotContain("rubber-stamping");
+    }
+
+    @Test
+    void shouldServeTheOpenApiSpecOfTheJsonApiAnonymously() throws Exception {
+        final HttpResponse<String> spec = get("/swagger/hitl-approval-service-0.1.yml", null);
+        assertThat(spec.statusCode()).isEqualTo(200);
+        assertThat(spec.body())
+                .startsWith("openapi: 3.")
+                .contains("/api/requests/{actionId}/votes:")
+                .contains("/api/votes/batch:")
+                .doesNotContain("/ui/requests/{actionId}/vote:");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
+
+    private String signInPlain(final String user, final String password) throws Exception {
+        final HttpResponse<String> form = get("/ui/login", null);
+        final String token = field(form.body(), "_csrf");
+        final HttpResponse<String> signedIn = post(
+                "/ui/login", "hitl_login=" + token, Map.of("_csrf", token, "username", user, "password", password));
+        assertThat(signedIn.statusCode()).as(user + " signs in").isEqualTo(303);
+        return UiSession.COOKIE + "=" + cookie(signedIn, UiSession.COOKIE);
+    }
+
+    private static String row(final String html, final String reviewer) {
+        final Matcher m = Pattern.compile("<tr data-reviewer=\"" + reviewer + "\">(.*?)</tr>", Pattern.DOTALL)
+                .matcher(html);
+        assertThat(m.find()).as("a row for " + reviewer).isTrue();
+        return m.group(1);
+    }
 
     private void signIn(final String user, final String password) {
         driver.get(base + "/ui");
@@ -557,6 +702,29 @@ class ReviewerUiIT {
                 new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
+    }
+
+    private List<Vote> readAllVotes() {
+        final Map<String, Object> config = cluster.clientConfig();
+        final List<Vote> read = new ArrayList<>();
+        try (KafkaConsumer<String, Vote> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                AvroDeserializer.specific(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), Vote.class))) {
+            final List<TopicPartition> partitions = consumer
+                    .partitionsFor(topics.approvalsVotes().name())
+                    .stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            });
+        }
+        return read;
     }
 
     private Vote readVote(final String actionId) {

@@ -25,6 +25,10 @@ class ViewsTest {
             new Views.Viewer("reviewer", "Local <b>Reviewer</b>", List.of("reviewers", "<g>"), "csrf-token\"x");
 
     private static Summary summary(final String id, final boolean canVote) {
+        return summary(id, canVote, "batch " + EVIL);
+    }
+
+    private static Summary summary(final String id, final boolean canVote, final String batchId) {
         return new Summary(
                 id,
                 "agent " + EVIL,
@@ -38,7 +42,7 @@ class ViewsTest {
                 0,
                 "standard",
                 List.of(new Stage(0, "reviewers", id + ":0:0")),
-                "batch " + EVIL,
+                batchId,
                 canVote,
                 canVote ? null : "done on your behalf");
     }
@@ -91,7 +95,7 @@ class ViewsTest {
     void shouldRenderAnInboxWithEveryValueEscaped() {
         final String page = Views.inbox(
                         VIEWER,
-                        List.of(summary("a-1", true), summary("a\"2<", false)),
+                        List.of(summary("a-1", true, null), summary("a\"2<", false, null)),
                         Set.of("a-1"),
                         "Voted on " + EVIL,
                         NOW)
@@ -109,6 +113,56 @@ class ViewsTest {
                 .contains("done on your behalf")
                 .contains("you voted");
         assertThat(page).contains("id=\"empty\" hidden");
+    }
+
+    @Test
+    void shouldShowRequestsOfABatchAsOneEscapedInboxLineAndTheBatchPageEscaped() {
+        final String inbox = Views.inbox(
+                        VIEWER,
+                        List.of(summary("b-1", true), summary("b-2", true), summary("c-1", true, null)),
+                        Set.of(),
+                        null,
+                        NOW)
+                .toString();
+        assertInert(inbox);
+        assertThat(inbox)
+                .contains("data-batch-id=\"batch " + EVIL_ESCAPED + "\"")
+                .contains("<b class=\"batch-count\">2</b>")
+                .doesNotContain("data-action-id=\"b-1\"")
+                .contains("data-action-id=\"c-1\"");
+
+        final List<Batches.Member> members = List.of(
+                new Batches.Member(
+                        "b-1",
+                        "email.send",
+                        "agent",
+                        "t " + EVIL,
+                        "{\"x\":\"" + EVIL.replace("\"", "'") + "\"}",
+                        null,
+                        null),
+                new Batches.Member("b-2", "email.send", "agent", "u " + EVIL, "{\"x\":\"y\"}", null, null));
+        final Batches.Summary summary = Batches.summarize(members, 2);
+        final String page = Views.batch(
+                        VIEWER,
+                        "batch " + EVIL,
+                        summary,
+                        members,
+                        NOW.plus(Duration.ofMinutes(30)).toString(),
+                        List.of(summary("b-3", false)),
+                        summary.samples().stream()
+                                .map(Batches.Member::arguments)
+                                .toList(),
+                        "Refused: " + EVIL,
+                        NOW)
+                .toString();
+        assertInert(page);
+        assertThat(page)
+                .contains("Batch batch " + EVIL_ESCAPED)
+                .contains("t " + EVIL_ESCAPED)
+                .contains("Refused: " + EVIL_ESCAPED)
+                .contains("name=\"exclude.1\" value=\"b-2\"")
+                .contains("value=\"csrf-token&quot;x\"")
+                .contains("b-3 (done on your behalf)");
     }
 
     @Test

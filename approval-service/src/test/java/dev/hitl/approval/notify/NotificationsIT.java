@@ -1,0 +1,307 @@
+package dev.hitl.approval.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.ApprovalMode;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ApprovalRoute;
+import dev.hitl.schemas.ApprovalStage;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.OnTimeout;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.testkit.HitlKafka;
+import dev.hitl.testkit.KafkaCluster;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Notifications on the real broker, against a real local SMTP server ({@link TinySmtpServer}) and a
+ * real local HTTP endpoint ({@code com.sun.net.httpserver}): one webhook and one mail per request
+ * and level, across duplicates and a restart; the link to the card; agent text escaped; retries
+ * after a 500; the failure metric when the endpoint stays down.
+ */
+@HitlKafka
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NotificationsIT {
+
+    private static final String PUBLIC_URL = "https://approvals.example.com";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One POST the webhook endpoint received. */
+    record Post(String path, String idempotencyKey, JsonNode body) {}
+
+    private final KafkaCluster cluster;
+    private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
+    private final List<Post> posts = new CopyOnWriteArrayList<>();
+    private final AtomicInteger flakyCalls = new AtomicInteger();
+    private HttpServer webhook;
+    private TinySmtpServer smtp;
+    private String namespace;
+    private TopicCatalogue topics;
+    private EmbeddedServer server;
+
+    NotificationsIT(final KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeAll
+    void endpoints() throws Exception {
+        smtp = new TinySmtpServer();
+        webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        webhook.createContext("/", exchange -> {
+            final String path = exchange.getRequestURI().getPath();
+            final JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            posts.add(new Post(path, exchange.getRequestHeaders().getFirst("Idempotency-Key"), body));
+            final int status = switch (path) {
+                case "/down" -> 500;
+                case "/flaky" -> flakyCalls.incrementAndGet() == 1 ? 500 : 200;
+                default -> 200;
+            };
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        webhook.start();
+    }
+
+    @AfterAll
+    void closeEndpoints() throws Exception {
+        webhook.stop(0);
+        smtp.close();
+    }
+
+    @BeforeEach
+    void start() {
+        namespace = cluster.newNamespace();
+        topics = new TopicCatalogue(namespace, 3);
+        server = startService();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private EmbeddedServer startService() {
+        final String hooks = "http://127.0.0.1:" + webhook.getAddress().getPort();
+        final Map<String, Object> config = new HashMap<>();
+        config.put("micronaut.server.port", -1);
+        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
+        config.put("hitl.topics.namespace", namespace);
+        config.put("hitl.topics.partitions", 3);
+        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        config.put("hitl.approval.public-url", PUBLIC_URL);
+        config.put("hitl.approval.notifications.groups.finance.webhook-url", hooks + "/finance");
+        config.put("hitl.approval.notifications.groups.finance.email-to", List.of("finance@example.com"));
+        config.put("hitl.approval.notifications.groups.flaky.webhook-url", hooks + "/flaky");
+        config.put("hitl.approval.notifications.groups.down.webhook-url", hooks + "/down");
+        config.put("hitl.approval.notifications.smtp.host", "127.0.0.1");
+        config.put("hitl.approval.notifications.smtp.port", smtp.port());
+        config.put("hitl.approval.notifications.smtp.starttls", false);
+        config.put("hitl.approval.notifications.smtp.from", "hitl@example.com");
+        config.put("hitl.approval.notifications.max-attempts", 3);
+        config.put("hitl.approval.notifications.initial-backoff", "50ms");
+        config.put("hitl.approval.notifications.max-backoff", "200ms");
+        return ApplicationContext.run(EmbeddedServer.class, config);
+    }
+
+    @Test
+    void shouldNotifyOnceByWebhookAndMailPerRequestAndLevelWithTheCardLinkAndAgentTextEscaped() throws Exception {
+        final String id = "notify-" + namespace;
+        final ProposedAction action = action(id);
+        send(id, request(action, "finance", 0));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> postsTo("/finance").size() == 1 && mailsFor(id) == 1);
+
+        send(id, request(action, "finance", 0)); // the same request again: a replay or a duplicate
+        send(id, request(action, "finance", 1)); // escalated: a new level, a new request id
+        // Same key, same partition: the escalation is read after the duplicate.
+        await().atMost(Duration.ofSeconds(30)).until(() -> postsTo("/finance").size() >= 2 && mailsFor(id) >= 2);
+        assertThat(postsTo("/finance")).extracting(Post::idempotencyKey).containsExactly(id + ":0:0", id + ":1:0");
+        assertThat(smtp.mails())
+                .filteredOn(m -> header(m, "X-Hitl-Request-Id").startsWith(id))
+                .extracting(m -> header(m, "X-Hitl-Request-Id"))
+                .containsExactly(id + ":0:0", id + ":1:0");
+
+        final JsonNode hook = postsTo("/finance").get(1).body();
+        final String card = PUBLIC_URL + "/ui/requests/" + id;
+        assertThat(hook.get("requestId").asText()).isEqualTo(id + ":1:0");
+        assertThat(hook.get("text").asText())
+                .contains("<" + card + "|Open the card>")
+                .contains("Escalated");
+        assertThat(hook.get("blocks").isArray()).isTrue();
+        final String blocks = hook.get("blocks").toString();
+        assertThat(blocks)
+                .as("agent text cannot ping the channel, make links or carry markup")
+                .contains("&lt;!channel&gt;")
+                .contains("&lt;http://evil.example|click here&gt;")
+                .contains("&lt;script&gt;")
+                .doesNotContain("<!channel>")
+                .doesNotContain("<http://evil.example")
+                .doesNotContain("<script>");
+
+        final TinySmtpServer.Mail mail = smtp.mails().stream()
+                .filter(m -> header(m, "X-Hitl-Request-Id").equals(id + ":0:0"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(mail.to()).containsExactly("finance@example.com");
+        assertThat(mail.from()).isEqualTo("hitl@example.com");
+        assertThat(mail.message().getContentType()).as("never HTML mail").startsWith("text/plain");
+        assertThat(mail.message().getSubject())
+                .contains("approval needed: email.send")
+                .doesNotContain("\n");
+        assertThat(mail.message().getMessageID()).contains(id + ":0:0");
+        assertThat((String) mail.message().getContent())
+                .contains("Open the card to decide: " + card)
+                .contains("<script>alert(1)</script>"); // as plain text, shown and never run
+
+        // A restart resumes after the committed offsets: the same requests are not notified again.
+        server.close();
+        server = startService();
+        final String next = id + "-next";
+        send(id, request(action(next), "finance", 0)); // same key: same partition as the earlier ones
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> postsTo("/finance").stream()
+                        .anyMatch(p -> p.idempotencyKey().equals(next + ":0:0")));
+        assertThat(postsTo("/finance"))
+                .extracting(Post::idempotencyKey)
+                .containsExactly(id + ":0:0", id + ":1:0", next + ":0:0");
+        await().atMost(Duration.ofSeconds(30)).until(() -> mailsFor(next) == 1);
+        assertThat(mailsFor(id)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRetryAWebhookThatAnsweredWithAServerError() throws Exception {
+        flakyCalls.set(0);
+        final String id = "flaky-" + namespace;
+        send(id, request(action(id), "flaky", 0));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(Notifier.WEBHOOK, "sent") == 1);
+        assertThat(postsTo("/flaky"))
+                .filteredOn(p -> p.idempotencyKey().equals(id + ":0:0"))
+                .hasSize(2);
+        assertThat(count(Notifier.WEBHOOK, "retry")).isEqualTo(1);
+        assertThat(count(Notifier.WEBHOOK, "failed")).isZero();
+    }
+
+    @Test
+    void shouldCountAFailureWhenTheWebhookStaysDown() throws Exception {
+        final String id = "down-" + namespace;
+        send(id, request(action(id), "down", 0));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(Notifier.WEBHOOK, "failed") == 1);
+        assertThat(postsTo("/down"))
+                .as("max-attempts")
+                .filteredOn(p -> p.idempotencyKey().equals(id + ":0:0"))
+                .hasSize(3);
+        assertThat(count(Notifier.WEBHOOK, "retry")).isEqualTo(2);
+        assertThat(count(Notifier.WEBHOOK, "sent")).isZero();
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private List<Post> postsTo(final String path) {
+        return posts.stream().filter(p -> p.path().equals(path)).toList();
+    }
+
+    private long mailsFor(final String actionId) {
+        return smtp.mails().stream()
+                .filter(m -> header(m, "X-Hitl-Request-Id").startsWith(actionId + ":"))
+                .count();
+    }
+
+    private static String header(final TinySmtpServer.Mail mail, final String name) {
+        try {
+            final String value = mail.message().getHeader(name, null);
+            return value == null ? "" : value;
+        } catch (jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double count(final String channel, final String result) {
+        final Counter counter = server.getApplicationContext()
+                .getBean(MeterRegistry.class)
+                .find(Notifier.METRIC)
+                .tags("channel", channel, "result", result)
+                .counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private ProposedAction action(final String id) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-1")
+                .setOnBehalfOf("carol@example.com")
+                .setActionType("email.send")
+                .setTool("gmail")
+                .setTarget("<!channel> everyone@example.com")
+                .setArguments("{\"body\":\"<script>alert(1)</script>\"}")
+                .setConfidence(0.8)
+                .setInputTrust(InputTrust.USER)
+                .setContext(ActionContext.newBuilder()
+                        .setUserRequest("Answer the customer")
+                        .setRationale("<http://evil.example|click here> <script>alert(1)</script> & more")
+                        .build())
+                .setProposedAt(Instant.now())
+                .build();
+    }
+
+    private ApprovalRequest request(final ProposedAction action, final String group, final int level) {
+        return ApprovalRequest.newBuilder()
+                .setRequestId(action.getActionId() + ":" + level + ":0")
+                .setAction(action)
+                .setAssessment(policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()))
+                .setRoute(new ApprovalRoute(
+                        "standard", group, List.of(new ApprovalStage(group, 1)), ApprovalMode.SEQUENTIAL))
+                .setStageIndex(0)
+                .setEscalationLevel(level)
+                .setDeadline(Instant.now().plus(Duration.ofMinutes(30)))
+                .setOnTimeout(OnTimeout.ESCALATE)
+                .setRequestedAt(Instant.now())
+                .build();
+    }
+
+    private void send(final String key, final SpecificRecord value) throws Exception {
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                cluster.clientConfig(),
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+            producer.send(new ProducerRecord<>(topics.approvalsRequests().name(), key, value))
+                    .get();
+        }
+    }
+}
