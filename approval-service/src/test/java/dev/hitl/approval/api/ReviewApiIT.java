@@ -273,6 +273,22 @@ class ReviewApiIT {
                         .exchange(as(
                                 reviewer, HttpRequest.POST("/api/requests/nope/votes", Map.of("verdict", "APPROVE"))))))
                 .isEqualTo(404);
+
+        // With a reason the reject counts, and the reason travels with the vote to the agent.
+        assertThat(http.toBlocking()
+                        .exchange(as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/requests/r-2/votes",
+                                        Map.of("verdict", "REJECT", "reason", "Never email customers about refunds"))))
+                        .getStatus()
+                        .getCode())
+                .isEqualTo(202);
+        assertThat(readVotes(1)).singleElement().satisfies(vote -> {
+            assertThat(vote.getVerdict()).isEqualTo(Verdict.REJECT);
+            assertThat(vote.getReason()).isEqualTo("Never email customers about refunds");
+            assertThat(vote.getApprover()).isEqualTo("reviewer");
+        });
     }
 
     @Test
