@@ -175,16 +175,16 @@ public final class DemoAgent implements AutoCloseable {
     /**
      * Proposes the scenario and reports each decision as it arrives.
      *
-     * @return one future per action, completed with its decision
+     * @return each action's id and its future decision, in scenario order
      */
-    public List<CompletableFuture<AgentDecision>> run() {
-        final List<CompletableFuture<AgentDecision>> all = new ArrayList<>();
+    public Map<String, CompletableFuture<AgentDecision>> run() {
+        final Map<String, CompletableFuture<AgentDecision>> all = new LinkedHashMap<>();
         int batch = 0;
         for (final Map.Entry<String, ProposedAction> entry : scenario()) {
             final ProposedAction action = entry.getValue();
             final CompletableFuture<AgentDecision> answer =
                     clients.get(entry.getKey()).propose(action);
-            all.add(answer);
+            all.put(action.getActionId(), answer);
             if (action.getBatchId() != null && batch++ > 0) {
                 continue; // tell the story of the batch once
             }

@@ -129,6 +129,89 @@ class LocalStackIT {
         });
     }
 
+    @Test
+    void shouldRunTheDemoScenarioToItsEndWithScriptedReviewerVotes() throws Exception {
+        try (DemoAgent demo = new DemoAgent(
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                "local-dev",
+                LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
+                System.out)) {
+            final Map<String, CompletableFuture<AgentDecision>> decisions = demo.run();
+            final String reviewer = login("reviewer", "reviewer");
+            final String senior = login("senior", "senior");
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        review(reviewer, senior);
+                        return decisions.values().stream().allMatch(CompletableFuture::isDone);
+                    });
+            decisions.forEach((id, future) -> {
+                final AgentDecision decision = future.join();
+                assertThat(decision.outcome()).as(id).isEqualTo(expected(id));
+                assertThat(decision.mayRun())
+                        .as(id)
+                        .isEqualTo(expected(id) != Outcome.BLOCKED && expected(id) != Outcome.REJECTED);
+            });
+            final AgentDecision payment = decisions.entrySet().stream()
+                    .filter(e -> e.getKey().endsWith("-payment"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getValue()
+                    .join();
+            assertThat(payment.decision().getApprovers()).containsExactly("reviewer", "senior");
+        }
+    }
+
+    /** What the default policy and the scripted reviewers make of each action of the demo. */
+    private static Outcome expected(final String actionId) {
+        if (actionId.endsWith("-search") || actionId.endsWith("-draft") || actionId.endsWith("-select")) {
+            return Outcome.AUTO_APPROVED;
+        }
+        if (actionId.endsWith("-drop")) {
+            return Outcome.BLOCKED;
+        }
+        if (actionId.endsWith("-delete")) {
+            return Outcome.REJECTED;
+        }
+        return Outcome.APPROVED; // the email, the batch of 50 and the payment (two stages)
+    }
+
+    /** The scripted reviewers: approve what they should, reject the deletion prompted by retrieved text. */
+    private void review(final String reviewer, final String senior) throws IOException, InterruptedException {
+        for (final JsonNode item : inbox(reviewer)) {
+            final String id = item.path("actionId").asText();
+            if (!item.path("batchId").isMissingNode() && !item.path("batchId").isNull()) {
+                post(
+                        reviewer,
+                        "/api/votes/batch",
+                        "{\"batchId\":\"" + item.path("batchId").asText() + "\",\"verdict\":\"APPROVE\"}");
+            } else {
+                post(reviewer, "/api/requests/" + id + "/votes", "{\"verdict\":\"APPROVE\"}");
+            }
+        }
+        for (final JsonNode item : inbox(senior)) {
+            final String id = item.path("actionId").asText();
+            post(
+                    senior,
+                    "/api/requests/" + id + "/votes",
+                    id.endsWith("-delete")
+                            ? "{\"verdict\":\"REJECT\",\"reason\":\"A wiki page is no reason to delete reports\"}"
+                            : "{\"verdict\":\"APPROVE\"}");
+        }
+    }
+
+    private void post(final String token, final String path, final String json)
+            throws IOException, InterruptedException {
+        http.send(
+                HttpRequest.newBuilder(URI.create(stack.url("approval-service") + path))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
+    }
+
     private String login(final String user, final String password) throws IOException, InterruptedException {
         final HttpResponse<String> response = http.send(
                 HttpRequest.newBuilder(URI.create(stack.url("approval-service") + "/login"))
