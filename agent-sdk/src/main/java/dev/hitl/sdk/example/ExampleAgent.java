@@ -1,0 +1,67 @@
+package dev.hitl.sdk.example;
+
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.sdk.AgentDecision;
+import dev.hitl.sdk.HitlClient;
+import dev.hitl.sdk.Proposals;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A runnable example of an agent on the SDK: it asks hitl before sending an email and acts on the
+ * answer. Run it against the local stack ({@code bin/hitl-local}), then approve, modify or reject
+ * the email in the reviewer UI:
+ *
+ * <pre>
+ * java -cp "agent-sdk/target/classes:$(cat agent-sdk/target/classpath.txt)" dev.hitl.sdk.example.ExampleAgent
+ * </pre>
+ *
+ * Settings come from the environment: {@code KAFKA_BOOTSTRAP_SERVERS} (127.0.0.1:9092), {@code
+ * SCHEMA_REGISTRY_URL} (http://127.0.0.1:8081/apis/ccompat/v7), {@code HITL_SIGNING_KEY_ID} and
+ * {@code HITL_SIGNING_KEY} (the local stack's development key).
+ */
+public final class ExampleAgent {
+
+    private ExampleAgent() {}
+
+    /**
+     * @param args none
+     * @throws Exception when hitl cannot be reached
+     */
+    public static void main(final String[] args) throws Exception {
+        final String key = env("HITL_SIGNING_KEY", "hitl-local-development-signing-key-not-secret");
+        try (HitlClient hitl = HitlClient.builder()
+                .agentId("example-agent")
+                .kafka(Map.of("bootstrap.servers", env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")))
+                .schemaRegistryUrl(env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7"))
+                .trustedKey(env("HITL_SIGNING_KEY_ID", "local-dev"), key.getBytes(StandardCharsets.UTF_8))
+                .build()) {
+            final ProposedAction email = Proposals.action(
+                            "email.send",
+                            "smtp",
+                            "{\"to\":\"ann@customer.org\",\"subject\":\"Your order\",\"body\":\"It ships today.\"}")
+                    .onBehalfOf("alice@example.com")
+                    .confidence(0.9)
+                    .inputTrust(InputTrust.USER)
+                    .userRequest("Tell Ann her order ships today")
+                    .rationale("Ann asked this morning; the warehouse confirmed the shipment")
+                    .replyBy(Instant.now().plus(Duration.ofMinutes(15)))
+                    .build();
+            System.out.println("Asking hitl before sending " + email.getActionId() + " ...");
+            final AgentDecision decision = hitl.proposeAndWait(email, Duration.ofMinutes(15));
+            if (decision.stillValidAt(Instant.now())) {
+                System.out.println("Sending with " + decision.argumentsToRun().orElseThrow());
+            } else {
+                System.out.println("Not sending. " + decision.instructions());
+            }
+        }
+    }
+
+    private static String env(final String name, final String fallback) {
+        final String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}
