@@ -89,7 +89,7 @@ public final class LocalStack implements AutoCloseable {
                             "HITL_STATE_DIR",
                             options.dataDir().resolve("state").toAbsolutePath().toString());
                     final Path jar =
-                            root.resolve(name).resolve("target").resolve("hitl-" + name + "-0.1.0-SNAPSHOT.jar");
+                            root.resolve(name).resolve("target").resolve("hitl-" + name + "-0.1.0-SNAPSHOT-runner.jar");
                     stack.services.put(
                             name,
                             ServiceProcess.start(
