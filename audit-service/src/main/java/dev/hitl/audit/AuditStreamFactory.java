@@ -1,12 +1,15 @@
 package dev.hitl.audit;
 
+import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.audit.topology.AuditTopology;
 import dev.hitl.audit.verify.AuditLogVerifier;
+import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
+import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
@@ -67,5 +70,22 @@ public class AuditStreamFactory {
                 registry,
                 topics.auditLog().name(),
                 timeout);
+    }
+
+    /**
+     * @param kafka the {@code kafka.*} settings (bootstrap servers, security)
+     * @param registry the schema registry client
+     * @param topics the topic catalogue
+     * @param timeout how long one read of the whole log may take
+     * @return the reader of the whole log behind the export
+     */
+    @Singleton
+    public AuditLogReader auditLogReader(
+            final KafkaDefaultConfiguration kafka,
+            final SchemaRegistryClient registry,
+            final TopicCatalogue topics,
+            @Value("${hitl.audit.read-timeout:PT30M}") final Duration timeout) {
+        return new AuditLogReader(
+                KafkaClientSettings.consumer(kafka), registry, topics.auditLog().name(), timeout);
     }
 }

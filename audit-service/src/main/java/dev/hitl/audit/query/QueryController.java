@@ -1,0 +1,184 @@
+package dev.hitl.audit.query;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Queries answered from the {@link AuditIndex}: the story of one action (JSON and an HTML timeline),
+ * filtered and paged lists of records, and the index's own state. While the index is still catching
+ * up with the log the queries answer 503.
+ */
+@Controller("/audit")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class QueryController {
+
+    /** Largest page size. */
+    public static final int MAX_PAGE_SIZE = 1000;
+
+    private static final byte[] STYLESHEET = readStylesheet();
+
+    private final AuditIndexer indexer;
+
+    /** @param indexer keeps the index */
+    public QueryController(final AuditIndexer indexer) {
+        this.indexer = indexer;
+    }
+
+    /** @return {@code {ready, records, actions, unreadable}}: 200 when ready, 503 while catching up */
+    @Get(value = "/index", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<String> index() {
+        final String body = RecordJson.write(RecordJson.JSON.valueToTree(indexer.status()));
+        return HttpResponse.status(indexer.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .body(body);
+    }
+
+    /**
+     * @param actionId the action
+     * @return {@code {actionId, records: [...]}} in the order the events happened; 404 when the log
+     *     holds no record of it
+     */
+    @Get(value = "/actions/{actionId}", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<String> action(@PathVariable final String actionId) {
+        if (!indexer.ready()) {
+            return notReady();
+        }
+        final List<AuditIndex.Entry> story = indexer.index().story(actionId);
+        final ObjectNode body = RecordJson.JSON.createObjectNode();
+        body.put("actionId", actionId);
+        final ArrayNode records = body.putArray("records");
+        story.forEach(e -> records.add(RecordJson.toJson(e.record(), true)));
+        if (story.isEmpty()) {
+            return HttpResponse.status(HttpStatus.NOT_FOUND).body(error("no audit record of action " + actionId));
+        }
+        return HttpResponse.ok(RecordJson.write(body));
+    }
+
+    /**
+     * @param actionId the action
+     * @return the timeline page (HTML, strict CSP, no scripts)
+     */
+    @Get(value = "/actions/{actionId}/timeline", produces = MediaType.TEXT_HTML)
+    public HttpResponse<String> timeline(@PathVariable final String actionId) {
+        if (!indexer.ready()) {
+            return page(
+                    HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE),
+                    "<!DOCTYPE html>\n<html lang=\"en\">"
+                            + "<head><meta charset=\"utf-8\"><title>Not ready</title></head><body>"
+                            + "<p>The audit index is still reading the log; try again shortly.</p></body></html>\n");
+        }
+        final List<AuditIndex.Entry> story = indexer.index().story(actionId);
+        return page(
+                HttpResponse.status(story.isEmpty() ? HttpStatus.NOT_FOUND : HttpStatus.OK),
+                TimelinePage.render(actionId, story));
+    }
+
+    /** @return the timeline's style sheet */
+    @Get(value = "/static/timeline.css", produces = "text/css")
+    public HttpResponse<byte[]> stylesheet() {
+        return HttpResponse.ok(STYLESHEET)
+                .contentType("text/css; charset=utf-8")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Cache-Control", "public, max-age=3600");
+    }
+
+    /**
+     * @return one page of the records that match every filter given, ordered by occurredAt: {@code
+     *     {page, size, total, totalPages, records: [...]}}; 400 on bad parameters
+     */
+    @Get(value = "/records", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<String> records(
+            @Nullable @QueryValue final String agentId,
+            @Nullable @QueryValue final String approver,
+            @Nullable @QueryValue final String outcome,
+            @Nullable @QueryValue final String actionType,
+            @Nullable @QueryValue final String riskClass,
+            @Nullable @QueryValue final String eventType,
+            @Nullable @QueryValue final String from,
+            @Nullable @QueryValue final String to,
+            @Nullable @QueryValue final Integer page,
+            @Nullable @QueryValue final Integer size) {
+        if (!indexer.ready()) {
+            return notReady();
+        }
+        final int p = page == null ? 0 : page;
+        final int s = size == null ? 50 : size;
+        final Instant fromAt;
+        final Instant toAt;
+        try {
+            fromAt = Params.instant("from", from);
+            toAt = Params.instant("to", to);
+            Params.range(fromAt, toAt);
+            if (p < 0 || s < 1 || s > MAX_PAGE_SIZE) {
+                throw new IllegalArgumentException("page must be >= 0 and size between 1 and " + MAX_PAGE_SIZE);
+            }
+        } catch (IllegalArgumentException e) {
+            return HttpResponse.status(HttpStatus.BAD_REQUEST).body(error(e.getMessage()));
+        }
+        final AuditIndex.Page result = indexer.index()
+                .search(
+                        new RecordFilter(agentId, approver, outcome, actionType, riskClass, eventType, fromAt, toAt),
+                        p,
+                        s);
+        final ObjectNode body = RecordJson.JSON.createObjectNode();
+        body.put("page", result.page());
+        body.put("size", result.size());
+        body.put("total", result.total());
+        body.put("totalPages", result.totalPages());
+        final ArrayNode records = body.putArray("records");
+        result.records().forEach(e -> records.add(RecordJson.toJson(e.record(), true)));
+        return HttpResponse.ok(RecordJson.write(body));
+    }
+
+    private static MutableHttpResponse<String> page(final MutableHttpResponse<String> response, final String html) {
+        return response.body(html)
+                .contentType(MediaType.TEXT_HTML + "; charset=utf-8")
+                .header("Content-Security-Policy", TimelinePage.CSP)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer")
+                .header("X-Frame-Options", "DENY");
+    }
+
+    /** @return a 503 answer for queries made before the index caught up */
+    static HttpResponse<String> notReady() {
+        return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", "5")
+                .body(error("the audit index is still reading the log"));
+    }
+
+    /**
+     * @param message what is wrong
+     * @return {@code {"error": message}}
+     */
+    public static String error(final String message) {
+        final ObjectNode node = RecordJson.JSON.createObjectNode();
+        node.put("error", message);
+        return RecordJson.write(node);
+    }
+
+    private static byte[] readStylesheet() {
+        try (InputStream in = QueryController.class.getResourceAsStream("timeline.css")) {
+            if (in == null) {
+                throw new IllegalStateException("timeline.css is missing");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.hitl.audit.simulate;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.audit.query.AuditIndex;
+import dev.hitl.audit.query.AuditIndexer;
+import dev.hitl.audit.query.Params;
+import dev.hitl.audit.query.QueryController;
+import dev.hitl.audit.query.RecordJson;
+import dev.hitl.policy.Policy;
+import dev.hitl.policy.PolicyException;
+import dev.hitl.policy.PolicyParser;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Consumes;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.time.Instant;
+
+/**
+ * {@code POST /audit/simulate[?from=&to=]} with a candidate policy's YAML as the body: the
+ * {@link SimulationReport} of the recorded proposals (from the audit index) under it. 422 with the
+ * policy's problems ({@code {error, problems: [{line, column, field, message}]}}) when it does not
+ * validate; nothing is published.
+ */
+@Controller("/audit")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class SimulateController {
+
+    private final AuditIndexer indexer;
+
+    /** @param indexer keeps the index */
+    public SimulateController(final AuditIndexer indexer) {
+        this.indexer = indexer;
+    }
+
+    /**
+     * @param yaml the candidate policy
+     * @param from first proposal time (inclusive), or none
+     * @param to end of proposal times (exclusive), or none
+     * @return the report
+     */
+    @Post(value = "/simulate", produces = MediaType.APPLICATION_JSON)
+    @Consumes({MediaType.TEXT_PLAIN, "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+    public HttpResponse<String> simulate(
+            @Body final String yaml, @Nullable @QueryValue final String from, @Nullable @QueryValue final String to) {
+        final Instant fromAt;
+        final Instant toAt;
+        try {
+            fromAt = Params.instant("from", from);
+            toAt = Params.instant("to", to);
+            Params.range(fromAt, toAt);
+        } catch (IllegalArgumentException e) {
+            return HttpResponse.status(HttpStatus.BAD_REQUEST).body(QueryController.error(e.getMessage()));
+        }
+        final Policy policy;
+        try {
+            policy = PolicyParser.parse(yaml == null ? "" : yaml);
+        } catch (PolicyException e) {
+            return HttpResponse.status(HttpStatus.UNPROCESSABLE_ENTITY).body(RecordJson.write(problems(e)));
+        }
+        if (!indexer.ready()) {
+            return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header("Retry-After", "5")
+                    .body(QueryController.error("the audit index is still reading the log"));
+        }
+        final PolicySimulation simulation = new PolicySimulation(policy, fromAt, toAt);
+        for (final AuditIndex.Entry e : indexer.index().snapshot()) {
+            simulation.accept(e.record());
+        }
+        return HttpResponse.ok(RecordJson.write(RecordJson.JSON.valueToTree(simulation.report())));
+    }
+
+    /**
+     * @param e the refusal
+     * @return {@code {error, problems: [{line, column, field, message}]}}
+     */
+    public static ObjectNode problems(final PolicyException e) {
+        final ObjectNode body = RecordJson.JSON.createObjectNode();
+        body.put("error", "the policy does not validate");
+        final ArrayNode problems = body.putArray("problems");
+        for (final PolicyException.Problem p : e.problems()) {
+            final ObjectNode node = problems.addObject();
+            node.put("line", p.line());
+            node.put("column", p.column());
+            node.put("field", p.field());
+            node.put("message", p.message());
+        }
+        return body;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.hitl.audit.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitl.audit.History;
+import dev.hitl.audit.RecordedHistory;
+import dev.hitl.audit.log.LogRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The index over the designed {@link History}, recorded by the production topology. */
+class AuditIndexTest {
+
+    private static List<LogRecord> log;
+
+    @BeforeAll
+    static void record() throws Exception {
+        log = RecordedHistory.record(History::build);
+    }
+
+    private static AuditIndex index(final List<LogRecord> records) {
+        final AuditIndex index = new AuditIndex();
+        records.forEach(index::add);
+        return index;
+    }
+
+    private static List<String> types(final List<AuditIndex.Entry> entries) {
+        return entries.stream().map(e -> e.record().eventType()).toList();
+    }
+
+    private static long count(final RecordFilter filter) {
+        return index(log).search(filter, 0, 1000).total();
+    }
+
+    private static RecordFilter filter(
+            final String agentId,
+            final String approver,
+            final String outcome,
+            final String actionType,
+            final String riskClass,
+            final String eventType) {
+        return new RecordFilter(agentId, approver, outcome, actionType, riskClass, eventType, null, null);
+    }
+
+    @Test
+    void shouldTellTheStoryOfAnActionInTheOrderItHappenedWhateverTheOrderItWasIndexedIn() {
+        final List<LogRecord> shuffled = new ArrayList<>(log);
+        Collections.shuffle(shuffled, new Random(7));
+
+        for (final AuditIndex index : List.of(index(log), index(shuffled))) {
+            assertThat(types(index.story("c-3")))
+                    .containsExactly("PROPOSED", "PENDING", "REQUESTED", "VOTED", "DECIDED");
+            assertThat(types(index.story("a-4"))).containsExactly("PROPOSED", "AUTO_APPROVED", "DECIDED");
+            assertThat(types(index.story("d-0")))
+                    .containsExactly(
+                            "PROPOSED", "PENDING", "REQUESTED", "VOTED", "VOTED", "VOTED", "VOTED", "VOTED", "DECIDED");
+            assertThat(index.story("d-0"))
+                    .extracting(e -> e.record().occurredAt())
+                    .isSorted();
+            assertThat(index.story("no-such-action")).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldSelectRecordsByOutcomeApproverAgentActionTypeRiskClassAndEventType() {
+        assertThat(count(filter(null, null, "REJECTED", null, null, null))).isEqualTo(4);
+        assertThat(count(filter(null, null, "TIMED_OUT", null, null, null))).isEqualTo(1);
+        // rita only votes; carol votes and is named in the decisions she made
+        assertThat(count(filter(null, "rita@example.com", null, null, null, null)))
+                .isEqualTo(12);
+        assertThat(count(filter(null, "carol@example.com", null, null, null, null)))
+                .isEqualTo(12);
+        assertThat(count(filter(null, "carol@example.com", null, null, null, "VOTED")))
+                .isEqualTo(6);
+        // a vote names no agent, and is still found by its action's agent: d-0..d-4 have 9 records, d-5 has 6
+        assertThat(count(filter("agent-pay", null, null, null, null, null))).isEqualTo(5 * 9 + 6);
+        assertThat(count(filter(null, null, null, "file.write", "REVERSIBLE_WRITE", "DECIDED")))
+                .isEqualTo(14);
+        assertThat(count(filter(null, null, null, null, "READ_ONLY", "PROPOSED")))
+                .isEqualTo(10);
+        assertThat(count(filter("agent-files", null, "REJECTED", "payment.create", null, null)))
+                .isZero();
+        assertThat(count(new RecordFilter(
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "PROPOSED",
+                        History.START.plus(Duration.ofMinutes(10)),
+                        History.START.plus(Duration.ofMinutes(30)))))
+                .as("from inclusive, to exclusive")
+                .isEqualTo(2);
+        assertThat(count(RecordFilter.any())).isEqualTo(log.size());
+    }
+
+    @Test
+    void shouldPageThroughAFilteredListInTimeOrderWithoutLosingOrRepeatingARecord() {
+        final AuditIndex index = index(log);
+        final RecordFilter searchAgent = filter("agent-search", null, null, null, null, null);
+        final List<AuditIndex.Entry> all = index.search(searchAgent, 0, 1000).records();
+        assertThat(all).hasSize(30);
+
+        final List<AuditIndex.Entry> paged = new ArrayList<>();
+        final List<Integer> sizes = new ArrayList<>();
+        for (int page = 0; page < 5; page++) {
+            final AuditIndex.Page p = index.search(searchAgent, page, 7);
+            assertThat(p.total()).isEqualTo(30);
+            assertThat(p.totalPages()).isEqualTo(5);
+            sizes.add(p.records().size());
+            paged.addAll(p.records());
+        }
+        assertThat(sizes).containsExactly(7, 7, 7, 7, 2);
+        assertThat(paged).containsExactlyElementsOf(all);
+        assertThat(paged).isSortedAccordingTo(AuditIndex.BY_TIME);
+        assertThat(index.search(searchAgent, 5, 7).records()).isEmpty();
+    }
+}
