@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Notifications on the real broker, against a real local SMTP server ({@link TinySmtpServer}) and a
+ * Notifications on the real broker, against a real local SMTP server (Python's smtpd, {@link PythonSmtpServer}) and a
  * real local HTTP endpoint ({@code com.sun.net.httpserver}): one webhook and one mail per request
  * and level, across duplicates and a restart; the link to the card; agent text escaped; retries
  * after a 500; the failure metric when the endpoint stays down.
@@ -67,7 +67,7 @@ class NotificationsIT {
     private final List<Post> posts = new CopyOnWriteArrayList<>();
     private final AtomicInteger flakyCalls = new AtomicInteger();
     private HttpServer webhook;
-    private TinySmtpServer smtp;
+    private PythonSmtpServer smtp;
     private String namespace;
     private TopicCatalogue topics;
     private EmbeddedServer server;
@@ -78,7 +78,7 @@ class NotificationsIT {
 
     @BeforeAll
     void endpoints() throws Exception {
-        smtp = new TinySmtpServer();
+        smtp = new PythonSmtpServer();
         webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         webhook.createContext("/", exchange -> {
             final String path = exchange.getRequestURI().getPath();
@@ -173,7 +173,7 @@ class NotificationsIT {
                 .doesNotContain("<http://evil.example")
                 .doesNotContain("<script>");
 
-        final TinySmtpServer.Mail mail = smtp.mails().stream()
+        final PythonSmtpServer.Mail mail = smtp.mails().stream()
                 .filter(m -> header(m, "X-Hitl-Request-Id").equals(id + ":0:0"))
                 .findFirst()
                 .orElseThrow();
@@ -243,7 +243,7 @@ class NotificationsIT {
                 .count();
     }
 
-    private static String header(final TinySmtpServer.Mail mail, final String name) {
+    private static String header(final PythonSmtpServer.Mail mail, final String name) {
         try {
             final String value = mail.message().getHeader(name, null);
             return value == null ? "" : value;
