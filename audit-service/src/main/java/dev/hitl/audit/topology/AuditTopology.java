@@ -36,6 +36,9 @@ public final class AuditTopology {
 
     /** The end of each chain (changelogged). */
     public static final String CHAIN_STORE = "audit-chain";
+
+    /** The proposed arguments of each open action, to record modifications as diffs (changelogged). */
+    public static final String ARGUMENTS_STORE = "audit-open-arguments";
     /** Name of the repartition step (topic {@code <application.id>-audit-events-repartition}). */
     public static final String REPARTITION = "audit-events";
 
@@ -70,6 +73,8 @@ public final class AuditTopology {
         final int partitions = topics.auditLog().partitions();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CHAIN_STORE), Serdes.Integer(), new JsonSerde<>(ChainState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ARGUMENTS_STORE), Serdes.String(), Serdes.String()));
 
         final KStream<String, AuditEvent> events = describe(
                         builder, deps, topics.actionsProposed(), "proposed", Described::proposed)
@@ -87,7 +92,11 @@ public final class AuditTopology {
                                 .withValueSerde(new JsonSerde<>(AuditEvent.class))
                                 .withNumberOfPartitions(partitions)
                                 .withStreamPartitioner(new AuditPartitioner<>()))
-                .process(() -> new ChainProcessor(partitions, deps.checkOwnership()), Named.as("chain"), CHAIN_STORE);
+                .process(
+                        () -> new ChainProcessor(partitions, deps.checkOwnership()),
+                        Named.as("chain"),
+                        CHAIN_STORE,
+                        ARGUMENTS_STORE);
         records.to(
                 topics.auditLog().name(),
                 Produced.with(

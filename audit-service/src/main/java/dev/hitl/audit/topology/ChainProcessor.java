@@ -21,6 +21,7 @@ final class ChainProcessor implements Processor<String, AuditEvent, String, Audi
     private final boolean checkOwnership;
     private ProcessorContext<String, AuditRecord> context;
     private KeyValueStore<Integer, ChainState> chains;
+    private KeyValueStore<String, String> arguments;
 
     ChainProcessor(final int partitions, final boolean checkOwnership) {
         this.partitions = partitions;
@@ -31,6 +32,7 @@ final class ChainProcessor implements Processor<String, AuditEvent, String, Audi
     public void init(final ProcessorContext<String, AuditRecord> context) {
         this.context = context;
         this.chains = context.getStateStore(AuditTopology.CHAIN_STORE);
+        this.arguments = context.getStateStore(AuditTopology.ARGUMENTS_STORE);
     }
 
     @Override
@@ -50,6 +52,7 @@ final class ChainProcessor implements Processor<String, AuditEvent, String, Audi
                         + ": the repartition topic and the audit log must have the same partition count");
             }
         }
+        final String payload = withModification(event);
         final ChainState last = chains.get(partition);
         final AuditRecord out = AuditRecord.newBuilder()
                 .setPartition(partition)
@@ -62,12 +65,35 @@ final class ChainProcessor implements Processor<String, AuditEvent, String, Audi
                 .setOccurredAt(Instant.ofEpochMilli(event.occurredAtMillis()))
                 .setPolicyVersion(event.policyVersion())
                 .setSource(event.source())
-                .setPayload(event.payload())
+                .setPayload(payload)
                 .setPrevHash(last == null ? AuditHashing.GENESIS : last.hash())
                 .setHash("")
                 .build();
         out.setHash(AuditHashing.hash(out));
         chains.put(partition, new ChainState(out.getSequence(), out.getHash()));
         context.forward(record.withValue(out));
+    }
+
+    /**
+     * Keeps each open action's proposed arguments (every event of an action reaches this task), so a
+     * modification can be recorded as a before/after diff; forgets them at the final decision.
+     */
+    private String withModification(final AuditEvent event) {
+        if (event.actionId() == null) {
+            return event.payload();
+        }
+        if ("PROPOSED".equals(event.eventType())) {
+            final String proposed = Modifications.argumentsOf(event.payload());
+            if (proposed != null) {
+                arguments.put(event.actionId(), proposed);
+            }
+            return event.payload();
+        }
+        final String payload =
+                Modifications.annotate(event.payload(), event.eventType(), arguments.get(event.actionId()));
+        if ("DECIDED".equals(event.eventType())) {
+            arguments.delete(event.actionId());
+        }
+        return payload;
     }
 }

@@ -126,6 +126,60 @@ class AuditTopologyTest {
     }
 
     @Test
+    void shouldRecordAReviewersModificationAsABeforeAfterDiff() throws Exception {
+        final dev.hitl.schemas.ProposedAction action = dev.hitl.schemas.ProposedAction.newBuilder(
+                        AuditFixtures.proposed("mod-1", "agent-1", START))
+                .setArguments("{\"amount\":\"100.00\",\"to\":\"ACME GmbH\"}")
+                .build();
+        final String changed = "{\"amount\":\"80.00\",\"to\":\"ACME GmbH\"}";
+        final dev.hitl.schemas.Vote vote = dev.hitl.schemas.Vote.newBuilder(
+                        AuditFixtures.vote("mod-1", "bob@example.com", START.plusSeconds(60)))
+                .setVerdict(dev.hitl.schemas.Verdict.MODIFY)
+                .setModifiedArguments(changed)
+                .build();
+        final dev.hitl.schemas.Decision decision = dev.hitl.schemas.Decision.newBuilder(AuditFixtures.decision(
+                        "mod-1", "agent-1", dev.hitl.schemas.Outcome.MODIFIED, START.plusSeconds(61)))
+                .setFinalArguments(changed)
+                .build();
+        final List<TestRecord<String, AuditRecord>> out = pipe(List.of(
+                new AuditFixtures.Input(topics.actionsProposed().name(), "mod-1", action),
+                new AuditFixtures.Input(topics.approvalsVotes().name(), "mod-1", vote),
+                new AuditFixtures.Input(topics.decisions().name(), "agent-1", decision)));
+
+        final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (final String type : List.of("VOTED", "DECIDED")) {
+            final AuditRecord record = out.stream()
+                    .map(TestRecord::value)
+                    .filter(r -> r.getEventType().equals(type))
+                    .findFirst()
+                    .orElseThrow();
+            final com.fasterxml.jackson.databind.JsonNode modification =
+                    json.readTree(record.getPayload()).path("modification");
+            assertThat(modification.path("before").path("amount").asText())
+                    .as(type)
+                    .isEqualTo("100.00");
+            assertThat(modification.path("after").path("amount").asText())
+                    .as(type)
+                    .isEqualTo("80.00");
+            assertThat(modification.path("changes")).as(type).hasSize(1);
+            assertThat(modification.path("changes").get(0).path("path").asText())
+                    .isEqualTo("/amount");
+            assertThat(record.getHash()).isEqualTo(dev.hitl.audit.chain.AuditHashing.hash(record));
+        }
+        assertThat(out.stream()
+                        .map(TestRecord::value)
+                        .filter(r -> r.getEventType().equals("PROPOSED"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getPayload())
+                .doesNotContain("modification");
+        assertThat(driver.<String, String>getKeyValueStore(AuditTopology.ARGUMENTS_STORE)
+                        .get("mod-1"))
+                .as("forgotten at the final decision")
+                .isNull();
+    }
+
+    @Test
     void shouldKeepOneGaplessCorrectlyHashedChainPerAuditLogPartition() {
         final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "chain", 30, START));
         final Map<Integer, List<AuditRecord>> chains = byPartition(out);
