@@ -157,6 +157,70 @@ class AuditIT {
         }
     }
 
+    @Test
+    void shouldNeitherDropNorRepeatARecordWhenTheServiceIsKilledMidStream() throws Exception {
+        final String namespace = cluster.newNamespace();
+        currentNamespace = namespace;
+        final TopicCatalogue topics = new TopicCatalogue(namespace, PARTITIONS);
+        final Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final List<AuditFixtures.Input> first = AuditFixtures.lifecycle(topics, "k1", 60, start);
+        final List<AuditFixtures.Input> second = AuditFixtures.lifecycle(topics, "k2", 60, start.plusSeconds(100));
+        final int total = first.size() + second.size();
+        try (KafkaProducer<String, SpecificRecord> producer = producer();
+                LogReader log = new LogReader(topics.auditLog().name())) {
+            final Process killed = startJar(namespace, "a");
+            try {
+                send(producer, first);
+                log.awaitAtLeast(first.size() / 2);
+                // SIGKILL while the rest is still arriving: an open transaction is lost, never half-written.
+                final java.util.concurrent.CompletableFuture<Void> sending =
+                        java.util.concurrent.CompletableFuture.runAsync(() -> send(producer, second));
+                killed.destroyForcibly().waitFor();
+                sending.join();
+            } finally {
+                killed.destroyForcibly();
+            }
+            final Process restarted = startJar(namespace, "b");
+            try {
+                log.awaitAtLeast(total);
+                log.drain();
+                assertThat(log.records).hasSize(total);
+                assertChainsVerifyIndependently(log.records, total);
+            } finally {
+                restarted.destroy();
+                restarted.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The service's runnable jar as its own process, configured by environment variables. */
+    private Process startJar(final String namespace, final String instance) throws java.io.IOException {
+        final java.nio.file.Path jar = java.nio.file.Path.of("target/hitl-audit-service-0.1.0-SNAPSHOT-runner.jar");
+        assertThat(jar).exists();
+        final ProcessBuilder builder = new ProcessBuilder(
+                        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                                .toString(),
+                        "-Xmx384m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-jar",
+                        jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(java.nio.file.Path.of("target", namespace + "-" + instance + ".log")
+                        .toFile());
+        final Map<String, String> env = builder.environment();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", cluster.schemaRegistryUrl());
+        env.put("HITL_TOPIC_NAMESPACE", namespace);
+        env.put("HITL_TOPIC_PARTITIONS", String.valueOf(PARTITIONS));
+        env.put("HITL_HTTP_PORT", String.valueOf(dev.hitl.local.KafkaBroker.freePort()));
+        env.put(
+                "HITL_STATE_DIR",
+                java.nio.file.Path.of("target", "state", namespace + "-" + instance)
+                        .toAbsolutePath()
+                        .toString());
+        return builder.start();
+    }
+
     /** Each chain verifies by the README alone, and every source record is recorded exactly once. */
     private static void assertChainsVerifyIndependently(
             final List<ConsumerRecord<String, AuditRecord>> records, final int expected) {
