@@ -266,20 +266,15 @@ public class UiController {
             @PathVariable final String actionId,
             @Nullable @Body final Map<String, String> body) {
         final Map<String, String> form = body == null ? Map.of() : body;
-        if (user == null) {
-            return toSignIn("/ui/requests/" + Html.pathSegment(actionId));
-        }
-        if (crossSite(request)) {
-            return crossSiteRefused(viewer(request, user));
-        }
-        if (!session.csrfValid(request, form.get(UiSession.CSRF_FIELD))) {
-            return page(
-                    HttpStatus.FORBIDDEN,
-                    Views.error(
-                            viewer(request, user),
-                            "Vote refused",
-                            "The form did not come from your current session (it may be from before you signed in"
-                                    + " again). Open the request again and vote there."));
+        final Optional<HttpResponse<?>> refused = refusedVote(
+                request,
+                user,
+                form,
+                "/ui/requests/" + Html.pathSegment(actionId),
+                "The form did not come from your current session (it may be from before you signed in"
+                        + " again). Open the request again and vote there.");
+        if (refused.isPresent()) {
+            return refused.get();
         }
         final Verdict verdict = parseVerdict(form.get("verdict"));
         final String modified = verdict == Verdict.MODIFY ? compactIfObject(form.get("modifiedArguments")) : null;
@@ -345,19 +340,14 @@ public class UiController {
             @PathVariable final String batchId,
             @Nullable @Body final Map<String, String> body) {
         final Map<String, String> form = body == null ? Map.of() : body;
-        if (user == null) {
-            return toSignIn("/ui/batches/" + Html.pathSegment(batchId));
-        }
-        if (crossSite(request)) {
-            return crossSiteRefused(viewer(request, user));
-        }
-        if (!session.csrfValid(request, form.get(UiSession.CSRF_FIELD))) {
-            return page(
-                    HttpStatus.FORBIDDEN,
-                    Views.error(
-                            viewer(request, user),
-                            "Vote refused",
-                            "The form did not come from your current session. Open the batch again and vote there."));
+        final Optional<HttpResponse<?>> refusedForm = refusedVote(
+                request,
+                user,
+                form,
+                "/ui/batches/" + Html.pathSegment(batchId),
+                "The form did not come from your current session. Open the batch again and vote there.");
+        if (refusedForm.isPresent()) {
+            return refusedForm.get();
         }
         final Verdict verdict = parseVerdict(form.get("verdict"));
         final List<String> shown = indexed(form, "item.");
@@ -582,6 +572,31 @@ public class UiController {
     private static boolean crossSite(final HttpRequest<?> request) {
         final String site = request.getHeaders().get("Sec-Fetch-Site");
         return site != null && !site.equals("same-origin") && !site.equals("none");
+    }
+
+    /**
+     * The checks every vote form gets before its contents are read: a signed-in reviewer (else to
+     * sign-in, back to {@code returnTo}), a same-site post, and the session's CSRF token.
+     *
+     * @return the response refusing the post, or empty when it may go on
+     */
+    private Optional<HttpResponse<?>> refusedVote(
+            final HttpRequest<?> request,
+            final Authentication user,
+            final Map<String, String> form,
+            final String returnTo,
+            final String staleForm) {
+        if (user == null) {
+            return Optional.of(toSignIn(returnTo));
+        }
+        if (crossSite(request)) {
+            return Optional.of(crossSiteRefused(viewer(request, user)));
+        }
+        if (!session.csrfValid(request, form.get(UiSession.CSRF_FIELD))) {
+            return Optional.of(
+                    page(HttpStatus.FORBIDDEN, Views.error(viewer(request, user), "Vote refused", staleForm)));
+        }
+        return Optional.empty();
     }
 
     private static HttpResponse<?> crossSiteRefused(final Views.Viewer viewer) {
