@@ -1,5 +1,6 @@
 package dev.hitl.approval.api;
 
+import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.topics.Topic;
@@ -8,7 +9,6 @@ import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +33,7 @@ public class VotePublisher {
     public VotePublisher(
             final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
         this.topic = topics.catalogue().approvalsVotes();
-        final Map<String, Object> config = new HashMap<>();
-        kafka.getConfig().forEach((key, value) -> {
-            if (ProducerConfig.configNames().contains(key.toString())) {
-                config.put(key.toString(), value);
-            }
-        });
+        final Map<String, Object> config = KafkaClientSettings.producer(kafka);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(

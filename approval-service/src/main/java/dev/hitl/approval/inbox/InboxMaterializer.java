@@ -1,5 +1,6 @@
 package dev.hitl.approval.inbox;
 
+import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
@@ -58,12 +59,7 @@ public class InboxMaterializer {
     public InboxMaterializer(
             final ProvisionedTopics provisioned, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
         this.topics = provisioned.catalogue();
-        final Map<String, Object> config = new HashMap<>();
-        kafka.getConfig().forEach((key, value) -> {
-            if (ConsumerConfig.configNames().contains(key.toString())) {
-                config.put(key.toString(), value);
-            }
-        });
+        final Map<String, Object> config = KafkaClientSettings.consumer(kafka);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

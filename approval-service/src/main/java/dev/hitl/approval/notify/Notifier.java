@@ -2,6 +2,7 @@ package dev.hitl.approval.notify;
 
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.topics.Topic;
@@ -135,12 +136,7 @@ public class Notifier {
         final Topic<String, ApprovalRequest> requests = provisioned.catalogue().approvalsRequests();
         this.topic = requests.name();
         this.reader = serdes.valueSerde(requests).deserializer();
-        final Map<String, Object> config = new HashMap<>();
-        kafka.getConfig().forEach((key, value) -> {
-            if (ConsumerConfig.configNames().contains(key.toString())) {
-                config.put(key.toString(), value);
-            }
-        });
+        final Map<String, Object> config = KafkaClientSettings.consumer(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, provisioned.catalogue().namespace() + "-approval-notifier");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
