@@ -72,7 +72,18 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        final JsonNode answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
+        JsonNode answer;
+        try {
+            answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
+        } catch (IncompatibleSchemaException e) {
+            if (!lostCreationRace(e)) {
+                throw e;
+            }
+            // Two clients registered the subject's first schema at once (two instances starting):
+            // Apicurio answers the loser 409 "already exists". The schema is there now; registering
+            // the same schema again is idempotent and returns its id.
+            answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
+        }
         final int id = answer.path("id").asInt(-1);
         if (id < 0) {
             throw new SchemaRegistryException(
@@ -85,6 +96,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         registered.put(key, id);
         schemasById.putIfAbsent(id, schema);
         return id;
+    }
+
+    private static boolean lostCreationRace(final IncompatibleSchemaException e) {
+        return e.getMessage() != null && e.getMessage().contains("already exists");
     }
 
     @Override

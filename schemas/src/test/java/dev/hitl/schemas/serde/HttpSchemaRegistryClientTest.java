@@ -142,6 +142,19 @@ class HttpSchemaRegistryClientTest {
     }
 
     @Test
+    void shouldTakeTheSchemasIdWhenAnotherClientRegisteredTheSubjectFirst() {
+        // Apicurio's answer to the loser of two first registrations of a subject at the same moment.
+        answers.add(
+                new Answer(
+                        409,
+                        "{\"error_code\":0,\"message\":\"An artifact with ID 'hitl.trust-value' in group 'null' already exists.\"}"));
+        answers.add(new Answer(200, "{\"id\":8}"));
+        assertThat(client(0, null).register("hitl.trust-value", Vote.getClassSchema()))
+                .isEqualTo(8);
+        assertThat(requests).hasSize(2);
+    }
+
+    @Test
     void shouldReportAnUnreachableRegistry() throws IOException {
         final int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
