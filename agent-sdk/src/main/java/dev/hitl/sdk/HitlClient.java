@@ -30,15 +30,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
@@ -55,6 +58,11 @@ import org.slf4j.LoggerFactory;
  * already made. Every decision is checked before it is handed out: the signature with the trusted
  * keys (a record forged onto the topic is dropped and counted), the arguments hash against the final
  * arguments, and the expiry of an approval.
+ *
+ * <p>An agent that no longer wants an action it proposed withdraws it with {@link #withdraw}: a
+ * tombstone on {@code hitl.actions.proposed} (key = actionId, null value, header {@value
+ * #WITHDRAWN_BY_HEADER} = this agent's id). The proposal then ends WITHDRAWN, unless it was decided
+ * before the withdrawal reached the deciding service.
  *
  * <pre>{@code
  * try (HitlClient hitl = HitlClient.builder()
@@ -74,6 +82,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class HitlClient implements AutoCloseable {
 
+    /**
+     * The header of a withdrawal: a tombstone (null value) on {@code hitl.actions.proposed} with key =
+     * actionId carries the withdrawing agent's id (UTF-8) in this header. The classifier forwards the
+     * withdrawal only for an action it sent to humans and only when this header names the agent that
+     * proposed it; the escalation service then decides WITHDRAWN if the action is still open.
+     */
+    public static final String WITHDRAWN_BY_HEADER = "hitl.withdrawn.by";
+
     private static final Logger LOG = LoggerFactory.getLogger(HitlClient.class);
     private static final int REMEMBERED_DECISIONS = 10_000;
 
@@ -81,8 +97,8 @@ public final class HitlClient implements AutoCloseable {
     private final TopicCatalogue topics;
     private final Map<String, byte[]> trustedKeys;
     private final Clock clock;
-    private final KafkaProducer<String, ProposedAction> producer;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Producer<String, ProposedAction> producer;
+    private final Consumer<byte[], byte[]> consumer;
     private final AvroDeserializer<Decision> decisionReader;
     private final TopicPartition partition;
     private final Map<String, CompletableFuture<AgentDecision>> waiting = new ConcurrentHashMap<>();
@@ -113,18 +129,22 @@ public final class HitlClient implements AutoCloseable {
         final Map<String, Object> producerConfig = new HashMap<>(builder.kafka);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        this.producer = new KafkaProducer<>(
-                only(producerConfig, ProducerConfig.configNames()),
-                new StringSerializer(),
-                new AvroSerializer<>(registry, false));
+        this.producer = builder.producer != null
+                ? builder.producer
+                : new KafkaProducer<>(
+                        only(producerConfig, ProducerConfig.configNames()),
+                        new StringSerializer(),
+                        new AvroSerializer<>(registry, false));
         final Map<String, Object> consumerConfig = new HashMap<>(builder.kafka);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(
-                only(consumerConfig, ConsumerConfig.configNames()),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        this.consumer = builder.consumer != null
+                ? builder.consumer
+                : new KafkaConsumer<>(
+                        only(consumerConfig, ConsumerConfig.configNames()),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
         this.decisionReader = AvroDeserializer.specific(registry, Decision.class);
         final int partitions = consumer.partitionsFor(topics.decisions().name()).size();
         // The partition the default partitioner gives the key agentId: only it holds this agent's decisions.
@@ -200,6 +220,65 @@ public final class HitlClient implements AutoCloseable {
             throw new IllegalStateException(
                     "the proposal could not be sent: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    /**
+     * Withdraws a proposal this agent made: the agent no longer wants the action (its user cancelled,
+     * its plan changed). Sends a tombstone on {@code hitl.actions.proposed} (key = actionId, null
+     * value, header {@value #WITHDRAWN_BY_HEADER} = this agent's id) with the idempotent producer.
+     *
+     * <p>The returned future is the very future a pending {@link #propose} of the same action waits
+     * on, and completes with the one final decision of the action:
+     *
+     * <ul>
+     *   <li>WITHDRAWN when the withdrawal reached the escalation service while the action was still
+     *       waiting for a human;
+     *   <li>otherwise the decision made before the withdrawal: AUTO_APPROVED, BLOCKED, INVALID or
+     *       HALTED by the classifier, or APPROVED, MODIFIED, REJECTED or TIMED_OUT by humans. <b>An
+     *       approval stays an approval</b>: a withdrawal never undoes a decision, and nothing tells the
+     *       executor not to run an approved action but the agent itself. An agent that withdraws must
+     *       therefore not run the action whatever the future answers, even when it says {@link
+     *       AgentDecision#mayRun()}.
+     * </ul>
+     *
+     * <p>When this client already knows the action's decision, the future is complete at once and
+     * nothing is sent. A withdrawal of an action that was never proposed (or is older than the
+     * services remember) changes nothing, so its future completes only if a decision exists: wait
+     * on it with a timeout. A withdrawal naming another agent's action is refused by the classifier.
+     *
+     * @param actionId the action to withdraw
+     * @return the action's final decision, when it is known
+     */
+    public CompletableFuture<AgentDecision> withdraw(final String actionId) {
+        if (actionId == null || actionId.isBlank()) {
+            throw new IllegalArgumentException("actionId is required to withdraw a proposal");
+        }
+        final CompletableFuture<AgentDecision> answer =
+                waiting.computeIfAbsent(actionId, key -> new CompletableFuture<>());
+        final AgentDecision known = decided.get(actionId);
+        if (known != null) {
+            waiting.remove(actionId);
+            answer.complete(known);
+            return answer;
+        }
+        final ProducerRecord<String, ProposedAction> tombstone = new ProducerRecord<>(
+                topics.actionsProposed().name(),
+                null,
+                actionId,
+                null,
+                List.of(new RecordHeader(WITHDRAWN_BY_HEADER, agentId.getBytes(StandardCharsets.UTF_8))));
+        producer.send(tombstone, (metadata, error) -> {
+            if (error != null) {
+                // The proposal stays open and will still be decided; propose it again to pick that up.
+                waiting.remove(actionId, answer);
+                answer.completeExceptionally(new IllegalStateException(
+                        "the withdrawal of action " + actionId + " could not be sent (" + error.getMessage()
+                                + "); the proposal is still open: withdraw it again, or propose it again to"
+                                + " learn its decision",
+                        error));
+            }
+        });
+        return answer;
     }
 
     /**
@@ -329,8 +408,23 @@ public final class HitlClient implements AutoCloseable {
         private final Map<String, byte[]> trustedKeys = new HashMap<>();
         private Duration lookback = Duration.ofHours(24);
         private Clock clock = Clock.systemUTC();
+        private Producer<String, ProposedAction> producer;
+        private Consumer<byte[], byte[]> consumer;
 
         private Builder() {}
+
+        /**
+         * Tests only: clients to use instead of ones built from {@link #kafka} settings.
+         *
+         * @param producer writes proposals and withdrawals
+         * @param consumer reads decisions (assigned by the client)
+         * @return this builder
+         */
+        Builder clients(final Producer<String, ProposedAction> producer, final Consumer<byte[], byte[]> consumer) {
+            this.producer = producer;
+            this.consumer = consumer;
+            return this;
+        }
 
         /** @param agentId this agent's identity @return this builder */
         public Builder agentId(final String agentId) {

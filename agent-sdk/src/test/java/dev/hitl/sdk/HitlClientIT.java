@@ -29,9 +29,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -217,6 +219,42 @@ class HitlClientIT {
         final ProposedAction foreign =
                 Proposals.action("search.web", "web", "{}").agentId("agent-x").build();
         assertThatThrownBy(() -> client.propose(foreign)).hasMessageContaining("not agent-x");
+    }
+
+    @Test
+    void shouldWithdrawAPendingProposalWithATombstoneNamingTheAgent() throws Exception {
+        final HitlClient client = client("agent-g");
+        final CompletableFuture<AgentDecision> proposed = client.propose(action("g-1"));
+        final CompletableFuture<AgentDecision> withdrawn = client.withdraw("g-1");
+        assertThat(withdrawn).isSameAs(proposed);
+
+        final Map<String, Object> config = cluster.clientConfig();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "raw-reader-" + System.nanoTime());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        final List<ConsumerRecord<String, byte[]>> raw = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.actionsProposed().name()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(raw::add);
+                return raw.size() >= 2;
+            });
+        }
+        // Same key, so same partition and in order: the proposal, then its withdrawal.
+        assertThat(raw).extracting(ConsumerRecord::key).containsExactly("g-1", "g-1");
+        assertThat(raw.get(0).value()).isNotNull();
+        assertThat(raw.get(1).value()).isNull();
+        assertThat(new String(
+                        raw.get(1).headers().lastHeader("hitl.withdrawn.by").value(), StandardCharsets.UTF_8))
+                .isEqualTo("agent-g");
+
+        publish(signer.sign(Decision.newBuilder(decision("g-1", "agent-g", Outcome.WITHDRAWN, null))
+                .setApprovers(List.of())
+                .setDecidedBy("agent-g")
+                .build()));
+        final AgentDecision decision = proposed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(decision.outcome()).isEqualTo(Outcome.WITHDRAWN);
+        assertThat(decision.mayRun()).isFalse();
     }
 
     private List<ProposedAction> readProposals(final int count) {

@@ -14,7 +14,8 @@ import java.util.List;
  * The classifier's counts as Micrometer meters (Prometheus at {@code /prometheus}):
  * {@code hitl.classifier.proposals{route,risk_class}}, {@code hitl.classifier.invalid},
  * {@code hitl.classifier.halted}, {@code hitl.classifier.duplicates}, {@code
- * hitl.classifier.dead_letters}, {@code hitl.classifier.policy.refused}, {@code
+ * hitl.classifier.dead_letters}, {@code hitl.classifier.withdrawals{result}}, {@code
+ * hitl.classifier.policy.refused}, {@code
  * hitl.classifier.risk_model.unavailable}, {@code hitl.classifier.autonomy.changes{from,to}} and {@code hitl.classifier.policy.in_force{version}}. The
  * auto-approval ratio is {@code proposals{route=auto_approve}} over all proposals.
  */
@@ -56,6 +57,11 @@ public class MicrometerClassifierMetrics implements ClassifierMetrics {
     @Override
     public void duplicate() {
         registry.counter("hitl.classifier.duplicates").increment();
+    }
+
+    @Override
+    public void withdrawal(final String result) {
+        registry.counter("hitl.classifier.withdrawals", "result", result).increment();
     }
 
     @Override

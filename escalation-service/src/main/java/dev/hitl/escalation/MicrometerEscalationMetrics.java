@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The escalation service's meters (Prometheus at {@code /prometheus}): {@code
  * hitl.escalation.open_requests{tier,group}}, {@code hitl.escalation.decisions{outcome}} with the
  * time to decision, {@code hitl.escalation.triggers{trigger}}, {@code
- * hitl.escalation.deadline_escalations}, {@code hitl.escalation.votes.ignored{reason}} and {@code
- * hitl.escalation.policy.refused}.
+ * hitl.escalation.deadline_escalations}, {@code hitl.escalation.votes.ignored{reason}}, {@code
+ * hitl.escalation.withdrawals.ignored{reason}} and {@code hitl.escalation.policy.refused}.
+ * Withdrawals that end an action count in {@code decisions{outcome="withdrawn"}}.
  */
 @Singleton
 public class MicrometerEscalationMetrics implements EscalationMetrics {
@@ -69,6 +70,12 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
     @Override
     public void voteIgnored(final String reason) {
         registry.counter("hitl.escalation.votes.ignored", "reason", reason).increment();
+    }
+
+    @Override
+    public void withdrawalIgnored(final String reason) {
+        registry.counter("hitl.escalation.withdrawals.ignored", "reason", reason)
+                .increment();
     }
 
     /** @return a listener counting refused policies */

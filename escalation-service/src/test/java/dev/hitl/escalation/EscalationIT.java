@@ -21,6 +21,7 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,6 +114,7 @@ class EscalationIT {
         }
     }
 
+    /** Also: three actions withdrawn by their agents while open end WITHDRAWN, once each. */
     @Test
     void shouldYieldOneDecisionWhenAVoteAndADeadlineRaceForTheSameAction() {
         final String namespace = cluster.newNamespace();
@@ -129,13 +131,28 @@ class EscalationIT {
                 producer.send(new ProducerRecord<>(
                         topics.approvalsPending().name(), action.getActionId(), classified(action)));
             }
+            final Map<String, String> withdrawn = new HashMap<>();
+            for (int i = 0; i < 3; i++) {
+                final ProposedAction action =
+                        action("withdrawn-" + i, Instant.now().plusSeconds(120));
+                withdrawn.put(action.getActionId(), action.getAgentId());
+                producer.send(new ProducerRecord<>(
+                        topics.approvalsPending().name(), action.getActionId(), classified(action)));
+            }
             producer.flush();
             requests.subscribe(List.of(topics.approvalsRequests().name()));
             final List<ApprovalRequest> opened = new ArrayList<>();
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 requests.poll(Duration.ofMillis(200)).forEach(r -> opened.add(r.value()));
-                return opened.size() >= ids.size();
+                return opened.size() >= ids.size() + withdrawn.size();
             });
+            withdrawn.forEach((id, agentId) -> {
+                final ProducerRecord<String, SpecificRecord> tombstone =
+                        new ProducerRecord<>(topics.approvalsPending().name(), id, null);
+                tombstone.headers().add("hitl.withdrawn.by", agentId.getBytes(StandardCharsets.UTF_8));
+                producer.send(tombstone);
+            });
+            producer.flush();
             // Approve every action right at its deadline, so votes and the deadline check interleave.
             await().atMost(Duration.ofSeconds(30)).until(() -> !Instant.now().isBefore(replyBy.minusMillis(150)));
             for (final String id : ids) {
@@ -153,6 +170,7 @@ class EscalationIT {
                                 .build()));
             }
             producer.flush();
+            ids.addAll(withdrawn.keySet());
             decisions.subscribe(List.of(topics.decisions().name()));
             final List<Decision> all = new ArrayList<>();
             await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -164,8 +182,19 @@ class EscalationIT {
                     .collect(Collectors.groupingBy(
                             Decision::getActionId, Collectors.mapping(Decision::getOutcome, Collectors.toList())));
             assertThat(byAction).hasSize(ids.size());
-            byAction.forEach((id, outcomes) ->
-                    assertThat(outcomes).as(id).hasSize(1).first().isIn(Outcome.APPROVED, Outcome.TIMED_OUT));
+            byAction.forEach((id, outcomes) -> assertThat(outcomes)
+                    .as(id)
+                    .hasSize(1)
+                    .first()
+                    .isIn(
+                            withdrawn.containsKey(id)
+                                    ? List.of(Outcome.WITHDRAWN)
+                                    : List.of(Outcome.APPROVED, Outcome.TIMED_OUT)));
+            assertThat(all).filteredOn(d -> d.getOutcome() == Outcome.WITHDRAWN).allSatisfy(d -> {
+                assertThat(d.getDecidedBy()).isEqualTo(withdrawn.get(d.getActionId()));
+                assertThat(d.getApprovers()).isEmpty();
+                assertThat(d.getSignature()).isNotNull();
+            });
         }
     }
 

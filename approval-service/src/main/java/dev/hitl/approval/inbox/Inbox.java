@@ -32,7 +32,8 @@ public final class Inbox {
             dev.hitl.schemas.Outcome.MODIFIED,
             dev.hitl.schemas.Outcome.REJECTED,
             dev.hitl.schemas.Outcome.TIMED_OUT,
-            dev.hitl.schemas.Outcome.HALTED);
+            dev.hitl.schemas.Outcome.HALTED,
+            dev.hitl.schemas.Outcome.WITHDRAWN);
 
     private final Map<String, Item> open = new ConcurrentHashMap<>();
     private final Map<String, Instant> closed = new ConcurrentHashMap<>();

@@ -26,6 +26,14 @@ public interface ClassifierMetrics {
     /** A resent proposal was dropped. */
     default void duplicate() {}
 
+    /**
+     * A withdrawal (tombstone) was handled.
+     *
+     * @param result {@link Withdrawals#FORWARDED}, {@link Withdrawals#DECIDED}, {@link
+     *     Withdrawals#UNKNOWN} or {@link Withdrawals#REFUSED}
+     */
+    default void withdrawal(String result) {}
+
     /** An unreadable record went to the dead-letter topic. */
     default void deadLetter() {}
 

@@ -38,6 +38,12 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>otherwise: the classified action to {@code hitl.approvals.pending}.
  * </ul>
  *
+ * <p>A tombstone (null value) is the agent withdrawing its proposal ({@link Withdrawals}): for an
+ * action sent to humans, withdrawn by the agent that proposed it, the tombstone goes on to {@code
+ * hitl.approvals.pending} (same key, header kept), where the escalation service decides WITHDRAWN;
+ * any other withdrawal is counted and dropped, never dead-lettered and never decided here. The
+ * action's id stays remembered, so a resend after a withdrawal is dropped like any resend.
+ *
  * <p>Besides, it folds human decisions from {@code hitl.decisions} into each agent's track record
  * per action type on {@code hitl.trust}, which drives progressive autonomy. The policy in force is
  * the latest valid version on {@code hitl.policy}. Built by {@link #build}, which the service and
@@ -47,6 +53,11 @@ public final class ClassifierTopology {
 
     /** Action ids seen, for de-duplication of resends (changelogged). */
     public static final String PROPOSAL_IDS_STORE = "classifier-proposal-ids";
+    /**
+     * Actions sent to {@code hitl.approvals.pending} and not withdrawn, with their agent: which
+     * withdrawals to pass on, and by whom (changelogged; forgotten with the action's id).
+     */
+    public static final String PENDING_AGENTS_STORE = "classifier-pending-agents";
     /** Global store of {@code hitl.agents.control}. */
     public static final String AGENTS_STORE = "classifier-agents-control";
     /** Global store of {@code hitl.trust}. */
@@ -97,12 +108,18 @@ public final class ClassifierTopology {
         globalTable(builder, topics.policy(), serdes, POLICY_STORE);
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PROPOSAL_IDS_STORE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(PENDING_AGENTS_STORE), Serdes.String(), Serdes.String()));
 
         final KStream<byte[], byte[]> proposals = builder.stream(
                 topics.actionsProposed().name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("proposals"));
         proposals
-                .process(() -> new ClassifyProcessor(deps), Named.as("classify"), PROPOSAL_IDS_STORE)
+                .process(
+                        () -> new ClassifyProcessor(deps),
+                        Named.as("classify"),
+                        PROPOSAL_IDS_STORE,
+                        PENDING_AGENTS_STORE)
                 .split(Named.as("route-"))
                 .branch(
                         (key, routed) -> routed.destination() == Routed.Destination.DEAD_LETTER,

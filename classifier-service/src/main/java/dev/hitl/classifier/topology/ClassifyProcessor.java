@@ -43,6 +43,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     private final Deserializer<ProposedAction> reader;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, Long> seen;
+    private KeyValueStore<String, String> waitingForHumans;
     private TimestampedKeyValueStore<String, AgentControl> agents;
     private TimestampedKeyValueStore<String, TrustStats> trust;
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
@@ -56,6 +57,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     public void init(final ProcessorContext<String, Routed> context) {
         this.context = context;
         this.seen = context.getStateStore(ClassifierTopology.PROPOSAL_IDS_STORE);
+        this.waitingForHumans = context.getStateStore(ClassifierTopology.PENDING_AGENTS_STORE);
         this.agents = context.getStateStore(ClassifierTopology.AGENTS_STORE);
         this.trust = context.getStateStore(ClassifierTopology.TRUST_STORE);
         this.policies = context.getStateStore(ClassifierTopology.POLICY_STORE);
@@ -66,12 +68,16 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        if (record.value() == null) {
+            withdraw(record);
+            return;
+        }
         final String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("?");
         final ProposedAction action;
         try {
             action = reader.deserialize(topic, record.headers(), record.value());
             if (action == null) {
-                throw new IllegalArgumentException("the record has no value (a tombstone is not a proposal)");
+                throw new IllegalArgumentException("the record has no value");
             }
         } catch (RuntimeException e) {
             deadLetter(record, e);
@@ -111,13 +117,62 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                         .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified)));
                 decide(record, deps.decisions().autoApproved(action, evaluation, evaluator.policy(), now));
             }
-            case NEEDS_APPROVAL ->
+            case NEEDS_APPROVAL -> {
+                waitingForHumans.put(action.getActionId(), action.getAgentId());
                 context.forward(record.withKey(action.getActionId())
                         .withValue(Routed.to(
                                 Routed.Destination.PENDING,
                                 action.getActionId(),
                                 new ClassifiedAction(action, evaluation.toAssessment(now)))));
+            }
         }
+    }
+
+    /**
+     * A tombstone: the agent withdraws its proposal (see {@link Withdrawals}). Forwarded to humans'
+     * side (the escalation service decides WITHDRAWN, or ignores it when the action is decided) only
+     * for an action this classifier sent there, and only when the header names the agent that
+     * proposed it. Everything else is counted and dropped: the classifier's own decisions stand, and
+     * it never writes a second decision.
+     */
+    private void withdraw(final Record<byte[], byte[]> record) {
+        final String id = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        final String by = Withdrawals.withdrawnBy(record.headers());
+        if (id == null || id.isBlank()) {
+            ignoreWithdrawal(Withdrawals.UNKNOWN, id, by, "it names no action (no key)");
+            return;
+        }
+        final String agentId = waitingForHumans.get(id);
+        if (agentId == null) {
+            if (seen.get(id) != null) {
+                ignoreWithdrawal(
+                        Withdrawals.DECIDED,
+                        id,
+                        by,
+                        "the classifier decided the action itself, or it was withdrawn already");
+            } else {
+                ignoreWithdrawal(Withdrawals.UNKNOWN, id, by, "no proposal with this id was seen");
+            }
+            return;
+        }
+        if (!agentId.equals(by)) {
+            deps.metrics().withdrawal(Withdrawals.REFUSED);
+            LOG.warn(
+                    "Refused the withdrawal of action {}: it was proposed by agent {}, the withdrawal names {}",
+                    id,
+                    agentId,
+                    by == null ? "nobody (no " + Withdrawals.WITHDRAWN_BY + " header)" : "'" + by + "'");
+            return;
+        }
+        waitingForHumans.delete(id);
+        deps.metrics().withdrawal(Withdrawals.FORWARDED);
+        LOG.info("Agent {} withdrew action {}; passed on to the reviewers' side", agentId, id);
+        context.forward(record.withKey(id).withValue(Routed.withdrawal(id)));
+    }
+
+    private void ignoreWithdrawal(final String result, final String id, final String by, final String why) {
+        deps.metrics().withdrawal(result);
+        LOG.debug("Ignored the withdrawal of action {} by {}: {}", id, by, why);
     }
 
     /** Policy, then the risk model; a failure of either sends the action to a human, never to approval. */
@@ -185,7 +240,10 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                 }
             }
         }
-        old.forEach(seen::delete);
+        old.forEach(id -> {
+            seen.delete(id);
+            waitingForHumans.delete(id);
+        });
     }
 
     private static <V> V value(final ValueAndTimestamp<V> stored) {

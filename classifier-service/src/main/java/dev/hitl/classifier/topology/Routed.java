@@ -8,7 +8,7 @@ import org.apache.avro.specific.SpecificRecord;
  *
  * @param destination the topic it goes to
  * @param key the record key (actionId or agentId), null for dead letters
- * @param value the record, null for dead letters
+ * @param value the record, null for dead letters and for a withdrawal (a tombstone to pending)
  * @param rawKey for dead letters: the original key bytes
  * @param rawValue for dead letters: the original value bytes
  */
@@ -23,6 +23,11 @@ record Routed(Destination destination, String key, SpecificRecord value, byte[] 
 
     static Routed to(final Destination destination, final String key, final SpecificRecord value) {
         return new Routed(destination, key, value, null, null);
+    }
+
+    /** @param actionId the withdrawn action @return its tombstone for {@code hitl.approvals.pending} */
+    static Routed withdrawal(final String actionId) {
+        return new Routed(Destination.PENDING, actionId, null, null, null);
     }
 
     static Routed deadLetter(final byte[] rawKey, final byte[] rawValue) {

@@ -70,6 +70,13 @@ class ClassifierTopologyTest {
     private TestOutputTopic<String, Decision> decisions;
     private TestOutputTopic<String, TrustStats> trust;
     private TestOutputTopic<byte[], byte[]> deadLetters;
+    private final List<String> withdrawals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ClassifierMetrics metrics = new ClassifierMetrics() {
+        @Override
+        public void withdrawal(final String result) {
+            withdrawals.add(result);
+        }
+    };
 
     @BeforeEach
     void start() {
@@ -85,7 +92,7 @@ class ClassifierTopologyTest {
                         new RiskModelGate(RiskModel.NONE, Duration.ofMillis(100), ClassifierMetrics.NONE),
                         Clock.fixed(NOW, ZoneOffset.UTC),
                         Duration.ofDays(7),
-                        ClassifierMetrics.NONE));
+                        metrics));
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -287,13 +294,95 @@ class ClassifierTopologyTest {
         propose(action("a-9", "search.web", "{}").build());
 
         final List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
-        assertThat(dead).hasSize(2);
+        assertThat(dead).as("a tombstone is a withdrawal, not a dead letter").hasSize(1);
         assertThat(dead.get(0).value()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(header(dead.get(0), "hitl.error.class")).endsWith("WireFormatException");
         assertThat(header(dead.get(0), "hitl.error.message")).contains("magic byte 0x01");
         assertThat(header(dead.get(0), "hitl.source.topic")).isEqualTo("hitl.actions.proposed");
-        assertThat(header(dead.get(1), "hitl.error.message")).contains("tombstone");
         assertThat(decisions.readValue().getActionId()).isEqualTo("a-9");
+        assertThat(withdrawals).containsExactly(Withdrawals.UNKNOWN);
+    }
+
+    private static final String EMAIL = "{\"to\": \"customer@gmail.com\", \"body\": \"hi\"}";
+
+    private void withdraw(final String actionId, final String agentId) {
+        final org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        if (agentId != null) {
+            headers.add("hitl.withdrawn.by", agentId.getBytes(StandardCharsets.UTF_8));
+        }
+        rawProposals.pipeInput(new TestRecord<>(actionId.getBytes(StandardCharsets.UTF_8), null, headers, NOW));
+    }
+
+    private void assertNothingElseWritten() {
+        assertThat(pending.isEmpty()).isTrue();
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(autoApproved.isEmpty()).isTrue();
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldPassAWithdrawalOfAnActionWaitingForHumansOnToPendingOnceWithItsHeader() {
+        assertThat(Withdrawals.WITHDRAWN_BY).isEqualTo("hitl.withdrawn.by");
+        propose(action("wd-1", "email.send", EMAIL).build());
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("wd-1");
+
+        withdraw("wd-1", "support-agent-1");
+        final TestRecord<String, ClassifiedAction> tombstone = pending.readRecord();
+        assertThat(tombstone.key()).isEqualTo("wd-1");
+        assertThat(tombstone.value()).isNull();
+        assertThat(new String(
+                        tombstone.headers().lastHeader("hitl.withdrawn.by").value(), StandardCharsets.UTF_8))
+                .isEqualTo("support-agent-1");
+
+        // A second withdrawal and a resend after the withdrawal change nothing: decided once.
+        withdraw("wd-1", "support-agent-1");
+        propose(action("wd-1", "email.send", EMAIL).build());
+        assertNothingElseWritten();
+        assertThat(withdrawals).containsExactly(Withdrawals.FORWARDED, Withdrawals.DECIDED);
+    }
+
+    @Test
+    void shouldIgnoreAWithdrawalOfAnActionTheClassifierDecidedItself() {
+        propose(action("wd-2", "search.web", "{}").build());
+        propose(action("wd-3", "db.query", "{\"sql\": \"DROP TABLE customers\"}")
+                .build());
+        assertThat(autoApproved.readValuesToList()).hasSize(1);
+        assertThat(decisions.readValuesToList())
+                .extracting(Decision::getOutcome)
+                .containsExactly(Outcome.AUTO_APPROVED, Outcome.BLOCKED);
+
+        withdraw("wd-2", "support-agent-1");
+        withdraw("wd-3", "support-agent-1");
+        assertNothingElseWritten();
+        assertThat(withdrawals).containsExactly(Withdrawals.DECIDED, Withdrawals.DECIDED);
+    }
+
+    @Test
+    void shouldIgnoreAWithdrawalOfAnUnknownActionAndStillClassifyThatActionLater() {
+        withdraw("wd-4", "support-agent-1");
+        assertNothingElseWritten();
+
+        propose(action("wd-4", "search.web", "{}").build());
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getOutcome)
+                .isEqualTo(Outcome.AUTO_APPROVED);
+        assertThat(withdrawals).containsExactly(Withdrawals.UNKNOWN);
+    }
+
+    @Test
+    void shouldRefuseAWithdrawalByAnotherAgentOrByNobody() {
+        propose(action("wd-5", "email.send", EMAIL).build());
+        pending.readValue();
+
+        withdraw("wd-5", "billing-agent-7");
+        withdraw("wd-5", null);
+        assertNothingElseWritten();
+
+        withdraw("wd-5", "support-agent-1");
+        assertThat(pending.readRecord().value()).isNull();
+        assertThat(withdrawals).containsExactly(Withdrawals.REFUSED, Withdrawals.REFUSED, Withdrawals.FORWARDED);
     }
 
     @Test

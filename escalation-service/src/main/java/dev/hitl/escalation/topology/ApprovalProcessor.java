@@ -23,12 +23,15 @@ import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -72,9 +75,52 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     public void process(final Record<String, Input> record) {
         if (record.value().pending() != null) {
             open(record.value().pending(), record.timestamp());
-        } else {
+        } else if (record.value().vote() != null) {
             vote(record.value().vote(), record.timestamp());
+        } else {
+            withdraw(record.value().withdrawn(), withdrawnBy(record.headers()), record.timestamp());
         }
+    }
+
+    // ---- the agent withdraws an action ------------------------------------------------------
+
+    private void withdraw(final String id, final String by, final long timestamp) {
+        final Progress state = id == null ? null : progress.get(id);
+        if (state == null) {
+            deps.metrics().withdrawalIgnored("unknown");
+            LOG.debug("Ignored the withdrawal of action {} by {}: no such action is waiting for approval", id, by);
+            return;
+        }
+        if (state.decided()) {
+            deps.metrics().withdrawalIgnored("decided");
+            LOG.debug("Ignored the withdrawal of action {} by {}: the action is already decided", id, by);
+            return;
+        }
+        if (!java.util.Objects.equals(state.agentId(), by)) {
+            deps.metrics().withdrawalIgnored("refused");
+            LOG.warn(
+                    "Refused the withdrawal of action {}: it was proposed by agent {}, the withdrawal names {}",
+                    id,
+                    state.agentId(),
+                    by);
+            return;
+        }
+        decide(
+                state,
+                actions.get(id).getAction(),
+                Outcome.WITHDRAWN,
+                null,
+                new Feedback(
+                        "Withdrawn by the agent " + by + " before a decision; the action was not run.", "withdrawn"),
+                by,
+                List.of(),
+                deps.clock().instant(),
+                timestamp);
+    }
+
+    private static String withdrawnBy(final Headers headers) {
+        final Header header = headers.lastHeader(EscalationTopology.WITHDRAWN_BY_HEADER);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     // ---- a new action that needs humans ------------------------------------------------------
@@ -457,6 +503,19 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             final String decidedBy,
             final Instant now,
             final long timestamp) {
+        decide(state, action, outcome, finalArguments, feedback, decidedBy, state.approvers(), now, timestamp);
+    }
+
+    private void decide(
+            final Progress state,
+            final ProposedAction action,
+            final Outcome outcome,
+            final String finalArguments,
+            final Feedback feedback,
+            final String decidedBy,
+            final List<String> approvers,
+            final Instant now,
+            final long timestamp) {
         final boolean runs = outcome == Outcome.APPROVED || outcome == Outcome.MODIFIED;
         final Decision decision = deps.signer()
                 .sign(Decision.newBuilder()
@@ -466,7 +525,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                         .setOutcome(outcome)
                         .setFinalArguments(runs ? finalArguments : null)
                         .setArgumentsHash(runs ? CanonicalJson.sha256(finalArguments) : null)
-                        .setApprovers(state.approvers())
+                        .setApprovers(approvers)
                         .setFeedback(feedback)
                         .setDecidedBy(decidedBy)
                         .setPolicyVersion(state.policyVersion())

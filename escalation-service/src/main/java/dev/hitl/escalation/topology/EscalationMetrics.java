@@ -35,4 +35,10 @@ public interface EscalationMetrics {
 
     /** @param reason why a vote was ignored, in a few words */
     default void voteIgnored(String reason) {}
+
+    /**
+     * @param reason why a withdrawal changed nothing: {@code unknown} (no such action), {@code
+     *     decided} (already decided) or {@code refused} (another agent's action)
+     */
+    default void withdrawalIgnored(String reason) {}
 }

@@ -40,6 +40,11 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>A wall-clock punctuator acts on every deadline that has passed, including those that passed
  *       while the service was down: escalate to the next route, or decide TIMED_OUT. A timeout
  *       never approves.
+ *   <li>A tombstone on {@code hitl.approvals.pending} (key = actionId, header {@value
+ *       #WITHDRAWN_BY_HEADER} = the agent) is the agent withdrawing the action, passed on by the
+ *       classifier: while the action is open it ends WITHDRAWN (signed, decided by the agent, no
+ *       approvers), its deadline is removed and later votes are ignored as late; for an action
+ *       already decided, unknown, or of another agent, it is ignored (logged and counted).
  * </ul>
  */
 public final class EscalationTopology {
@@ -52,6 +57,11 @@ public final class EscalationTopology {
     public static final String DEADLINES_STORE = "escalation-deadlines";
     /** Global store of {@code hitl.policy}. */
     public static final String POLICY_STORE = "escalation-policy";
+    /**
+     * The header of a withdrawal (a tombstone keyed by actionId) naming the agent that withdraws; the
+     * agent SDK writes it on {@code hitl.actions.proposed} and the classifier passes it on.
+     */
+    public static final String WITHDRAWN_BY_HEADER = "hitl.withdrawn.by";
 
     private EscalationTopology() {}
 
@@ -101,8 +111,10 @@ public final class EscalationTopology {
         final KStream<String, Input> pending = builder.stream(
                         topics.approvalsPending().name(),
                         serdes.consumed(topics.approvalsPending()).withName("pending"))
-                .filter((key, action) -> action != null, Named.as("readable-pending"))
-                .mapValues(Input::pending, Named.as("pending-input"));
+                // A null value is a withdrawal (a tombstone), not a gap: the processor decides it.
+                .mapValues(
+                        (actionId, action) -> action == null ? Input.withdrawal(actionId) : Input.pending(action),
+                        Named.as("pending-input"));
         final KStream<String, Input> votes = builder.stream(
                         topics.approvalsVotes().name(),
                         serdes.consumed(topics.approvalsVotes()).withName("votes"))

@@ -63,6 +63,19 @@ class EscalationTopologyTest {
     private TestOutputTopic<String, ApprovalRequest> requests;
     private TestOutputTopic<String, Decision> decisions;
     private TestOutputTopic<String, AgentControl> control;
+    private final List<String> withdrawalsIgnored = new java.util.ArrayList<>();
+    private final List<Outcome> decided = new java.util.ArrayList<>();
+    private final EscalationMetrics metrics = new EscalationMetrics() {
+        @Override
+        public void withdrawalIgnored(final String reason) {
+            withdrawalsIgnored.add(reason);
+        }
+
+        @Override
+        public void decided(final Outcome outcome, final Duration timeToDecision) {
+            decided.add(outcome);
+        }
+    };
 
     /** A clock the test moves together with the driver's wall clock. */
     static final class MutableClock extends Clock {
@@ -104,7 +117,7 @@ class EscalationTopologyTest {
                         new DecisionSigner("k1", KEY),
                         clock,
                         Duration.ofSeconds(1),
-                        EscalationMetrics.NONE));
+                        metrics));
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "escalation-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -445,5 +458,85 @@ class EscalationTopologyTest {
                 .singleElement()
                 .extracting(Decision::getOutcome)
                 .isEqualTo(Outcome.APPROVED);
+    }
+
+    private void withdraw(final String actionId, final String agentId) {
+        final org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("hitl.withdrawn.by", agentId.getBytes(StandardCharsets.UTF_8));
+        pending.pipeInput(new org.apache.kafka.streams.test.TestRecord<String, ClassifiedAction>(
+                actionId, null, headers, clock.instant()));
+    }
+
+    @Test
+    void shouldDecideWithdrawnOnceWhenTheAgentWithdrawsAnOpenActionAndIgnoreEverythingAfter() {
+        assertThat(EscalationTopology.WITHDRAWN_BY_HEADER).isEqualTo("hitl.withdrawn.by");
+        // Two sequential stages; the first is approved, so partial approvals exist when it is withdrawn.
+        final ProposedAction payment = action("w-1", "payment.create", "{\"amount\": \"2000\"}")
+                .setEstimatedCost(new Money(new BigDecimal("2000"), "EUR"))
+                .build();
+        submit(payment);
+        requests.readValue();
+        vote("w-1", "fiona@example.com", List.of("finance"), Verdict.APPROVE, 0);
+        assertThat(requests.readValue().getStageIndex()).isEqualTo(1);
+
+        withdraw("w-1", "support-agent-1");
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.WITHDRAWN);
+        assertThat(decision.getActionId()).isEqualTo("w-1");
+        assertThat(decision.getAgentId()).isEqualTo("support-agent-1");
+        assertThat(decision.getDecidedBy()).isEqualTo("support-agent-1");
+        assertThat(decision.getApprovers()).isEmpty();
+        assertThat(decision.getFeedback().getReason()).contains("Withdrawn by the agent support-agent-1");
+        assertThat(decision.getFeedback().getCategory()).isEqualTo("withdrawn");
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(decision.getArgumentsHash()).isNull();
+        assertThat(decision.getExpiresAt()).isNull();
+        assertThat(DecisionSigner.verify(decision, Map.of("k1", KEY))).isTrue();
+        final org.apache.kafka.streams.state.KeyValueStore<String, Integer> deadlines =
+                driver.getKeyValueStore(EscalationTopology.DEADLINES_STORE);
+        try (var all = deadlines.all()) {
+            assertThat(all.hasNext()).as("the deadline is removed").isFalse();
+        }
+
+        // A late vote, a second withdrawal, a resend and the old deadline change nothing.
+        vote("w-1", "carl@example.com", List.of("cfo-office"), Verdict.APPROVE, 0);
+        withdraw("w-1", "support-agent-1");
+        submit(payment);
+        advance(Duration.ofHours(5));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(decided).containsExactly(Outcome.WITHDRAWN);
+        assertThat(withdrawalsIgnored).containsExactly("decided");
+        final org.apache.kafka.streams.state.KeyValueStore<String, Progress> store =
+                driver.getKeyValueStore(EscalationTopology.PROGRESS_STORE);
+        assertThat(store.get("w-1").ignoredVotes())
+                .singleElement()
+                .satisfies(v -> assertThat(v.reason()).startsWith("late"));
+    }
+
+    @Test
+    void shouldIgnoreAWithdrawalAfterTheDecision() {
+        submit(action("w-2", "email.send", EMAIL).build());
+        vote("w-2", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        withdraw("w-2", "support-agent-1");
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getOutcome)
+                .isEqualTo(Outcome.APPROVED);
+        assertThat(withdrawalsIgnored).containsExactly("decided");
+    }
+
+    @Test
+    void shouldIgnoreAWithdrawalOfAnUnknownActionOrByAnotherAgent() {
+        withdraw("w-3", "support-agent-1");
+        assertThat(decisions.isEmpty()).isTrue();
+
+        submit(action("w-4", "email.send", EMAIL).build());
+        withdraw("w-4", "billing-agent-7");
+        assertThat(decisions.isEmpty()).isTrue();
+        vote("w-4", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.APPROVED);
+        assertThat(withdrawalsIgnored).containsExactly("unknown", "refused");
     }
 }
