@@ -16,17 +16,31 @@ import java.util.concurrent.TimeUnit;
 /**
  * One hitl service started from its runnable jar as a child process, configured by environment
  * variables exactly as in production, its output in a log file.
+ *
+ * <p>Besides the clean stop ({@link #close}: SIGTERM), a process can be killed as a crash would
+ * kill it ({@link #kill}: SIGKILL, no shutdown hook runs) and started again with the same jar, port,
+ * environment and log ({@link #restart}), which is what the fault-tolerance tests do.
  */
 public final class ServiceProcess implements AutoCloseable {
 
     private final String name;
+    private final Path jar;
     private final int port;
+    private final Map<String, String> environment;
     private final Path log;
     private final Process process;
 
-    private ServiceProcess(final String name, final int port, final Path log, final Process process) {
+    private ServiceProcess(
+            final String name,
+            final Path jar,
+            final int port,
+            final Map<String, String> environment,
+            final Path log,
+            final Process process) {
         this.name = name;
+        this.jar = jar;
         this.port = port;
+        this.environment = environment;
         this.log = log;
         this.process = process;
     }
@@ -47,7 +61,7 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(
                     "The " + name + " jar " + jar + " is not built: run ./mvnw install -DskipTests");
         }
-        Files.createDirectories(log.getParent());
+        Files.createDirectories(log.toAbsolutePath().getParent());
         final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m",
@@ -60,7 +74,22 @@ public final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         builder.environment().put("HITL_HTTP_PORT", String.valueOf(port));
-        return new ServiceProcess(name, port, log, builder.start());
+        return new ServiceProcess(name, jar, port, Map.copyOf(environment), log, builder.start());
+    }
+
+    /**
+     * Starts the same service again: same jar, HTTP port, environment and log file (appended to).
+     * This process must have ended first ({@link #kill} or {@link #close}), or the port is taken.
+     *
+     * @return the new process (not yet healthy: see {@link #awaitHealthy})
+     * @throws IOException when it cannot be started
+     * @throws IllegalStateException when this process is still running
+     */
+    public ServiceProcess restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " (pid " + process.pid() + ") is still running");
+        }
+        return start(name, jar, port, environment, log);
     }
 
     /**
@@ -109,6 +138,46 @@ public final class ServiceProcess implements AutoCloseable {
     /** @return the module name */
     public String name() {
         return name;
+    }
+
+    /** @return its HTTP port */
+    public int port() {
+        return port;
+    }
+
+    /** @return the file its output goes to */
+    public Path log() {
+        return log;
+    }
+
+    /** @return the operating system's process id */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** @return whether the process is still running */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Kills the service as a crash would: SIGKILL, so no shutdown hook runs, no Kafka transaction is
+     * committed or aborted and no consumer group is left. Waits until the process has exited.
+     *
+     * @return the exit code (137 on Linux after SIGKILL)
+     * @throws IllegalStateException when the process has not exited within 30 s
+     */
+    public int kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " (pid " + process.pid() + ") did not exit after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing " + name, e);
+        }
+        return process.exitValue();
     }
 
     /** Stops the service: SIGTERM (a clean shutdown), then SIGKILL after 20 s. */

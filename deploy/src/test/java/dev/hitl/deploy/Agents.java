@@ -1,0 +1,137 @@
+package dev.hitl.deploy;
+
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.sdk.HitlClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The agents of the fault-tolerance test, each on the SDK ({@link HitlClient}). An agent can
+ * "crash" and come back: its client is closed, a new one is built, and it proposes again every
+ * action it has not seen decided (as an agent that lost its memory would, with the same actionIds).
+ * A proposal the SDK could not send is proposed again. {@link #resend} puts an action on the topic
+ * once more with a plain producer, past the SDK's memory of decisions, as an agent on any Kafka
+ * client might.
+ */
+final class Agents implements AutoCloseable {
+
+    private final String bootstrapServers;
+    private final String registryUrl;
+    private final Map<String, HitlClient> clients = new LinkedHashMap<>();
+    private final KafkaProducer<String, ProposedAction> raw;
+    private final String proposedTopic =
+            TopicCatalogue.standard().actionsProposed().name();
+    private final Queue<ProposedAction> failed = new ConcurrentLinkedQueue<>();
+    private final AtomicLong sendFailures = new AtomicLong();
+    private final AtomicLong resends = new AtomicLong();
+    private final AtomicLong restarts = new AtomicLong();
+
+    Agents(final int count, final String bootstrapServers, final String registryUrl) {
+        this.bootstrapServers = bootstrapServers;
+        this.registryUrl = registryUrl;
+        for (int i = 1; i <= count; i++) {
+            final String id = "support-agent-" + i;
+            clients.put(id, client(id));
+        }
+        this.raw = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(registryUrl), false));
+    }
+
+    private HitlClient client(final String agentId) {
+        return HitlClient.builder()
+                .agentId(agentId)
+                .kafka(Map.of("bootstrap.servers", bootstrapServers))
+                .schemaRegistryUrl(registryUrl)
+                .trustedKey("local-dev", LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8))
+                .lookback(Duration.ofHours(1))
+                .build();
+    }
+
+    /** @return the agents' ids */
+    synchronized List<String> ids() {
+        return new ArrayList<>(clients.keySet());
+    }
+
+    /**
+     * Proposes through the action's agent; a proposal that cannot be sent is proposed again by
+     * {@link #retryFailed}.
+     */
+    synchronized void propose(final ProposedAction action) {
+        clients.get(action.getAgentId()).propose(action).whenComplete((decision, error) -> {
+            final Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            if (cause != null && !(cause instanceof CancellationException)) {
+                sendFailures.incrementAndGet();
+                failed.add(action);
+            }
+        });
+    }
+
+    /** Proposes again what could not be sent. */
+    void retryFailed() {
+        for (ProposedAction action = failed.poll(); action != null; action = failed.poll()) {
+            propose(action);
+        }
+    }
+
+    /**
+     * The agent crashes and comes back: a new client, and every action it proposes again.
+     *
+     * @param agentId the agent
+     * @param again its actions to propose again
+     */
+    synchronized void restart(final String agentId, final Collection<ProposedAction> again) {
+        clients.remove(agentId).close();
+        clients.put(agentId, client(agentId));
+        restarts.incrementAndGet();
+        again.forEach(this::propose);
+    }
+
+    /** Puts the action on the proposals topic once more, with a plain producer. */
+    void resend(final ProposedAction action) {
+        raw.send(new ProducerRecord<>(proposedTopic, action.getActionId(), action));
+        resends.incrementAndGet();
+    }
+
+    long sendFailures() {
+        return sendFailures.get();
+    }
+
+    long resends() {
+        return resends.get();
+    }
+
+    long restarts() {
+        return restarts.get();
+    }
+
+    @Override
+    public synchronized void close() {
+        raw.close(Duration.ofSeconds(10));
+        clients.values().forEach(HitlClient::close);
+    }
+}

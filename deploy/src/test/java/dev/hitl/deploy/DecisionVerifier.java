@@ -1,0 +1,303 @@
+package dev.hitl.deploy;
+
+import dev.hitl.deploy.Workload.Kind;
+import dev.hitl.deploy.Workload.Planned;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
+import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.TopicCatalogue;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The verifier of the fault-tolerance test, reading the topics as any consumer of committed records
+ * would ({@code read_committed}, from the beginning):
+ *
+ * <ul>
+ *   <li>{@code hitl.decisions}: every proposal has exactly one decision (none missing, none
+ *       doubled, none for an action nobody proposed), with the outcome the reviewer's rule implies
+ *       (so a rejected or timed-out action is never approved), a signature that verifies, and
+ *       arguments bound by their hash: the proposal's own for an approval, the reviewer's for a
+ *       modification, none for an action that must not run;
+ *   <li>{@code hitl.actions.auto-approved} (what executors run) holds each auto-approved action
+ *       once and nothing else; {@code hitl.approvals.pending} and {@code hitl.approvals.requests}
+ *       hold each action for people once;
+ *   <li>{@code hitl.audit.log} holds every record of every audited topic exactly once (by its
+ *       {@code source}, topic/partition/offset) and nothing else, one DECIDED record per action.
+ * </ul>
+ */
+final class DecisionVerifier {
+
+    private static final Duration READ = Duration.ofMinutes(2);
+
+    private final String bootstrapServers;
+    private final SchemaRegistryClient registry;
+    private final TopicCatalogue topics = TopicCatalogue.standard();
+    private final Map<String, byte[]> keys =
+            Map.of("local-dev", LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8));
+    private final List<String> violations = new ArrayList<>();
+    private final Map<String, Long> stats = new TreeMap<>();
+
+    DecisionVerifier(final String bootstrapServers, final String registryUrl) {
+        this.bootstrapServers = bootstrapServers;
+        this.registry = HttpSchemaRegistryClient.forUrl(registryUrl);
+    }
+
+    /**
+     * Checks the decisions and what the classifier and escalation wrote for each planned action.
+     *
+     * @param planned every action proposed
+     */
+    void verifyDecisions(final Map<String, Planned> planned) {
+        final Map<String, List<Decision>> decisions = new HashMap<>();
+        try (TopicReader<Decision> reader = new TopicReader<>(
+                bootstrapServers, topics.decisions().name(), AvroDeserializer.specific(registry, Decision.class))) {
+            for (final ConsumerRecord<String, Decision> record : reader.drainToEnd(READ)) {
+                final Decision decision = record.value();
+                if (decision == null) {
+                    violation("unreadable decision at " + where(record));
+                    continue;
+                }
+                decisions
+                        .computeIfAbsent(decision.getActionId(), k -> new ArrayList<>())
+                        .add(decision);
+                if (!Objects.equals(record.key(), decision.getAgentId())) {
+                    violation(
+                            "decision of " + decision.getActionId() + " keyed " + record.key() + ", not by its agent");
+                }
+            }
+        }
+        stats.put("decisionRecords", (long)
+                decisions.values().stream().mapToInt(List::size).sum());
+        final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
+        for (final Planned plan : planned.values()) {
+            final List<Decision> found = decisions.getOrDefault(plan.actionId(), List.of());
+            if (found.size() != 1) {
+                violation(plan.actionId() + ": " + found.size() + " decisions "
+                        + found.stream()
+                                .map(d -> d.getOutcome() + " by " + d.getDecidedBy())
+                                .toList()
+                        + ", expected exactly one");
+            }
+            found.forEach(d -> outcomes.merge(d.getOutcome(), 1L, Long::sum));
+            found.forEach(d -> check(plan, d));
+        }
+        outcomes.forEach((outcome, n) -> stats.put("outcome." + outcome, n));
+        decisions.keySet().stream()
+                .filter(id -> !planned.containsKey(id))
+                .forEach(id -> violation("a decision for " + id + ", which nobody proposed"));
+
+        exactlyOnce(
+                topics.actionsAutoApproved().name(),
+                AvroDeserializer.specific(registry, ClassifiedAction.class),
+                c -> c.getAction().getActionId(),
+                planned,
+                kind -> kind == Kind.AUTO);
+        exactlyOnce(
+                topics.approvalsPending().name(),
+                AvroDeserializer.specific(registry, ClassifiedAction.class),
+                c -> c.getAction().getActionId(),
+                planned,
+                Kind::human);
+        exactlyOnce(
+                topics.approvalsRequests().name(),
+                AvroDeserializer.specific(registry, ApprovalRequest.class),
+                r -> r.getAction().getActionId(),
+                planned,
+                Kind::human);
+    }
+
+    private void check(final Planned plan, final Decision decision) {
+        final String id = plan.actionId();
+        if (decision.getOutcome() != plan.kind().expected()) {
+            violation(id + ": " + decision.getOutcome() + " by " + decision.getDecidedBy() + ", expected "
+                    + plan.kind().expected());
+        }
+        if (!plan.agentId().equals(decision.getAgentId())) {
+            violation(id + ": decided for agent " + decision.getAgentId() + ", proposed by " + plan.agentId());
+        }
+        if (!DecisionSigner.verify(decision, keys)) {
+            violation(id + ": the signature does not verify");
+        }
+        final boolean runs = runs(decision.getOutcome());
+        if (!runs) {
+            if (decision.getFinalArguments() != null || decision.getArgumentsHash() != null) {
+                violation(id + ": " + decision.getOutcome() + " carries arguments to run");
+            }
+            return;
+        }
+        if (decision.getFinalArguments() == null
+                || decision.getArgumentsHash() == null
+                || !CanonicalJson.sha256(decision.getFinalArguments()).equals(decision.getArgumentsHash())) {
+            violation(id + ": argumentsHash " + decision.getArgumentsHash() + " does not bind finalArguments "
+                    + decision.getFinalArguments());
+            return;
+        }
+        final String expected = plan.kind() == Kind.MODIFY
+                ? plan.modifiedArguments()
+                : plan.action().getArguments();
+        if (!CanonicalJson.canonicalize(expected).equals(CanonicalJson.canonicalize(decision.getFinalArguments()))) {
+            violation(id + ": runs with " + decision.getFinalArguments() + ", expected " + expected);
+        }
+        if (plan.kind().human() && !decision.getApprovers().contains("reviewer")) {
+            violation(id + ": approved without the reviewer among its approvers " + decision.getApprovers());
+        }
+    }
+
+    private <V> void exactlyOnce(
+            final String topic,
+            final org.apache.kafka.common.serialization.Deserializer<V> values,
+            final Function<V, String> actionId,
+            final Map<String, Planned> planned,
+            final java.util.function.Predicate<Kind> belongs) {
+        final Map<String, Integer> seen = new HashMap<>();
+        try (TopicReader<V> reader = new TopicReader<>(bootstrapServers, topic, values)) {
+            for (final ConsumerRecord<String, V> record : reader.drainToEnd(READ)) {
+                if (record.value() == null) {
+                    violation("unreadable record at " + where(record));
+                    continue;
+                }
+                seen.merge(actionId.apply(record.value()), 1, Integer::sum);
+            }
+        }
+        stats.put("records." + topic, (long)
+                seen.values().stream().mapToInt(i -> i).sum());
+        for (final Planned plan : planned.values()) {
+            final int n = seen.getOrDefault(plan.actionId(), 0);
+            final int expected = belongs.test(plan.kind()) ? 1 : 0;
+            if (n != expected) {
+                violation(plan.actionId() + ": " + n + " records on " + topic + ", expected " + expected);
+            }
+        }
+        seen.keySet().stream()
+                .filter(id -> !planned.containsKey(id))
+                .forEach(id -> violation(topic + " holds " + id + ", which nobody proposed"));
+    }
+
+    /**
+     * Checks the audit log against its inputs: every input record exactly once, nothing else, one
+     * DECIDED record per planned action.
+     *
+     * @param planned every action proposed
+     * @param timeout how long the audit service may take to catch up
+     * @return the number of records in the audit log
+     */
+    long verifyAudit(final Map<String, Planned> planned, final Duration timeout) {
+        final List<String> audited = List.of(
+                topics.actionsProposed().name(),
+                topics.actionsAutoApproved().name(),
+                topics.approvalsPending().name(),
+                topics.approvalsRequests().name(),
+                topics.approvalsVotes().name(),
+                topics.decisions().name(),
+                topics.agentsControl().name(),
+                topics.policy().name());
+        final Set<String> sources = new HashSet<>();
+        for (final String topic : audited) {
+            try (TopicReader<byte[]> reader = new TopicReader<>(bootstrapServers, topic, new ByteArrayDeserializer())) {
+                for (final ConsumerRecord<String, byte[]> record : reader.drainToEnd(READ)) {
+                    if (record.value() != null) {
+                        sources.add(where(record));
+                    }
+                }
+            }
+        }
+        stats.put("auditedSourceRecords", (long) sources.size());
+        final Map<String, Integer> recorded = new HashMap<>();
+        final Map<String, Integer> decided = new HashMap<>();
+        try (TopicReader<AuditRecord> log = new TopicReader<>(
+                bootstrapServers, topics.auditLog().name(), AvroDeserializer.specific(registry, AuditRecord.class))) {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            List<ConsumerRecord<String, AuditRecord>> read = log.drainToEnd(READ);
+            while (true) {
+                count(read, recorded, decided);
+                if (recorded.keySet().containsAll(sources) || System.nanoTime() > deadline) {
+                    break;
+                }
+                read = log.poll(Duration.ofMillis(500)); // the audit service is still catching up
+            }
+            // Anything the service wrote after the last input record (a repeat) is read too.
+            count(log.drainToEnd(READ), recorded, decided);
+            stats.put("auditRecords", (long) log.records().size());
+            final List<String> missing = sources.stream()
+                    .filter(s -> !recorded.containsKey(s))
+                    .sorted()
+                    .toList();
+            if (!missing.isEmpty()) {
+                violation(missing.size() + " input records are missing from the audit log after " + timeout + ", e.g. "
+                        + missing.subList(0, Math.min(10, missing.size())));
+            }
+            recorded.forEach((source, n) -> {
+                if (n != 1) {
+                    violation("the audit log holds " + source + " " + n + " times");
+                }
+                if (!sources.contains(source)) {
+                    violation("the audit log holds " + source + ", which is no committed input record");
+                }
+            });
+            for (final Planned plan : planned.values()) {
+                final int n = decided.getOrDefault(plan.actionId(), 0);
+                if (n != 1) {
+                    violation(plan.actionId() + ": " + n + " DECIDED records in the audit log, expected 1");
+                }
+            }
+            return log.records().size();
+        }
+    }
+
+    private void count(
+            final List<ConsumerRecord<String, AuditRecord>> read,
+            final Map<String, Integer> recorded,
+            final Map<String, Integer> decided) {
+        for (final ConsumerRecord<String, AuditRecord> record : read) {
+            if (record.value() == null) {
+                violation("unreadable audit record at " + where(record));
+                continue;
+            }
+            recorded.merge(record.value().getSource(), 1, Integer::sum);
+            if ("DECIDED".equals(record.value().getEventType())) {
+                decided.merge(record.value().getActionId(), 1, Integer::sum);
+            }
+        }
+    }
+
+    private static String where(final ConsumerRecord<?, ?> record) {
+        return record.topic() + "/" + record.partition() + "/" + record.offset();
+    }
+
+    private void violation(final String what) {
+        violations.add(what);
+    }
+
+    List<String> violations() {
+        return violations;
+    }
+
+    Map<String, Long> stats() {
+        return stats;
+    }
+
+    /** Whether the outcome lets the action run. */
+    private static boolean runs(final Outcome outcome) {
+        return outcome == Outcome.AUTO_APPROVED || outcome == Outcome.APPROVED || outcome == Outcome.MODIFIED;
+    }
+}

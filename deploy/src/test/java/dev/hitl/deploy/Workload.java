@@ -1,0 +1,171 @@
+package dev.hitl.deploy;
+
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.sdk.Proposals;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The actions of the fault-tolerance test and what must become of each. The kind of an action is
+ * written into its actionId ({@code ft-000042-modify}), so the reviewer's rule and the verifier both
+ * derive the expected outcome from the action alone, under the default policy:
+ *
+ * <ul>
+ *   <li>{@code auto}: {@code search.web}, read-only: AUTO_APPROVED by the classifier;
+ *   <li>{@code block}: {@code db.query} with a DROP TABLE: BLOCKED by a guardrail;
+ *   <li>{@code approve}, {@code modify}, {@code reject}: {@code email.send} to a colleague: sent to
+ *       the reviewers, who approve it, change its body, or reject it (and then try to approve it);
+ *   <li>{@code timeout}: the same email with the agent's own short {@code replyBy}: nobody votes
+ *       until it has TIMED_OUT (then the reviewer tries to approve it).
+ * </ul>
+ */
+final class Workload {
+
+    /** What the reviewer does and what the decision must be. */
+    enum Kind {
+        AUTO(Outcome.AUTO_APPROVED, 30),
+        BLOCK(Outcome.BLOCKED, 5),
+        APPROVE(Outcome.APPROVED, 25),
+        MODIFY(Outcome.MODIFIED, 15),
+        REJECT(Outcome.REJECTED, 15),
+        TIMEOUT(Outcome.TIMED_OUT, 10);
+
+        private final Outcome expected;
+        private final int weight;
+
+        Kind(final Outcome expected, final int weight) {
+            this.expected = expected;
+            this.weight = weight;
+        }
+
+        Outcome expected() {
+            return expected;
+        }
+
+        /** @return whether the action goes to people */
+        boolean human() {
+            return this == APPROVE || this == MODIFY || this == REJECT || this == TIMEOUT;
+        }
+
+        String suffix() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** An action proposed, with what must become of it. */
+    record Planned(String actionId, String agentId, Kind kind, ProposedAction action, String modifiedArguments) {}
+
+    static final String ON_BEHALF_OF = "alice@example.com";
+
+    private final Random random;
+    private final Duration replyWithin;
+    private final Map<String, Planned> planned = new ConcurrentHashMap<>();
+    private int next;
+
+    /**
+     * @param random the seeded source of the mix
+     * @param replyWithin the agent's own deadline for the {@code timeout} kind
+     */
+    Workload(final Random random, final Duration replyWithin) {
+        this.random = random;
+        this.replyWithin = replyWithin;
+    }
+
+    /**
+     * @param agentId the agent that proposes it
+     * @return the next action of the mix (recorded as planned)
+     */
+    synchronized Planned next(final String agentId) {
+        final int n = next++;
+        final Kind kind = pick();
+        final String id = String.format(Locale.ROOT, "ft-%06d-%s", n, kind.suffix());
+        final Proposals proposal = switch (kind) {
+            case AUTO -> Proposals.action("search.web", "web", "{\"q\":\"refund policy " + n + "\"}");
+            case BLOCK -> Proposals.action("db.query", "postgres", "{\"sql\":\"DROP TABLE invoices_" + n + "\"}");
+            default -> Proposals.action("email.send", "gmail", email(n, "Your ticket " + n + " is solved."));
+        };
+        proposal.actionId(id)
+                .agentId(agentId)
+                .onBehalfOf(ON_BEHALF_OF)
+                .confidence(0.9)
+                .inputTrust(InputTrust.USER)
+                .domain("support")
+                .userRequest("Handle ticket " + n);
+        if (kind == Kind.TIMEOUT) {
+            proposal.replyBy(Instant.now().plus(replyWithin));
+        }
+        final ProposedAction action = proposal.build();
+        final Planned plan = new Planned(id, agentId, kind, action, kind == Kind.MODIFY ? modified(n) : null);
+        planned.put(id, plan);
+        return plan;
+    }
+
+    private Kind pick() {
+        int total = 0;
+        for (final Kind kind : Kind.values()) {
+            total += kind.weight;
+        }
+        int roll = random.nextInt(total);
+        for (final Kind kind : Kind.values()) {
+            roll -= kind.weight;
+            if (roll < 0) {
+                return kind;
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    private static String email(final int n, final String body) {
+        return "{\"to\":\"colleague" + n + "@example.com\",\"subject\":\"Ticket " + n + "\",\"body\":\"" + body + "\"}";
+    }
+
+    /** The arguments the reviewer approves instead, for a {@code modify} action. */
+    private static String modified(final int n) {
+        return email(n, "Your ticket " + n + " is solved. Kind regards, the support team (edited by a reviewer)");
+    }
+
+    /**
+     * @param actionId an action of this workload
+     * @return its kind, from its id
+     */
+    static Optional<Kind> kindOf(final String actionId) {
+        final int dash = actionId.lastIndexOf('-');
+        if (!actionId.startsWith("ft-") || dash < 0) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Kind.valueOf(actionId.substring(dash + 1).toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * @param actionId a {@code modify} action
+     * @return the arguments the reviewer sets
+     */
+    static String modifiedArguments(final String actionId) {
+        final String number = actionId.substring(3, actionId.lastIndexOf('-'));
+        return modified(Integer.parseInt(number));
+    }
+
+    Optional<Planned> planned(final String actionId) {
+        return Optional.ofNullable(planned.get(actionId));
+    }
+
+    Collection<Planned> all() {
+        return planned.values();
+    }
+
+    int size() {
+        return planned.size();
+    }
+}
