@@ -1,0 +1,452 @@
+package dev.hitl.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The MCP gateway between two real, independent MCP peers: the official TypeScript SDK's client
+ * (driven by {@code src/test/node/mcp-driver.mjs}) starts the gateway's runnable jar as its stdio MCP
+ * server, and the gateway fronts the reference filesystem server
+ * ({@code @modelcontextprotocol/server-filesystem}), with the whole hitl stack (broker, registry, the
+ * four services as processes) deciding, and a reviewer voting over the approval service's API.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class McpGatewayIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path NODE = ROOT.resolve("deploy/src/test/node");
+    /** Logs (gateway, client driver, the stack's services) kept after the run, unlike the temporary directory. */
+    private static final Path LOGS = ROOT.resolve("deploy/target/mcp-gateway-it");
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<Integer, CompletableFuture<JsonNode>> answers = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Map<Integer, String> progress = new ConcurrentHashMap<>();
+    private final Map<CompletableFuture<JsonNode>, Integer> idOf =
+            java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    private LocalStack stack;
+    private Process driver;
+    private Writer commands;
+    private Path files;
+    private Path config;
+    private Path dir;
+
+    @BeforeAll
+    void start(@TempDir final Path dir) throws Exception {
+        this.dir = dir;
+        assertThat(NODE.resolve("node_modules/@modelcontextprotocol/sdk"))
+                .as("the MCP test peers are installed by bin/test (npm ci in deploy/src/test/node)")
+                .isDirectory();
+        stack = LocalStack.start(
+                new LocalStack.Options(true, LOGS.resolve("stack"), 0, 0, consecutiveFreePorts(4), true, false),
+                ROOT,
+                System.out);
+        files = Files.createDirectories(dir.resolve("files")).toRealPath();
+        Files.writeString(files.resolve("notes.txt"), "hello from the notes");
+        config = dir.resolve("gateway.yaml");
+        Files.writeString(config, gatewayConfig());
+
+        driver = new ProcessBuilder("node", NODE.resolve("mcp-driver.mjs").toString())
+                .directory(NODE.toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        Files.createDirectories(LOGS).resolve("driver.log").toFile()))
+                .start();
+        commands = new java.io.OutputStreamWriter(driver.getOutputStream(), StandardCharsets.UTF_8);
+        final Thread reader = new Thread(this::readAnswers, "mcp-driver-answers");
+        reader.setDaemon(true);
+        reader.start();
+        connect();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (driver != null) {
+            commands.close(); // the driver closes its client, the gateway sees the end of its input
+            if (!driver.waitFor(30, TimeUnit.SECONDS)) {
+                driver.destroyForcibly();
+            }
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void shouldOfferTheUpstreamsToolsUnchangedWithTheirAnnotations() throws Exception {
+        final JsonNode tools =
+                send(command("listTools")).get(30, TimeUnit.SECONDS).path("tools");
+        final JsonNode write = find(tools, "write_file");
+        assertThat(write.path("inputSchema").path("properties").has("content")).isTrue();
+        assertThat(write.path("annotations").path("readOnlyHint").asBoolean(true))
+                .isFalse();
+        assertThat(find(tools, "read_text_file")
+                        .path("annotations")
+                        .path("readOnlyHint")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    void shouldAutoApproveAReadAndReturnTheFile() throws Exception {
+        final JsonNode answer = call(
+                        "read_text_file",
+                        Map.of("path", files.resolve("notes.txt").toString()),
+                        0)
+                .get(60, TimeUnit.SECONDS);
+        assertThat(answer.path("result").path("isError").asBoolean(false))
+                .as(answer.toString())
+                .isFalse();
+        assertThat(text(answer)).contains("hello from the notes");
+    }
+
+    @Test
+    void shouldHoldAWriteForAReviewerAndRunItOnceApproved() throws Exception {
+        final Path approved = files.resolve("approved.txt");
+        final CompletableFuture<JsonNode> answer =
+                call("write_file", Map.of("path", approved.toString(), "content", "written after approval"), 0);
+        final String token = seniorReviewer();
+        final String actionId = awaitRequest(token, approved.toString());
+        assertThat(answer).as("the write waits for a person").isNotDone();
+        assertThat(approved).doesNotExist();
+        // The client hears the call is waiting for a person, so it does not give up.
+        await().atMost(Duration.ofSeconds(30)).until(() -> progress.containsKey(idOf.get(answer)));
+        assertThat(progress.get(idOf.get(answer)))
+                .contains("Waiting for a reviewer")
+                .contains("write_file");
+
+        vote(token, actionId, "{\"verdict\":\"APPROVE\"}");
+
+        final JsonNode result = answer.get(90, TimeUnit.SECONDS);
+        assertThat(result.path("result").path("isError").asBoolean(false))
+                .as(result.toString())
+                .isFalse();
+        assertThat(approved).hasContent("written after approval");
+    }
+
+    @Test
+    void shouldRunAModifiedCallWithTheReviewersArgumentsAndSaySo() throws Exception {
+        final Path target = files.resolve("modified.txt");
+        final CompletableFuture<JsonNode> answer =
+                call("write_file", Map.of("path", target.toString(), "content", "the agent's draft"), 0);
+        final String token = seniorReviewer();
+        final String actionId = awaitRequest(token, target.toString());
+        final String changed =
+                JSON.writeValueAsString(Map.of("path", target.toString(), "content", "the reviewer's text"));
+        vote(
+                token,
+                actionId,
+                JSON.writeValueAsString(Map.of(
+                        "verdict", "MODIFY", "modifiedArguments", changed, "reason", "Use the approved wording.")));
+
+        final JsonNode result = answer.get(90, TimeUnit.SECONDS);
+        assertThat(result.path("result").path("isError").asBoolean(false))
+                .as(result.toString())
+                .isFalse();
+        assertThat(text(result)).contains("a reviewer changed this call").contains("Use the approved wording.");
+        assertThat(target).hasContent("the reviewer's text");
+    }
+
+    @Test
+    void shouldReturnTheReviewersReasonAsAToolErrorAndLeaveTheFileUntouched() throws Exception {
+        final Path notes = files.resolve("notes.txt");
+        final CompletableFuture<JsonNode> answer =
+                call("write_file", Map.of("path", notes.toString(), "content", "overwritten"), 0);
+        final String token = seniorReviewer();
+        final String actionId = awaitRequest(token, notes.toString());
+        vote(
+                token,
+                actionId,
+                "{\"verdict\":\"REJECT\",\"reason\":\"Never overwrite the notes; write a new file next to them.\"}");
+
+        final JsonNode result = answer.get(90, TimeUnit.SECONDS);
+        assertThat(result.path("result").path("isError").asBoolean())
+                .as(result.toString())
+                .isTrue();
+        assertThat(text(result))
+                .contains("REJECTED")
+                .contains("Never overwrite the notes; write a new file next to them.");
+        assertThat(notes).hasContent("hello from the notes");
+    }
+
+    @Test
+    void shouldWithdrawTheProposalWhenTheClientCancelsTheCall() throws Exception {
+        final Path target = files.resolve("cancelled.txt");
+        final CompletableFuture<JsonNode> answer =
+                call("write_file", Map.of("path", target.toString(), "content", "never written"), 2);
+        final String token = seniorReviewer();
+        final String actionId = awaitRequest(token, target.toString());
+
+        final JsonNode result = answer.get(60, TimeUnit.SECONDS);
+        assertThat(result.path("cancelled").asBoolean()).as(result.toString()).isTrue();
+        // The withdrawal reaches the escalation service: the request leaves the reviewer's inbox.
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !inbox(token).toString().contains(actionId));
+        vote(token, actionId, "{\"verdict\":\"APPROVE\"}");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void shouldRunACallAtMostOnceEvenWhenItIsSentAgainAfterTheGatewayRestarted() throws Exception {
+        final Path target = files.resolve("once.txt");
+        final Map<String, String> arguments = Map.of("path", target.toString(), "content", "written once");
+        final Map<String, Object> meta =
+                Map.of("dev.hitl/confidence", 0.9, "dev.hitl/idempotencyKey", "once-" + java.util.UUID.randomUUID());
+        final CompletableFuture<JsonNode> first = call("write_file", arguments, 0, meta);
+        final String token = seniorReviewer();
+        vote(token, awaitRequest(token, target.toString()), "{\"verdict\":\"APPROVE\"}");
+        assertThat(first.get(90, TimeUnit.SECONDS)
+                        .path("result")
+                        .path("isError")
+                        .asBoolean(false))
+                .isFalse();
+        assertThat(target).hasContent("written once");
+        Files.writeString(target, "changed by the user since");
+
+        send(command("close")).get(30, TimeUnit.SECONDS);
+        connect();
+
+        final JsonNode again = call("write_file", arguments, 0, meta).get(90, TimeUnit.SECONDS);
+        assertThat(again.path("result").path("isError").asBoolean())
+                .as(again.toString())
+                .isTrue();
+        assertThat(text(again)).contains("already started upstream");
+        assertThat(target).hasContent("changed by the user since");
+    }
+
+    private String gatewayConfig() {
+        final String server = NODE.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js")
+                .toString();
+        return """
+                agent:
+                  id: mcp-test-agent
+                  onBehalfOf: alice@example.com
+                hitl:
+                  kafka:
+                    bootstrap.servers: %s
+                  schemaRegistryUrl: %s
+                  trustedKeys:
+                    local-dev: %s
+                decisionTimeout: 3m
+                progressInterval: 1s
+                upstreams:
+                  - name: files
+                    stdio:
+                      command: node
+                      args: [%s, %s]
+                    tools:
+                      - {match: "read_*", actionType: file.read, target: path}
+                      - {match: "list_*", actionType: file.list, target: path}
+                      - {match: "write_file", actionType: file.write, target: path}
+                      - {match: "edit_file", actionType: file.write, target: path}
+                      - {match: "move_file", actionType: file.move, target: source}
+                """.formatted(
+                        stack.bootstrapServers(),
+                        stack.registryUrl(),
+                        LocalStack.DEV_SIGNING_KEY,
+                        JSON.valueToTree(server),
+                        JSON.valueToTree(files.toString()));
+    }
+
+    private CompletableFuture<JsonNode> call(
+            final String tool, final Map<String, String> arguments, final int cancelAfter) throws IOException {
+        // A hitl-aware client says how sure its model is; without it the policy counts confidence as low.
+        return call(tool, arguments, cancelAfter, Map.of("dev.hitl/confidence", 0.9));
+    }
+
+    private CompletableFuture<JsonNode> call(
+            final String tool,
+            final Map<String, String> arguments,
+            final int cancelAfter,
+            final Map<String, Object> meta)
+            throws IOException {
+        final ObjectNode call = command("call");
+        call.put("name", tool);
+        call.set("arguments", JSON.valueToTree(arguments));
+        call.put("cancelAfterProgress", cancelAfter);
+        call.put("timeoutMs", 150_000);
+        call.set("meta", JSON.valueToTree(meta));
+        return send(call);
+    }
+    /** Stops the gateway (the client closes its stdin) and starts a new one, as an agent restart would. */
+    private void connect() throws Exception {
+        final ObjectNode connect = command("connect");
+        connect.put(
+                "command",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        connect.putArray("args")
+                .add("-jar")
+                .add(ROOT.resolve("mcp-gateway/target/hitl-mcp-gateway-0.1.0-SNAPSHOT-runner.jar")
+                        .toString())
+                .add(config.toString());
+        connect.put("stderr", LOGS.resolve("gateway.log").toString());
+        final JsonNode connected = send(connect).get(120, TimeUnit.SECONDS);
+        assertThat(connected.path("connected").path("name").asText())
+                .as("gateway log: %s", LOGS.resolve("gateway.log"))
+                .isEqualTo("hitl-mcp-gateway");
+    }
+
+    private ObjectNode command(final String op) {
+        final ObjectNode command = JSON.createObjectNode();
+        command.put("id", ids.incrementAndGet());
+        command.put("op", op);
+        return command;
+    }
+
+    private synchronized CompletableFuture<JsonNode> send(final ObjectNode command) throws IOException {
+        final CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        answers.put(command.path("id").asInt(), answer);
+        idOf.put(answer, command.path("id").asInt());
+        commands.write(command.toString() + "\n");
+        commands.flush();
+        return answer;
+    }
+
+    private void readAnswers() {
+        try (BufferedReader lines =
+                new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                final JsonNode answer = JSON.readTree(line);
+                if (answer.has("progressEvent")) {
+                    progress.put(
+                            answer.path("id").asInt(), answer.path("message").asText());
+                    continue;
+                }
+                final CompletableFuture<JsonNode> waiting =
+                        answers.remove(answer.path("id").asInt());
+                if (waiting != null) {
+                    waiting.complete(answer);
+                }
+            }
+        } catch (IOException e) {
+            answers.values().forEach(f -> f.completeExceptionally(e));
+        }
+    }
+
+    private static JsonNode find(final JsonNode tools, final String name) {
+        for (final JsonNode tool : tools) {
+            if (tool.path("name").asText().equals(name)) {
+                return tool;
+            }
+        }
+        throw new AssertionError("no tool " + name + " in " + tools);
+    }
+
+    private static String text(final JsonNode answer) {
+        final StringBuilder text = new StringBuilder();
+        answer.path("result")
+                .path("content")
+                .forEach(c -> text.append(c.path("text").asText()).append('\n'));
+        return text.toString();
+    }
+
+    /** Waits for the reviewer's inbox to show a request whose arguments contain the text; returns its actionId. */
+    private String awaitRequest(final String token, final String text) throws IOException, InterruptedException {
+        final String[] found = new String[1];
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                for (final JsonNode item : inbox(token)) {
+                    if (item.toString().contains(text)) {
+                        found[0] = item.path("actionId").asText();
+                        return true;
+                    }
+                }
+                return false;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no request for " + text + " in the inbox " + inbox(token), e);
+        }
+        return found[0];
+    }
+
+    private void vote(final String token, final String actionId, final String body)
+            throws IOException, InterruptedException {
+        final HttpResponse<String> vote = http.send(
+                HttpRequest.newBuilder(
+                                URI.create(stack.url("approval-service") + "/api/requests/" + actionId + "/votes"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(vote.statusCode()).as(vote.body()).isIn(202, 404, 409);
+    }
+
+    /**
+     * The gateway cannot vouch for what steers the model (input trust UNKNOWN), so the default
+     * policy's low-trust trigger raises the tier of a write: senior reviewers decide.
+     */
+    private String seniorReviewer() throws IOException, InterruptedException {
+        return login("senior", "senior");
+    }
+
+    private String login(final String user, final String password) throws IOException, InterruptedException {
+        final HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(stack.url("approval-service") + "/login"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body()).path("access_token").asText();
+    }
+
+    private JsonNode inbox(final String token) throws IOException, InterruptedException {
+        return JSON.readTree(http.send(
+                        HttpRequest.newBuilder(URI.create(stack.url("approval-service") + "/api/requests"))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
+    }
+
+    /** The first of n consecutive ports free on 127.0.0.1 right now. */
+    private static int consecutiveFreePorts(final int n) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            final int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            boolean free = true;
+            for (int port = base; port < base + n && free; port++) {
+                try (ServerSocket socket = new ServerSocket(port, 0, InetAddress.getByName("127.0.0.1"))) {
+                    socket.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + n + " consecutive free ports");
+    }
+}

@@ -1,0 +1,91 @@
+package dev.hitl.mcp.config;
+
+import dev.hitl.schemas.InputTrust;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The gateway's whole configuration, as read from its YAML file by {@link GatewayConfigLoader}.
+ *
+ * @param agent who the gateway proposes as: every connection through this gateway acts as this agent
+ * @param hitl where hitl runs: Kafka settings, schema registry, topic namespace, trusted signing keys
+ * @param decisionTimeout how long a tool call waits for its decision before it returns a tool error
+ *     (the proposal stays open: hitl may still decide it, and the call is then never run)
+ * @param progressInterval how often a waiting call sends an MCP progress notification
+ * @param upstreams the MCP servers whose tools the gateway offers, in order
+ */
+public record GatewayConfig(
+        Agent agent, Hitl hitl, Duration decisionTimeout, Duration progressInterval, List<Upstream> upstreams) {
+
+    public GatewayConfig {
+        Objects.requireNonNull(agent, "agent");
+        Objects.requireNonNull(hitl, "hitl");
+        upstreams = List.copyOf(upstreams);
+    }
+
+    /**
+     * @param id the agentId of every proposal
+     * @param onBehalfOf the person the agent works for (reviewers cannot approve their own agent's
+     *     actions), empty when unknown
+     * @param domain the agent's business domain, empty when none
+     * @param inputTrust what the operator knows about the inputs that steer the agent's model, as
+     *     the proposals' {@code inputTrust} when the client does not say (UNKNOWN unless configured)
+     */
+    public record Agent(String id, String onBehalfOf, String domain, InputTrust inputTrust) {}
+
+    /**
+     * @param namespace topic namespace ({@code hitl} in a standard installation)
+     * @param kafka Kafka client settings (bootstrap.servers, security settings, ...)
+     * @param schemaRegistryUrl the Confluent-API registry URL
+     * @param trustedKeys decision-signing keys by key id; a decision signed otherwise is refused
+     */
+    public record Hitl(
+            String namespace, Map<String, String> kafka, String schemaRegistryUrl, Map<String, String> trustedKeys) {
+        public Hitl {
+            kafka = Map.copyOf(kafka);
+            trustedKeys = Map.copyOf(trustedKeys);
+        }
+    }
+
+    /**
+     * An upstream MCP server.
+     *
+     * @param name a short name, used in logs, in the default action type and in tool prefixes
+     * @param prefix prepended to each of its tool names as the agent sees them ("" for none)
+     * @param stdio how to start it as a child process, when it speaks MCP over stdio
+     * @param http where it listens, when it speaks streamable HTTP
+     * @param tools how its tools map to hitl actions; the first match wins, unmatched tools get the
+     *     default from their name and annotations ({@link ToolMapping#defaultFor})
+     */
+    public record Upstream(
+            String name, String prefix, Optional<Stdio> stdio, Optional<Http> http, List<ToolMapping> tools) {
+        public Upstream {
+            tools = List.copyOf(tools);
+        }
+    }
+
+    /**
+     * @param command the program
+     * @param args its arguments
+     * @param env extra environment variables
+     */
+    public record Stdio(String command, List<String> args, Map<String, String> env) {
+        public Stdio {
+            args = List.copyOf(args);
+            env = Map.copyOf(env);
+        }
+    }
+
+    /**
+     * @param url the streamable HTTP endpoint, e.g. {@code http://127.0.0.1:3001/mcp}
+     * @param headers headers sent with every request (e.g. Authorization)
+     */
+    public record Http(String url, Map<String, String> headers) {
+        public Http {
+            headers = Map.copyOf(headers);
+        }
+    }
+}

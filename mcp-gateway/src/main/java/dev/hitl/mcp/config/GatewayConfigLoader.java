@@ -1,0 +1,335 @@
+package dev.hitl.mcp.config;
+
+import dev.hitl.policy.Glob;
+import dev.hitl.schemas.InputTrust;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads the gateway's YAML configuration strictly: an unknown key, a missing field or a value of the
+ * wrong kind is refused with its line and its path (e.g. {@code line 12: upstreams[0].stdio.command:
+ * required}). Scalars may name environment variables as {@code ${NAME}} or {@code ${NAME:default}},
+ * so one file serves every environment.
+ */
+public final class GatewayConfigLoader {
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^}]*))?}");
+    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    private final Function<String, String> environment;
+
+    /** @param environment how to look up an environment variable ({@code System::getenv} in production) */
+    public GatewayConfigLoader(final Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    /**
+     * @param file the configuration file
+     * @return the configuration
+     * @throws GatewayConfigException when the file is unreadable or invalid
+     */
+    public GatewayConfig load(final Path file) {
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new GatewayConfigException("cannot read the gateway configuration " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * @param yaml the configuration as YAML text
+     * @return the configuration
+     * @throws GatewayConfigException when it is invalid
+     */
+    public GatewayConfig parse(final String yaml) {
+        final Node root;
+        try {
+            final LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            root = new Yaml(options).compose(new StringReader(yaml));
+        } catch (YAMLException e) {
+            throw new GatewayConfigException("not valid YAML: " + e.getMessage());
+        }
+        if (root == null) {
+            throw new GatewayConfigException("the gateway configuration is empty");
+        }
+        final Fields top =
+                fields(root, "", Set.of("agent", "hitl", "decisionTimeout", "progressInterval", "upstreams"));
+        final Fields agent = fields(top.required("agent"), "agent", Set.of("id", "onBehalfOf", "domain", "inputTrust"));
+        final Fields hitl =
+                fields(top.required("hitl"), "hitl", Set.of("namespace", "kafka", "schemaRegistryUrl", "trustedKeys"));
+        final Map<String, String> kafka = stringMap(hitl.required("kafka"), "hitl.kafka");
+        if (!kafka.containsKey("bootstrap.servers")) {
+            throw error(hitl.required("kafka"), "hitl.kafka.bootstrap.servers", "required");
+        }
+        final Map<String, String> keys = stringMap(hitl.required("trustedKeys"), "hitl.trustedKeys");
+        if (keys.isEmpty() || keys.values().stream().anyMatch(String::isBlank)) {
+            throw error(
+                    hitl.required("trustedKeys"), "hitl.trustedKeys", "needs at least one key id with a non-empty key");
+        }
+        final List<GatewayConfig.Upstream> upstreams = new ArrayList<>();
+        final Node upstreamList = top.required("upstreams");
+        if (!(upstreamList instanceof SequenceNode sequence)
+                || sequence.getValue().isEmpty()) {
+            throw error(upstreamList, "upstreams", "must be a non-empty list of upstream MCP servers");
+        }
+        final Set<String> names = new HashSet<>();
+        for (int i = 0; i < sequence.getValue().size(); i++) {
+            final GatewayConfig.Upstream upstream = upstream(sequence.getValue().get(i), "upstreams[" + i + "]");
+            if (!names.add(upstream.name())) {
+                throw error(
+                        sequence.getValue().get(i),
+                        "upstreams[" + i + "].name",
+                        "'" + upstream.name() + "' is used twice");
+            }
+            upstreams.add(upstream);
+        }
+        return new GatewayConfig(
+                new GatewayConfig.Agent(
+                        agent.requiredString("id"),
+                        agent.optionalString("onBehalfOf").orElse(""),
+                        agent.optionalString("domain").orElse(""),
+                        agent.optional("inputTrust")
+                                .map(n -> trust(n, "agent.inputTrust"))
+                                .orElse(InputTrust.UNKNOWN)),
+                new GatewayConfig.Hitl(
+                        hitl.optionalString("namespace")
+                                .filter(s -> !s.isBlank())
+                                .orElse("hitl"),
+                        kafka,
+                        hitl.requiredString("schemaRegistryUrl"),
+                        keys),
+                top.optional("decisionTimeout")
+                        .map(n -> duration(n, "decisionTimeout"))
+                        .orElse(Duration.ofHours(24)),
+                top.optional("progressInterval")
+                        .map(n -> duration(n, "progressInterval"))
+                        .orElse(Duration.ofSeconds(5)),
+                upstreams);
+    }
+
+    private GatewayConfig.Upstream upstream(final Node node, final String path) {
+        final Fields fields = fields(node, path, Set.of("name", "prefix", "stdio", "http", "tools"));
+        final String name = fields.requiredString("name");
+        if (!name.matches("[A-Za-z0-9_-]+")) {
+            throw error(fields.required("name"), path + ".name", "may hold only letters, digits, '_' and '-'");
+        }
+        final Optional<GatewayConfig.Stdio> stdio = fields.optional("stdio").map(n -> {
+            final Fields s = fields(n, path + ".stdio", Set.of("command", "args", "env"));
+            return new GatewayConfig.Stdio(
+                    s.requiredString("command"),
+                    s.optional("args")
+                            .map(a -> strings(a, path + ".stdio.args"))
+                            .orElse(List.of()),
+                    s.optional("env")
+                            .map(e -> stringMap(e, path + ".stdio.env"))
+                            .orElse(Map.of()));
+        });
+        final Optional<GatewayConfig.Http> http = fields.optional("http").map(n -> {
+            final Fields h = fields(n, path + ".http", Set.of("url", "headers"));
+            final String url = h.requiredString("url");
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw error(h.required("url"), path + ".http.url", "must be an http:// or https:// URL");
+            }
+            return new GatewayConfig.Http(
+                    url,
+                    h.optional("headers")
+                            .map(e -> stringMap(e, path + ".http.headers"))
+                            .orElse(Map.of()));
+        });
+        if (stdio.isPresent() == http.isPresent()) {
+            throw error(node, path, "needs exactly one of 'stdio' and 'http'");
+        }
+        final List<ToolMapping> tools = new ArrayList<>();
+        fields.optional("tools").ifPresent(list -> {
+            if (!(list instanceof SequenceNode sequence)) {
+                throw error(list, path + ".tools", "must be a list of tool mappings");
+            }
+            for (int i = 0; i < sequence.getValue().size(); i++) {
+                final String at = path + ".tools[" + i + "]";
+                final Fields t = fields(
+                        sequence.getValue().get(i),
+                        at,
+                        Set.of("match", "actionType", "tool", "target", "systemsAffected"));
+                tools.add(new ToolMapping(
+                        Glob.of(t.requiredString("match")),
+                        t.requiredString("actionType"),
+                        t.optionalString("tool"),
+                        t.optionalString("target"),
+                        t.optional("systemsAffected")
+                                .map(s -> strings(s, at + ".systemsAffected"))
+                                .orElse(List.of(name))));
+            }
+        });
+        return new GatewayConfig.Upstream(name, fields.optionalString("prefix").orElse(""), stdio, http, tools);
+    }
+
+    private InputTrust trust(final Node node, final String path) {
+        final String text = scalar(node, path);
+        try {
+            return InputTrust.valueOf(text);
+        } catch (IllegalArgumentException e) {
+            throw error(node, path, "'" + text + "' is not one of " + java.util.Arrays.toString(InputTrust.values()));
+        }
+    }
+
+    private Duration duration(final Node node, final String path) {
+        final String text = scalar(node, path);
+        final Matcher shortForm = SHORT_DURATION.matcher(text);
+        final Duration value;
+        if (shortForm.matches()) {
+            final long amount = Long.parseLong(shortForm.group(1));
+            value = switch (shortForm.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } else {
+            try {
+                value = Duration.parse(text);
+            } catch (DateTimeParseException e) {
+                throw error(node, path, "'" + text + "' is not a duration (e.g. 30s, 10m, 24h or PT1H)");
+            }
+        }
+        if (value.isNegative() || value.isZero()) {
+            throw error(node, path, "must be positive");
+        }
+        return value;
+    }
+
+    private List<String> strings(final Node node, final String path) {
+        if (!(node instanceof SequenceNode sequence)) {
+            throw error(node, path, "must be a list");
+        }
+        final List<String> values = new ArrayList<>();
+        for (int i = 0; i < sequence.getValue().size(); i++) {
+            values.add(scalar(sequence.getValue().get(i), path + "[" + i + "]"));
+        }
+        return values;
+    }
+
+    private Map<String, String> stringMap(final Node node, final String path) {
+        if (!(node instanceof MappingNode mapping)) {
+            throw error(node, path, "must be a map");
+        }
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final NodeTuple tuple : mapping.getValue()) {
+            final String key = scalar(tuple.getKeyNode(), path);
+            values.put(key, scalar(tuple.getValueNode(), path + "." + key));
+        }
+        return values;
+    }
+
+    private String scalar(final Node node, final String path) {
+        if (!(node instanceof ScalarNode scalar)) {
+            throw error(node, path, "must be a single value");
+        }
+        return substitute(scalar.getValue(), node, path);
+    }
+
+    private String substitute(final String text, final Node node, final String path) {
+        final Matcher variable = VARIABLE.matcher(text);
+        final StringBuilder out = new StringBuilder();
+        while (variable.find()) {
+            String value = environment.apply(variable.group(1));
+            if (value == null) {
+                if (variable.group(2) == null) {
+                    throw error(
+                            node, path, "environment variable " + variable.group(1) + " is not set and has no default");
+                }
+                value = variable.group(2);
+            }
+            variable.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        variable.appendTail(out);
+        return out.toString();
+    }
+
+    private Fields fields(final Node node, final String path, final Set<String> allowed) {
+        if (!(node instanceof MappingNode mapping)) {
+            throw error(node, path.isEmpty() ? "(top level)" : path, "must be a map");
+        }
+        final Map<String, Node> values = new LinkedHashMap<>();
+        for (final NodeTuple tuple : mapping.getValue()) {
+            final String key =
+                    tuple.getKeyNode() instanceof ScalarNode s ? s.getValue() : String.valueOf(tuple.getKeyNode());
+            final String at = path.isEmpty() ? key : path + "." + key;
+            if (!allowed.contains(key)) {
+                throw error(
+                        tuple.getKeyNode(), at, "unknown field; expected one of " + new java.util.TreeSet<>(allowed));
+            }
+            values.put(key, tuple.getValueNode());
+        }
+        return new Fields(node, path, values);
+    }
+
+    private static GatewayConfigException error(final Node node, final String path, final String problem) {
+        return new GatewayConfigException("line " + (node.getStartMark().getLine() + 1) + ": " + path + ": " + problem);
+    }
+
+    /** The fields of one YAML map, with its path for errors. */
+    private final class Fields {
+        private final Node node;
+        private final String path;
+        private final Map<String, Node> values;
+
+        Fields(final Node node, final String path, final Map<String, Node> values) {
+            this.node = node;
+            this.path = path;
+            this.values = values;
+        }
+
+        Node required(final String key) {
+            final Node value = values.get(key);
+            if (value == null) {
+                throw error(node, at(key), "required");
+            }
+            return value;
+        }
+
+        Optional<Node> optional(final String key) {
+            return Optional.ofNullable(values.get(key));
+        }
+
+        String requiredString(final String key) {
+            final String value = scalar(required(key), at(key));
+            if (value.isBlank()) {
+                throw error(values.get(key), at(key), "must not be empty");
+            }
+            return value;
+        }
+
+        Optional<String> optionalString(final String key) {
+            return optional(key).map(n -> scalar(n, at(key))).filter(s -> !s.isEmpty());
+        }
+
+        private String at(final String key) {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+    }
+}

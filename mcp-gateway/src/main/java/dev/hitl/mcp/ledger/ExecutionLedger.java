@@ -1,0 +1,38 @@
+package dev.hitl.mcp.ledger;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the gateway has run upstream, by actionId: the record that makes a call run at most once, even
+ * when the gateway restarts between a decision and the call, or a client sends the same call again.
+ * An entry is written, durably, <em>before</em> the upstream call starts; a call whose entry exists is
+ * never started again (if the gateway died during the call, whether it ran is unknown, and unknown is
+ * not a licence to run it twice).
+ */
+public interface ExecutionLedger extends AutoCloseable {
+
+    /**
+     * Claims an action for execution.
+     *
+     * @param actionId the action
+     * @param argumentsHash the hash of the arguments it will run with
+     * @return empty when the claim is new and durable (run the call); the earlier claim when the action
+     *     was claimed before (do not run it)
+     */
+    Optional<Claim> claim(String actionId, String argumentsHash);
+
+    /** @param actionId an action @return its claim, if any */
+    Optional<Claim> find(String actionId);
+
+    @Override
+    void close();
+
+    /**
+     * @param actionId the action
+     * @param argumentsHash the hash of the arguments it ran with
+     * @param claimedAt when the call was started
+     * @param gateway which gateway instance claimed it
+     */
+    record Claim(String actionId, String argumentsHash, Instant claimedAt, String gateway) {}
+}
