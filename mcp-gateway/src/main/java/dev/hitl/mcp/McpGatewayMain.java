@@ -4,7 +4,6 @@ import dev.hitl.mcp.config.GatewayConfig;
 import dev.hitl.mcp.config.GatewayConfigException;
 import dev.hitl.mcp.config.GatewayConfigLoader;
 import dev.hitl.mcp.ledger.KafkaExecutionLedger;
-import dev.hitl.mcp.upstream.UpstreamTool;
 import dev.hitl.mcp.upstream.Upstreams;
 import dev.hitl.sdk.HitlClient;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -150,10 +149,5 @@ public final class McpGatewayMain {
         return message -> exchange.progressNotification(
                         new McpSchema.ProgressNotification(token, (double) ticks.incrementAndGet(), null, message))
                 .subscribe(null, error -> LOG.debug("progress notification failed: {}", error.getMessage()));
-    }
-
-    /** @return the tools the gateway offers, for logs and tests */
-    static List<UpstreamTool> offered(final Upstreams upstreams) {
-        return List.copyOf(upstreams.tools().values());
     }
 }
