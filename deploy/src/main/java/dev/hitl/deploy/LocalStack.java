@@ -28,7 +28,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * The local stack: a real Kafka broker (KRaft, in this JVM, data kept in {@code .hitl-local/} for
  * the next start), the schema registry (child process, its schemas kept there too), hitl's topics,
  * the four services from their runnable jars (child processes, configured by environment variables
- * as in production) and the demo agents. Ctrl-C stops everything cleanly.
+ * as in production), the demo agents, and the MCP gateway's configuration with a demo MCP agent
+ * ({@link McpGatewayDemo}). Ctrl-C stops everything cleanly.
  *
  * <p>Options: {@code --fresh} deletes the data first; {@code --data-dir DIR}; {@code --kafka-port
  * N} (9092); {@code --registry-port N} (8081); {@code --http-port N} (8091: classifier, then
@@ -47,6 +48,8 @@ public final class LocalStack implements AutoCloseable {
     private KafkaBroker broker;
     private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private DemoAgent demo;
+    private Path mcpGatewayConfig;
+    private McpGatewayDemo mcpDemo;
 
     private LocalStack() {}
 
@@ -112,11 +115,36 @@ public final class LocalStack implements AutoCloseable {
                         DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
                         out);
             }
+            if (options.services()) {
+                final Path files = Files.createDirectories(options.dataDir().resolve("mcp-files"))
+                        .toRealPath();
+                stack.mcpGatewayConfig = McpGatewayDemo.writeConfig(
+                        options.dataDir().resolve("mcp-gateway.yaml").toAbsolutePath(),
+                        root,
+                        files,
+                        stack.broker.bootstrapServers(),
+                        stack.registry.confluentApiUrl(),
+                        "mcp-demo-agent",
+                        Duration.ofMinutes(30),
+                        Duration.ofSeconds(5));
+                final Path gatewayJar = mcpGatewayJar(root);
+                if (options.demo() && Files.isRegularFile(gatewayJar)) {
+                    stack.mcpDemo = McpGatewayDemo.start(gatewayJar, stack.mcpGatewayConfig, files, out);
+                }
+            }
             return stack;
         } catch (RuntimeException | IOException e) {
             stack.close();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
+    }
+
+    /**
+     * @param root the hitl checkout
+     * @return the MCP gateway's runnable jar
+     */
+    public static Path mcpGatewayJar(final Path root) {
+        return root.resolve("mcp-gateway/target/hitl-mcp-gateway-0.1.0-SNAPSHOT-runner.jar");
     }
 
     /** @return the broker's bootstrap servers */
@@ -140,6 +168,9 @@ public final class LocalStack implements AutoCloseable {
     /** Stops the demo agents, the services (last started first), the broker and the registry. */
     @Override
     public void close() {
+        if (mcpDemo != null) {
+            mcpDemo.close();
+        }
         if (demo != null) {
             demo.close();
         }
@@ -197,6 +228,11 @@ public final class LocalStack implements AutoCloseable {
             System.out.println("  Audit chain check              : " + stack.url("audit-service") + "/audit/verify");
             System.out.println(
                     "  Service logs                   : " + options.dataDir().resolve("logs"));
+            System.out.println("  MCP gateway for your agent     : java -jar "
+                    + Path.of("")
+                            .toAbsolutePath()
+                            .relativize(mcpGatewayJar(Path.of("").toAbsolutePath())) + " "
+                    + stack.mcpGatewayConfig + "  (an MCP server over stdio)");
         }
         System.out.println("Press Ctrl-C to stop.");
         if (stack.demo != null) {

@@ -44,7 +44,7 @@ class McpGatewayIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path NODE = ROOT.resolve("deploy/src/test/node");
+    private static final Path NODE = ROOT.resolve("deploy/node");
     /** Logs (gateway, client driver, the stack's services) kept after the run, unlike the temporary directory. */
     private static final Path LOGS = ROOT.resolve("deploy/target/mcp-gateway-it");
 
@@ -65,16 +65,24 @@ class McpGatewayIT {
     void start(@TempDir final Path dir) throws Exception {
         this.dir = dir;
         assertThat(NODE.resolve("node_modules/@modelcontextprotocol/sdk"))
-                .as("the MCP test peers are installed by bin/test (npm ci in deploy/src/test/node)")
+                .as("the MCP test peers are installed by bin/test (npm ci in deploy/node)")
                 .isDirectory();
         stack = LocalStack.start(
+                // No demo agents: this test is the MCP agent.
                 new LocalStack.Options(true, LOGS.resolve("stack"), 0, 0, consecutiveFreePorts(4), true, false),
                 ROOT,
                 System.out);
         files = Files.createDirectories(dir.resolve("files")).toRealPath();
         Files.writeString(files.resolve("notes.txt"), "hello from the notes");
-        config = dir.resolve("gateway.yaml");
-        Files.writeString(config, gatewayConfig());
+        config = McpGatewayDemo.writeConfig(
+                dir.resolve("gateway.yaml"),
+                ROOT,
+                files,
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                "mcp-test-agent",
+                Duration.ofMinutes(3),
+                Duration.ofSeconds(1));
 
         driver = new ProcessBuilder("node", NODE.resolve("mcp-driver.mjs").toString())
                 .directory(NODE.toFile())
@@ -243,40 +251,6 @@ class McpGatewayIT {
         assertThat(target).hasContent("changed by the user since");
     }
 
-    private String gatewayConfig() {
-        final String server = NODE.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js")
-                .toString();
-        return """
-                agent:
-                  id: mcp-test-agent
-                  onBehalfOf: alice@example.com
-                hitl:
-                  kafka:
-                    bootstrap.servers: %s
-                  schemaRegistryUrl: %s
-                  trustedKeys:
-                    local-dev: %s
-                decisionTimeout: 3m
-                progressInterval: 1s
-                upstreams:
-                  - name: files
-                    stdio:
-                      command: node
-                      args: [%s, %s]
-                    tools:
-                      - {match: "read_*", actionType: file.read, target: path}
-                      - {match: "list_*", actionType: file.list, target: path}
-                      - {match: "write_file", actionType: file.write, target: path}
-                      - {match: "edit_file", actionType: file.write, target: path}
-                      - {match: "move_file", actionType: file.move, target: source}
-                """.formatted(
-                        stack.bootstrapServers(),
-                        stack.registryUrl(),
-                        LocalStack.DEV_SIGNING_KEY,
-                        JSON.valueToTree(server),
-                        JSON.valueToTree(files.toString()));
-    }
-
     private CompletableFuture<JsonNode> call(
             final String tool, final Map<String, String> arguments, final int cancelAfter) throws IOException {
         // A hitl-aware client says how sure its model is; without it the policy counts confidence as low.
@@ -305,8 +279,7 @@ class McpGatewayIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         connect.putArray("args")
                 .add("-jar")
-                .add(ROOT.resolve("mcp-gateway/target/hitl-mcp-gateway-0.1.0-SNAPSHOT-runner.jar")
-                        .toString())
+                .add(LocalStack.mcpGatewayJar(ROOT).toString())
                 .add(config.toString());
         connect.put("stderr", LOGS.resolve("gateway.log").toString());
         final JsonNode connected = send(connect).get(120, TimeUnit.SECONDS);
