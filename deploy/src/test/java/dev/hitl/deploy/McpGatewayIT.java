@@ -56,6 +56,7 @@ class McpGatewayIT {
             java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private LocalStack stack;
     private Process driver;
+    private Process everything;
     private Writer commands;
     private Path files;
     private Path config;
@@ -83,6 +84,24 @@ class McpGatewayIT {
                 "mcp-test-agent",
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(1));
+        // A second upstream over streamable HTTP, its tools under a prefix and mapped by their annotations.
+        final int everythingPort = consecutiveFreePorts(1);
+        final ProcessBuilder everythingServer = new ProcessBuilder(
+                        "node",
+                        NODE.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js")
+                                .toString(),
+                        "streamableHttp")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        Files.createDirectories(LOGS).resolve("everything.log").toFile()));
+        everythingServer.environment().put("PORT", String.valueOf(everythingPort));
+        everything = everythingServer.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> listening(everythingPort));
+        Files.writeString(
+                config,
+                "  - name: everything\n    prefix: ev_\n    http:\n      url: http://127.0.0.1:" + everythingPort
+                        + "/mcp\n",
+                java.nio.file.StandardOpenOption.APPEND);
 
         driver = new ProcessBuilder("node", NODE.resolve("mcp-driver.mjs").toString())
                 .directory(NODE.toFile())
@@ -104,6 +123,10 @@ class McpGatewayIT {
                 driver.destroyForcibly();
             }
         }
+        if (everything != null) {
+            everything.destroy();
+            everything.waitFor(10, TimeUnit.SECONDS);
+        }
         if (stack != null) {
             stack.close();
         }
@@ -122,6 +145,24 @@ class McpGatewayIT {
                         .path("readOnlyHint")
                         .asBoolean())
                 .isTrue();
+    }
+
+    @Test
+    void shouldOfferAnHttpUpstreamsToolsUnderItsPrefixAndMapThemByTheirAnnotations() throws Exception {
+        final JsonNode tools =
+                send(command("listTools")).get(30, TimeUnit.SECONDS).path("tools");
+        assertThat(find(tools, "ev_echo")
+                        .path("annotations")
+                        .path("readOnlyHint")
+                        .asBoolean())
+                .isTrue();
+        // Unmapped, read-only by its annotations: mcp.everything.read, which the default policy lets through.
+        final JsonNode answer = call("ev_echo", Map.of("message", "hello through two MCP hops"), 0)
+                .get(60, TimeUnit.SECONDS);
+        assertThat(answer.path("result").path("isError").asBoolean(false))
+                .as(answer.toString())
+                .isFalse();
+        assertThat(text(answer)).contains("Echo: hello through two MCP hops");
     }
 
     @Test
@@ -402,6 +443,14 @@ class McpGatewayIT {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body());
+    }
+
+    private static boolean listening(final int port) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The first of n consecutive ports free on 127.0.0.1 right now. */
