@@ -1,6 +1,7 @@
 package dev.hitl.escalation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -9,6 +10,7 @@ import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -37,10 +39,25 @@ class EscalationApplicationIT {
                 Admin admin = cluster.admin()) {
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
             assertThat(health).contains("\"status\":\"UP\"");
+            // A streams client in ERROR ends the process (service-runtime's StreamsFailFast).
+            assertThat(server.getApplicationContext().containsBean(dev.hitl.runtime.StreamsFailFast.class))
+                    .isTrue();
             final String halted = http.toBlocking()
                     .retrieve(HttpRequest.POST("/agents/agent-7/halt", "{\"reason\":\"incident 42\"}")
                             .header("X-Hitl-Actor", "ops@example.com"));
             assertThat(halted).contains("\"state\":\"HALTED\"").contains("\"actor\":\"ops@example.com\"");
+            // Bad input is refused with a 4xx before anything is published, never a 5xx.
+            for (final String[] bad : new String[][] {
+                {"/agents/agent-7/halt", "{\"reason\":\"" + "r".repeat(3_000_000) + "\"}"},
+                {"/agents/" + "a".repeat(AgentControlController.MAX_AGENT_ID_LENGTH + 1) + "/halt", "{}"},
+                {"/agents/agent-7/resume", "{\"reason\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}"},
+                {"/agents/agent-7/resume", "null"}
+            }) {
+                final HttpClientResponseException refused = assertThrows(
+                        HttpClientResponseException.class,
+                        () -> http.toBlocking().retrieve(HttpRequest.POST(bad[0], bad[1])));
+                assertThat(refused.getStatus().getCode()).as(bad[0]).isBetween(400, 499);
+            }
             assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
                     .contains("hitl_escalation_deadline_escalations_total 0.0");
             assertThat(admin.listTopics().names().get())
