@@ -263,7 +263,16 @@ public final class ToolCallHandler {
             return alreadyRan(tool, earlier.get());
         }
         LOG.info("Running {} upstream for action {} ({})", name, actionId, decision.outcome());
-        final McpSchema.CallToolResult result = upstream.call(tool, arguments);
+        final McpSchema.CallToolResult result;
+        try {
+            result = upstream.call(tool, arguments);
+        } catch (RuntimeException e) {
+            LOG.error("Upstream call of {} for action {} failed", name, actionId, e);
+            // It was claimed and started: it may have taken effect, so it is never run again.
+            return error("The approved call of " + name + " failed upstream: " + e.getMessage() + " (action "
+                    + actionId + "). It may or may not have taken effect; hitl will not run it again. Check its"
+                    + " effect before proposing it anew.");
+        }
         if (decision.outcome() != Outcome.MODIFIED) {
             return result;
         }

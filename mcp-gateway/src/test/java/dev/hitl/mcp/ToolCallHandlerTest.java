@@ -145,6 +145,28 @@ class ToolCallHandlerTest {
     }
 
     @Test
+    void shouldNeverRetryAnApprovedCallThatFailedUpstream() {
+        decide = action -> done(decision(action, Outcome.AUTO_APPROVED, action.getArguments(), null));
+        final ToolCallHandler handler = new ToolCallHandler(
+                AGENT,
+                proposer(),
+                ledger,
+                (tool, args) -> {
+                    ran.add(args);
+                    throw new IllegalStateException("connection reset");
+                },
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1));
+        final McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(
+                "write_file", Map.of("path", "/tmp/a.txt"), Map.of(ToolCallHandler.IDEMPOTENCY_KEY, "key-failed-1"));
+        final McpSchema.CallToolResult failed = handler.handle(writeTool(), request, caller(), progress -> {});
+        assertThat(text(failed)).contains("failed upstream").contains("may or may not have taken effect");
+        handler.handle(writeTool(), request, caller(), progress -> {});
+        assertThat(ran).hasSize(1);
+    }
+
+    @Test
     void shouldReportProgressWhileWaitingAndWithdrawWhenNoDecisionComesInTime() {
         decide = action -> new CompletableFuture<>();
         final List<String> progress = new ArrayList<>();
