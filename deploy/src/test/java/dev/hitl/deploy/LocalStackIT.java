@@ -12,8 +12,6 @@ import dev.hitl.sdk.AgentDecision;
 import dev.hitl.sdk.HitlClient;
 import dev.hitl.sdk.Proposals;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +44,7 @@ class LocalStackIT {
     @BeforeAll
     void startStack(@TempDir final Path dir) {
         stack = LocalStack.start(
-                new LocalStack.Options(true, dir, 0, 0, consecutiveFreePorts(4), true, false),
+                new LocalStack.Options(true, dir, 0, 0, Ports.consecutiveFree(4), true, false),
                 Path.of("..").toAbsolutePath().normalize(),
                 System.out);
         agent = HitlClient.builder()
@@ -235,24 +232,5 @@ class LocalStackIT {
         }
         return JSON.readTree(
                 http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
-    }
-
-    /** The first of n consecutive ports free on 127.0.0.1 right now. */
-    private static int consecutiveFreePorts(final int n) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            final int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            boolean free = true;
-            for (int port = base; port < base + n && free; port++) {
-                try (ServerSocket socket = new ServerSocket(port, 0, InetAddress.getByName("127.0.0.1"))) {
-                    socket.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no " + n + " consecutive free ports");
     }
 }

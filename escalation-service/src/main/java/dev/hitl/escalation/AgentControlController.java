@@ -36,6 +36,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AgentControlController {
 
+    /** Longest agent id accepted (as the classifier accepts in a proposal). */
+    public static final int MAX_AGENT_ID_LENGTH = 200;
+
+    /** Longest reason accepted, in characters. */
+    public static final int MAX_REASON_CHARS = 10_000;
+
     private final Topic<String, AgentControl> topic;
     private final KafkaProducer<String, AgentControl> producer;
 
@@ -62,11 +68,15 @@ public class AgentControlController {
      * @return the state published
      */
     @Post(uri = "/{agentId}/halt", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<State> halt(
+    public HttpResponse<?> halt(
             @PathVariable final String agentId,
             @Body final Change change,
             @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor)
             throws Exception {
+        final Refused refused = refused(agentId, change, actor);
+        if (refused != null) {
+            return HttpResponse.unprocessableEntity().body(refused);
+        }
         return HttpResponse.accepted().body(publish(agentId, AgentState.HALTED, change, actor));
     }
 
@@ -77,11 +87,15 @@ public class AgentControlController {
      * @return the state published
      */
     @Post(uri = "/{agentId}/resume", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<State> resume(
+    public HttpResponse<?> resume(
             @PathVariable final String agentId,
             @Body final Change change,
             @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor)
             throws Exception {
+        final Refused refused = refused(agentId, change, actor);
+        if (refused != null) {
+            return HttpResponse.unprocessableEntity().body(refused);
+        }
         return HttpResponse.accepted().body(publish(agentId, AgentState.ACTIVE, change, actor));
     }
 
@@ -91,6 +105,29 @@ public class AgentControlController {
         producer.send(new ProducerRecord<>(topic.name(), agentId, control)).get(30, TimeUnit.SECONDS);
         return new State(agentId, state.name(), change.reason(), actor);
     }
+
+    /**
+     * An agent id, reason or actor that no record should carry is refused before anything is
+     * published (a few MB would not even fit in a Kafka record).
+     */
+    private static Refused refused(final String agentId, final Change change, final String actor) {
+        if (agentId.length() > MAX_AGENT_ID_LENGTH || agentId.chars().anyMatch(Character::isISOControl)) {
+            return new Refused("agentId must be at most " + MAX_AGENT_ID_LENGTH
+                    + " characters without control characters, as in the agent's proposals");
+        }
+        if (change.reason() != null && change.reason().length() > MAX_REASON_CHARS) {
+            return new Refused("reason has " + change.reason().length() + " characters; at most " + MAX_REASON_CHARS
+                    + " are accepted");
+        }
+        if (actor.length() > MAX_AGENT_ID_LENGTH) {
+            return new Refused("X-Hitl-Actor must be at most " + MAX_AGENT_ID_LENGTH + " characters");
+        }
+        return null;
+    }
+
+    /** @param message why the change is refused */
+    @Serdeable
+    public record Refused(String message) {}
 
     /** @param reason why the state changes */
     @Serdeable

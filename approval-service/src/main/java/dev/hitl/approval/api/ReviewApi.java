@@ -51,6 +51,15 @@ public class ReviewApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Longest reason accepted, in characters: the agent gets it as feedback, not an essay. */
+    public static final int MAX_REASON_CHARS = 10_000;
+
+    /**
+     * Longest modified arguments accepted, in characters: the classifier's limit on a whole proposal
+     * (262,144 bytes), so that the vote and the decision carrying them fit in a Kafka record.
+     */
+    public static final int MAX_MODIFIED_ARGUMENTS_CHARS = 262_144;
+
     private final Inbox inbox;
     private final VotePublisher votes;
     private final Clock clock = Clock.systemUTC();
@@ -239,6 +248,23 @@ public class ReviewApi {
                     "no-verdict",
                     "A vote needs a verdict",
                     "Say APPROVE, REJECT or MODIFY.");
+        }
+        if (command.reason() != null && command.reason().length() > MAX_REASON_CHARS) {
+            return Problem.of(
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "reason-too-long",
+                    "The reason is too long",
+                    "The reason has " + command.reason().length() + " characters; at most " + MAX_REASON_CHARS
+                            + " are accepted.");
+        }
+        if (command.modifiedArguments() != null
+                && command.modifiedArguments().length() > MAX_MODIFIED_ARGUMENTS_CHARS) {
+            return Problem.of(
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "arguments-too-long",
+                    "The modified arguments are too long",
+                    "modifiedArguments has " + command.modifiedArguments().length() + " characters; at most "
+                            + MAX_MODIFIED_ARGUMENTS_CHARS + " are accepted.");
         }
         final Optional<Inbox.Item> item = inbox.item(actionId);
         if (item.isEmpty()) {

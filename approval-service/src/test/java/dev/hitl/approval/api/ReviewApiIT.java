@@ -292,6 +292,60 @@ class ReviewApiIT {
     }
 
     @Test
+    void shouldRefuseOverLongReasonsAndArgumentsAndMalformedFormsWithAClientErrorAndPublishNothing() throws Exception {
+        open(action("long-1", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
+        // A few MB would not fit in a Kafka record: refused before anything is published.
+        final HttpClientResponseException reason = catchResponse(() -> http.toBlocking()
+                .exchange(as(
+                        reviewer,
+                        HttpRequest.POST(
+                                "/api/requests/long-1/votes",
+                                Map.of("verdict", "REJECT", "reason", "r".repeat(3_000_000))))));
+        assertThat(reason.getStatus().getCode()).isEqualTo(422);
+        assertThat(reason.getResponse().getBody(String.class).orElseThrow()).contains("reason has 3000000 characters");
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/requests/long-1/votes",
+                                        Map.of(
+                                                "verdict",
+                                                "MODIFY",
+                                                "reason",
+                                                "shorter",
+                                                "modifiedArguments",
+                                                "{\"a\":\"" + "m".repeat(ReviewApi.MAX_MODIFIED_ARGUMENTS_CHARS)
+                                                        + "\"}"))))))
+                .isEqualTo(422);
+        // A batch answers 200 with one result per action: this one's is 422.
+        final io.micronaut.http.HttpResponse<Map> batch = http.toBlocking()
+                .exchange(
+                        as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/votes/batch",
+                                        Map.of(
+                                                "actionIds",
+                                                List.of("long-1"),
+                                                "verdict",
+                                                "REJECT",
+                                                "reason",
+                                                "r".repeat(ReviewApi.MAX_REASON_CHARS + 1)))),
+                        Map.class);
+        assertThat(batch.getStatus().getCode()).isEqualTo(200);
+        assertThat(String.valueOf(batch.body())).contains("status=422").contains("at most 10000 are accepted");
+        final HttpClientResponseException form = catchResponse(() -> http.toBlocking()
+                .exchange(HttpRequest.POST("/ui/login", "%%%&&&==%ZZ")
+                        .contentType(io.micronaut.http.MediaType.APPLICATION_FORM_URLENCODED_TYPE)));
+        assertThat(form.getStatus().getCode()).isEqualTo(400);
+        assertThat(form.getResponse().getBody(String.class).orElseThrow()).contains("form could not be read");
+        // None of it counted: the request is still open.
+        assertThat(inbox(reviewer)).hasSize(1);
+    }
+
+    @Test
     void shouldVoteOnAWholeBatchExceptTheExcludedItems() throws Exception {
         for (int i = 0; i < 5; i++) {
             final ProposedAction action = ProposedAction.newBuilder(action("b-" + i, "carol@example.com"))
