@@ -39,6 +39,7 @@ class LocalStackIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     private LocalStack stack;
+    private ApprovalApi api;
     private HitlClient agent;
 
     @BeforeAll
@@ -47,6 +48,7 @@ class LocalStackIT {
                 new LocalStack.Options(true, dir, 0, 0, Ports.consecutiveFree(4), true, false),
                 Path.of("..").toAbsolutePath().normalize(),
                 System.out);
+        api = new ApprovalApi(stack.url("approval-service"));
         agent = HitlClient.builder()
                 .agentId("support-agent-1")
                 .kafka(Map.of("bootstrap.servers", stack.bootstrapServers()))
@@ -96,18 +98,11 @@ class LocalStackIT {
                 .build();
         final CompletableFuture<AgentDecision> waiting = agent.propose(email);
 
-        final String token = login("reviewer", "reviewer");
+        final String token = api.login("reviewer", "reviewer");
         await().atMost(Duration.ofSeconds(90))
-                .until(() -> inbox(token).toString().contains(email.getActionId()));
+                .until(() -> api.inbox(token).toString().contains(email.getActionId()));
         assertThat(waiting).isNotDone();
-        final HttpResponse<String> vote = http.send(
-                HttpRequest.newBuilder(URI.create(
-                                stack.url("approval-service") + "/api/requests/" + email.getActionId() + "/votes"))
-                        .header("Authorization", "Bearer " + token)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"verdict\":\"APPROVE\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> vote = api.vote(token, email.getActionId(), "{\"verdict\":\"APPROVE\"}");
         assertThat(vote.statusCode()).as(vote.body()).isEqualTo(202);
 
         final AgentDecision approved = waiting.get(90, TimeUnit.SECONDS);
@@ -116,7 +111,7 @@ class LocalStackIT {
         assertThat(approved.argumentsToRun()).contains(email.getArguments());
         assertThat(approved.decision().getApprovers()).containsExactly("reviewer");
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> !inbox(token).toString().contains(email.getActionId()));
+                .until(() -> !api.inbox(token).toString().contains(email.getActionId()));
 
         // The audit service recorded all of it in chains that verify.
         await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -135,8 +130,8 @@ class LocalStackIT {
                 LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
                 System.out)) {
             final Map<String, CompletableFuture<AgentDecision>> decisions = demo.run();
-            final String reviewer = login("reviewer", "reviewer");
-            final String senior = login("senior", "senior");
+            final String reviewer = api.login("reviewer", "reviewer");
+            final String senior = api.login("senior", "senior");
             await().atMost(Duration.ofSeconds(180))
                     .pollInterval(Duration.ofSeconds(1))
                     .until(() -> {
@@ -176,53 +171,26 @@ class LocalStackIT {
 
     /** The scripted reviewers: approve what they should, reject the deletion prompted by retrieved text. */
     private void review(final String reviewer, final String senior) throws IOException, InterruptedException {
-        for (final JsonNode item : inbox(reviewer)) {
+        for (final JsonNode item : api.inbox(reviewer)) {
             final String id = item.path("actionId").asText();
             if (!item.path("batchId").isMissingNode() && !item.path("batchId").isNull()) {
-                post(
+                api.post(
                         reviewer,
                         "/api/votes/batch",
                         "{\"batchId\":\"" + item.path("batchId").asText() + "\",\"verdict\":\"APPROVE\"}");
             } else {
-                post(reviewer, "/api/requests/" + id + "/votes", "{\"verdict\":\"APPROVE\"}");
+                api.post(reviewer, "/api/requests/" + id + "/votes", "{\"verdict\":\"APPROVE\"}");
             }
         }
-        for (final JsonNode item : inbox(senior)) {
+        for (final JsonNode item : api.inbox(senior)) {
             final String id = item.path("actionId").asText();
-            post(
+            api.post(
                     senior,
                     "/api/requests/" + id + "/votes",
                     id.endsWith("-delete")
                             ? "{\"verdict\":\"REJECT\",\"reason\":\"A wiki page is no reason to delete reports\"}"
                             : "{\"verdict\":\"APPROVE\"}");
         }
-    }
-
-    private void post(final String token, final String path, final String json)
-            throws IOException, InterruptedException {
-        http.send(
-                HttpRequest.newBuilder(URI.create(stack.url("approval-service") + path))
-                        .header("Authorization", "Bearer " + token)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build(),
-                HttpResponse.BodyHandlers.discarding());
-    }
-
-    private String login(final String user, final String password) throws IOException, InterruptedException {
-        final HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(URI.create(stack.url("approval-service") + "/login"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return JSON.readTree(response.body()).path("access_token").asText();
-    }
-
-    private JsonNode inbox(final String token) throws IOException, InterruptedException {
-        return get(stack.url("approval-service") + "/api/requests", token);
     }
 
     private JsonNode get(final String url, final String token) throws IOException, InterruptedException {

@@ -10,11 +10,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -55,6 +50,7 @@ class McpGatewayIT {
     private final Map<CompletableFuture<JsonNode>, Integer> idOf =
             java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private LocalStack stack;
+    private ApprovalApi api;
     private Process driver;
     private Process everything;
     private Writer commands;
@@ -70,9 +66,10 @@ class McpGatewayIT {
                 .isDirectory();
         stack = LocalStack.start(
                 // No demo agents: this test is the MCP agent.
-                new LocalStack.Options(true, LOGS.resolve("stack"), 0, 0, consecutiveFreePorts(4), true, false),
+                new LocalStack.Options(true, LOGS.resolve("stack"), 0, 0, Ports.consecutiveFree(4), true, false),
                 ROOT,
                 System.out);
+        api = new ApprovalApi(stack.url("approval-service"));
         files = Files.createDirectories(dir.resolve("files")).toRealPath();
         Files.writeString(files.resolve("notes.txt"), "hello from the notes");
         config = McpGatewayDemo.writeConfig(
@@ -85,7 +82,7 @@ class McpGatewayIT {
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(1));
         // A second upstream over streamable HTTP, its tools under a prefix and mapped by their annotations.
-        final int everythingPort = consecutiveFreePorts(1);
+        final int everythingPort = Ports.consecutiveFree(1);
         final ProcessBuilder everythingServer = new ProcessBuilder(
                         "node",
                         NODE.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js")
@@ -259,7 +256,7 @@ class McpGatewayIT {
         assertThat(result.path("cancelled").asBoolean()).as(result.toString()).isTrue();
         // The withdrawal reaches the escalation service: the request leaves the reviewer's inbox.
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> !inbox(token).toString().contains(actionId));
+                .until(() -> !api.inbox(token).toString().contains(actionId));
         vote(token, actionId, "{\"verdict\":\"APPROVE\"}");
         assertThat(target).doesNotExist();
     }
@@ -389,7 +386,7 @@ class McpGatewayIT {
         final String[] found = new String[1];
         try {
             await().atMost(Duration.ofSeconds(90)).until(() -> {
-                for (final JsonNode item : inbox(token)) {
+                for (final JsonNode item : api.inbox(token)) {
                     if (item.toString().contains(text)) {
                         found[0] = item.path("actionId").asText();
                         return true;
@@ -398,22 +395,9 @@ class McpGatewayIT {
                 return false;
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("no request for " + text + " in the inbox " + inbox(token), e);
+            throw new AssertionError("no request for " + text + " in the inbox " + api.inbox(token), e);
         }
         return found[0];
-    }
-
-    private void vote(final String token, final String actionId, final String body)
-            throws IOException, InterruptedException {
-        final HttpResponse<String> vote = http.send(
-                HttpRequest.newBuilder(
-                                URI.create(stack.url("approval-service") + "/api/requests/" + actionId + "/votes"))
-                        .header("Authorization", "Bearer " + token)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(vote.statusCode()).as(vote.body()).isIn(202, 404, 409);
     }
 
     /**
@@ -421,28 +405,13 @@ class McpGatewayIT {
      * policy's low-trust trigger raises the tier of a write: senior reviewers decide.
      */
     private String seniorReviewer() throws IOException, InterruptedException {
-        return login("senior", "senior");
+        return api.login("senior", "senior");
     }
 
-    private String login(final String user, final String password) throws IOException, InterruptedException {
-        final HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(URI.create(stack.url("approval-service") + "/login"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return JSON.readTree(response.body()).path("access_token").asText();
-    }
-
-    private JsonNode inbox(final String token) throws IOException, InterruptedException {
-        return JSON.readTree(http.send(
-                        HttpRequest.newBuilder(URI.create(stack.url("approval-service") + "/api/requests"))
-                                .header("Authorization", "Bearer " + token)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body());
+    private void vote(final String token, final String actionId, final String body) throws Exception {
+        final HttpResponse<String> vote = api.vote(token, actionId, body);
+        // 404/409: the request was already decided or withdrawn (the cancellation test votes after it).
+        assertThat(vote.statusCode()).as(vote.body()).isIn(202, 404, 409);
     }
 
     private static boolean listening(final int port) {
@@ -451,24 +420,5 @@ class McpGatewayIT {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** The first of n consecutive ports free on 127.0.0.1 right now. */
-    private static int consecutiveFreePorts(final int n) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            final int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            boolean free = true;
-            for (int port = base; port < base + n && free; port++) {
-                try (ServerSocket socket = new ServerSocket(port, 0, InetAddress.getByName("127.0.0.1"))) {
-                    socket.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no " + n + " consecutive free ports");
     }
 }
