@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.schemas.ActionContext;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
@@ -206,9 +207,22 @@ class ClassifierIT {
         final HttpClient http = HttpClient.create(server.getURL());
         closeables.add(http);
         final String broken = DefaultPolicy.yaml().replace("  autoApproveMaxScore: 0.35", "  autoApproveMaxScor: 0.35");
+        // Only operators (the operators' token) may publish a policy.
+        final HttpClientResponseException anonymous = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> http.toBlocking()
+                        .exchange(
+                                HttpRequest.POST("/policy", DefaultPolicy.yaml().replace("0.35", "0.99"))
+                                        .contentType("application/yaml"),
+                                String.class),
+                HttpClientResponseException.class);
+        assertThat(anonymous.getStatus().getCode()).isEqualTo(401);
         final HttpClientResponseException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
                 () -> http.toBlocking()
-                        .exchange(HttpRequest.POST("/policy", broken).contentType("application/yaml"), String.class),
+                        .exchange(
+                                HttpRequest.POST("/policy", broken)
+                                        .contentType("application/yaml")
+                                        .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN),
+                                String.class),
                 HttpClientResponseException.class);
         assertThat(refused.getStatus().getCode()).isEqualTo(422);
         assertThat(refused.getResponse().getBody(String.class).orElseThrow())
@@ -221,7 +235,11 @@ class ClassifierIT {
                 .replace("autoApproveMaxScore: 0.35", "autoApproveMaxScore: 0.01")
                 .replace("lowTrustAutoApproveMaxScore: 0.2", "lowTrustAutoApproveMaxScore: 0.01");
         final HttpResponse<String> published = http.toBlocking()
-                .exchange(HttpRequest.POST("/policy", stricter).contentType(MediaType.TEXT_PLAIN), String.class);
+                .exchange(
+                        HttpRequest.POST("/policy", stricter)
+                                .contentType(MediaType.TEXT_PLAIN)
+                                .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN),
+                        String.class);
         assertThat(published.getStatus().getCode()).isEqualTo(202);
         assertThat(published.body()).contains("\"version\":\"it-2\"");
 

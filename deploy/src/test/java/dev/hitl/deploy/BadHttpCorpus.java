@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  */
 final class BadHttpCorpus {
 
+    /** The local stack's operators' token (service-runtime's OperatorAuthorization development token). */
+    static final String OPERATOR = "Bearer hitl-local-operator-token-not-secret";
+
     /** What the answer must be. */
     enum Expect {
         /** A 4xx with a message, no stack trace. */
@@ -337,15 +340,30 @@ final class BadHttpCorpus {
      */
     static List<Case> escalation(final String url, final String agent) {
         final BadHttpCorpus c = new BadHttpCorpus();
-        final Map<String, String> json = Map.of("Content-Type", "application/json");
+        // Signed in as an operator, so that the bad input reaches the checks behind the sign-in.
+        final Map<String, String> json = Map.of("Content-Type", "application/json", "Authorization", OPERATOR);
         final String halt = url + "/agents/" + agent + "/halt";
+        c.json(
+                "halt without the operators' token",
+                halt,
+                Map.of("Content-Type", "application/json"),
+                "{\"reason\":\"x\"}");
+        c.json(
+                "halt with a wrong operators' token",
+                halt,
+                Map.of("Content-Type", "application/json", "Authorization", "Bearer " + SCRIPT),
+                "{\"reason\":\"x\"}");
         c.json("halt malformed JSON", halt, json, "{\"reason\":");
         c.json("halt nested 10000 levels", halt, json, "{\"reason\":" + nested(10_000) + "}");
         c.json("halt JSON null", halt, json, "null");
         c.json("halt reason number NaN", halt, json, "{\"reason\":NaN}");
         c.json("halt few-MB reason", halt, json, "{\"reason\":\"" + "r".repeat(FEW_MB) + "\"}");
         c.bytes("halt invalid UTF-8", halt, json, utf8Broken("{\"reason\":\"", "\"}"));
-        c.json("halt wrong content type", halt, Map.of("Content-Type", "text/plain"), "stop");
+        c.json(
+                "halt wrong content type",
+                halt,
+                Map.of("Content-Type", "text/plain", "Authorization", OPERATOR),
+                "stop");
         c.json("halt over-long agent id", url + "/agents/" + "a".repeat(3000) + "/halt", json, "{\"reason\":\"x\"}");
         c.json("resume JSON array", url + "/agents/" + agent + "/resume", json, "[1,2]");
         return c.cases;
@@ -357,13 +375,22 @@ final class BadHttpCorpus {
      */
     static List<Case> classifier(final String url) {
         final BadHttpCorpus c = new BadHttpCorpus();
-        final Map<String, String> yaml = Map.of("Content-Type", "application/yaml");
+        final Map<String, String> yaml = Map.of("Content-Type", "application/yaml", "Authorization", OPERATOR);
         final String policy = url + "/policy";
+        c.json(
+                "policy without the operators' token",
+                policy,
+                Map.of("Content-Type", "application/yaml"),
+                "name: default\n");
         c.json("policy malformed YAML", policy, yaml, "name: [unclosed\n  version: {");
         c.json("policy YAML nested 10000 levels", policy, yaml, nested(10_000));
         c.json("policy few-MB YAML", policy, yaml, "name: default\nversion: \"" + "v".repeat(FEW_MB) + "\"\n");
         c.bytes("policy invalid UTF-8", policy, yaml, utf8Broken("name: ", "\nversion: x\n"));
-        c.json("policy JSON content type", policy, Map.of("Content-Type", "application/json"), "{\"name\":\"x\"}");
+        c.json(
+                "policy JSON content type",
+                policy,
+                Map.of("Content-Type", "application/json", "Authorization", OPERATOR),
+                "{\"name\":\"x\"}");
         c.json("policy script name", policy, yaml, "name: " + SCRIPT + "\nversion: " + SCRIPT + "\n");
         c.json("policy YAML alias bomb", policy, yaml, aliasBomb());
         c.json("policy empty body", policy, yaml, "");

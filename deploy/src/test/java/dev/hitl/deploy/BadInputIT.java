@@ -140,7 +140,8 @@ class BadInputIT {
         propose(approvalNeeded(warmup, agent));
         voteApprove(token, warmup);
         awaitDecision(warmup, Outcome.APPROVED);
-        post(stack.url("escalation-service") + "/agents/bad-input-sample-agent/halt", "{\"reason\":\"sample\"}");
+        operatorPost(
+                stack.url("escalation-service") + "/agents/bad-input-sample-agent/halt", "{\"reason\":\"sample\"}");
         final Map<String, byte[]> samples = new LinkedHashMap<>();
         for (final String topic : List.of(
                 topics.actionsProposed().name(),
@@ -180,11 +181,13 @@ class BadInputIT {
         propose(approvalNeeded(human, agent));
         voteApprove(token, human);
         final String halted = keyOnPartitionZero("bad-input-halted-agent");
-        post(stack.url("escalation-service") + "/agents/" + halted + "/halt", "{\"reason\":\"after the corpus\"}");
+        operatorPost(
+                stack.url("escalation-service") + "/agents/" + halted + "/halt", "{\"reason\":\"after the corpus\"}");
         final String version = "bad-input-" + run;
         final HttpResponse<String> published = http.send(
                 HttpRequest.newBuilder(URI.create(stack.url("classifier-service") + "/policy"))
                         .header("Content-Type", "application/yaml")
+                        .header("Authorization", BadHttpCorpus.OPERATOR)
                         .POST(HttpRequest.BodyPublishers.ofString(
                                 defaultPolicy().replaceFirst("(?m)^version: .*$", "version: \"" + version + "\"")))
                         .build(),
@@ -302,7 +305,7 @@ class BadInputIT {
                         .path("ok")
                         .asBoolean())
                 .isTrue();
-        final HttpResponse<String> resume = post(
+        final HttpResponse<String> resume = operatorPost(
                 stack.url("escalation-service") + "/agents/bad-http-halted-" + run + "/resume",
                 "{\"reason\":\"fine\"}");
         assertThat(resume.statusCode()).isEqualTo(202);
@@ -633,6 +636,17 @@ class BadInputIT {
 
     private HttpResponse<String> post(final String url, final String json) throws IOException, InterruptedException {
         return post(url, json, "application/json");
+    }
+
+    private HttpResponse<String> operatorPost(final String url, final String json)
+            throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", BadHttpCorpus.OPERATOR)
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(final String url, final String body, final String type)

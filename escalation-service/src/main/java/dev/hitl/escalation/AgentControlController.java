@@ -1,6 +1,7 @@
 package dev.hitl.escalation;
 
 import dev.hitl.runtime.KafkaClientSettings;
+import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentState;
@@ -29,7 +30,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Operators halt and resume agents: {@code POST /agents/{agentId}/halt} and {@code
  * /agents/{agentId}/resume} with a JSON body {@code {"reason": "..."}} and the operator in the
- * {@code X-Hitl-Actor} header. The state goes to the compacted {@code hitl.agents.control}; the
+ * {@code X-Hitl-Actor} header, authenticated with the operators' token ({@code Authorization: Bearer
+ * <HITL_OPERATOR_TOKEN>}, see {@link OperatorAuthorization}). The state goes to the compacted {@code hitl.agents.control}; the
  * classifier answers HALTED to every proposal of a halted agent until it is resumed.
  */
 @Controller("/agents")
@@ -44,14 +46,20 @@ public class AgentControlController {
 
     private final Topic<String, AgentControl> topic;
     private final KafkaProducer<String, AgentControl> producer;
+    private final OperatorAuthorization operators;
 
     /**
      * @param topics the provisioned topics
      * @param serdes their serdes
      * @param kafka the {@code kafka.*} settings
+     * @param operators who may halt and resume agents
      */
     public AgentControlController(
-            final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
+            final ProvisionedTopics topics,
+            final TopicSerdes serdes,
+            final KafkaDefaultConfiguration kafka,
+            final OperatorAuthorization operators) {
+        this.operators = operators;
         this.topic = topics.catalogue().agentsControl();
         final Map<String, Object> config = KafkaClientSettings.producer(kafka);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -71,8 +79,15 @@ public class AgentControlController {
     public HttpResponse<?> halt(
             @PathVariable final String agentId,
             @Body final Change change,
-            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor)
+            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor,
+            @Header(value = "Authorization", defaultValue = "") final String authorization)
             throws Exception {
+        final java.util.Optional<String> unauthorized = operators.refusal(authorization);
+        if (unauthorized.isPresent()) {
+            return HttpResponse.unauthorized()
+                    .header("WWW-Authenticate", "Bearer")
+                    .body(new Refused(unauthorized.get()));
+        }
         final Refused refused = refused(agentId, change, actor);
         if (refused != null) {
             return HttpResponse.unprocessableEntity().body(refused);
@@ -90,8 +105,15 @@ public class AgentControlController {
     public HttpResponse<?> resume(
             @PathVariable final String agentId,
             @Body final Change change,
-            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor)
+            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor,
+            @Header(value = "Authorization", defaultValue = "") final String authorization)
             throws Exception {
+        final java.util.Optional<String> unauthorized = operators.refusal(authorization);
+        if (unauthorized.isPresent()) {
+            return HttpResponse.unauthorized()
+                    .header("WWW-Authenticate", "Bearer")
+                    .body(new Refused(unauthorized.get()));
+        }
         final Refused refused = refused(agentId, change, actor);
         if (refused != null) {
             return HttpResponse.unprocessableEntity().body(refused);

@@ -3,12 +3,14 @@ package dev.hitl.escalation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
+import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -42,9 +44,24 @@ class EscalationApplicationIT {
             // A streams client in ERROR ends the process (service-runtime's StreamsFailFast).
             assertThat(server.getApplicationContext().containsBean(dev.hitl.runtime.StreamsFailFast.class))
                     .isTrue();
+            // Only operators (the operators' token) may halt or resume agents.
+            for (final String token : new String[] {null, "not-the-token"}) {
+                final MutableHttpRequest<String> anonymous =
+                        HttpRequest.POST("/agents/agent-7/halt", "{\"reason\":\"prank\"}");
+                if (token != null) {
+                    anonymous.bearerAuth(token);
+                }
+                final HttpClientResponseException refused = assertThrows(
+                        HttpClientResponseException.class,
+                        () -> http.toBlocking().retrieve(anonymous));
+                assertThat(refused.getStatus().getCode()).isEqualTo(401);
+                assertThat(refused.getResponse().getHeaders().get("WWW-Authenticate"))
+                        .isEqualTo("Bearer");
+            }
             final String halted = http.toBlocking()
                     .retrieve(HttpRequest.POST("/agents/agent-7/halt", "{\"reason\":\"incident 42\"}")
-                            .header("X-Hitl-Actor", "ops@example.com"));
+                            .header("X-Hitl-Actor", "ops@example.com")
+                            .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN));
             assertThat(halted).contains("\"state\":\"HALTED\"").contains("\"actor\":\"ops@example.com\"");
             // Bad input is refused with a 4xx before anything is published, never a 5xx.
             for (final String[] bad : new String[][] {
@@ -55,8 +72,13 @@ class EscalationApplicationIT {
             }) {
                 final HttpClientResponseException refused = assertThrows(
                         HttpClientResponseException.class,
-                        () -> http.toBlocking().retrieve(HttpRequest.POST(bad[0], bad[1])));
-                assertThat(refused.getStatus().getCode()).as(bad[0]).isBetween(400, 499);
+                        () -> http.toBlocking()
+                                .retrieve(HttpRequest.POST(bad[0], bad[1])
+                                        .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN)));
+                assertThat(refused.getStatus().getCode())
+                        .as(bad[0])
+                        .isBetween(400, 499)
+                        .isNotEqualTo(401);
             }
             assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
                     .contains("hitl_escalation_deadline_escalations_total 0.0");

@@ -4,6 +4,7 @@ import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyException;
 import dev.hitl.policy.PolicyParser;
 import dev.hitl.policy.PolicySource;
+import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.schemas.PolicyDocument;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -30,14 +31,18 @@ public class PolicyController {
 
     private final PolicySource source;
     private final PolicyPublisher publisher;
+    private final OperatorAuthorization operators;
 
     /**
      * @param source the policy in force
      * @param publisher publishes to {@code hitl.policy}
+     * @param operators who may publish (the operators' token)
      */
-    public PolicyController(final PolicySource source, final PolicyPublisher publisher) {
+    public PolicyController(
+            final PolicySource source, final PolicyPublisher publisher, final OperatorAuthorization operators) {
         this.source = source;
         this.publisher = publisher;
+        this.operators = operators;
     }
 
     /** @return the policy in force in this instance */
@@ -56,7 +61,15 @@ public class PolicyController {
             consumes = {"application/yaml", "text/yaml", MediaType.TEXT_PLAIN},
             produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> publish(
-            @Body final String yaml, @Header(value = "X-Hitl-Actor", defaultValue = "api") final String publishedBy) {
+            @Body final String yaml,
+            @Header(value = "X-Hitl-Actor", defaultValue = "api") final String publishedBy,
+            @Header(value = "Authorization", defaultValue = "") final String authorization) {
+        final java.util.Optional<String> unauthorized = operators.refusal(authorization);
+        if (unauthorized.isPresent()) {
+            return HttpResponse.unauthorized()
+                    .header("WWW-Authenticate", "Bearer")
+                    .body(new Refused(unauthorized.get(), List.of()));
+        }
         try {
             final Policy policy = PolicyParser.parse(yaml);
             if (!policy.name().equals(source.name())) {
