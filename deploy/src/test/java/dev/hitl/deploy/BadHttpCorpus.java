@@ -283,6 +283,12 @@ final class BadHttpCorpus {
                 "{\"verdict\":\"APPROVE\"}");
         final String batch = url + "/ui/batches/" + enc(SCRIPT) + "/vote";
         c.json("ui batch vote unknown batch", batch, session, "verdict=APPROVE&item.0=no-such-action" + ok);
+        // A batch form names only the batch's requests: a tampered one must not approve another request.
+        c.json(
+                "ui batch vote naming a request outside the batch",
+                url + "/ui/batches/some-batch/vote",
+                session,
+                "verdict=APPROVE&item.0=" + enc(openActionId) + ok);
         c.json(
                 "ui batch vote everything excluded",
                 url + "/ui/batches/b/vote",

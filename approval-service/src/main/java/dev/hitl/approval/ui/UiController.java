@@ -362,6 +362,22 @@ public class UiController {
                     HttpStatus.UNPROCESSABLE_ENTITY,
                     "Every request was left out: nothing to vote on.");
         }
+        // The form lists the requests the batch page showed; one from outside the batch means the
+        // form was not the page's: nothing counts.
+        final List<String> outside = targets.stream()
+                .filter(id -> inbox.item(id)
+                        .map(item -> !batchId.equals(item.first().getAction().getBatchId()))
+                        .orElse(false))
+                .toList();
+        if (!outside.isEmpty()) {
+            return batchOrProblem(
+                    request,
+                    user,
+                    batchId,
+                    HttpStatus.UNPROCESSABLE_ENTITY,
+                    "The form names requests that are not in batch " + batchId + " (" + String.join(", ", outside)
+                            + "): no vote counted. Open the batch again and vote there.");
+        }
         final ReviewApi.BatchResult result;
         try {
             result = api.batch(
