@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * {@code hitl.streams.exit-on-error: false} turns it off.
  */
 @Singleton
-@Requires(classes = KafkaStreams.class)
+@Requires(classes = {KafkaStreams.class, BeforeKafkaStreamStart.class})
 @Requires(property = "hitl.streams.exit-on-error", notEquals = "false")
 public class StreamsFailFast implements ApplicationEventListener<BeforeKafkaStreamStart> {
 
