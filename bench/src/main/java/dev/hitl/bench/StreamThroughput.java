@@ -1,38 +1,18 @@
 package dev.hitl.bench;
 
-import dev.hitl.classifier.topology.ClassifierMetrics;
 import dev.hitl.classifier.topology.ClassifierTopology;
-import dev.hitl.classifier.topology.DecisionFactory;
-import dev.hitl.classifier.topology.ProposalValidator;
-import dev.hitl.classifier.topology.RiskModel;
-import dev.hitl.classifier.topology.RiskModelGate;
-import dev.hitl.local.KafkaBroker;
-import dev.hitl.local.SchemaRegistryProcess;
-import dev.hitl.policy.DefaultPolicy;
-import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.ProposedAction;
-import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
-import dev.hitl.schemas.topics.TopicProvisioner;
-import dev.hitl.schemas.topics.TopicSerdes;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -42,7 +22,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
@@ -67,72 +46,98 @@ public final class StreamThroughput {
         final int records = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         final int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         final int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-        final Path dir = Files.createTempDirectory("hitl-bench-");
-        final Path root = Path.of("").toAbsolutePath();
-        try (SchemaRegistryProcess registry = SchemaRegistryProcess.start(
-                        SchemaRegistryProcess.locateJar(root), dir.resolve("registry.log"), 0);
-                KafkaBroker broker = KafkaBroker.builder()
-                        .dataDir(dir.resolve("kafka"))
-                        .build()
-                        .start();
-                Admin admin =
-                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            final HttpSchemaRegistryClient client = HttpSchemaRegistryClient.forUrl(registry.confluentApiUrl());
-            final TopicCatalogue catalogue = new TopicCatalogue("bench", partitions);
-            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(catalogue.all());
-            admin.createTopics(List.of(
-                            new NewTopic("bench.raw.in", Optional.of(partitions), Optional.empty()),
-                            new NewTopic("bench.raw.out", Optional.of(partitions), Optional.empty())))
-                    .all()
-                    .get();
-            fill(broker.bootstrapServers(), client, catalogue, records);
-
-            final double bare = run(
-                    broker.bootstrapServers(),
-                    admin,
-                    dir,
-                    "bench-passthrough",
-                    "bench.raw.in",
-                    records,
-                    threads,
-                    builder -> builder.stream("bench.raw.in", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                            .to("bench.raw.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray())));
-            final TopicSerdes serdes = new TopicSerdes(client, true);
-            final double classifier = run(
-                    broker.bootstrapServers(),
-                    admin,
-                    dir,
-                    "bench-classifier",
-                    catalogue.actionsProposed().name(),
-                    records,
-                    threads,
-                    builder -> ClassifierTopology.build(
-                            builder,
-                            new ClassifierTopology.Dependencies(
-                                    catalogue,
-                                    serdes,
-                                    new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
-                                    new DecisionFactory(new DecisionSigner(
-                                            "bench",
-                                            "bench-signing-key-bench-signing-key".getBytes(StandardCharsets.UTF_8))),
-                                    new ProposalValidator(256 * 1024),
-                                    new RiskModelGate(RiskModel.NONE, Duration.ofMillis(100), ClassifierMetrics.NONE),
-                                    Clock.systemUTC(),
-                                    Duration.ofDays(7),
-                                    ClassifierMetrics.NONE)));
-            System.out.printf(Locale.ROOT, "%nrecords=%d partitions=%d threads=%d%n", records, partitions, threads);
-            System.out.printf(Locale.ROOT, "bare exactly_once_v2 pass-through : %8.0f records/s%n", bare);
-            System.out.printf(Locale.ROOT, "classifier (default policy)       : %8.0f proposals/s%n", classifier);
-            System.out.printf(Locale.ROOT, "ratio                             : %8.1f %%%n", 100 * classifier / bare);
+        final long commitMs = args.length > 3 ? Long.parseLong(args[3]) : 100;
+        final int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        final List<double[]> results = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            // A fresh broker and registry per round: no round reads what an earlier one wrote.
+            try (BenchStack stack = BenchStack.start(partitions)) {
+                final TopicCatalogue catalogue = stack.topics;
+                stack.createTopics(
+                        partitions, "bench.raw.in", "bench.raw.out", "bench.shape.out", "bench.shape.decisions");
+                fill(stack.bootstrap(), stack.client, catalogue, records, true);
+                final double[] bare = run(
+                        stack,
+                        "bench-passthrough",
+                        "bench.raw.in",
+                        records,
+                        threads,
+                        commitMs,
+                        builder -> builder.stream("bench.raw.in", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                                .to("bench.raw.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray())));
+                final double[] shape = run(
+                        stack,
+                        "bench-shape",
+                        "bench.raw.in",
+                        records,
+                        threads,
+                        commitMs,
+                        StreamThroughput::classifierShape);
+                final double[] classifier = run(
+                        stack,
+                        "bench-classifier",
+                        catalogue.actionsProposed().name(),
+                        records,
+                        threads,
+                        commitMs,
+                        builder -> ClassifierTopology.build(builder, stack.classifier()));
+                results.add(new double[] {bare[0], classifier[0], bare[1], classifier[1], shape[0], shape[1]});
+                System.out.printf(
+                        Locale.ROOT,
+                        "round %d: bare %.0f records/s, classifier %.0f proposals/s, ratio %.1f %%%n",
+                        round,
+                        bare[0],
+                        classifier[0],
+                        100 * classifier[0] / bare[0]);
+            }
         }
+        System.out.printf(
+                Locale.ROOT,
+                "%nrecords=%d partitions=%d threads=%d commit.interval.ms=%d rounds=%d%n",
+                records,
+                partitions,
+                threads,
+                commitMs,
+                rounds);
+        for (int r = 0; r < results.size(); r++) {
+            final double[] x = results.get(r);
+            System.out.printf(
+                    Locale.ROOT,
+                    "round %d | same shape, no logic %8.0f records/s, %6.1f CPU µs/record (%5.1f %% of bare by CPU)%n",
+                    r + 1,
+                    x[4],
+                    x[5],
+                    100 * x[2] / x[5]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "round %d | bare exactly_once_v2 pass-through %8.0f records/s, %6.1f CPU µs/record"
+                            + " | classifier %8.0f proposals/s, %6.1f CPU µs/proposal | ratio %5.1f %% (by CPU %5.1f %%)%n",
+                    r + 1,
+                    x[0],
+                    x[2],
+                    x[1],
+                    x[3],
+                    100 * x[1] / x[0],
+                    100 * x[2] / x[3]);
+        }
+        final double[] ratios =
+                results.stream().mapToDouble(x -> x[1] / x[0]).sorted().toArray();
+        final double[] cpuRatios =
+                results.stream().mapToDouble(x -> x[2] / x[3]).sorted().toArray();
+        System.out.printf(
+                Locale.ROOT,
+                "median ratio: %.1f %% (by CPU per record: %.1f %%)%n",
+                100 * ratios[ratios.length / 2],
+                100 * cpuRatios[cpuRatios.length / 2]);
     }
 
     /** Writes the same N proposals, Avro-encoded once, to the classifier's input and to the raw input. */
-    private static void fill(
+    static void fill(
             final String bootstrap,
             final HttpSchemaRegistryClient client,
             final TopicCatalogue catalogue,
-            final int records)
+            final int records,
+            final boolean raw)
             throws Exception {
         final AvroSerializer<ProposedAction> avro = new AvroSerializer<>(client, false);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
@@ -142,7 +147,13 @@ public final class StreamThroughput {
                         ProducerConfig.LINGER_MS_CONFIG,
                         5,
                         ProducerConfig.BATCH_SIZE_CONFIG,
-                        256 * 1024),
+                        256 * 1024,
+                        // Not idempotent: an idempotent producer that starts while the new topics' leaders
+                        // settle can loop on OUT_OF_ORDER_SEQUENCE_NUMBER forever (seen here, KAFKA-18202).
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        false,
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                        1),
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (int i = 0; i < records; i++) {
@@ -150,52 +161,99 @@ public final class StreamThroughput {
                 final byte[] key = action.getActionId().getBytes(StandardCharsets.UTF_8);
                 final byte[] value = avro.serialize(catalogue.actionsProposed().name(), action);
                 producer.send(new ProducerRecord<>(catalogue.actionsProposed().name(), key, value));
-                producer.send(new ProducerRecord<>("bench.raw.in", key, value));
+                if (raw) {
+                    producer.send(new ProducerRecord<>("bench.raw.in", key, value));
+                }
             }
             producer.flush();
         }
     }
 
-    private static double run(
-            final String bootstrap,
-            final Admin admin,
-            final Path dir,
+    /**
+     * @return {records/s of wall time, CPU µs of this whole JVM (broker, stream app, everything) per
+     *     record}: the second is much less disturbed by other work on a shared machine
+     */
+    private static double[] run(
+            final BenchStack stack,
             final String applicationId,
             final String input,
             final int records,
             final int threads,
+            final long commitMs,
             final Consumer<StreamsBuilder> topology)
             throws Exception {
-        final StreamsBuilder builder = new StreamsBuilder();
-        topology.accept(builder);
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        final CountDownLatch running = new CountDownLatch(1);
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
-            streams.setStateListener((now, before) -> {
-                if (now == KafkaStreams.State.RUNNING) {
-                    running.countDown();
-                }
-            });
-            streams.start();
-            if (!running.await(120, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(applicationId + " did not start");
+        final KafkaStreams streams = stack.streams(applicationId, commitMs, threads, Map.of(), topology);
+        final long start = System.nanoTime();
+        final long cpuStart = processCpuNanos();
+        while (committed(stack.admin, applicationId, input) < records) {
+            if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
+                throw new IllegalStateException(applicationId + " did not finish in 10 minutes");
             }
-            final long start = System.nanoTime();
-            while (committed(admin, applicationId, input) < records) {
-                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
-                    throw new IllegalStateException(applicationId + " did not finish in 10 minutes");
-                }
-                TimeUnit.MILLISECONDS.sleep(50); // polling the committed offsets; not a synchronisation in a test
-            }
-            final double seconds = (System.nanoTime() - start) / 1e9;
-            return records / seconds;
+            TimeUnit.MILLISECONDS.sleep(50); // polling the committed offsets
         }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        final double cpuMicros = (processCpuNanos() - cpuStart) / 1e3;
+        streams.close(java.time.Duration.ofSeconds(20));
+        return new double[] {records / seconds, cpuMicros / records};
+    }
+
+    /**
+     * The classifier's Kafka work without its logic: per input record one de-duplication store get
+     * and put (RocksDB, changelogged), the input bytes copied to one output topic and a
+     * decision-sized record (360 bytes, keyed by one of 50 agent ids) to another, and that second
+     * topic read back and dropped, as the classifier reads its own decisions for the trust window.
+     */
+    static void classifierShape(final StreamsBuilder builder) {
+        builder.addStateStore(org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
+                org.apache.kafka.streams.state.Stores.persistentKeyValueStore("shape-ids"),
+                Serdes.String(),
+                Serdes.Long()));
+        final byte[] decision = new byte[360];
+        decision[0] = 1; // the input values start with the Confluent magic byte 0
+        builder.stream("bench.raw.in", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .process(
+                        () -> new org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>() {
+                            private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context;
+                            private org.apache.kafka.streams.state.KeyValueStore<String, Long> ids;
+
+                            @Override
+                            public void init(
+                                    final org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]>
+                                            context) {
+                                this.context = context;
+                                this.ids = context.getStateStore("shape-ids");
+                            }
+
+                            @Override
+                            public void process(
+                                    final org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record) {
+                                final String id = new String(record.key(), StandardCharsets.UTF_8);
+                                if (ids.get(id) != null) {
+                                    return;
+                                }
+                                ids.put(id, record.timestamp());
+                                context.forward(record);
+                                context.forward(record.withKey(("agent-" + (id.hashCode() & 0xffff) % 50)
+                                                .getBytes(StandardCharsets.UTF_8))
+                                        .withValue(decision));
+                            }
+                        },
+                        "shape-ids")
+                .split()
+                .branch(
+                        (k, v) -> v[0] == 0,
+                        org.apache.kafka.streams.kstream.Branched.withConsumer(
+                                s -> s.to("bench.shape.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()))))
+                .defaultBranch(org.apache.kafka.streams.kstream.Branched.withConsumer(
+                        s -> s.to("bench.shape.decisions", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()))));
+        builder.stream("bench.shape.decisions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .filter((k, v) -> false);
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static long committed(final Admin admin, final String group, final String topic) throws Exception {

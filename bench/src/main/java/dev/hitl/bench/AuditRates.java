@@ -1,0 +1,109 @@
+package dev.hitl.bench;
+
+import dev.hitl.audit.topology.AuditTopology;
+import dev.hitl.audit.verify.AuditLogVerifier;
+import dev.hitl.audit.verify.VerificationReport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The audit log's two rates on one broker: how fast the audit service's own topology ({@link
+ * AuditTopology}, exactly_once_v2, in this JVM) appends N events to the hash-chained log, and how
+ * fast the audit service's verifier ({@link AuditLogVerifier}, the class behind {@code
+ * /audit/verify} and the CLI) re-reads and verifies all of them.
+ *
+ * <p>The events are N proposals (the {@link Workload} mix) already on {@code hitl.actions.proposed},
+ * so the append rate covers reading, describing as canonical JSON, the repartition to the chain's
+ * partition, hashing and writing; time runs from RUNNING until the read_committed end of the audit
+ * log holds N records.
+ *
+ * <pre>bin/bench audit [records=100000] [partitions=6] [commitMs=100]</pre>
+ */
+public final class AuditRates {
+
+    private AuditRates() {}
+
+    /**
+     * @param args records, partitions, commit interval
+     * @throws Exception when the run fails
+     */
+    public static void main(final String[] args) throws Exception {
+        final int records = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        final int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        final int commitMs = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        try (BenchStack stack = BenchStack.start(partitions)) {
+            StreamThroughput.fill(stack.bootstrap(), stack.client, stack.topics, records, false);
+            final String log = stack.topics.auditLog().name();
+            stack.streams(
+                    "bench-audit",
+                    commitMs,
+                    b -> AuditTopology.build(b, new AuditTopology.Dependencies(stack.topics, stack.serdes)));
+            final long start = System.nanoTime();
+            final long appended = countUntil(stack, log, records, start);
+            final double appendSeconds = (System.nanoTime() - start) / 1e9;
+
+            final AuditLogVerifier verifier = new AuditLogVerifier(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrap()),
+                    stack.client,
+                    log,
+                    Duration.ofMinutes(30));
+            verifier.verify(null, 0L, 999L); // warm-up: the first 1000 records of each partition
+            final long vstart = System.nanoTime();
+            final VerificationReport report = verifier.verify(null, null, null);
+            final double verifySeconds = (System.nanoTime() - vstart) / 1e9;
+            System.out.printf(
+                    Locale.ROOT, "%nrecords=%d partitions=%d commit.interval.ms=%d%n", records, partitions, commitMs);
+            System.out.printf(
+                    Locale.ROOT,
+                    "append (proposals -> hash-chained audit log, EOS): %8.0f records/s (%d in %.1f s)%n",
+                    appended / appendSeconds,
+                    appended,
+                    appendSeconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "verify (read_committed re-read + chain check)     : %8.0f records/s (%d in %.1f s): %s%n",
+                    report.recordsChecked() / verifySeconds,
+                    report.recordsChecked(),
+                    verifySeconds,
+                    report.describe());
+        }
+    }
+
+    /** Counts the audit log's committed records (read_committed, bytes only) until there are N. */
+    private static long countUntil(final BenchStack stack, final String topic, final int records, final long start) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrap(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5000),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long count = 0;
+            while (count < records) {
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(30)) {
+                    throw new IllegalStateException("only " + count + " audit records after 30 minutes");
+                }
+                count += consumer.poll(Duration.ofMillis(100)).count();
+            }
+            return count;
+        }
+    }
+}

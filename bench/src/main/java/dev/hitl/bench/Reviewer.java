@@ -1,0 +1,133 @@
+package dev.hitl.bench;
+
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A reviewer app on the topics, as the design allows one: reads {@code hitl.approvals.requests}
+ * (read_committed) and approves every request the moment it sees it, writing a {@code Vote} for
+ * the request's stage and escalation level to {@code hitl.approvals.votes}. Records when each vote
+ * was sent, so the drivers can time vote to decision.
+ */
+final class Reviewer implements AutoCloseable {
+
+    /** When each action's vote was handed to the producer (System.nanoTime()). */
+    final Map<String, Long> votedAt = new ConcurrentHashMap<>();
+
+    final AtomicLong requests = new AtomicLong();
+    private final KafkaConsumer<String, ApprovalRequest> consumer;
+    private final KafkaProducer<String, Vote> producer;
+    private final BenchStack stack;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private final int maxThinkMillis;
+    private final java.util.concurrent.ScheduledExecutorService later =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+    Reviewer(final BenchStack stack) {
+        this(stack, 0);
+    }
+
+    /**
+     * @param stack the stack
+     * @param maxThinkMillis each vote is sent after a random think time from 0 to this (0: at once).
+     *     Voting at once phase-locks the vote to the escalation service's commit (the request becomes
+     *     visible at a commit, so the vote always arrives just after one and waits a whole commit
+     *     interval); people vote at random moments.
+     */
+    Reviewer(final BenchStack stack, final int maxThinkMillis) {
+        this.stack = stack;
+        this.maxThinkMillis = maxThinkMillis;
+        this.consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrap(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        2000),
+                new StringDeserializer(),
+                stack.serdes.valueSerde(stack.topics.approvalsRequests()).deserializer());
+        final Map<String, Object> config = stack.producerConfig();
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        this.producer = new KafkaProducer<>(
+                config,
+                new StringSerializer(),
+                stack.serdes.valueSerde(stack.topics.approvalsVotes()).serializer());
+        final String topic = stack.topics.approvalsRequests().name();
+        final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        this.thread = new Thread(this::run, "bench-reviewer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                for (final ConsumerRecord<String, ApprovalRequest> record : consumer.poll(Duration.ofMillis(100))) {
+                    final ApprovalRequest request = record.value();
+                    if (request == null) {
+                        continue;
+                    }
+                    requests.incrementAndGet();
+                    final String actionId = request.getAction().getActionId();
+                    final Vote vote = Vote.newBuilder()
+                            .setVoteId(UUID.randomUUID().toString())
+                            .setActionId(actionId)
+                            .setApprover("bench-reviewer")
+                            .setGroups(List.of(request.getRoute()
+                                    .getStages()
+                                    .get(request.getStageIndex())
+                                    .getGroup()))
+                            .setVerdict(Verdict.APPROVE)
+                            .setVotedAt(Instant.now())
+                            .setRequestId(request.getRequestId())
+                            .setStageIndex(request.getStageIndex())
+                            .setRequestVersion(request.getEscalationLevel())
+                            .build();
+                    votedAt.putIfAbsent(actionId, System.nanoTime());
+                    producer.send(
+                            new ProducerRecord<>(stack.topics.approvalsVotes().name(), actionId, vote));
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+        later.shutdown();
+        later.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        producer.close(Duration.ofSeconds(5));
+    }
+}
