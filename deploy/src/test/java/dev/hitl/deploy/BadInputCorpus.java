@@ -277,11 +277,12 @@ final class BadInputCorpus {
                 topic,
                 null,
                 proposals.serialize(topic, noKey),
-                Expect.DECIDED,
-                "a valid proposal without a key",
+                Expect.INVALID,
+                "the record key is missing",
                 noKey.getActionId(),
                 noKey.getAgentId()));
-        // Invalid UTF-8 inside Avro strings (raw bytes, same length as the marker they replace).
+        // Invalid UTF-8 inside Avro strings (raw bytes, same length as the marker they replace): the
+        // reader would see U+FFFD where the agent sent something else, so the proposal is refused.
         for (final String field : List.of("target", "userRequest")) {
             final ProposedAction p = proposal(
                             "invalid-utf8-" + field,
@@ -296,8 +297,8 @@ final class BadInputCorpus {
                     topic,
                     utf8(p.getActionId()),
                     replaceMarker(proposals.serialize(topic, p)),
-                    Expect.DECIDED,
-                    field,
+                    Expect.INVALID,
+                    (field.equals("target") ? "target" : "context.userRequest") + " contains U+FFFD",
                     p.getActionId(),
                     p.getAgentId()));
         }

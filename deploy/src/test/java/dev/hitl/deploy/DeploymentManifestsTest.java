@@ -125,7 +125,8 @@ class DeploymentManifestsTest {
         assertThat(writers.get(catalogue.auditLog().name())).containsExactly("hitl-audit");
         assertThat(writers.get(catalogue.approvalsVotes().name()))
                 .containsExactlyInAnyOrder("hitl-approval", "reviewer-app-example");
-        assertThat(writers.get(catalogue.actionsProposed().name())).containsExactly("agent-example");
+        assertThat(writers.get(catalogue.actionsProposed().name()))
+                .containsExactlyInAnyOrder("agent-example", "mcp-gateway-example");
     }
 
     @Test

@@ -61,7 +61,10 @@ public final class ProposalValidator {
             problems.add("actionType '" + clip(action.getActionType())
                     + "' must be lower-case dotted words, e.g. email.send or db.query");
         }
-        if (!blank(action.getActionId()) && recordKey != null && !recordKey.equals(action.getActionId())) {
+        if (recordKey == null) {
+            problems.add("the record key is missing: key each proposal by its actionId, so that resends reach the"
+                    + " same partition and are decided once");
+        } else if (!blank(action.getActionId()) && !recordKey.equals(action.getActionId())) {
             problems.add("the record key '" + clip(recordKey) + "' must equal actionId '" + clip(action.getActionId())
                     + "', so that resends reach the same partition and are decided once");
         }
@@ -92,7 +95,30 @@ public final class ProposalValidator {
         if (action.getReplyBy() != null && action.getReplyBy().isBefore(action.getProposedAt())) {
             problems.add("replyBy (" + action.getReplyBy() + ") is before proposedAt (" + action.getProposedAt() + ")");
         }
+        notUtf8(problems, "", action);
         return problems;
+    }
+
+    /**
+     * Avro strings are UTF-8; bytes that are not are read as U+FFFD, silently. A proposal holding one
+     * would be shown to reviewers and recorded by the audit as something else than what the agent
+     * meant, so it is refused, naming the field.
+     */
+    private static void notUtf8(final List<String> problems, final String path, final Object value) {
+        if (value instanceof CharSequence text) {
+            if (text.toString().indexOf('\uFFFD') >= 0) {
+                problems.add(path + " contains U+FFFD, the mark of bytes that are not valid UTF-8: send text as UTF-8");
+            }
+        } else if (value instanceof org.apache.avro.generic.IndexedRecord record) {
+            for (final org.apache.avro.Schema.Field field : record.getSchema().getFields()) {
+                notUtf8(problems, path.isEmpty() ? field.name() : path + "." + field.name(), record.get(field.pos()));
+            }
+        } else if (value instanceof java.util.Collection<?> items) {
+            int i = 0;
+            for (final Object item : items) {
+                notUtf8(problems, path + "[" + i++ + "]", item);
+            }
+        }
     }
 
     private static void arguments(final List<String> problems, final String arguments) {
