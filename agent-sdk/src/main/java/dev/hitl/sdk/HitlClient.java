@@ -88,7 +88,7 @@ public final class HitlClient implements AutoCloseable {
      * withdrawal only for an action it sent to humans and only when this header names the agent that
      * proposed it; the escalation service then decides WITHDRAWN if the action is still open.
      */
-    public static final String WITHDRAWN_BY_HEADER = "hitl.withdrawn.by";
+    public static final String WITHDRAWN_BY_HEADER = dev.hitl.schemas.topics.Withdrawals.WITHDRAWN_BY;
 
     private static final Logger LOG = LoggerFactory.getLogger(HitlClient.class);
     private static final int REMEMBERED_DECISIONS = 10_000;

@@ -11,6 +11,7 @@ import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.topics.DeadLetters;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -15,7 +15,7 @@ import org.apache.kafka.common.header.Headers;
 public final class Withdrawals {
 
     /** The header naming the agent that withdraws (same name in the SDK and the escalation service). */
-    public static final String WITHDRAWN_BY = "hitl.withdrawn.by";
+    public static final String WITHDRAWN_BY = dev.hitl.schemas.topics.Withdrawals.WITHDRAWN_BY;
 
     /** Metric result: passed on to {@code hitl.approvals.pending}. */
     public static final String FORWARDED = "forwarded";

@@ -53,6 +53,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The production topology under TopologyTestDriver, with the default policy. */
 class ClassifierTopologyTest {
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path stateDir;
+
     private static final byte[] KEY = "test-signing-key-test-signing-key!".getBytes(StandardCharsets.UTF_8);
     private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
 
@@ -95,6 +98,8 @@ class ClassifierTopologyTest {
                         metrics));
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");
+        // Its own state directory: the default (/tmp/kafka-streams/<app>) collides with a concurrent run.
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(builder.build(), props, NOW);

@@ -61,7 +61,7 @@ public final class EscalationTopology {
      * The header of a withdrawal (a tombstone keyed by actionId) naming the agent that withdraws; the
      * agent SDK writes it on {@code hitl.actions.proposed} and the classifier passes it on.
      */
-    public static final String WITHDRAWN_BY_HEADER = "hitl.withdrawn.by";
+    public static final String WITHDRAWN_BY_HEADER = dev.hitl.schemas.topics.Withdrawals.WITHDRAWN_BY;
 
     private EscalationTopology() {}
 

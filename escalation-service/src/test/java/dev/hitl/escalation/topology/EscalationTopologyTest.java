@@ -50,6 +50,9 @@ import org.junit.jupiter.api.Test;
 /** The production topology under TopologyTestDriver, with the default policy and the wall clock advanced. */
 class EscalationTopologyTest {
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path stateDir;
+
     private static final byte[] KEY = "test-signing-key-test-signing-key!".getBytes(StandardCharsets.UTF_8);
     private static final Instant START = Instant.parse("2026-11-28T12:00:00Z");
 
@@ -120,6 +123,8 @@ class EscalationTopologyTest {
                         metrics));
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "escalation-test");
+        // Its own state directory: the default (/tmp/kafka-streams/<app>) collides with a concurrent run.
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(builder.build(), props, START);
