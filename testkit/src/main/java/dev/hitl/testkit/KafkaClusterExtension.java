@@ -44,7 +44,8 @@ public final class KafkaClusterExtension implements ParameterResolver {
     }
 
     /** The broker and registry, closed by JUnit when the root context closes. */
-    private static final class SharedCluster implements ExtensionContext.Store.CloseableResource {
+    // AutoCloseable is what JUnit 5.14 closes store values by; CloseableResource for older engines.
+    private static final class SharedCluster implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         private final Path dir;
         private final KafkaBroker broker;
         private final SchemaRegistryProcess registry;
