@@ -28,10 +28,13 @@ public final class McpGatewayDemo implements AutoCloseable {
 
     private final McpSyncClient client;
     private final Thread agent;
+    private final java.util.concurrent.atomic.AtomicBoolean closing;
 
-    private McpGatewayDemo(final McpSyncClient client, final Thread agent) {
+    private McpGatewayDemo(
+            final McpSyncClient client, final Thread agent, final java.util.concurrent.atomic.AtomicBoolean closing) {
         this.client = client;
         this.agent = agent;
+        this.closing = closing;
     }
 
     /**
@@ -143,6 +146,7 @@ public final class McpGatewayDemo implements AutoCloseable {
                 .requestTimeout(Duration.ofMinutes(35))
                 .initializationTimeout(Duration.ofMinutes(2))
                 .build();
+        final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
         final Thread agent = new Thread(
                 () -> {
                     try {
@@ -170,13 +174,15 @@ public final class McpGatewayDemo implements AutoCloseable {
                                                 "Summary written by the demo MCP agent after approval.\n"),
                                         Map.of("dev.hitl/confidence", 0.9))));
                     } catch (RuntimeException e) {
-                        out.println("hitl mcp demo: stopped: " + e.getMessage());
+                        if (!closing.get()) { // the stack stopping ends the gateway's session: not news
+                            out.println("hitl mcp demo: stopped: " + e.getMessage());
+                        }
                     }
                 },
                 "mcp-demo-agent");
         agent.setDaemon(true);
         agent.start();
-        return new McpGatewayDemo(client, agent);
+        return new McpGatewayDemo(client, agent, closing);
     }
 
     private static void show(final PrintStream out, final String what, final McpSchema.CallToolResult result) {
@@ -195,6 +201,7 @@ public final class McpGatewayDemo implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.set(true);
         try {
             client.closeGracefully();
         } catch (RuntimeException e) {
