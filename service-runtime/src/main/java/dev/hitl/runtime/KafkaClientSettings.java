@@ -41,9 +41,21 @@ public final class KafkaClientSettings {
         return only(kafka, AdminClientConfig.configNames());
     }
 
+    /**
+     * @param settings client settings of any kind (e.g. a Kafka Streams configuration)
+     * @return those a producer takes
+     */
+    public static Map<String, Object> producer(final Map<?, ?> settings) {
+        return only(settings, ProducerConfig.configNames());
+    }
+
     private static Map<String, Object> only(final KafkaDefaultConfiguration kafka, final Set<String> known) {
+        return only(kafka.getConfig(), known);
+    }
+
+    private static Map<String, Object> only(final Map<?, ?> settings, final Set<String> known) {
         final Map<String, Object> config = new HashMap<>();
-        kafka.getConfig().forEach((key, value) -> {
+        settings.forEach((key, value) -> {
             if (known.contains(key.toString())) {
                 config.put(key.toString(), value);
             }
