@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,8 +43,7 @@ final class Reviewer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private final int maxThinkMillis;
-    private final java.util.concurrent.ScheduledExecutorService later =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
 
     Reviewer(final BenchStack stack) {
         this(stack, 0);
@@ -109,9 +112,14 @@ final class Reviewer implements AutoCloseable {
                             .setStageIndex(request.getStageIndex())
                             .setRequestVersion(request.getEscalationLevel())
                             .build();
-                    votedAt.putIfAbsent(actionId, System.nanoTime());
-                    producer.send(
-                            new ProducerRecord<>(stack.topics.approvalsVotes().name(), actionId, vote));
+                    if (maxThinkMillis == 0) {
+                        send(actionId, vote);
+                    } else {
+                        later.schedule(
+                                () -> send(actionId, vote),
+                                ThreadLocalRandom.current().nextInt(maxThinkMillis + 1),
+                                TimeUnit.MILLISECONDS);
+                    }
                 }
             }
         } catch (WakeupException e) {
@@ -121,13 +129,18 @@ final class Reviewer implements AutoCloseable {
         }
     }
 
+    private void send(final String actionId, final Vote vote) {
+        votedAt.putIfAbsent(actionId, System.nanoTime());
+        producer.send(new ProducerRecord<>(stack.topics.approvalsVotes().name(), actionId, vote));
+    }
+
     @Override
     public void close() throws InterruptedException {
         running = false;
         consumer.wakeup();
         thread.join(10_000);
         later.shutdown();
-        later.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        later.awaitTermination(10, TimeUnit.SECONDS);
         producer.close(Duration.ofSeconds(5));
     }
 }

@@ -23,10 +23,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** The JVM options of a local service: a small heap, the serial collector, quick start-up. */
+    public static final List<String> LOCAL_JVM_OPTIONS =
+            List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private final String name;
     private final Path jar;
     private final int port;
     private final Map<String, String> environment;
+    private final List<String> jvmOptions;
     private final Path log;
     private final Process process;
 
@@ -35,12 +40,14 @@ public final class ServiceProcess implements AutoCloseable {
             final Path jar,
             final int port,
             final Map<String, String> environment,
+            final List<String> jvmOptions,
             final Path log,
             final Process process) {
         this.name = name;
         this.jar = jar;
         this.port = port;
         this.environment = environment;
+        this.jvmOptions = jvmOptions;
         this.log = log;
         this.process = process;
     }
@@ -57,24 +64,43 @@ public final class ServiceProcess implements AutoCloseable {
     public static ServiceProcess start(
             final String name, final Path jar, final int port, final Map<String, String> environment, final Path log)
             throws IOException {
+        return start(name, jar, port, environment, LOCAL_JVM_OPTIONS, log);
+    }
+
+    /**
+     * @param name the module, e.g. {@code classifier-service}
+     * @param jar its runnable jar
+     * @param port its HTTP port
+     * @param environment its settings (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, ...)
+     * @param jvmOptions the JVM's options (heap, collector), instead of {@link #LOCAL_JVM_OPTIONS}
+     * @param log where its output goes
+     * @return the started process (not yet healthy: see {@link #awaitHealthy})
+     * @throws IOException when it cannot be started
+     */
+    public static ServiceProcess start(
+            final String name,
+            final Path jar,
+            final int port,
+            final Map<String, String> environment,
+            final List<String> jvmOptions,
+            final Path log)
+            throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(
                     "The " + name + " jar " + jar + " is not built: run ./mvnw install -DskipTests");
         }
         Files.createDirectories(log.toAbsolutePath().getParent());
-        final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-                jar.toString()));
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
         final ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         builder.environment().put("HITL_HTTP_PORT", String.valueOf(port));
-        return new ServiceProcess(name, jar, port, Map.copyOf(environment), log, builder.start());
+        return new ServiceProcess(
+                name, jar, port, Map.copyOf(environment), List.copyOf(jvmOptions), log, builder.start());
     }
 
     /**
@@ -89,7 +115,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException(name + " (pid " + process.pid() + ") is still running");
         }
-        return start(name, jar, port, environment, log);
+        return start(name, jar, port, environment, jvmOptions, log);
     }
 
     /**

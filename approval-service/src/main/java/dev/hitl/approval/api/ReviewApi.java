@@ -14,6 +14,7 @@ import dev.hitl.schemas.integrity.CanonicalJson;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -21,6 +22,7 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.uri.UriBuilder;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
@@ -60,6 +62,12 @@ public class ReviewApi {
      */
     public static final int MAX_MODIFIED_ARGUMENTS_CHARS = 262_144;
 
+    /** Page length of the inbox list when the client does not say. */
+    public static final int DEFAULT_PAGE = 100;
+
+    /** Longest page of the inbox list. */
+    public static final int MAX_PAGE = 1000;
+
     private final Inbox inbox;
     private final VotePublisher votes;
     private final Clock clock = Clock.systemUTC();
@@ -83,29 +91,84 @@ public class ReviewApi {
     }
 
     /**
+     * Lists the open requests of the reviewer's groups one page at a time, soonest deadline first.
+     * The answer is the page's items; {@code X-Total-Count} says how many match in all, and a {@code
+     * Link} header with {@code rel="next"} gives the next page's URL while there are more.
+     *
      * @param user the signed-in reviewer
      * @param group only this group (one of the reviewer's)
      * @param riskClass only this risk class
      * @param agentId only this agent
      * @param batchId only this batch
-     * @return the open requests of the reviewer's groups, soonest deadline first
+     * @param limit the page's length, 1 to {@value #MAX_PAGE} ({@value #DEFAULT_PAGE} when not given)
+     * @param after the cursor from the previous page's {@code Link} header
+     * @return the page
      */
     @Get("/requests")
-    public List<Summary> list(
+    public HttpResponse<List<Summary>> list(
             final Authentication user,
             @Nullable @QueryValue final String group,
             @Nullable @QueryValue final String riskClass,
             @Nullable @QueryValue final String agentId,
-            @Nullable @QueryValue final String batchId) {
+            @Nullable @QueryValue final String batchId,
+            @Nullable @QueryValue final Integer limit,
+            @Nullable @QueryValue final String after) {
+        final int size = limit == null ? DEFAULT_PAGE : limit;
+        if (size < 1 || size > MAX_PAGE) {
+            return Problem.of(
+                    HttpStatus.BAD_REQUEST,
+                    "bad-limit",
+                    "Page size out of range",
+                    "limit must be between 1 and " + MAX_PAGE + ", not " + size + ".");
+        }
+        final Optional<Inbox.Position> from = PageCursor.parse(after);
+        if (after != null && from.isEmpty()) {
+            return Problem.of(
+                    HttpStatus.BAD_REQUEST,
+                    "bad-cursor",
+                    "Unknown page cursor",
+                    "after must be the cursor of a previous page's Link header.");
+        }
         final List<String> groups = group == null
                 ? groups(user)
                 : groups(user).stream().filter(group::equals).toList();
-        return inbox.openFor(groups).stream()
-                .map(item -> summary(item, user))
-                .filter(s -> riskClass == null || s.riskClass().equalsIgnoreCase(riskClass))
-                .filter(s -> agentId == null || s.agentId().equals(agentId))
-                .filter(s -> batchId == null || batchId.equals(s.batchId()))
-                .toList();
+        final Inbox.Page page = inbox.page(
+                groups,
+                item -> {
+                    final ApprovalRequest request = item.first();
+                    return (riskClass == null
+                                    || request.getAssessment()
+                                            .getRiskClass()
+                                            .name()
+                                            .equalsIgnoreCase(riskClass))
+                            && (agentId == null
+                                    || agentId.equals(request.getAction().getAgentId()))
+                            && (batchId == null
+                                    || batchId.equals(request.getAction().getBatchId()));
+                },
+                from.orElse(null),
+                size);
+        final MutableHttpResponse<List<Summary>> response = HttpResponse.ok(
+                page.items().stream().map(item -> summary(item, user)).toList());
+        response.header("X-Total-Count", String.valueOf(page.total()));
+        page.next().ifPresent(next -> {
+            final UriBuilder uri = UriBuilder.of("/api/requests");
+            if (group != null) {
+                uri.queryParam("group", group);
+            }
+            if (riskClass != null) {
+                uri.queryParam("riskClass", riskClass);
+            }
+            if (agentId != null) {
+                uri.queryParam("agentId", agentId);
+            }
+            if (batchId != null) {
+                uri.queryParam("batchId", batchId);
+            }
+            uri.queryParam("limit", size).queryParam("after", PageCursor.of(next));
+            response.header("Link", "<" + uri.build() + ">; rel=\"next\"");
+        });
+        return response;
     }
 
     /**

@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
@@ -36,6 +38,10 @@ public final class Inbox {
             dev.hitl.schemas.Outcome.WITHDRAWN);
 
     private final Map<String, Item> open = new ConcurrentHashMap<>();
+    // The open items in the order reviewers see them, so a page costs its own length, not a sort of
+    // the whole inbox (which holds a million requests at capacity). A position whose item moved
+    // (escalated: new deadline) or closed is removed by the single writer; readers skip stale ones.
+    private final ConcurrentSkipListSet<Position> byDeadline = new ConcurrentSkipListSet<>();
     private final Map<String, Instant> closed = new ConcurrentHashMap<>();
     private final Map<String, TrustStats> trust = new ConcurrentHashMap<>();
     private final Map<String, List<Vote>> votesByApprover = new ConcurrentHashMap<>();
@@ -75,7 +81,56 @@ public final class Inbox {
                             r.getRoute().getStages().get(r.getStageIndex()).getGroup()))
                     .toList();
         }
+
+        /**
+         * @param groups a reviewer's groups
+         * @return whether a stage open for one of the groups is among the requests
+         */
+        public boolean isFor(final List<String> groups) {
+            for (final ApprovalRequest r : requests) {
+                if (groups.contains(
+                        r.getRoute().getStages().get(r.getStageIndex()).getGroup())) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
+
+    /**
+     * Where an open item stands in the inbox's order: soonest deadline first, then by action id. A
+     * page of the inbox continues after the position of the previous page's last item.
+     *
+     * @param deadline the item's deadline
+     * @param actionId its action
+     */
+    public record Position(Instant deadline, String actionId) implements Comparable<Position> {
+
+        private static final Comparator<Position> ORDER =
+                Comparator.comparing(Position::deadline).thenComparing(Position::actionId);
+
+        /**
+         * @param item an open item
+         * @return its position
+         */
+        public static Position of(final Item item) {
+            return new Position(item.deadline(), item.actionId());
+        }
+
+        @Override
+        public int compareTo(final Position other) {
+            return ORDER.compare(this, other);
+        }
+    }
+
+    /**
+     * One page of the inbox.
+     *
+     * @param items up to the page's limit of matching items, soonest deadline first
+     * @param total how many items match, on every page
+     * @param next where the next page starts, when there are more
+     */
+    public record Page(List<Item> items, int total, Optional<Position> next) {}
 
     /**
      * A change in the inbox.
@@ -91,6 +146,7 @@ public final class Inbox {
         if (closed.containsKey(id)) {
             return;
         }
+        final Item before = open.get(id);
         final Item next = open.compute(id, (key, item) -> {
             if (item == null || request.getEscalationLevel() > item.level()) {
                 return new Item(id, List.of(request));
@@ -104,11 +160,19 @@ public final class Inbox {
             stages.sort(Comparator.comparingInt(ApprovalRequest::getStageIndex));
             return new Item(id, List.copyOf(stages));
         });
+        if (before != null && !before.deadline().equals(next.deadline())) {
+            byDeadline.remove(Position.of(before));
+        }
+        byDeadline.add(Position.of(next));
         listeners.forEach(l -> l.accept(new Change(id, true, next)));
     }
 
     void decision(final Decision decision, final Instant now) {
-        final boolean wasOpen = open.remove(decision.getActionId()) != null;
+        final Item removed = open.remove(decision.getActionId());
+        final boolean wasOpen = removed != null;
+        if (wasOpen) {
+            byDeadline.remove(Position.of(removed));
+        }
         // Only human-path actions can see a request after their decision; most decisions are automatic.
         if (wasOpen || HUMAN_PATH.contains(decision.getOutcome())) {
             closed.put(decision.getActionId(), now);
@@ -137,10 +201,44 @@ public final class Inbox {
      * @return the items with a stage open for one of the groups, soonest deadline first
      */
     public List<Item> openFor(final List<String> groups) {
-        return open.values().stream()
-                .filter(item -> !item.forGroups(groups).isEmpty())
-                .sorted(Comparator.comparing(Item::deadline).thenComparing(Item::actionId))
-                .toList();
+        return page(groups, item -> true, null, Integer.MAX_VALUE).items();
+    }
+
+    /**
+     * One page of the items with a stage open for one of the groups, soonest deadline first. Costs
+     * one pass over the open items (for the total), not a sort.
+     *
+     * @param groups a reviewer's groups
+     * @param filter which of them to list
+     * @param after where the page starts (exclusive), or null for the first page
+     * @param limit the page's length, at least 1
+     * @return the page
+     */
+    public Page page(final List<String> groups, final Predicate<Item> filter, final Position after, final int limit) {
+        final List<Item> items = new ArrayList<>(Math.min(limit, 1024));
+        Position last = null;
+        int total = 0;
+        boolean more = false;
+        for (final Position position : byDeadline) {
+            final Item item = open.get(position.actionId());
+            if (item == null
+                    || !item.deadline().equals(position.deadline())
+                    || !item.isFor(groups)
+                    || !filter.test(item)) {
+                continue; // closed, moved, or not this reviewer's
+            }
+            total++;
+            if (after != null && position.compareTo(after) <= 0) {
+                continue;
+            }
+            if (items.size() < limit) {
+                items.add(item);
+                last = position;
+            } else {
+                more = true;
+            }
+        }
+        return new Page(List.copyOf(items), total, more ? Optional.of(last) : Optional.empty());
     }
 
     /**
@@ -179,6 +277,16 @@ public final class Inbox {
     /** @return every reviewer who has voted */
     public java.util.Set<String> approvers() {
         return java.util.Set.copyOf(votesByApprover.keySet());
+    }
+
+    /** @return how many actions wait for reviewers */
+    public int openCount() {
+        return open.size();
+    }
+
+    /** @return how many decided actions are remembered, so that a late request cannot reopen them */
+    public int closedCount() {
+        return closed.size();
     }
 
     /** @param listener told of every change */

@@ -75,6 +75,13 @@ import reactor.core.publisher.Mono;
 public class UiController {
 
     private static final MediaType HTML = MediaType.of("text/html;charset=utf-8");
+
+    /**
+     * How many requests the inbox page shows, soonest deadline first: a page a person can work
+     * through; the rest are counted, not rendered (at capacity the inbox holds a million).
+     */
+    static final int PAGE = 500;
+
     private static final Pattern NEXT = Pattern.compile("/ui(/(requests|batches)/[^/?#\\\\]+)?");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -143,9 +150,9 @@ public class UiController {
             return toSignIn(null);
         }
         final List<String> groups = ReviewApi.groups(user);
-        final List<Summary> items = inbox.openFor(groups).stream()
-                .map(item -> api.summaryFor(item, user))
-                .toList();
+        final Inbox.Page page = inbox.page(groups, item -> true, null, PAGE);
+        final List<Summary> items =
+                page.items().stream().map(item -> api.summaryFor(item, user)).toList();
         final Set<String> votedOn = inbox.votesOf(user.getName()).stream()
                 .filter(v -> inbox.item(v.getActionId())
                         .map(i -> i.level() == v.getRequestVersion())
@@ -163,7 +170,9 @@ public class UiController {
                     + (refused != null && refused > 0 ? "; " + refused + " did not count" : "")
                     + ". They leave your inbox when their decisions arrive.";
         }
-        return page(HttpStatus.OK, Views.inbox(viewer(request, user), items, votedOn, flash, clock.instant()));
+        return page(
+                HttpStatus.OK,
+                Views.inbox(viewer(request, user), items, page.total(), votedOn, flash, clock.instant()));
     }
 
     /**
@@ -520,7 +529,7 @@ public class UiController {
                     inbox.listen(listener);
                     sink.onDispose(() -> inbox.unlisten(listener));
                     // After listening, so no change falls between the snapshot and the stream.
-                    final List<Summary> now = inbox.openFor(groups).stream()
+                    final List<Summary> now = inbox.page(groups, item -> true, null, PAGE).items().stream()
                             .map(item -> api.summaryFor(item, user))
                             .toList();
                     now.forEach(s -> known.add(s.actionId()));

@@ -80,6 +80,26 @@ public final class Views {
             final Set<String> votedOn,
             final String flash,
             final Instant now) {
+        return inbox(viewer, items, items.size(), votedOn, flash, now);
+    }
+
+    /**
+     * @param viewer the reviewer
+     * @param items the open requests of the reviewer's groups with the soonest deadlines, soonest first
+     * @param total how many requests of the reviewer's groups are open (more than shown when the inbox
+     *     is longer than a page)
+     * @param votedOn actions the reviewer has already voted on at their current level
+     * @param flash a note on the last action, or null
+     * @param now the time
+     * @return the inbox page
+     */
+    public static Safe inbox(
+            final Viewer viewer,
+            final List<Summary> items,
+            final int total,
+            final Set<String> votedOn,
+            final String flash,
+            final Instant now) {
         return page(
                 "Inbox (" + items.size() + ")",
                 viewer,
@@ -90,12 +110,20 @@ public final class Views {
                             <h1>Inbox <span class="count" id="count">{}</span></h1>
                             <span class="live" id="live" data-state="connecting">connecting…</span>
                           </div>
-                          {}
+                          {}{}
                           <p class="empty" id="empty"{}>Nothing is waiting for your groups. New requests appear here as they arrive.</p>
                           <ul class="inbox" id="inbox" data-events="/ui/events">{}</ul>
                         </main>""",
                         items.size(),
                         when(flash != null, html("<p class=\"flash\" role=\"status\">{}</p>", flash)),
+                        when(
+                                total > items.size(),
+                                html(
+                                        "<p class=\"more\" id=\"more\">{} requests are waiting: these are the {} with"
+                                                + " the soonest deadlines. The others appear as these are decided"
+                                                + " (reload), or list them all with the API.</p>",
+                                        total,
+                                        items.size())),
                         when(!items.isEmpty(), html(" hidden")),
                         each(
                                 lines(items),

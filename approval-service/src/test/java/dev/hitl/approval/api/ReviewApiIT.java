@@ -346,6 +346,54 @@ class ReviewApiIT {
     }
 
     @Test
+    void shouldListTheInboxInPagesFollowingTheNextLink() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            open(action("p-" + i, "carol@example.com"), "reviewers"); // later deadline for each
+        }
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 5);
+
+        final List<Object> seen = new ArrayList<>();
+        String next = "/api/requests?limit=2";
+        int pages = 0;
+        while (next != null) {
+            final HttpResponse<List<Map<String, Object>>> page = http.toBlocking()
+                    .exchange(
+                            as(reviewer, HttpRequest.GET(next)),
+                            Argument.listOf(Argument.mapOf(String.class, Object.class)));
+            pages++;
+            assertThat(page.header("X-Total-Count")).isEqualTo("5");
+            final List<Map<String, Object>> items = page.body();
+            assertThat(items).hasSizeLessThanOrEqualTo(2);
+            items.forEach(item -> seen.add(item.get("actionId")));
+            final String link = page.header("Link");
+            next = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+            if (next != null) {
+                assertThat(link).endsWith("; rel=\"next\"");
+                assertThat(next)
+                        .startsWith("/api/requests?")
+                        .contains("limit=2")
+                        .contains("after=");
+            }
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
+        // the inbox's gauges count the same
+        final String metrics = http.toBlocking().retrieve(HttpRequest.GET("/prometheus"));
+        assertThat(metrics)
+                .containsPattern("(?m)^hitl_approval_inbox_open(\\{[^}]*})? 5\\.0$")
+                .containsPattern("(?m)^hitl_approval_inbox_caught_up(\\{[^}]*})? 1\\.0$");
+
+        for (final String bad : List.of("?limit=0", "?limit=1001", "?after=not-a-cursor")) {
+            final HttpClientResponseException refused = catchResponse(
+                    () -> http.toBlocking().retrieve(as(reviewer, HttpRequest.GET("/api/requests" + bad))));
+            assertThat(refused.getStatus().getCode()).as(bad).isEqualTo(400);
+            assertThat(refused.getResponse().getContentType().map(Object::toString))
+                    .contains("application/problem+json");
+        }
+    }
+
+    @Test
     void shouldVoteOnAWholeBatchExceptTheExcludedItems() throws Exception {
         for (int i = 0; i < 5; i++) {
             final ProposedAction action = ProposedAction.newBuilder(action("b-" + i, "carol@example.com"))

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -52,6 +53,74 @@ class InboxTest {
         assertThat(inbox.openFor(REVIEWERS)).extracting(Inbox.Item::actionId).containsExactly("a-2");
         inbox.decision(decision("a-2", outcome), Instant.now());
         assertThat(inbox.openFor(REVIEWERS)).isEmpty();
+    }
+
+    @Test
+    void shouldPageThroughTheOpenItemsSoonestDeadlineFirstWithATotalOnEveryPage() {
+        final Inbox inbox = new Inbox();
+        final Instant base = Instant.parse("2026-11-28T12:00:00Z");
+        // proposed in an order unrelated to their deadlines; two share a deadline (then by action id)
+        final int[] minutes = {7, 3, 9, 1, 5, 3, 8, 2};
+        for (int i = 0; i < minutes.length; i++) {
+            inbox.request(request("a-" + i, base.plus(Duration.ofMinutes(minutes[i])), 0));
+        }
+        inbox.request(other("o-1", base)); // another group's: never listed for REVIEWERS
+
+        final Inbox.Page first = inbox.page(REVIEWERS, item -> true, null, 3);
+        assertThat(first.items()).extracting(Inbox.Item::actionId).containsExactly("a-3", "a-7", "a-1");
+        assertThat(first.total()).isEqualTo(8);
+        final Inbox.Page second =
+                inbox.page(REVIEWERS, item -> true, first.next().orElseThrow(), 3);
+        assertThat(second.items()).extracting(Inbox.Item::actionId).containsExactly("a-5", "a-4", "a-0");
+        assertThat(second.total()).isEqualTo(8);
+        final Inbox.Page third =
+                inbox.page(REVIEWERS, item -> true, second.next().orElseThrow(), 3);
+        assertThat(third.items()).extracting(Inbox.Item::actionId).containsExactly("a-6", "a-2");
+        assertThat(third.next()).isEmpty();
+
+        final Inbox.Page filtered =
+                inbox.page(REVIEWERS, item -> item.actionId().compareTo("a-5") >= 0, null, 10);
+        assertThat(filtered.items()).extracting(Inbox.Item::actionId).containsExactly("a-7", "a-5", "a-6");
+        assertThat(filtered.total()).isEqualTo(3);
+        assertThat(inbox.openCount()).isEqualTo(9);
+    }
+
+    @Test
+    void shouldMoveAnEscalatedItemToItsNewDeadlineAndDropADecidedOne() {
+        final Inbox inbox = new Inbox();
+        final Instant base = Instant.parse("2026-11-28T12:00:00Z");
+        inbox.request(request("a-1", base.plus(Duration.ofMinutes(1)), 0));
+        inbox.request(request("a-2", base.plus(Duration.ofMinutes(2)), 0));
+        inbox.request(request("a-3", base.plus(Duration.ofMinutes(3)), 0));
+
+        inbox.request(request("a-1", base.plus(Duration.ofMinutes(10)), 1)); // escalated: later deadline
+        inbox.request(request("a-1", base.plus(Duration.ofMinutes(1)), 0)); // a stale level changes nothing
+        inbox.decision(decision("a-2", Outcome.APPROVED), base);
+
+        final Inbox.Page page = inbox.page(REVIEWERS, item -> true, null, 10);
+        assertThat(page.items()).extracting(Inbox.Item::actionId).containsExactly("a-3", "a-1");
+        assertThat(page.items().get(1).level()).isEqualTo(1);
+        assertThat(page.total()).isEqualTo(2);
+        assertThat(inbox.openFor(REVIEWERS)).extracting(Inbox.Item::actionId).containsExactly("a-3", "a-1");
+        assertThat(inbox.closedCount()).isEqualTo(1);
+    }
+
+    private static ApprovalRequest request(final String actionId, final Instant deadline, final int level) {
+        final ApprovalRequest request = request(actionId);
+        request.setDeadline(deadline);
+        request.setEscalationLevel(level);
+        request.setRequestId(actionId + ":" + level + ":0");
+        return request;
+    }
+
+    private static ApprovalRequest other(final String actionId, final Instant deadline) {
+        final ApprovalRequest request = request(actionId, deadline, 0);
+        request.setRoute(new ApprovalRoute(
+                "senior",
+                "senior-reviewers",
+                List.of(new ApprovalStage("senior-reviewers", 1)),
+                ApprovalMode.SEQUENTIAL));
+        return request;
     }
 
     private static Decision decision(final String actionId, final Outcome outcome) {

@@ -172,6 +172,18 @@ class ViewsTest {
     }
 
     @Test
+    void shouldSayHowManyMoreAreWaitingWhenTheInboxIsLongerThanThePage() {
+        final List<Summary> shown = List.of(summary("a-1", true, null), summary("a-2", true, null));
+        final String longer =
+                Views.inbox(VIEWER, shown, 1_234_567, Set.of(), null, NOW).toString();
+        assertThat(longer)
+                .contains("<p class=\"more\" id=\"more\">1234567 requests are waiting: these are the 2 with")
+                .contains("<span class=\"count\" id=\"count\">2</span>");
+        final String all = Views.inbox(VIEWER, shown, 2, Set.of(), null, NOW).toString();
+        assertThat(all).doesNotContain("id=\"more\"");
+    }
+
+    @Test
     void shouldRenderACardWithEveryValueEscapedAndTheVoteForms() {
         final Detail d = detail(summary("c-1", true));
         final String page = Views.card(VIEWER, d, UiController.prettyJson(d.arguments()), "Refused: " + EVIL, NOW)

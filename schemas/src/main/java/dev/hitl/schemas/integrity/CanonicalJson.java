@@ -103,7 +103,8 @@ public final class CanonicalJson {
         }
     }
 
-    private static void string(final String value, final StringBuilder out) {
+    /** Appends a string as RFC 8785 writes it: quoted, with the minimal escapes. */
+    static void string(final String value, final StringBuilder out) {
         out.append('"');
         for (int i = 0; i < value.length(); i++) {
             final char c = value.charAt(i);
@@ -140,6 +141,17 @@ public final class CanonicalJson {
             }
         }
         return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
+    }
+
+    /**
+     * An integer as RFC 8785 writes it: the digits of the double it denotes, which are the long's
+     * own digits whenever the double holds it exactly (|value| at most 2^53, e.g. any epoch millis).
+     */
+    static String integer(final long value) {
+        if (Math.abs(value) <= 1L << 53) {
+            return Long.toString(value);
+        }
+        return number(com.fasterxml.jackson.databind.node.LongNode.valueOf(value));
     }
 
     /** A number as ECMAScript's Number.prototype.toString prints the IEEE 754 double it denotes. */

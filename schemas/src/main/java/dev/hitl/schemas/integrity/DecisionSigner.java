@@ -1,13 +1,13 @@
 package dev.hitl.schemas.integrity;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Feedback;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.crypto.Mac;
@@ -24,10 +24,11 @@ public final class DecisionSigner {
     /** The algorithm name recorded in {@code signatureAlgorithm}. */
     public static final String ALGORITHM = "HmacSHA256";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final String keyId;
     private final byte[] key;
+    // One Mac per thread: a Mac is not thread-safe, and making one per signature costs more than
+    // the HMAC itself (JMH, BENCHMARKS.md). doFinal resets it for the next use.
+    private final ThreadLocal<Mac> macs;
 
     /**
      * @param keyId the key's id, recorded in each signed decision for rotation
@@ -39,19 +40,36 @@ public final class DecisionSigner {
             throw new IllegalArgumentException("a decision signing key needs at least 32 bytes");
         }
         this.key = key.clone();
+        this.macs = ThreadLocal.withInitial(() -> newMac(this.key));
     }
 
     /**
-     * @param decision an unsigned decision
-     * @return the same decision with signatureKeyId, signatureAlgorithm and signature set
+     * @param decision an unsigned decision (not changed)
+     * @return a copy of the decision with signatureKeyId, signatureAlgorithm and signature set
      */
     public Decision sign(final Decision decision) {
-        final Decision signed = Decision.newBuilder(decision)
-                .setSignatureKeyId(keyId)
-                .setSignatureAlgorithm(ALGORITHM)
-                .setSignature(null)
-                .build();
-        signed.setSignature(Base64.getEncoder().encodeToString(mac(key, signedContent(signed))));
+        // A shallow copy: strings are immutable; the list and the feedback record are copied.
+        final Decision signed = new Decision(
+                decision.getActionId(),
+                decision.getAgentId(),
+                decision.getActionType(),
+                decision.getOutcome(),
+                decision.getFinalArguments(),
+                decision.getArgumentsHash(),
+                new ArrayList<>(decision.getApprovers()),
+                decision.getFeedback() == null
+                        ? null
+                        : Feedback.newBuilder(decision.getFeedback()).build(),
+                decision.getDecidedBy(),
+                decision.getPolicyVersion(),
+                decision.getDecidedAt(),
+                decision.getExpiresAt(),
+                keyId,
+                ALGORITHM,
+                null);
+        final Mac mac = macs.get();
+        signed.setSignature(Base64.getEncoder()
+                .encodeToString(mac.doFinal(signedContent(signed).getBytes(StandardCharsets.UTF_8))));
         return signed;
     }
 
@@ -81,42 +99,83 @@ public final class DecisionSigner {
         return MessageDigest.isEqual(claimed, mac(key, signedContent(decision)));
     }
 
-    /** The canonical JSON the signature covers. */
+    /**
+     * The canonical JSON (RFC 8785) the signature covers, written directly: its members in the
+     * order RFC 8785 sorts them (by UTF-16 code units), each value as {@link CanonicalJson} writes
+     * it. {@code DecisionSignerTest} holds it to the canonical form of the same members as a tree.
+     */
     static String signedContent(final Decision decision) {
-        final ObjectNode node = JSON.createObjectNode();
-        node.put("actionId", decision.getActionId());
-        node.put("agentId", decision.getAgentId());
-        node.put("actionType", decision.getActionType());
-        node.put("outcome", decision.getOutcome().name());
-        node.put("finalArguments", decision.getFinalArguments());
-        node.put("argumentsHash", decision.getArgumentsHash());
-        final ArrayNode approvers = node.putArray("approvers");
-        decision.getApprovers().forEach(approvers::add);
-        if (decision.getFeedback() == null) {
-            node.putNull("feedback");
-        } else {
-            node.putObject("feedback")
-                    .put("reason", decision.getFeedback().getReason())
-                    .put("category", decision.getFeedback().getCategory());
+        final StringBuilder out = new StringBuilder(256 + length(decision.getFinalArguments()));
+        out.append("{\"actionId\":");
+        text(decision.getActionId(), out);
+        out.append(",\"actionType\":");
+        text(decision.getActionType(), out);
+        out.append(",\"agentId\":");
+        text(decision.getAgentId(), out);
+        out.append(",\"approvers\":[");
+        final List<String> approvers = decision.getApprovers();
+        for (int i = 0; i < approvers.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            text(approvers.get(i), out);
         }
-        node.put("decidedBy", decision.getDecidedBy());
-        node.put("policyVersion", decision.getPolicyVersion());
-        node.put("decidedAt", decision.getDecidedAt().toEpochMilli());
+        out.append("],\"argumentsHash\":");
+        text(decision.getArgumentsHash(), out);
+        out.append(",\"decidedAt\":")
+                .append(CanonicalJson.integer(decision.getDecidedAt().toEpochMilli()));
+        out.append(",\"decidedBy\":");
+        text(decision.getDecidedBy(), out);
+        out.append(",\"expiresAt\":");
         if (decision.getExpiresAt() == null) {
-            node.putNull("expiresAt");
+            out.append("null");
         } else {
-            node.put("expiresAt", decision.getExpiresAt().toEpochMilli());
+            out.append(CanonicalJson.integer(decision.getExpiresAt().toEpochMilli()));
         }
-        node.put("signatureKeyId", decision.getSignatureKeyId());
-        node.put("signatureAlgorithm", decision.getSignatureAlgorithm());
-        return CanonicalJson.canonicalize(node);
+        out.append(",\"feedback\":");
+        if (decision.getFeedback() == null) {
+            out.append("null");
+        } else {
+            out.append("{\"category\":");
+            text(decision.getFeedback().getCategory(), out);
+            out.append(",\"reason\":");
+            text(decision.getFeedback().getReason(), out);
+            out.append('}');
+        }
+        out.append(",\"finalArguments\":");
+        text(decision.getFinalArguments(), out);
+        out.append(",\"outcome\":");
+        text(decision.getOutcome().name(), out);
+        out.append(",\"policyVersion\":");
+        text(decision.getPolicyVersion(), out);
+        out.append(",\"signatureAlgorithm\":");
+        text(decision.getSignatureAlgorithm(), out);
+        out.append(",\"signatureKeyId\":");
+        text(decision.getSignatureKeyId(), out);
+        return out.append('}').toString();
+    }
+
+    private static void text(final String value, final StringBuilder out) {
+        if (value == null) {
+            out.append("null");
+        } else {
+            CanonicalJson.string(value, out);
+        }
+    }
+
+    private static int length(final String value) {
+        return value == null ? 0 : value.length();
     }
 
     private static byte[] mac(final byte[] key, final String content) {
+        return newMac(key).doFinal(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Mac newMac(final byte[] key) {
         try {
             final Mac mac = Mac.getInstance(ALGORITHM);
             mac.init(new SecretKeySpec(key, ALGORITHM));
-            return mac.doFinal(content.getBytes(StandardCharsets.UTF_8));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
         }

@@ -1,0 +1,303 @@
+package dev.hitl.bench;
+
+import dev.hitl.classifier.topology.ClassifierTopology;
+import dev.hitl.escalation.topology.EscalationTopology;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.sdk.HitlClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The approval service under load, as a process from its runnable jar on the bench's broker, with
+ * the classifier and escalation topologies in this JVM and agents on the SDK.
+ *
+ * <ul>
+ *   <li>{@code capacity [open=100000] [heapMb=2048] [agents=6]}: N actions that need a human are
+ *       proposed and nobody votes; once the approval service's inbox holds all N (its gauge), the
+ *       service's heap after a full GC (against the same measure with an empty inbox), its resident
+ *       size, how long the reviewer API takes to list the inbox and to show one request, and how long
+ *       a restarted service takes to rebuild the inbox from the topics.
+ *   <li>{@code lifecycles [count=5000] [agents=6] [voters=8] [page=0]}: {@code count} proposals that
+ *       need a human, proposed at once; reviewers on the HTTP API take them through: one reader lists
+ *       the inbox ({@code GET /api/requests}, with {@code ?limit=page} when page &gt; 0) and hands new
+ *       requests to {@code voters} threads that approve each ({@code POST /api/requests/{id}/votes});
+ *       complete lifecycles per second, first proposal to last decision at the agent.
+ * </ul>
+ */
+public final class ApprovalBench {
+
+    private ApprovalBench() {}
+
+    /**
+     * @param args {@code capacity ...} or {@code lifecycles ...} (see the class comment)
+     * @throws Exception when the run fails
+     */
+    public static void main(final String[] args) throws Exception {
+        final String mode = args.length > 0 ? args[0] : "capacity";
+        if (mode.equals("capacity")) {
+            capacity(arg(args, 1, 100_000), arg(args, 2, 2048), arg(args, 3, 6));
+        } else if (mode.equals("lifecycles")) {
+            lifecycles(arg(args, 1, 5000), arg(args, 2, 6), arg(args, 3, 8), arg(args, 4, 0));
+        } else {
+            throw new IllegalArgumentException("capacity or lifecycles, not " + mode);
+        }
+    }
+
+    private static int arg(final String[] args, final int i, final int otherwise) {
+        return args.length > i ? Integer.parseInt(args[i]) : otherwise;
+    }
+
+    private static void capacity(final int open, final int heapMb, final int agentCount) throws Exception {
+        try (BenchStack stack = BenchStack.start(6)) {
+            startApps(stack);
+            ApprovalProcess approval = ApprovalProcess.start(stack, heapMb);
+            try {
+                approval.awaitOpen(n -> n == 0, Duration.ofMinutes(1));
+                final long emptyHeap = approval.heapAfterGc();
+                final long emptyRss = approval.residentBytes();
+                final List<HitlClient> agents = agents(stack, agentCount);
+                final Instant replyBy = Instant.now().plus(Duration.ofHours(3));
+                final long start = System.nanoTime();
+                for (int n = 0; n < open; n++) {
+                    final HitlClient agent = agents.get(n % agents.size());
+                    final ProposedAction action = EndToEnd.proposal("open-", n, 16, agent);
+                    action.setReplyBy(replyBy);
+                    // nobody votes: the decisions would come in three hours, after the run
+                    agent.propose(action);
+                }
+                final double proposed = (System.nanoTime() - start) / 1e9;
+                approval.awaitOpen(n -> n == open, Duration.ofMinutes(30));
+                final double allOpen = (System.nanoTime() - start) / 1e9;
+                final long fullHeap = approval.heapAfterGc();
+                final long fullRss = approval.residentBytes();
+                System.out.printf(
+                        Locale.ROOT,
+                        "%nopen=%d heap limit %d MB; proposing took %.1f s; all %d in the approval inbox %.1f s"
+                                + " after the first proposal%n",
+                        open,
+                        heapMb,
+                        proposed,
+                        open,
+                        allOpen);
+                System.out.printf(
+                        Locale.ROOT,
+                        "approval service heap after a full GC: empty %.0f MB, %d open %.0f MB:"
+                                + " %.0f bytes per open request; resident %.0f MB -> %.0f MB%n",
+                        emptyHeap / 1e6,
+                        open,
+                        fullHeap / 1e6,
+                        (fullHeap - emptyHeap) / (double) open,
+                        emptyRss / 1e6,
+                        fullRss / 1e6);
+                final String token = approval.login();
+                for (final String query : List.of("", "?limit=100")) {
+                    for (int i = 0; i < 3; i++) {
+                        final long t = System.nanoTime();
+                        final HttpResponse<String> list = approval.list(token, query);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "GET /api/requests%s: %d, %d items, %.1f MB, %.0f ms%n",
+                                query,
+                                list.statusCode(),
+                                list.statusCode() == 200
+                                        ? ApprovalProcess.actionIds(list.body()).size()
+                                        : -1,
+                                list.body().length() / 1e6,
+                                (System.nanoTime() - t) / 1e6);
+                    }
+                }
+                for (int i = 0; i < 3; i++) {
+                    final long t = System.nanoTime();
+                    final HttpResponse<String> one = approval.get("/api/requests/open-" + (open / 2), token);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "GET /api/requests/{id}: %d, %.0f ms%n",
+                            one.statusCode(),
+                            (System.nanoTime() - t) / 1e6);
+                }
+                final long t = System.nanoTime();
+                approval = approval.restart();
+                approval.awaitOpen(n -> n == open, Duration.ofMinutes(30));
+                System.out.printf(
+                        Locale.ROOT,
+                        "killed and restarted: healthy and the inbox rebuilt (%d open) %.1f s after the restart%n",
+                        open,
+                        (System.nanoTime() - t) / 1e9);
+                agents.forEach(HitlClient::close);
+            } finally {
+                approval.close();
+            }
+        }
+    }
+
+    private static void lifecycles(final int count, final int agentCount, final int voters, final int page)
+            throws Exception {
+        try (BenchStack stack = BenchStack.start(6)) {
+            startApps(stack);
+            try (ApprovalProcess approval = ApprovalProcess.start(stack, 1024)) {
+                final List<HitlClient> agents = agents(stack, agentCount);
+                final String token = approval.login();
+                final String query = page > 0 ? "?limit=" + page : "";
+                try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
+                    run(agents, "warm-", Math.min(200, count));
+                    final long start = System.nanoTime();
+                    final long[] latencies = new long[count];
+                    run(agents, "life-", count, latencies);
+                    final double took = (System.nanoTime() - start) / 1e9;
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%ncount=%d agents=%d reviewers: 1 reader (GET /api/requests%s) + %d voters"
+                                    + " (POST /api/requests/{id}/votes)%n",
+                            count,
+                            agentCount,
+                            query,
+                            voters);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "complete lifecycles over the HTTP API: %.0f /s (%d in %.2f s); %d lists (%.1f MB read),"
+                                    + " %d votes%n",
+                            count / took,
+                            count,
+                            took,
+                            reviewers.lists.get(),
+                            reviewers.listedBytes.get() / 1e6,
+                            reviewers.votes.get());
+                    System.out.println(
+                            new EndToEnd.Stats(latencies).line("per lifecycle, propose -> decision in the SDK"));
+                }
+                agents.forEach(HitlClient::close);
+            }
+        }
+    }
+
+    private static void run(final List<HitlClient> agents, final String prefix, final int count) throws Exception {
+        run(agents, prefix, count, new long[count]);
+    }
+
+    private static void run(final List<HitlClient> agents, final String prefix, final int count, final long[] latencies)
+            throws Exception {
+        final List<CompletableFuture<?>> all = new ArrayList<>(count);
+        for (int n = 0; n < count; n++) {
+            final HitlClient agent = agents.get(n % agents.size());
+            final int i = n;
+            final long sent = System.nanoTime();
+            all.add(agent.propose(EndToEnd.proposal(prefix, n, 16, agent)).thenAccept(d -> {
+                if (d.outcome() != Outcome.APPROVED) {
+                    throw new IllegalStateException("expected APPROVED, got " + d.outcome() + ": " + d.instructions());
+                }
+                latencies[i] = System.nanoTime() - sent;
+            }));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+    }
+
+    private static void startApps(final BenchStack stack) throws InterruptedException {
+        stack.streams("bench-classifier", 100, b -> ClassifierTopology.build(b, stack.classifier()));
+        stack.streams(
+                "bench-escalation", 100, b -> EscalationTopology.build(b, stack.escalation(Duration.ofSeconds(1))));
+    }
+
+    private static List<HitlClient> agents(final BenchStack stack, final int count) throws InterruptedException {
+        final List<HitlClient> agents = new ArrayList<>();
+        for (int a = 0; a < count; a++) {
+            final HitlClient agent = stack.agent("bench-agent-" + a);
+            agent.awaitCaughtUp(Duration.ofSeconds(30));
+            agents.add(agent);
+        }
+        return agents;
+    }
+
+    /**
+     * Reviewers on the HTTP API: one thread lists the inbox over and over and queues each request it
+     * has not seen; voter threads approve them, each vote its own POST.
+     */
+    private static final class HttpReviewers implements AutoCloseable {
+
+        final AtomicLong lists = new AtomicLong();
+        final AtomicLong listedBytes = new AtomicLong();
+        final AtomicLong votes = new AtomicLong();
+        private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+        private final Set<String> seen = ConcurrentHashMap.newKeySet();
+        private final List<Thread> threads = new ArrayList<>();
+        private final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        private volatile boolean running = true;
+
+        HttpReviewers(final ApprovalProcess approval, final String token, final String query, final int voters) {
+            threads.add(new Thread(
+                    () -> {
+                        while (running) {
+                            try {
+                                final HttpResponse<String> list = approval.list(token, query);
+                                lists.incrementAndGet();
+                                listedBytes.addAndGet(list.body().length());
+                                boolean fresh = false;
+                                for (final String id : ApprovalProcess.actionIds(list.body())) {
+                                    if (seen.add(id)) {
+                                        queue.add(id);
+                                        fresh = true;
+                                    }
+                                }
+                                if (!fresh) {
+                                    // a reviewer app's polling interval when the inbox has nothing new
+                                    TimeUnit.MILLISECONDS.sleep(100);
+                                }
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (Exception e) {
+                                errors.add(e);
+                                return;
+                            }
+                        }
+                    },
+                    "bench-http-reader"));
+            for (int v = 0; v < voters; v++) {
+                threads.add(new Thread(
+                        () -> {
+                            while (running) {
+                                try {
+                                    final String id = queue.poll(100, TimeUnit.MILLISECONDS);
+                                    if (id != null) {
+                                        approval.approve(token, id);
+                                        votes.incrementAndGet();
+                                    }
+                                } catch (InterruptedException e) {
+                                    return;
+                                } catch (Exception e) {
+                                    errors.add(e);
+                                    return;
+                                }
+                            }
+                        },
+                        "bench-http-voter-" + v));
+            }
+            threads.forEach(t -> {
+                t.setDaemon(true);
+                t.start();
+            });
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            for (final Thread t : threads) {
+                t.join(10_000);
+            }
+            if (!errors.isEmpty()) {
+                throw new IllegalStateException("a reviewer failed", errors.get(0));
+            }
+        }
+    }
+}
