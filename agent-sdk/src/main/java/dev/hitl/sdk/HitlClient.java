@@ -10,6 +10,7 @@ import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.RegistryClientConfig;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.ClientSettings;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -132,7 +133,7 @@ public final class HitlClient implements AutoCloseable {
         this.producer = builder.producer != null
                 ? builder.producer
                 : new KafkaProducer<>(
-                        only(producerConfig, ProducerConfig.configNames()),
+                        ClientSettings.producer(producerConfig),
                         new StringSerializer(),
                         new AvroSerializer<>(registry, false));
         final Map<String, Object> consumerConfig = new HashMap<>(builder.kafka);
@@ -142,7 +143,7 @@ public final class HitlClient implements AutoCloseable {
         this.consumer = builder.consumer != null
                 ? builder.consumer
                 : new KafkaConsumer<>(
-                        only(consumerConfig, ConsumerConfig.configNames()),
+                        ClientSettings.consumer(consumerConfig),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer());
         this.decisionReader = AvroDeserializer.specific(registry, Decision.class);
@@ -372,16 +373,6 @@ public final class HitlClient implements AutoCloseable {
                     decision, false, Optional.of("the approval expired at " + decision.getExpiresAt() + "."));
         }
         return new AgentDecision(decision, decision.getOutcome() != Outcome.UNKNOWN, Optional.empty());
-    }
-
-    private static Map<String, Object> only(final Map<String, Object> config, final java.util.Set<String> names) {
-        final Map<String, Object> filtered = new HashMap<>();
-        config.forEach((key, value) -> {
-            if (names.contains(key)) {
-                filtered.put(key, value);
-            }
-        });
-        return filtered;
     }
 
     /** Stops reading; proposals still waiting complete with a {@link CancellationException}. */

@@ -1,17 +1,13 @@
 package dev.hitl.runtime;
 
+import dev.hitl.schemas.topics.ClientSettings;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The {@code kafka.*} settings (bootstrap servers, security: SASL, TLS) as each kind of plain
- * Kafka client wants them: only the keys it knows, so clients built by hand get the same cluster
- * and credentials as Micronaut's own, without warnings about unknown keys.
+ * Kafka client wants them ({@link ClientSettings}), so clients built by hand get the same cluster
+ * and credentials as Micronaut's own.
  */
 public final class KafkaClientSettings {
 
@@ -22,7 +18,7 @@ public final class KafkaClientSettings {
      * @return the producer settings among them
      */
     public static Map<String, Object> producer(final KafkaDefaultConfiguration kafka) {
-        return only(kafka, ProducerConfig.configNames());
+        return ClientSettings.producer(kafka.getConfig());
     }
 
     /**
@@ -30,7 +26,7 @@ public final class KafkaClientSettings {
      * @return the consumer settings among them
      */
     public static Map<String, Object> consumer(final KafkaDefaultConfiguration kafka) {
-        return only(kafka, ConsumerConfig.configNames());
+        return ClientSettings.consumer(kafka.getConfig());
     }
 
     /**
@@ -38,7 +34,7 @@ public final class KafkaClientSettings {
      * @return the admin client settings among them
      */
     public static Map<String, Object> admin(final KafkaDefaultConfiguration kafka) {
-        return only(kafka, AdminClientConfig.configNames());
+        return ClientSettings.admin(kafka.getConfig());
     }
 
     /**
@@ -46,20 +42,6 @@ public final class KafkaClientSettings {
      * @return those a producer takes
      */
     public static Map<String, Object> producer(final Map<?, ?> settings) {
-        return only(settings, ProducerConfig.configNames());
-    }
-
-    private static Map<String, Object> only(final KafkaDefaultConfiguration kafka, final Set<String> known) {
-        return only(kafka.getConfig(), known);
-    }
-
-    private static Map<String, Object> only(final Map<?, ?> settings, final Set<String> known) {
-        final Map<String, Object> config = new HashMap<>();
-        settings.forEach((key, value) -> {
-            if (known.contains(key.toString())) {
-                config.put(key.toString(), value);
-            }
-        });
-        return config;
+        return ClientSettings.producer(settings);
     }
 }

@@ -132,20 +132,25 @@ public class ReviewApi {
         final List<String> groups = group == null
                 ? groups(user)
                 : groups(user).stream().filter(group::equals).toList();
+        final boolean filtered = riskClass != null || agentId != null || batchId != null;
         final Inbox.Page page = inbox.page(
                 groups,
-                item -> {
-                    final ApprovalRequest request = item.first();
-                    return (riskClass == null
-                                    || request.getAssessment()
-                                            .getRiskClass()
-                                            .name()
-                                            .equalsIgnoreCase(riskClass))
-                            && (agentId == null
-                                    || agentId.equals(request.getAction().getAgentId()))
-                            && (batchId == null
-                                    || batchId.equals(request.getAction().getBatchId()));
-                },
+                !filtered
+                        ? null
+                        : item -> {
+                            final ApprovalRequest request = item.first();
+                            return (riskClass == null
+                                            || request.getAssessment()
+                                                    .getRiskClass()
+                                                    .name()
+                                                    .equalsIgnoreCase(riskClass))
+                                    && (agentId == null
+                                            || agentId.equals(
+                                                    request.getAction().getAgentId()))
+                                    && (batchId == null
+                                            || batchId.equals(
+                                                    request.getAction().getBatchId()));
+                        },
                 from.orElse(null),
                 size);
         final MutableHttpResponse<List<Summary>> response = HttpResponse.ok(
@@ -285,22 +290,31 @@ public class ReviewApi {
 
     /**
      * @param user the signed-in reviewer
-     * @return the reviewer's own votes, newest first
+     * @param limit how many, 1 to {@value #MAX_PAGE} ({@value #DEFAULT_PAGE} when not given)
+     * @return the reviewer's own latest votes (of the last 8 days), newest first
      */
     @Get("/me/votes")
-    public List<Recorded> history(final Authentication user) {
-        final List<Recorded> mine = new ArrayList<>();
-        for (final Vote vote : inbox.votesOf(user.getName())) {
-            mine.add(
-                    0,
-                    new Recorded(
-                            vote.getVoteId(),
-                            vote.getActionId(),
-                            vote.getVerdict().name(),
-                            vote.getReason(),
-                            vote.getVotedAt().toString()));
+    public HttpResponse<List<Recorded>> history(final Authentication user, @Nullable @QueryValue final Integer limit) {
+        final int size = limit == null ? DEFAULT_PAGE : limit;
+        if (size < 1 || size > MAX_PAGE) {
+            return Problem.of(
+                    HttpStatus.BAD_REQUEST,
+                    "bad-limit",
+                    "Page size out of range",
+                    "limit must be between 1 and " + MAX_PAGE + ", not " + size + ".");
         }
-        return mine;
+        final List<Vote> votes = inbox.votesOf(user.getName());
+        final List<Recorded> mine = new ArrayList<>(Math.min(size, votes.size()));
+        for (int i = votes.size() - 1; i >= 0 && mine.size() < size; i--) {
+            final Vote vote = votes.get(i);
+            mine.add(new Recorded(
+                    vote.getVoteId(),
+                    vote.getActionId(),
+                    vote.getVerdict().name(),
+                    vote.getReason(),
+                    vote.getVotedAt().toString()));
+        }
+        return HttpResponse.ok(mine);
     }
 
     private HttpResponse<Recorded> cast(

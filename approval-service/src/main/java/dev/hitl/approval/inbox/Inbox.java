@@ -12,11 +12,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
@@ -29,7 +32,16 @@ public final class Inbox {
     /** How long closed action ids are remembered, so a late request cannot reopen a decided action. */
     private static final Duration REMEMBER_CLOSED = Duration.ofDays(8);
 
-    private static final java.util.Set<dev.hitl.schemas.Outcome> HUMAN_PATH = java.util.EnumSet.of(
+    /** How long each reviewer's votes are kept (the fatigue signals look at the last 24 h). */
+    private static final Duration REMEMBER_VOTES = Duration.ofDays(8);
+
+    /**
+     * At most this many votes are kept per reviewer: a reviewer app on the topics can vote far more
+     * often than a person, and the inbox is in memory. The audit log keeps every vote.
+     */
+    static final int MAX_VOTES_PER_APPROVER = 100_000;
+
+    private static final Set<dev.hitl.schemas.Outcome> HUMAN_PATH = java.util.EnumSet.of(
             dev.hitl.schemas.Outcome.APPROVED,
             dev.hitl.schemas.Outcome.MODIFIED,
             dev.hitl.schemas.Outcome.REJECTED,
@@ -42,9 +54,12 @@ public final class Inbox {
     // the whole inbox (which holds a million requests at capacity). A position whose item moved
     // (escalated: new deadline) or closed is removed by the single writer; readers skip stale ones.
     private final ConcurrentSkipListSet<Position> byDeadline = new ConcurrentSkipListSet<>();
+    // How many open items have each set of open groups (a handful of sets: one per route shape), so
+    // a reviewer's total is a sum over these rather than a pass over every open item.
+    private final Map<Set<String>, Integer> openByGroups = new ConcurrentHashMap<>();
     private final Map<String, Instant> closed = new ConcurrentHashMap<>();
     private final Map<String, TrustStats> trust = new ConcurrentHashMap<>();
-    private final Map<String, List<Vote>> votesByApprover = new ConcurrentHashMap<>();
+    private final Map<String, VoteLog> votesByApprover = new ConcurrentHashMap<>();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -80,6 +95,13 @@ public final class Inbox {
                     .filter(r -> groups.contains(
                             r.getRoute().getStages().get(r.getStageIndex()).getGroup()))
                     .toList();
+        }
+
+        /** @return the groups of the open stages */
+        public Set<String> groups() {
+            return requests.stream()
+                    .map(r -> r.getRoute().getStages().get(r.getStageIndex()).getGroup())
+                    .collect(Collectors.toUnmodifiableSet());
         }
 
         /**
@@ -160,10 +182,14 @@ public final class Inbox {
             stages.sort(Comparator.comparingInt(ApprovalRequest::getStageIndex));
             return new Item(id, List.copyOf(stages));
         });
-        if (before != null && !before.deadline().equals(next.deadline())) {
-            byDeadline.remove(Position.of(before));
+        if (before != next) {
+            if (before != null) {
+                byDeadline.remove(Position.of(before));
+                count(before, -1);
+            }
+            byDeadline.add(Position.of(next));
+            count(next, 1);
         }
-        byDeadline.add(Position.of(next));
         listeners.forEach(l -> l.accept(new Change(id, true, next)));
     }
 
@@ -172,6 +198,7 @@ public final class Inbox {
         final boolean wasOpen = removed != null;
         if (wasOpen) {
             byDeadline.remove(Position.of(removed));
+            count(removed, -1);
         }
         // Only human-path actions can see a request after their decision; most decisions are automatic.
         if (wasOpen || HUMAN_PATH.contains(decision.getOutcome())) {
@@ -182,18 +209,22 @@ public final class Inbox {
         }
     }
 
+    private void count(final Item item, final int delta) {
+        openByGroups.merge(item.groups(), delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
     void trust(final TrustStats stats) {
         trust.put(TopicCatalogue.trustKey(stats.getAgentId(), stats.getActionType()), stats);
     }
 
     void vote(final Vote vote) {
-        votesByApprover
-                .computeIfAbsent(vote.getApprover(), a -> new CopyOnWriteArrayList<>())
-                .add(vote);
+        votesByApprover.computeIfAbsent(vote.getApprover(), a -> new VoteLog()).add(vote);
     }
 
-    void forgetOldClosed(final Instant now) {
+    void forgetOld(final Instant now) {
         closed.values().removeIf(at -> at.isBefore(now.minus(REMEMBER_CLOSED)));
+        votesByApprover.values().forEach(log -> log.forgetBefore(now.minus(REMEMBER_VOTES)));
+        votesByApprover.values().removeIf(VoteLog::isEmpty);
     }
 
     /**
@@ -201,15 +232,30 @@ public final class Inbox {
      * @return the items with a stage open for one of the groups, soonest deadline first
      */
     public List<Item> openFor(final List<String> groups) {
-        return page(groups, item -> true, null, Integer.MAX_VALUE).items();
+        return page(groups, null, null, Integer.MAX_VALUE).items();
     }
 
     /**
-     * One page of the items with a stage open for one of the groups, soonest deadline first. Costs
-     * one pass over the open items (for the total), not a sort.
+     * @param groups a reviewer's groups
+     * @return how many items have a stage open for one of the groups
+     */
+    public int countFor(final List<String> groups) {
+        int total = 0;
+        for (final Map.Entry<Set<String>, Integer> entry : openByGroups.entrySet()) {
+            if (entry.getKey().stream().anyMatch(groups::contains)) {
+                total += entry.getValue();
+            }
+        }
+        return total;
+    }
+
+    /**
+     * One page of the items with a stage open for one of the groups, soonest deadline first. Without
+     * a filter a page costs its own length (plus the items of other groups it steps over); with one,
+     * one pass over every open item, to count the matches.
      *
      * @param groups a reviewer's groups
-     * @param filter which of them to list
+     * @param filter which of them to list, or null for all
      * @param after where the page starts (exclusive), or null for the first page
      * @param limit the page's length, at least 1
      * @return the page
@@ -219,12 +265,15 @@ public final class Inbox {
         Position last = null;
         int total = 0;
         boolean more = false;
-        for (final Position position : byDeadline) {
+        // Unfiltered, the total comes from the counts and the page can start at the cursor.
+        final Iterable<Position> positions =
+                filter == null && after != null ? byDeadline.tailSet(after, false) : byDeadline;
+        for (final Position position : positions) {
             final Item item = open.get(position.actionId());
             if (item == null
                     || !item.deadline().equals(position.deadline())
                     || !item.isFor(groups)
-                    || !filter.test(item)) {
+                    || (filter != null && !filter.test(item))) {
                 continue; // closed, moved, or not this reviewer's
             }
             total++;
@@ -236,9 +285,15 @@ public final class Inbox {
                 last = position;
             } else {
                 more = true;
+                if (filter == null) {
+                    break;
+                }
             }
         }
-        return new Page(List.copyOf(items), total, more ? Optional.of(last) : Optional.empty());
+        return new Page(
+                List.copyOf(items),
+                filter == null ? countFor(groups) : total,
+                more ? Optional.of(last) : Optional.empty());
     }
 
     /**
@@ -268,15 +323,17 @@ public final class Inbox {
 
     /**
      * @param approver a reviewer
-     * @return the reviewer's votes, oldest first
+     * @return the reviewer's votes of the last 8 days (at most {@value #MAX_VOTES_PER_APPROVER}), oldest
+     *     first
      */
     public List<Vote> votesOf(final String approver) {
-        return List.copyOf(votesByApprover.getOrDefault(approver, List.of()));
+        final VoteLog log = votesByApprover.get(approver);
+        return log == null ? List.of() : log.snapshot();
     }
 
     /** @return every reviewer who has voted */
-    public java.util.Set<String> approvers() {
-        return java.util.Set.copyOf(votesByApprover.keySet());
+    public Set<String> approvers() {
+        return Set.copyOf(votesByApprover.keySet());
     }
 
     /** @return how many actions wait for reviewers */
@@ -302,5 +359,42 @@ public final class Inbox {
     /** @return how many listeners are registered (live UI connections, for tests and metrics) */
     public int listenerCount() {
         return listeners.size();
+    }
+
+    /**
+     * One reviewer's votes in arrival order. Appending is O(1) (a copy-on-write list copied itself
+     * on every vote: quadratic for a reviewer app voting all day); one writer (the materializer's
+     * thread), any number of readers.
+     */
+    private static final class VoteLog {
+
+        private final ConcurrentLinkedDeque<Vote> votes = new ConcurrentLinkedDeque<>();
+        private volatile int size;
+
+        void add(final Vote vote) {
+            votes.addLast(vote);
+            size++;
+            if (size > MAX_VOTES_PER_APPROVER) {
+                votes.pollFirst();
+                size--;
+            }
+        }
+
+        void forgetBefore(final Instant cutoff) {
+            for (Vote first = votes.peekFirst();
+                    first != null && first.getVotedAt().isBefore(cutoff);
+                    first = votes.peekFirst()) {
+                votes.pollFirst();
+                size--;
+            }
+        }
+
+        boolean isEmpty() {
+            return votes.isEmpty();
+        }
+
+        List<Vote> snapshot() {
+            return List.copyOf(votes);
+        }
     }
 }

@@ -112,7 +112,7 @@ public class InboxMaterializer {
                     LOG.info("Inbox caught up with the topics");
                 }
                 if (System.nanoTime() - lastPrune > Duration.ofHours(1).toNanos()) {
-                    inbox.forgetOldClosed(clock.instant());
+                    inbox.forgetOld(clock.instant());
                     lastPrune = System.nanoTime();
                 }
             }

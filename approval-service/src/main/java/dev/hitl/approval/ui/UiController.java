@@ -150,7 +150,7 @@ public class UiController {
             return toSignIn(null);
         }
         final List<String> groups = ReviewApi.groups(user);
-        final Inbox.Page page = inbox.page(groups, item -> true, null, PAGE);
+        final Inbox.Page page = inbox.page(groups, null, null, PAGE);
         final List<Summary> items =
                 page.items().stream().map(item -> api.summaryFor(item, user)).toList();
         final Set<String> votedOn = inbox.votesOf(user.getName()).stream()
@@ -529,7 +529,7 @@ public class UiController {
                     inbox.listen(listener);
                     sink.onDispose(() -> inbox.unlisten(listener));
                     // After listening, so no change falls between the snapshot and the stream.
-                    final List<Summary> now = inbox.page(groups, item -> true, null, PAGE).items().stream()
+                    final List<Summary> now = inbox.page(groups, null, null, PAGE).items().stream()
                             .map(item -> api.summaryFor(item, user))
                             .toList();
                     now.forEach(s -> known.add(s.actionId()));

@@ -3,6 +3,7 @@ package dev.hitl.approval.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
@@ -53,6 +54,8 @@ import org.junit.jupiter.api.Test;
 /** The reviewers' API on the real broker: sign-in, inbox, votes, rights, idempotency. */
 @HitlKafka
 class ReviewApiIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KafkaCluster cluster;
     private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
@@ -391,6 +394,45 @@ class ReviewApiIT {
             assertThat(refused.getResponse().getContentType().map(Object::toString))
                     .contains("application/problem+json");
         }
+    }
+
+    @Test
+    void shouldAnswerTheFrameworksOwnErrorsAsProblemDetailsToo() throws Exception {
+        open(action("e-1", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
+        final Map<String, MutableHttpRequest<?>> bad = Map.of(
+                "not JSON",
+                HttpRequest.POST("/api/requests/e-1/votes", "{\"verdict\":").contentType("application/json"),
+                "unknown verdict",
+                HttpRequest.POST("/api/requests/e-1/votes", "{\"verdict\":\"MAYBE\"}")
+                        .contentType("application/json"),
+                "no such route",
+                HttpRequest.GET("/api/nothing-here"),
+                "wrong method",
+                HttpRequest.DELETE("/api/requests/e-1"));
+        bad.forEach((what, request) -> {
+            final HttpClientResponseException refused =
+                    catchResponse(() -> http.toBlocking().exchange(as(reviewer, request), String.class));
+            assertThat(refused.getStatus().getCode()).as(what).isBetween(400, 499);
+            assertThat(refused.getResponse().getContentType().map(Object::toString))
+                    .as(what)
+                    .contains("application/problem+json");
+            final String body = refused.getResponse().getBody(String.class).orElse("");
+            final Map<?, ?> problem;
+            try {
+                problem = JSON.readValue(body, Map.class);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(what + ": the body is not JSON: " + body, e);
+            }
+            assertThat(problem.get("status"))
+                    .as(what)
+                    .isEqualTo(refused.getStatus().getCode());
+            assertThat((String) problem.get("type")).as(what).startsWith("https://hitl.dev/problems/");
+            assertThat((String) problem.get("detail")).as(what).isNotBlank().doesNotContain("\tat ");
+        });
+        // none of it counted
+        assertThat(inbox(reviewer)).hasSize(1);
     }
 
     @Test

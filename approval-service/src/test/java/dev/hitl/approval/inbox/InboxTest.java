@@ -14,6 +14,8 @@ import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -66,15 +68,13 @@ class InboxTest {
         }
         inbox.request(other("o-1", base)); // another group's: never listed for REVIEWERS
 
-        final Inbox.Page first = inbox.page(REVIEWERS, item -> true, null, 3);
+        final Inbox.Page first = inbox.page(REVIEWERS, null, null, 3);
         assertThat(first.items()).extracting(Inbox.Item::actionId).containsExactly("a-3", "a-7", "a-1");
         assertThat(first.total()).isEqualTo(8);
-        final Inbox.Page second =
-                inbox.page(REVIEWERS, item -> true, first.next().orElseThrow(), 3);
+        final Inbox.Page second = inbox.page(REVIEWERS, null, first.next().orElseThrow(), 3);
         assertThat(second.items()).extracting(Inbox.Item::actionId).containsExactly("a-5", "a-4", "a-0");
         assertThat(second.total()).isEqualTo(8);
-        final Inbox.Page third =
-                inbox.page(REVIEWERS, item -> true, second.next().orElseThrow(), 3);
+        final Inbox.Page third = inbox.page(REVIEWERS, null, second.next().orElseThrow(), 3);
         assertThat(third.items()).extracting(Inbox.Item::actionId).containsExactly("a-6", "a-2");
         assertThat(third.next()).isEmpty();
 
@@ -83,6 +83,9 @@ class InboxTest {
         assertThat(filtered.items()).extracting(Inbox.Item::actionId).containsExactly("a-7", "a-5", "a-6");
         assertThat(filtered.total()).isEqualTo(3);
         assertThat(inbox.openCount()).isEqualTo(9);
+        assertThat(inbox.countFor(List.of("reviewers", "senior-reviewers"))).isEqualTo(9);
+        assertThat(inbox.countFor(List.of("senior-reviewers"))).isEqualTo(1);
+        assertThat(inbox.countFor(List.of("nobody"))).isZero();
     }
 
     @Test
@@ -97,12 +100,54 @@ class InboxTest {
         inbox.request(request("a-1", base.plus(Duration.ofMinutes(1)), 0)); // a stale level changes nothing
         inbox.decision(decision("a-2", Outcome.APPROVED), base);
 
-        final Inbox.Page page = inbox.page(REVIEWERS, item -> true, null, 10);
+        final Inbox.Page page = inbox.page(REVIEWERS, null, null, 10);
         assertThat(page.items()).extracting(Inbox.Item::actionId).containsExactly("a-3", "a-1");
         assertThat(page.items().get(1).level()).isEqualTo(1);
         assertThat(page.total()).isEqualTo(2);
         assertThat(inbox.openFor(REVIEWERS)).extracting(Inbox.Item::actionId).containsExactly("a-3", "a-1");
         assertThat(inbox.closedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldKeepEachReviewersVotesOfTheLastEightDaysAndAtMostTheCap() {
+        final Inbox inbox = new Inbox();
+        final Instant now = Instant.parse("2026-11-28T12:00:00Z");
+        inbox.vote(vote("old", "alice", now.minus(Duration.ofDays(9))));
+        inbox.vote(vote("recent", "alice", now.minus(Duration.ofDays(1))));
+        inbox.vote(vote("gone", "bob", now.minus(Duration.ofDays(10))));
+        inbox.decision(decision("d-1", Outcome.APPROVED), now.minus(Duration.ofDays(9)));
+        inbox.decision(decision("d-2", Outcome.APPROVED), now);
+
+        inbox.forgetOld(now);
+
+        assertThat(inbox.votesOf("alice")).extracting(Vote::getActionId).containsExactly("recent");
+        assertThat(inbox.votesOf("bob")).isEmpty();
+        assertThat(inbox.approvers()).containsExactly("alice");
+        assertThat(inbox.isClosed("d-1")).isFalse();
+        assertThat(inbox.isClosed("d-2")).isTrue();
+
+        // a reviewer app voting all day: the oldest go first once the cap is reached
+        for (int i = 0; i < Inbox.MAX_VOTES_PER_APPROVER + 5; i++) {
+            inbox.vote(vote("bot-" + i, "bot", now));
+        }
+        final List<Vote> kept = inbox.votesOf("bot");
+        assertThat(kept).hasSize(Inbox.MAX_VOTES_PER_APPROVER);
+        assertThat(kept.get(0).getActionId()).isEqualTo("bot-5");
+        assertThat(kept.get(kept.size() - 1).getActionId()).isEqualTo("bot-" + (Inbox.MAX_VOTES_PER_APPROVER + 4));
+    }
+
+    private static Vote vote(final String actionId, final String approver, final Instant at) {
+        return Vote.newBuilder()
+                .setVoteId(actionId + "-" + approver)
+                .setActionId(actionId)
+                .setApprover(approver)
+                .setGroups(List.of("reviewers"))
+                .setVerdict(Verdict.APPROVE)
+                .setVotedAt(at)
+                .setRequestId(actionId + ":0:0")
+                .setStageIndex(0)
+                .setRequestVersion(0)
+                .build();
     }
 
     private static ApprovalRequest request(final String actionId, final Instant deadline, final int level) {

@@ -3,13 +3,13 @@ package dev.hitl.mcp.ledger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.schemas.topics.ClientSettings;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicProvisioner;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -92,10 +91,10 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     public static KafkaExecutionLedger open(
             final Map<String, String> kafka, final String namespace, final String gateway, final Clock clock) {
         final Topic<String, String> topic = topic(namespace);
-        try (Admin admin = Admin.create(only(kafka, AdminClientConfig.configNames()))) {
+        try (Admin admin = Admin.create(ClientSettings.admin(kafka))) {
             new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(List.of(topic));
         }
-        final Map<String, Object> producerConfig = only(kafka, ProducerConfig.configNames());
+        final Map<String, Object> producerConfig = ClientSettings.producer(kafka);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         final KafkaExecutionLedger ledger = new KafkaExecutionLedger(
@@ -108,7 +107,7 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     }
 
     private void load(final Map<String, String> kafka) {
-        final Map<String, Object> config = only(kafka, ConsumerConfig.configNames());
+        final Map<String, Object> config = ClientSettings.consumer(kafka);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -179,15 +178,5 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
             // An unreadable claim is still a claim: better refuse a call than run it twice.
             return new Claim(actionId, "", Instant.EPOCH, "unreadable");
         }
-    }
-
-    private static Map<String, Object> only(final Map<String, String> kafka, final Set<String> names) {
-        final Map<String, Object> filtered = new HashMap<>();
-        kafka.forEach((key, value) -> {
-            if (names.contains(key)) {
-                filtered.put(key, value);
-            }
-        });
-        return filtered;
     }
 }
