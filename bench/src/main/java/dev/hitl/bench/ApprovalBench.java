@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       a restarted service takes to rebuild the inbox from the topics.
  *   <li>{@code lifecycles [count=5000] [agents=6] [voters=8] [page=0]}: {@code count} proposals that
  *       need a human, proposed at once; reviewers on the HTTP API take them through: one reader lists
- *       the inbox ({@code GET /api/requests}, with {@code ?limit=page} when page &gt; 0) and hands new
+ *       the inbox ({@code GET /api/requests}, with {@code ?limit=page} when page &gt; 0, following the
+ *       {@code Link} header to the last page, then from the first again) and hands new
  *       requests to {@code voters} threads that approve each ({@code POST /api/requests/{id}/votes});
  *       complete lifecycles per second, first proposal to last decision at the agent.
  * </ul>
@@ -119,6 +120,35 @@ public final class ApprovalBench {
                                 (System.nanoTime() - t) / 1e6);
                     }
                 }
+                // deeper pages through the Link header's cursor, and a filtered list (one pass to count)
+                String next = "/api/requests?limit=100";
+                for (int page = 1; page <= 5 && next != null; page++) {
+                    final long t = System.nanoTime();
+                    final HttpResponse<String> list = approval.get(next, token);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "page %d via the Link cursor: %d, %d items, X-Total-Count %s, %.0f ms%n",
+                            page,
+                            list.statusCode(),
+                            ApprovalProcess.actionIds(list.body()).size(),
+                            list.headers().firstValue("X-Total-Count").orElse("-"),
+                            (System.nanoTime() - t) / 1e6);
+                    next = list.headers()
+                            .firstValue("Link")
+                            .map(link -> link.substring(link.indexOf('<') + 1, link.indexOf('>')))
+                            .orElse(null);
+                }
+                for (int i = 0; i < 3; i++) {
+                    final long t = System.nanoTime();
+                    final HttpResponse<String> list = approval.list(token, "?agentId=bench-agent-1&limit=100");
+                    System.out.printf(
+                            Locale.ROOT,
+                            "GET /api/requests?agentId=...&limit=100 (filtered): %d, %d items, X-Total-Count %s, %.0f ms%n",
+                            list.statusCode(),
+                            ApprovalProcess.actionIds(list.body()).size(),
+                            list.headers().firstValue("X-Total-Count").orElse("-"),
+                            (System.nanoTime() - t) / 1e6);
+                }
                 for (int i = 0; i < 3; i++) {
                     final long t = System.nanoTime();
                     final HttpResponse<String> one = approval.get("/api/requests/open-" + (open / 2), token);
@@ -153,10 +183,14 @@ public final class ApprovalBench {
                 final String query = page > 0 ? "?limit=" + page : "";
                 try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
                     run(agents, "warm-", Math.min(200, count));
+                    final double cpuBefore = approval.cpuSeconds();
+                    final double jvmCpuBefore = jvmCpuSeconds();
                     final long start = System.nanoTime();
                     final long[] latencies = new long[count];
                     run(agents, "life-", count, latencies);
                     final double took = (System.nanoTime() - start) / 1e9;
+                    final double approvalCpu = approval.cpuSeconds() - cpuBefore;
+                    final double jvmCpu = jvmCpuSeconds() - jvmCpuBefore;
                     System.out.printf(
                             Locale.ROOT,
                             "%ncount=%d agents=%d reviewers: 1 reader (GET /api/requests%s) + %d voters"
@@ -177,10 +211,23 @@ public final class ApprovalBench {
                             reviewers.votes.get());
                     System.out.println(
                             new EndToEnd.Stats(latencies).line("per lifecycle, propose -> decision in the SDK"));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "CPU per lifecycle: approval service %.0f us, this JVM (broker, classifier, escalation,"
+                                    + " agents, the reviewers' HTTP clients) %.0f us%n",
+                            approvalCpu * 1e6 / count,
+                            jvmCpu * 1e6 / count);
                 }
                 agents.forEach(HitlClient::close);
             }
         }
+    }
+
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime()
+                / 1e9;
     }
 
     private static void run(final List<HitlClient> agents, final String prefix, final int count) throws Exception {
@@ -240,15 +287,23 @@ public final class ApprovalBench {
                     () -> {
                         while (running) {
                             try {
-                                final HttpResponse<String> list = approval.list(token, query);
-                                lists.incrementAndGet();
-                                listedBytes.addAndGet(list.body().length());
+                                // one pass over the inbox, page by page through the Link header
                                 boolean fresh = false;
-                                for (final String id : ApprovalProcess.actionIds(list.body())) {
-                                    if (seen.add(id)) {
-                                        queue.add(id);
-                                        fresh = true;
+                                String next = "/api/requests" + query;
+                                while (next != null && running) {
+                                    final HttpResponse<String> list = approval.get(next, token);
+                                    lists.incrementAndGet();
+                                    listedBytes.addAndGet(list.body().length());
+                                    for (final String id : ApprovalProcess.actionIds(list.body())) {
+                                        if (seen.add(id)) {
+                                            queue.add(id);
+                                            fresh = true;
+                                        }
                                     }
+                                    next = list.headers()
+                                            .firstValue("Link")
+                                            .map(link -> link.substring(link.indexOf('<') + 1, link.indexOf('>')))
+                                            .orElse(null);
                                 }
                                 if (!fresh) {
                                     // a reviewer app's polling interval when the inbox has nothing new

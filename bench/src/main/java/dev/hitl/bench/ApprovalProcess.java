@@ -138,6 +138,15 @@ final class ApprovalProcess implements AutoCloseable {
         return used;
     }
 
+    /** @return the CPU time the service's process has used so far, in seconds */
+    double cpuSeconds() {
+        return ProcessHandle.of(process.pid())
+                        .flatMap(p -> p.info().totalCpuDuration())
+                        .orElseThrow()
+                        .toNanos()
+                / 1e9;
+    }
+
     /** @return the service's resident set size, in bytes (Linux) */
     long residentBytes() throws IOException {
         for (final String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {

@@ -76,8 +76,11 @@ public final class AuditTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(ARGUMENTS_STORE), Serdes.String(), Serdes.String()));
 
-        final KStream<String, AuditEvent> events = describe(
-                        builder, deps, topics.actionsProposed(), "proposed", Described::proposed)
+        final KStream<String, AuditEvent> events = builder.stream(
+                        topics.actionsProposed().name(),
+                        deps.serdes().consumed(topics.actionsProposed()).withName("proposed-source"))
+                // proposals and agents' withdrawals of them (tombstones with a header)
+                .process(() -> new DescribeProcessor<>(Described::proposed, true), Named.as("describe-proposed"))
                 .merge(describe(builder, deps, topics.actionsAutoApproved(), "auto-approved", Described::autoApproved))
                 .merge(describe(builder, deps, topics.approvalsPending(), "pending", Described::pending))
                 .merge(describe(builder, deps, topics.approvalsRequests(), "requests", Described::requested))

@@ -11,6 +11,7 @@ import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.schemas.topics.Withdrawals;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -123,6 +124,34 @@ class AuditTopologyTest {
                         out.stream().filter(r -> r.value().getSource().startsWith(topic + "/0/")))
                 .as(topic)
                 .hasSize(count.intValue()));
+    }
+
+    @Test
+    void shouldRecordAnAgentsWithdrawalButNoPlainTombstone() {
+        final TestInputTopic<String, SpecificRecord> proposals =
+                inputs.get(topics.actionsProposed().name());
+        proposals.pipeInput("w-1", AuditFixtures.proposed("w-1", "agent-1", START));
+        final org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add(Withdrawals.WITHDRAWN_BY, "agent-1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        proposals.pipeInput(new TestRecord<>("w-1", null, headers, START.plusSeconds(5)));
+        proposals.pipeInput(new TestRecord<String, SpecificRecord>("w-2", null, START.plusSeconds(6)));
+
+        final List<TestRecord<String, AuditRecord>> out = log.readRecordsToList();
+        assertThat(out).extracting(r -> r.value().getEventType()).containsExactly("PROPOSED", "WITHDRAWAL");
+        final TestRecord<String, AuditRecord> withdrawal = out.get(1);
+        assertThat(withdrawal.key()).isEqualTo("w-1");
+        assertThat(withdrawal.value().getActionId()).isEqualTo("w-1");
+        assertThat(withdrawal.value().getAgentId()).isEqualTo("agent-1");
+        assertThat(withdrawal.value().getActor()).isEqualTo("agent-1");
+        assertThat(withdrawal.value().getOccurredAt()).isEqualTo(START.plusSeconds(5));
+        assertThat(withdrawal.value().getPayload()).isEqualTo("{\"actionId\":\"w-1\",\"withdrawnBy\":\"agent-1\"}");
+        assertThat(withdrawal.value().getSource())
+                .isEqualTo(topics.actionsProposed().name() + "/0/1");
+        // on the same chain as the proposal, right after it
+        assertThat(withdrawal.value().getPrevHash())
+                .isEqualTo(out.get(0).value().getHash());
+        assertThat(withdrawal.value().getHash()).isEqualTo(AuditHashing.hash(withdrawal.value()));
     }
 
     @Test
