@@ -2,7 +2,6 @@ package dev.hitl.schemas.serde;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -32,6 +31,17 @@ public final class AvroSerializer<T> implements Serializer<T> {
 
     /** Whether to register schemas (true) or only look them up (false). */
     public static final String AUTO_REGISTER = "auto.register.schemas";
+
+    /** Larger output buffers than this are not kept for the next record. */
+    private static final int MAX_KEPT_BUFFER = 1 << 20;
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** One thread's output buffer and encoder, reused from record to record. */
+    private static final class Buffers {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        BinaryEncoder encoder;
+    }
 
     private SchemaRegistryClient client;
     private boolean ownsClient;
@@ -88,20 +98,32 @@ public final class AvroSerializer<T> implements Serializer<T> {
             topicIds.put(schema, cached);
         }
         final int id = cached;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        // Per thread, a reused output buffer and encoder: a new buffered encoder allocates 2 KB each
+        // time. Serializers are shared by every stream thread of an app, hence per thread.
+        final Buffers buffers = BUFFERS.get();
+        final ByteArrayOutputStream out = buffers.out;
+        out.reset();
         out.write(ConfluentWireFormat.MAGIC_BYTE);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
         try {
-            final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            writer(schema, data).write(data, encoder);
-            encoder.flush();
+            buffers.encoder = EncoderFactory.get().binaryEncoder(out, buffers.encoder);
+            writer(schema, data).write(data, buffers.encoder);
+            buffers.encoder.flush();
         } catch (IOException | RuntimeException e) {
+            buffers.encoder = null; // its state after a failed write is unknown
             throw new SerializationException(
                     "Cannot encode a " + schema.getFullName() + " for topic " + topic + " with schema id " + id + ": "
                             + e.getMessage(),
                     e);
         }
-        return out.toByteArray();
+        final byte[] bytes = out.toByteArray();
+        if (out.size() > MAX_KEPT_BUFFER) {
+            BUFFERS.remove(); // one huge record must not pin its buffer to the thread
+        }
+        return bytes;
     }
 
     private DatumWriter<Object> writer(final Schema schema, final T data) {
