@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the classifier and escalation topologies in this JVM and agents on the SDK.
  *
  * <ul>
- *   <li>{@code capacity [open=100000] [heapMb=2048] [agents=6]}: N actions that need a human are
+ *   <li>{@code capacity [open=100000] [heapMb=2048] [agents=6] ["JVM options"="-XX:+UseSerialGC"]}: N actions that need a human are
  *       proposed and nobody votes; once the approval service's inbox holds all N (its gauge), the
  *       service's heap after a full GC (against the same measure with an empty inbox), its resident
  *       size, how long the reviewer API takes to list the inbox and to show one request, and how long
@@ -49,7 +49,13 @@ public final class ApprovalBench {
     public static void main(final String[] args) throws Exception {
         final String mode = args.length > 0 ? args[0] : "capacity";
         if (mode.equals("capacity")) {
-            capacity(arg(args, 1, 100_000), arg(args, 2, 2048), arg(args, 3, 6));
+            capacity(
+                    arg(args, 1, 100_000),
+                    arg(args, 2, 2048),
+                    arg(args, 3, 6),
+                    List.of((args.length > 4 ? args[4] : "-XX:+UseSerialGC")
+                            .trim()
+                            .split("\\s+")));
         } else if (mode.equals("lifecycles")) {
             lifecycles(arg(args, 1, 5000), arg(args, 2, 6), arg(args, 3, 8), arg(args, 4, 0));
         } else {
@@ -61,10 +67,11 @@ public final class ApprovalBench {
         return args.length > i ? Integer.parseInt(args[i]) : otherwise;
     }
 
-    private static void capacity(final int open, final int heapMb, final int agentCount) throws Exception {
+    private static void capacity(final int open, final int heapMb, final int agentCount, final List<String> jvm)
+            throws Exception {
         try (BenchStack stack = BenchStack.start(6)) {
             startApps(stack);
-            ApprovalProcess approval = ApprovalProcess.start(stack, heapMb);
+            ApprovalProcess approval = ApprovalProcess.start(stack, heapMb, jvm);
             try {
                 approval.awaitOpen(n -> n == 0, Duration.ofMinutes(1));
                 final long emptyHeap = approval.heapAfterGc();
@@ -86,10 +93,11 @@ public final class ApprovalBench {
                 final long fullRss = approval.residentBytes();
                 System.out.printf(
                         Locale.ROOT,
-                        "%nopen=%d heap limit %d MB; proposing took %.1f s; all %d in the approval inbox %.1f s"
+                        "%nopen=%d heap limit %d MB, JVM options %s; proposing took %.1f s; all %d in the approval inbox %.1f s"
                                 + " after the first proposal%n",
                         open,
                         heapMb,
+                        jvm,
                         proposed,
                         open,
                         allOpen);
