@@ -43,6 +43,8 @@ public class InboxMaterializer {
     private static final Logger LOG = LoggerFactory.getLogger(InboxMaterializer.class);
 
     private final Inbox inbox = new Inbox();
+    // Requests stay in memory until decided; their repeated text is shared (2 KB per request otherwise).
+    private final SharedText sharedText = new SharedText(100_000);
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Deserializer<?>> readers = new HashMap<>();
     private final TopicCatalogue topics;
@@ -139,7 +141,7 @@ public class InboxMaterializer {
             return;
         }
         if (value instanceof ApprovalRequest request) {
-            inbox.request(request);
+            inbox.request(sharedText.share(request));
         } else if (value instanceof Decision decision) {
             inbox.decision(decision, clock.instant());
         } else if (value instanceof Vote vote) {
