@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * action it has not seen decided (as an agent that lost its memory would, with the same actionIds).
  * A proposal the SDK could not send is proposed again. {@link #resend} puts an action on the topic
  * once more with a plain producer, past the SDK's memory of decisions, as an agent on any Kafka
- * client might.
+ * client might. Actions of the {@code withdraw} kind are withdrawn right after each proposal.
  */
 final class Agents implements AutoCloseable {
 
@@ -39,6 +39,7 @@ final class Agents implements AutoCloseable {
     private final String proposedTopic =
             TopicCatalogue.standard().actionsProposed().name();
     private final Queue<ProposedAction> failed = new ConcurrentLinkedQueue<>();
+    private final Queue<ProposedAction> failedWithdrawals = new ConcurrentLinkedQueue<>();
     private final AtomicLong sendFailures = new AtomicLong();
     private final AtomicLong resends = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
@@ -89,12 +90,36 @@ final class Agents implements AutoCloseable {
                 failed.add(action);
             }
         });
+        // A "withdraw" action is taken back right after each time it is proposed (same producer,
+        // same partition: the withdrawal always follows the proposal it withdraws).
+        if (Workload.kindOf(action.getActionId())
+                .filter(k -> k == Workload.Kind.WITHDRAW)
+                .isPresent()) {
+            withdraw(action);
+        }
     }
 
-    /** Proposes again what could not be sent. */
+    /**
+     * Withdraws the action through its agent; a withdrawal that cannot be sent is sent again by
+     * {@link #retryFailed} (a second withdrawal of a decided action changes nothing).
+     */
+    synchronized void withdraw(final ProposedAction action) {
+        clients.get(action.getAgentId()).withdraw(action.getActionId()).whenComplete((decision, error) -> {
+            final Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            if (cause != null && !(cause instanceof CancellationException)) {
+                sendFailures.incrementAndGet();
+                failedWithdrawals.add(action);
+            }
+        });
+    }
+
+    /** Proposes and withdraws again what could not be sent. */
     void retryFailed() {
         for (ProposedAction action = failed.poll(); action != null; action = failed.poll()) {
             propose(action);
+        }
+        for (ProposedAction action = failedWithdrawals.poll(); action != null; action = failedWithdrawals.poll()) {
+            withdraw(action);
         }
     }
 

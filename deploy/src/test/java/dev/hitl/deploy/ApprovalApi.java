@@ -32,14 +32,27 @@ final class ApprovalApi {
         return JSON.readTree(response.body()).path("access_token").asText();
     }
 
-    /** @return the open requests the token's reviewer may see */
+    /** @return the open requests the token's reviewer may see: every page, following the Link header */
     JsonNode inbox(final String token) throws IOException, InterruptedException {
-        return JSON.readTree(http.send(
-                        HttpRequest.newBuilder(URI.create(base + "/api/requests"))
-                                .header("Authorization", "Bearer " + token)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body());
+        final com.fasterxml.jackson.databind.node.ArrayNode all = JSON.createArrayNode();
+        String next = "/api/requests?limit=1000";
+        while (next != null) {
+            final HttpResponse<String> page = http.send(
+                    HttpRequest.newBuilder(URI.create(base + next))
+                            .header("Authorization", "Bearer " + token)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            final JsonNode items = JSON.readTree(page.body());
+            if (!items.isArray()) {
+                return items; // an error: the caller sees it as it came
+            }
+            all.addAll((com.fasterxml.jackson.databind.node.ArrayNode) items);
+            next = page.headers()
+                    .firstValue("Link")
+                    .map(link -> link.substring(link.indexOf('<') + 1, link.indexOf('>')))
+                    .orElse(null);
+        }
+        return all;
     }
 
     /** Votes on a request; {@code body} is the vote as JSON ({@code {"verdict":"APPROVE"}}). */

@@ -151,6 +151,13 @@ final class BadHttpCorpus {
                 url + "/api/requests?agentId=" + "a".repeat(3000),
                 auth,
                 Expect.NO_SERVER_ERROR);
+        // paging: negative, huge, NaN limits and cursors that are not ours
+        for (final String limit : List.of("-1", "0", "1001", "99999999999", "NaN", enc(SCRIPT))) {
+            c.get("inbox limit " + limit, url + "/api/requests?limit=" + limit, auth, Expect.CLIENT_ERROR);
+        }
+        for (final String cursor : List.of(enc(SCRIPT), "%00", "x".repeat(5000), "MjAyNi0xMS0yOFQxMjowMDowMFo")) {
+            c.get("inbox cursor " + clip(cursor), url + "/api/requests?after=" + cursor, auth, Expect.CLIENT_ERROR);
+        }
         c.get("request script id", url + "/api/requests/" + enc(SCRIPT), auth, Expect.CLIENT_ERROR);
         // POST /api/requests/{id}/votes on an open request: none of these may count.
         final String votes = url + "/api/requests/" + openActionId + "/votes";

@@ -13,6 +13,7 @@ import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.Withdrawals;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +57,7 @@ final class DecisionVerifier {
             Map.of("local-dev", LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8));
     private final List<String> violations = new ArrayList<>();
     private final Map<String, Long> stats = new TreeMap<>();
+    private final Map<String, Long> withdrawals = new HashMap<>();
 
     DecisionVerifier(final String bootstrapServers, final String registryUrl) {
         this.bootstrapServers = bootstrapServers;
@@ -172,6 +174,10 @@ final class DecisionVerifier {
         final Map<String, Integer> seen = new HashMap<>();
         try (TopicReader<V> reader = new TopicReader<>(bootstrapServers, topic, values)) {
             for (final ConsumerRecord<String, V> record : reader.drainToEnd(READ)) {
+                if (record.value() == null && isWithdrawal(record)) {
+                    withdrawals.merge(topic, 1L, Long::sum); // passed on by the classifier
+                    continue;
+                }
                 if (record.value() == null) {
                     violation("unreadable record at " + where(record));
                     continue;
@@ -181,6 +187,9 @@ final class DecisionVerifier {
         }
         stats.put("records." + topic, (long)
                 seen.values().stream().mapToInt(i -> i).sum());
+        if (withdrawals.containsKey(topic)) {
+            stats.put("withdrawals." + topic, withdrawals.get(topic));
+        }
         for (final Planned plan : planned.values()) {
             final int n = seen.getOrDefault(plan.actionId(), 0);
             final int expected = belongs.test(plan.kind()) ? 1 : 0;
@@ -215,7 +224,9 @@ final class DecisionVerifier {
         for (final String topic : audited) {
             try (TopicReader<byte[]> reader = new TopicReader<>(bootstrapServers, topic, new ByteArrayDeserializer())) {
                 for (final ConsumerRecord<String, byte[]> record : reader.drainToEnd(READ)) {
-                    if (record.value() != null) {
+                    // an agent's withdrawal is an audit event too (a tombstone on the proposals)
+                    if (record.value() != null
+                            || (topic.equals(topics.actionsProposed().name()) && isWithdrawal(record))) {
                         sources.add(where(record));
                     }
                 }
@@ -278,6 +289,10 @@ final class DecisionVerifier {
                 decided.merge(record.value().getActionId(), 1, Integer::sum);
             }
         }
+    }
+
+    private static boolean isWithdrawal(final ConsumerRecord<?, ?> record) {
+        return record.headers().lastHeader(Withdrawals.WITHDRAWN_BY) != null;
     }
 
     private static String where(final ConsumerRecord<?, ?> record) {

@@ -90,8 +90,8 @@ final class Reviewer implements AutoCloseable {
                     }
                     continue;
                 }
-                if (kind.get() == Kind.TIMEOUT) {
-                    continue; // nobody answers in time
+                if (kind.get() == Kind.TIMEOUT || kind.get() == Kind.WITHDRAW) {
+                    continue; // nobody answers in time; the agent takes it back
                 }
                 if (handled.add(id)) {
                     voters.submit(() -> vote(id, kind.get()));

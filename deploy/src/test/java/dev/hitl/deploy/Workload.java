@@ -24,7 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code approve}, {@code modify}, {@code reject}: {@code email.send} to a colleague: sent to
  *       the reviewers, who approve it, change its body, or reject it (and then try to approve it);
  *   <li>{@code timeout}: the same email with the agent's own short {@code replyBy}: nobody votes
- *       until it has TIMED_OUT (then the reviewer tries to approve it).
+ *       until it has TIMED_OUT (then the reviewer tries to approve it);
+ *   <li>{@code withdraw}: the same email, withdrawn by its agent right after proposing it; the
+ *       reviewer leaves it alone: WITHDRAWN.
  * </ul>
  */
 final class Workload {
@@ -36,7 +38,8 @@ final class Workload {
         APPROVE(Outcome.APPROVED, 25),
         MODIFY(Outcome.MODIFIED, 15),
         REJECT(Outcome.REJECTED, 15),
-        TIMEOUT(Outcome.TIMED_OUT, 10);
+        TIMEOUT(Outcome.TIMED_OUT, 10),
+        WITHDRAW(Outcome.WITHDRAWN, 5);
 
         private final Outcome expected;
         private final int weight;
@@ -52,7 +55,7 @@ final class Workload {
 
         /** @return whether the action goes to people */
         boolean human() {
-            return this == APPROVE || this == MODIFY || this == REJECT || this == TIMEOUT;
+            return this == APPROVE || this == MODIFY || this == REJECT || this == TIMEOUT || this == WITHDRAW;
         }
 
         String suffix() {
