@@ -2,7 +2,6 @@ package dev.hitl.bench;
 
 import dev.hitl.classifier.topology.ClassifierTopology;
 import dev.hitl.escalation.topology.EscalationTopology;
-import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.sdk.HitlClient;
 import java.net.http.HttpResponse;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -190,12 +188,12 @@ public final class ApprovalBench {
                 final String token = approval.login();
                 final String query = page > 0 ? "?limit=" + page : "";
                 try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
-                    run(agents, "warm-", Math.min(200, count));
+                    EndToEnd.runLifecycles(agents, "warm-", Math.min(200, count));
                     final double cpuBefore = approval.cpuSeconds();
                     final double jvmCpuBefore = jvmCpuSeconds();
                     final long start = System.nanoTime();
                     final long[] latencies = new long[count];
-                    run(agents, "life-", count, latencies);
+                    EndToEnd.runLifecycles(agents, "life-", count, latencies, start);
                     final double took = (System.nanoTime() - start) / 1e9;
                     final double approvalCpu = approval.cpuSeconds() - cpuBefore;
                     final double jvmCpu = jvmCpuSeconds() - jvmCpuBefore;
@@ -236,27 +234,6 @@ public final class ApprovalBench {
                                 java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                         .getProcessCpuTime()
                 / 1e9;
-    }
-
-    private static void run(final List<HitlClient> agents, final String prefix, final int count) throws Exception {
-        run(agents, prefix, count, new long[count]);
-    }
-
-    private static void run(final List<HitlClient> agents, final String prefix, final int count, final long[] latencies)
-            throws Exception {
-        final List<CompletableFuture<?>> all = new ArrayList<>(count);
-        for (int n = 0; n < count; n++) {
-            final HitlClient agent = agents.get(n % agents.size());
-            final int i = n;
-            final long sent = System.nanoTime();
-            all.add(agent.propose(EndToEnd.proposal(prefix, n, 16, agent)).thenAccept(d -> {
-                if (d.outcome() != Outcome.APPROVED) {
-                    throw new IllegalStateException("expected APPROVED, got " + d.outcome() + ": " + d.instructions());
-                }
-                latencies[i] = System.nanoTime() - sent;
-            }));
-        }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
     }
 
     private static void startApps(final BenchStack stack) throws InterruptedException {

@@ -177,12 +177,11 @@ public final class EndToEnd {
         }
     }
 
-    private static void runLifecycles(final List<HitlClient> agents, final String prefix, final int count)
-            throws Exception {
+    static void runLifecycles(final List<HitlClient> agents, final String prefix, final int count) throws Exception {
         runLifecycles(agents, prefix, count, new long[count], System.nanoTime());
     }
 
-    private static double[] runLifecycles(
+    static double[] runLifecycles(
             final List<HitlClient> agents,
             final String prefix,
             final int count,

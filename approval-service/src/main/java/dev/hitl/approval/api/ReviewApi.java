@@ -115,11 +115,7 @@ public class ReviewApi {
             @Nullable @QueryValue final String after) {
         final int size = limit == null ? DEFAULT_PAGE : limit;
         if (size < 1 || size > MAX_PAGE) {
-            return Problem.of(
-                    HttpStatus.BAD_REQUEST,
-                    "bad-limit",
-                    "Page size out of range",
-                    "limit must be between 1 and " + MAX_PAGE + ", not " + size + ".");
+            return badLimit(size);
         }
         final Optional<Inbox.Position> from = PageCursor.parse(after);
         if (after != null && from.isEmpty()) {
@@ -297,11 +293,7 @@ public class ReviewApi {
     public HttpResponse<List<Recorded>> history(final Authentication user, @Nullable @QueryValue final Integer limit) {
         final int size = limit == null ? DEFAULT_PAGE : limit;
         if (size < 1 || size > MAX_PAGE) {
-            return Problem.of(
-                    HttpStatus.BAD_REQUEST,
-                    "bad-limit",
-                    "Page size out of range",
-                    "limit must be between 1 and " + MAX_PAGE + ", not " + size + ".");
+            return badLimit(size);
         }
         final List<Vote> votes = inbox.votesOf(user.getName());
         final List<Recorded> mine = new ArrayList<>(Math.min(size, votes.size()));
@@ -428,6 +420,14 @@ public class ReviewApi {
      */
     public Summary summaryFor(final Inbox.Item item, final Authentication user) {
         return summary(item, user);
+    }
+
+    private static <T> HttpResponse<T> badLimit(final int size) {
+        return Problem.of(
+                HttpStatus.BAD_REQUEST,
+                "bad-limit",
+                "Page size out of range",
+                "limit must be between 1 and " + MAX_PAGE + ", not " + size + ".");
     }
 
     private <T> HttpResponse<T> notOpen(final String actionId) {
