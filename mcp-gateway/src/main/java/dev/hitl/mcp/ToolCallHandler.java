@@ -12,7 +12,10 @@ import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.sdk.AgentDecision;
 import dev.hitl.sdk.Proposals;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +64,8 @@ public final class ToolCallHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ToolCallHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    // Results are MCP types: written and read back with the SDK's own JSON mapping.
+    private static final McpJsonMapper MCP_JSON = McpJsonDefaults.getMapper();
     private static final Pattern IDEMPOTENCY = Pattern.compile("[A-Za-z0-9._:-]{8,128}");
 
     private final GatewayConfig.Agent agent;
@@ -273,9 +278,27 @@ public final class ToolCallHandler {
                     + actionId + "). It may or may not have taken effect; hitl will not run it again. Check its"
                     + " effect before proposing it anew.");
         }
-        if (decision.outcome() != Outcome.MODIFIED) {
-            return result;
+        final McpSchema.CallToolResult answer = decision.outcome() == Outcome.MODIFIED
+                ? modifiedNote(result, finalArguments, decision, actionId)
+                : result;
+        record(actionId, answer);
+        return answer;
+    }
+
+    /** Keeps the result in the ledger, so the same call sent again gets it instead of an error. */
+    private void record(final String actionId, final McpSchema.CallToolResult result) {
+        try {
+            ledger.complete(actionId, MCP_JSON.writeValueAsString(result));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not keep the result of action {}: {}", actionId, e.getMessage());
         }
+    }
+
+    private static McpSchema.CallToolResult modifiedNote(
+            final McpSchema.CallToolResult result,
+            final String finalArguments,
+            final AgentDecision decision,
+            final String actionId) {
         final List<McpSchema.Content> content = new ArrayList<>();
         content.add(new McpSchema.TextContent("Note from hitl: a reviewer changed this call before it ran. It ran with"
                 + " these arguments instead of yours: " + finalArguments
@@ -417,9 +440,27 @@ public final class ToolCallHandler {
     }
 
     private static McpSchema.CallToolResult alreadyRan(final UpstreamTool tool, final ExecutionLedger.Claim claim) {
+        if (claim.result() != null) {
+            try {
+                final McpSchema.CallToolResult earlier =
+                        MCP_JSON.readValue(claim.result(), McpSchema.CallToolResult.class);
+                final List<McpSchema.Content> content = new ArrayList<>();
+                content.add(new McpSchema.TextContent("Note from hitl: this call (action " + claim.actionId()
+                        + ") already ran, at " + claim.claimedAt() + "; it was not run again. This is the result it"
+                        + " returned then."));
+                if (earlier.content() != null) {
+                    content.addAll(earlier.content());
+                }
+                return new McpSchema.CallToolResult(
+                        content, earlier.isError(), earlier.structuredContent(), earlier.meta());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("The kept result of action {} is unreadable: {}", claim.actionId(), e.getMessage());
+            }
+        }
         return error("hitl did not run " + tool.exposedName() + " again: this call (action " + claim.actionId()
-                + ") already started upstream at " + claim.claimedAt() + ". A call runs at most once; its result is"
-                + " not kept. Check its effect before doing anything else.");
+                + ") already started upstream at " + claim.claimedAt() + ". A call runs at most once, and its result"
+                + " is not known (it had not returned, it failed, or it was too large to keep). Check its effect"
+                + " before doing anything else.");
     }
 
     private static McpSchema.CallToolResult error(final String text) {

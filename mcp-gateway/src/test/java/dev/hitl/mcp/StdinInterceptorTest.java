@@ -47,6 +47,9 @@ class StdinInterceptorTest {
                 }
 
                 @Override
+                public void complete(final String actionId, final String result) {}
+
+                @Override
                 public void close() {}
             },
             (tool, arguments) -> null,

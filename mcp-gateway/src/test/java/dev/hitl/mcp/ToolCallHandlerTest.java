@@ -137,11 +137,30 @@ class ToolCallHandlerTest {
         final ToolCallHandler handler = handler(Duration.ofSeconds(5));
         final McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(
                 "write_file", Map.of("path", "/tmp/a.txt"), Map.of(ToolCallHandler.IDEMPOTENCY_KEY, "key-123456"));
+        final McpSchema.CallToolResult first = handler.handle(writeTool(), request, caller(), progress -> {});
+        final McpSchema.CallToolResult again = handler.handle(writeTool(), request, caller(), progress -> {});
+        assertThat(ran).hasSize(1);
+        // the first run's result, kept in the ledger, with a note that it did not run again
+        assertThat(again.isError()).isFalse();
+        assertThat(text(again))
+                .contains("already ran")
+                .contains("not run again")
+                .contains(text(first));
+        assertThat(ledger.find(ledger.onlyClaim()).orElseThrow().result()).isNotNull();
+    }
+
+    @Test
+    void shouldSayTheResultIsUnknownWhenARepeatedCallHasNoKeptResult() {
+        decide = action -> done(decision(action, Outcome.AUTO_APPROVED, action.getArguments(), null));
+        final ToolCallHandler handler = handler(Duration.ofSeconds(5));
+        final McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(
+                "write_file", Map.of("path", "/tmp/a.txt"), Map.of(ToolCallHandler.IDEMPOTENCY_KEY, "key-654321"));
         handler.handle(writeTool(), request, caller(), progress -> {});
+        ledger.forgetResults(); // as when the gateway stopped before it could record the result
         final McpSchema.CallToolResult again = handler.handle(writeTool(), request, caller(), progress -> {});
         assertThat(ran).hasSize(1);
         assertThat(again.isError()).isTrue();
-        assertThat(text(again)).contains("already started upstream");
+        assertThat(text(again)).contains("already started upstream").contains("not known");
     }
 
     @Test
@@ -341,6 +360,21 @@ class ToolCallHandlerTest {
         @Override
         public Optional<Claim> find(final String actionId) {
             return Optional.ofNullable(claims.get(actionId));
+        }
+
+        @Override
+        public void complete(final String actionId, final String result) {
+            claims.computeIfPresent(
+                    actionId, (id, c) -> new Claim(id, c.argumentsHash(), c.claimedAt(), c.gateway(), result));
+        }
+
+        String onlyClaim() {
+            assertThat(claims).hasSize(1);
+            return claims.keySet().iterator().next();
+        }
+
+        void forgetResults() {
+            claims.replaceAll((id, c) -> new Claim(id, c.argumentsHash(), c.claimedAt(), c.gateway()));
         }
 
         @Override

@@ -25,6 +25,15 @@ public interface ExecutionLedger extends AutoCloseable {
     /** @param actionId an action @return its claim, if any */
     Optional<Claim> find(String actionId);
 
+    /**
+     * Records what a claimed call returned, so that the same call sent again gets that result rather
+     * than an error. Best effort: when it cannot be recorded, the call stays claimed without a result.
+     *
+     * @param actionId the action, claimed by this gateway
+     * @param result the call's result as the MCP JSON of a {@code CallToolResult}
+     */
+    void complete(String actionId, String result);
+
     @Override
     void close();
 
@@ -33,6 +42,14 @@ public interface ExecutionLedger extends AutoCloseable {
      * @param argumentsHash the hash of the arguments it ran with
      * @param claimedAt when the call was started
      * @param gateway which gateway instance claimed it
+     * @param result what the call returned (MCP JSON), or null while unknown: not finished, failed,
+     *     too large to keep, or the gateway stopped before it could record it
      */
-    record Claim(String actionId, String argumentsHash, Instant claimedAt, String gateway) {}
+    record Claim(String actionId, String argumentsHash, Instant claimedAt, String gateway, String result) {
+
+        /** A claim whose result is not known (yet). */
+        public Claim(final String actionId, final String argumentsHash, final Instant claimedAt, final String gateway) {
+            this(actionId, argumentsHash, claimedAt, gateway, null);
+        }
+    }
 }

@@ -36,12 +36,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * written with an idempotent producer, {@code acks=all}, and waited for before the call starts; at
  * start the gateway reads the topic to its end, so claims made before a restart hold after it. Claims
  * are kept for the decisions topic's retention (30 days): an approval older than that has expired
- * anyway. Values are small JSON documents ({@code argumentsHash}, {@code claimedAt}, {@code gateway}).
+ * anyway. Values are small JSON documents ({@code argumentsHash}, {@code claimedAt}, {@code gateway});
+ * once the call has returned, the same key is written again with its {@code result} too (up to
+ * {@value #MAX_RESULT_CHARS} characters), which compaction keeps in place of the bare claim.
  */
 public final class KafkaExecutionLedger implements ExecutionLedger {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaExecutionLedger.class);
+
+    /** Longer results are not kept: a repeat of such a call gets an error, as before results were kept. */
+    static final int MAX_RESULT_CHARS = 256 * 1024;
 
     private final Topic<String, String> topic;
     private final String gateway;
@@ -157,6 +163,40 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     }
 
     @Override
+    public void complete(final String actionId, final String result) {
+        final Claim claim = claims.get(actionId);
+        if (claim == null || result == null) {
+            return;
+        }
+        final ObjectNode value = JSON.createObjectNode()
+                .put("argumentsHash", claim.argumentsHash())
+                .put("claimedAt", claim.claimedAt().toString())
+                .put("gateway", claim.gateway())
+                .put("completedAt", clock.instant().toString());
+        final boolean keep = result.length() <= MAX_RESULT_CHARS;
+        if (keep) {
+            value.put("result", result);
+        } else {
+            value.put("resultOmitted", "longer than " + MAX_RESULT_CHARS + " characters");
+        }
+        try {
+            producer.send(new ProducerRecord<>(topic.name(), actionId, value.toString()))
+                    .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            // The call ran and stays claimed; only its result is not kept.
+            LOG.warn("Could not record the result of action {}: {}", actionId, e.getMessage());
+            return;
+        }
+        if (keep) {
+            claims.put(
+                    actionId, new Claim(actionId, claim.argumentsHash(), claim.claimedAt(), claim.gateway(), result));
+        }
+    }
+
+    @Override
     public Optional<Claim> find(final String actionId) {
         return Optional.ofNullable(claims.get(actionId));
     }
@@ -173,7 +213,8 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
                     actionId,
                     json.path("argumentsHash").asText(""),
                     Instant.parse(json.path("claimedAt").asText(Instant.EPOCH.toString())),
-                    json.path("gateway").asText(""));
+                    json.path("gateway").asText(""),
+                    json.path("result").isTextual() ? json.path("result").asText() : null);
         } catch (IOException | RuntimeException e) {
             // An unreadable claim is still a claim: better refuse a call than run it twice.
             return new Claim(actionId, "", Instant.EPOCH, "unreadable");
