@@ -91,6 +91,7 @@ class AccessControlIT {
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
     private final String signingKey = secret();
+    private final String operatorToken = secret();
     private final Map<String, String> passwords = new LinkedHashMap<>();
     private final List<ServiceProcess> services = new ArrayList<>();
     private Path dir;
@@ -241,6 +242,62 @@ class AccessControlIT {
     }
 
     @Test
+    void shouldTakeTheOperatorsTokenFromTheEnvironmentAsTheManifestsSetIt() throws Exception {
+        agent(); // the services are running
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        final String escalation = service("escalation-service").url();
+        final String classifier = service("classifier-service").url();
+        final String halt = "{\"reason\":\"access-control test\"}";
+        // HITL_OPERATOR_TOKEN replaces the development token: that one no longer opens the operator API.
+        for (final String token : List.of(OperatorTokens.DEVELOPMENT, "")) {
+            assertThat(post(http, escalation + "/agents/acl-ops-agent/halt", token, "application/json", halt)
+                            .statusCode())
+                    .as("halt with %s", token.isEmpty() ? "no token" : "the development token")
+                    .isEqualTo(401);
+            assertThat(post(http, classifier + "/policy", token, "application/yaml", "name: x")
+                            .statusCode())
+                    .as("publish with %s", token.isEmpty() ? "no token" : "the development token")
+                    .isEqualTo(401);
+        }
+        final java.net.http.HttpResponse<String> halted =
+                post(http, escalation + "/agents/acl-ops-agent/halt", operatorToken, "application/json", halt);
+        assertThat(halted.statusCode()).as(halted.body()).isEqualTo(202);
+        final java.net.http.HttpResponse<String> resumed =
+                post(http, escalation + "/agents/acl-ops-agent/resume", operatorToken, "application/json", halt);
+        assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(202);
+        // past the token: a policy for another name is refused for what it says (422), not for who sent it
+        assertThat(post(http, classifier + "/policy", operatorToken, "application/yaml", "name: x")
+                        .statusCode())
+                .isEqualTo(422);
+    }
+
+    private ServiceProcess service(final String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static java.net.http.HttpResponse<String> post(
+            final java.net.http.HttpClient http,
+            final String url,
+            final String token,
+            final String contentType,
+            final String body)
+            throws IOException, InterruptedException {
+        final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Content-Type", contentType)
+                .header("X-Hitl-Actor", "ops@example.com")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (!token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The operator API's development token (service-runtime's OperatorAuthorization). */
+    private static final class OperatorTokens {
+        static final String DEVELOPMENT = "hitl-local-operator-token-not-secret";
+    }
+
+    @Test
     void shouldRefuseADecisionForgedByAPrincipalAllowedToWriteDecisions() throws Exception {
         final HitlClient client = agent();
         final ProposedAction email = Proposals.action(
@@ -335,6 +392,7 @@ class AccessControlIT {
             env.put("HITL_STATE_DIR", dir.resolve("state").resolve(name).toString());
             env.put("HITL_SIGNING_KEY_ID", SIGNING_KEY_ID);
             env.put("HITL_SIGNING_KEY", signingKey);
+            env.put("HITL_OPERATOR_TOKEN", operatorToken);
             services.add(ServiceProcess.start(
                     name,
                     ROOT.resolve(name).resolve("target").resolve("hitl-" + name + "-0.1.0-SNAPSHOT-runner.jar"),
