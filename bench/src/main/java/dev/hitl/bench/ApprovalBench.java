@@ -74,7 +74,7 @@ public final class ApprovalBench {
                 approval.awaitOpen(n -> n == 0, Duration.ofMinutes(1));
                 final long emptyHeap = approval.heapAfterGc();
                 final long emptyRss = approval.residentBytes();
-                final List<HitlClient> agents = agents(stack, agentCount);
+                final List<HitlClient> agents = stack.agents(agentCount);
                 final Instant replyBy = Instant.now().plus(Duration.ofHours(3));
                 final long start = System.nanoTime();
                 for (int n = 0; n < open; n++) {
@@ -184,7 +184,7 @@ public final class ApprovalBench {
         try (BenchStack stack = BenchStack.start(6)) {
             startApps(stack);
             try (ApprovalProcess approval = ApprovalProcess.start(stack, 1024)) {
-                final List<HitlClient> agents = agents(stack, agentCount);
+                final List<HitlClient> agents = stack.agents(agentCount);
                 final String token = approval.login();
                 final String query = page > 0 ? "?limit=" + page : "";
                 try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
@@ -240,16 +240,6 @@ public final class ApprovalBench {
         stack.streams("bench-classifier", 100, b -> ClassifierTopology.build(b, stack.classifier()));
         stack.streams(
                 "bench-escalation", 100, b -> EscalationTopology.build(b, stack.escalation(Duration.ofSeconds(1))));
-    }
-
-    private static List<HitlClient> agents(final BenchStack stack, final int count) throws InterruptedException {
-        final List<HitlClient> agents = new ArrayList<>();
-        for (int a = 0; a < count; a++) {
-            final HitlClient agent = stack.agent("bench-agent-" + a);
-            agent.awaitCaughtUp(Duration.ofSeconds(30));
-            agents.add(agent);
-        }
-        return agents;
     }
 
     /**

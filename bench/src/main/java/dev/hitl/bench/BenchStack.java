@@ -38,6 +38,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -219,6 +220,30 @@ final class BenchStack implements AutoCloseable {
             throw new IllegalStateException(applicationId + " did not start");
         }
         return streams;
+    }
+
+    /**
+     * @param count how many
+     * @return agents {@code bench-agent-0..count-1}, each caught up with the decisions topic
+     * @throws InterruptedException when interrupted while waiting
+     */
+    List<HitlClient> agents(final int count) throws InterruptedException {
+        final List<HitlClient> agents = new java.util.ArrayList<>();
+        for (int a = 0; a < count; a++) {
+            final HitlClient agent = agent("bench-agent-" + a);
+            agent.awaitCaughtUp(Duration.ofSeconds(30));
+            agents.add(agent);
+        }
+        return agents;
+    }
+
+    /** Consumer settings for the drivers' readers: committed records only, no group, no commits. */
+    Map<String, Object> readCommittedConsumerConfig() {
+        final Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return config;
     }
 
     /** An agent's client, trusting the bench key. */

@@ -48,12 +48,7 @@ public final class Deadlines {
             stack.streams("bench-classifier", 100, b -> ClassifierTopology.build(b, stack.classifier()));
             stack.streams(
                     "bench-escalation", 100, b -> EscalationTopology.build(b, stack.escalation(Duration.ofSeconds(1))));
-            final List<HitlClient> agents = new ArrayList<>();
-            for (int a = 0; a < agentCount; a++) {
-                final HitlClient agent = stack.agent("bench-agent-" + a);
-                agent.awaitCaughtUp(Duration.ofSeconds(30));
-                agents.add(agent);
-            }
+            final List<HitlClient> agents = stack.agents(agentCount);
             final Instant first = Instant.now().plusSeconds(firstAfter);
             final long[] deadlines = new long[open];
             final long[] lateness = new long[open];

@@ -20,7 +20,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -100,7 +99,7 @@ public final class EndToEnd {
                     1,
                     escalationOverrides,
                     b -> EscalationTopology.build(b, stack.escalation(Duration.ofSeconds(1))));
-            final List<HitlClient> agents = agents(stack, agentCount);
+            final List<HitlClient> agents = stack.agents(agentCount);
             final Stats auto = paced(rate, seconds, n -> {
                 final HitlClient agent = agents.get((int) (n % agents.size()));
                 final long sent = System.nanoTime();
@@ -149,7 +148,7 @@ public final class EndToEnd {
                     "bench-escalation",
                     commitMs,
                     b -> EscalationTopology.build(b, stack.escalation(Duration.ofSeconds(1))));
-            final List<HitlClient> agents = agents(stack, agentCount);
+            final List<HitlClient> agents = stack.agents(agentCount);
             // warm-up: a few lifecycles so JIT and metadata are in place
             try (Reviewer reviewer = new Reviewer(stack)) {
                 runLifecycles(agents, "warm-", Math.min(200, count));
@@ -200,16 +199,6 @@ public final class EndToEnd {
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
         return new double[] {(System.nanoTime() - start) / 1e9};
-    }
-
-    private static List<HitlClient> agents(final BenchStack stack, final int count) throws InterruptedException {
-        final List<HitlClient> agents = new ArrayList<>();
-        for (int a = 0; a < count; a++) {
-            final HitlClient agent = stack.agent("bench-agent-" + a);
-            agent.awaitCaughtUp(Duration.ofSeconds(30));
-            agents.add(agent);
-        }
-        return agents;
     }
 
     /** Proposal number n of the given {@link Workload} kind (0-11 auto, 12-15 drafts, 16-18 human, 19 blocked). */
@@ -271,13 +260,7 @@ public final class EndToEnd {
         try (KafkaProducer<byte[], byte[]> producer =
                         new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                stack.bootstrap(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
+                        stack.readCommittedConsumerConfig(),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             final List<TopicPartition> partitions = consumer.partitionsFor("bench.rt.out").stream()

@@ -59,16 +59,10 @@ final class Reviewer implements AutoCloseable {
     Reviewer(final BenchStack stack, final int maxThinkMillis) {
         this.stack = stack;
         this.maxThinkMillis = maxThinkMillis;
+        final Map<String, Object> consumerConfig = stack.readCommittedConsumerConfig();
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         this.consumer = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        stack.bootstrap(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                        2000),
+                consumerConfig,
                 new StringDeserializer(),
                 stack.serdes.valueSerde(stack.topics.approvalsRequests()).deserializer());
         final Map<String, Object> config = stack.producerConfig();
