@@ -82,17 +82,7 @@ public class AgentControlController {
             @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor,
             @Header(value = "Authorization", defaultValue = "") final String authorization)
             throws Exception {
-        final java.util.Optional<String> unauthorized = operators.refusal(authorization);
-        if (unauthorized.isPresent()) {
-            return HttpResponse.unauthorized()
-                    .header("WWW-Authenticate", "Bearer")
-                    .body(new Refused(unauthorized.get()));
-        }
-        final Refused refused = refused(agentId, change, actor);
-        if (refused != null) {
-            return HttpResponse.unprocessableEntity().body(refused);
-        }
-        return HttpResponse.accepted().body(publish(agentId, AgentState.HALTED, change, actor));
+        return change(agentId, AgentState.HALTED, change, actor, authorization);
     }
 
     /**
@@ -108,6 +98,17 @@ public class AgentControlController {
             @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor,
             @Header(value = "Authorization", defaultValue = "") final String authorization)
             throws Exception {
+        return change(agentId, AgentState.ACTIVE, change, actor, authorization);
+    }
+
+    /** The operator's token first (401), then what would be published (422), then the change itself. */
+    private HttpResponse<?> change(
+            final String agentId,
+            final AgentState state,
+            final Change change,
+            final String actor,
+            final String authorization)
+            throws Exception {
         final java.util.Optional<String> unauthorized = operators.refusal(authorization);
         if (unauthorized.isPresent()) {
             return HttpResponse.unauthorized()
@@ -118,7 +119,7 @@ public class AgentControlController {
         if (refused != null) {
             return HttpResponse.unprocessableEntity().body(refused);
         }
-        return HttpResponse.accepted().body(publish(agentId, AgentState.ACTIVE, change, actor));
+        return HttpResponse.accepted().body(publish(agentId, state, change, actor));
     }
 
     private State publish(final String agentId, final AgentState state, final Change change, final String actor)
