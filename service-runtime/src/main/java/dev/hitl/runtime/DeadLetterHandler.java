@@ -1,5 +1,6 @@
 package dev.hitl.runtime;
 
+import dev.hitl.schemas.topics.ClientSettings;
 import dev.hitl.schemas.topics.DeadLetters;
 import java.time.Duration;
 import java.util.Map;
@@ -52,7 +53,7 @@ public class DeadLetterHandler implements DeserializationExceptionHandler {
     public void configure(final Map<String, ?> configs) {
         topic = Objects.requireNonNull((String) configs.get(TOPIC), TOPIC + " is not set");
         service = configs.get(SERVICE) == null ? "unknown" : String.valueOf(configs.get(SERVICE));
-        producerConfig = KafkaClientSettings.producer(configs);
+        producerConfig = ClientSettings.producer(configs);
         // The streams settings may carry a transactional id or serializers of their own: not for this producer.
         producerConfig.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, service + "-dead-letters");

@@ -36,12 +36,4 @@ public final class KafkaClientSettings {
     public static Map<String, Object> admin(final KafkaDefaultConfiguration kafka) {
         return ClientSettings.admin(kafka.getConfig());
     }
-
-    /**
-     * @param settings client settings of any kind (e.g. a Kafka Streams configuration)
-     * @return those a producer takes
-     */
-    public static Map<String, Object> producer(final Map<?, ?> settings) {
-        return ClientSettings.producer(settings);
-    }
 }
