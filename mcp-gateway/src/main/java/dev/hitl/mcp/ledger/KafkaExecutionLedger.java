@@ -144,10 +144,7 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
             return Optional.of(earlier);
         }
         final Claim claim = new Claim(actionId, argumentsHash, clock.instant(), gateway);
-        final ObjectNode value = JSON.createObjectNode()
-                .put("argumentsHash", argumentsHash)
-                .put("claimedAt", claim.claimedAt().toString())
-                .put("gateway", gateway);
+        final ObjectNode value = json(claim);
         try {
             producer.send(new ProducerRecord<>(topic.name(), actionId, value.toString()))
                     .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -168,11 +165,7 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
         if (claim == null || result == null) {
             return;
         }
-        final ObjectNode value = JSON.createObjectNode()
-                .put("argumentsHash", claim.argumentsHash())
-                .put("claimedAt", claim.claimedAt().toString())
-                .put("gateway", claim.gateway())
-                .put("completedAt", clock.instant().toString());
+        final ObjectNode value = json(claim).put("completedAt", clock.instant().toString());
         final boolean keep = result.length() <= MAX_RESULT_CHARS;
         if (keep) {
             value.put("result", result);
@@ -204,6 +197,14 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(10));
+    }
+
+    /** A claim as its record on the topic says it ({@link #parse} reads it back). */
+    private static ObjectNode json(final Claim claim) {
+        return JSON.createObjectNode()
+                .put("argumentsHash", claim.argumentsHash())
+                .put("claimedAt", claim.claimedAt().toString())
+                .put("gateway", claim.gateway());
     }
 
     private static Claim parse(final String actionId, final String value) {
