@@ -1,6 +1,8 @@
 package dev.hitl.runtime;
 
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.RegistryClientConfig;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
@@ -8,8 +10,10 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -47,15 +51,41 @@ public class KafkaSetupFactory {
 
     /**
      * @param settings the signing key
-     * @return the signer of this service's decisions
+     * @return the signer of this service's decisions (only in the deciding services)
      */
     @Singleton
+    @Requires(property = "hitl.signing.enabled", value = "true")
     public DecisionSigner decisionSigner(final SigningSettings settings) {
-        if (SigningSettings.DEVELOPMENT_KEY.equals(settings.getKey())) {
-            LOG.warn("Decisions are signed with the development key: set hitl.signing.key (HITL_SIGNING_KEY)"
-                    + " to a secret in any shared installation");
+        final DecisionKeys.PrivateKey key;
+        if (settings.getKeyFile() != null) {
+            key = DecisionKeys.readPrivateJwk(Path.of(settings.getKeyFile()));
+        } else if (settings.getKey() != null) {
+            key = DecisionKeys.parsePrivateJwk(settings.getKey());
+        } else {
+            LOG.warn("Decisions are signed with the development key (public, proves nothing): set"
+                    + " HITL_SIGNING_KEY_FILE to this service's private decision key in any shared installation");
+            key = DevelopmentKeys.privateKey();
         }
-        return new DecisionSigner(settings.getKeyId(), settings.getKey().getBytes(StandardCharsets.UTF_8));
+        LOG.info("Decisions are signed with Ed25519 key {}", key.keyId());
+        return new DecisionSigner(key);
+    }
+
+    /**
+     * @param signer this service's signer
+     * @param settings where more public keys are
+     * @return the public keys this service serves: its own, then the configured ones
+     */
+    @Singleton
+    @Requires(property = "hitl.signing.enabled", value = "true")
+    public DecisionKeys.PublicKeys servedPublicKeys(final DecisionSigner signer, final SigningSettings settings) {
+        final Map<String, DecisionKeys.PublicKey> keys = new LinkedHashMap<>();
+        keys.put(signer.keyId(), signer.publicKey());
+        if (settings.getPublicKeysFile() != null) {
+            DecisionKeys.readPublicKeys(Path.of(settings.getPublicKeysFile()))
+                    .byId()
+                    .forEach(keys::putIfAbsent);
+        }
+        return DecisionKeys.PublicKeys.of(keys.values().toArray(DecisionKeys.PublicKey[]::new));
     }
 
     /**

@@ -1,8 +1,6 @@
 package dev.hitl.schemas.integrity;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -22,22 +20,16 @@ import java.util.List;
  */
 public final class CanonicalJson {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private CanonicalJson() {}
 
     /**
      * @param json any JSON text
      * @return its canonical form
-     * @throws IllegalArgumentException when the text is not JSON, or holds a number JSON cannot
-     *     represent exactly enough (NaN, infinity)
+     * @throws IllegalArgumentException when the text is not strict JSON ({@link StrictJson}: a
+     *     duplicate member name, a number a double does not hold exactly)
      */
     public static String canonicalize(final String json) {
-        try {
-            return canonicalize(JSON.readTree(json));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
-        }
+        return canonicalize(StrictJson.parse(json));
     }
 
     /**
@@ -132,6 +124,10 @@ public final class CanonicalJson {
      * The fewest significant digits that read back as the same double, the closest to it among
      * those (as ECMAScript requires; Java 17's Double.toString is not always shortest).
      */
+    static BigDecimal shortestDecimal(final double value) {
+        return value == 0 ? BigDecimal.ZERO : (value < 0 ? shortest(-value).negate() : shortest(value));
+    }
+
     private static BigDecimal shortest(final double value) {
         final BigDecimal exact = new BigDecimal(value);
         for (int precision = 1; precision <= 17; precision++) {

@@ -3,44 +3,47 @@ package dev.hitl.schemas.integrity;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Feedback;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
- * Signs and verifies decisions with HMAC-SHA256, so an agent never takes a record forged onto
- * {@code hitl.decisions} for an approval. The signature covers the canonical JSON ({@link
- * CanonicalJson}) of every field of the decision but {@code signature}: the key id and algorithm
- * are signed too, so neither can be swapped. Timestamps are signed as epoch milliseconds.
+ * Signs decisions with Ed25519 (RFC 8032) on behalf of a deciding service (classifier or
+ * escalation), the only parties that hold a private decision key. Everyone else verifies with the
+ * public keys ({@link DecisionVerifier}) and so can never make a decision that verifies.
+ *
+ * <p>The signature covers the <em>signed content</em>: the RFC 8785 canonical JSON of exactly the
+ * members {@code actionId, actionType, agentId, approvers, argumentsHash, decidedAt, decidedBy,
+ * expiresAt, feedback, outcome, policyVersion, proposalHash, signatureAlgorithm, signatureKeyId,
+ * target, tool}, timestamps as epoch milliseconds, absent values as {@code null}. The arguments
+ * themselves are bound through {@code argumentsHash}. The schemas README ("Decision signatures")
+ * writes this down with test vectors for other languages.
  */
 public final class DecisionSigner {
 
     /** The algorithm name recorded in {@code signatureAlgorithm}. */
-    public static final String ALGORITHM = "HmacSHA256";
+    public static final String ALGORITHM = "Ed25519";
 
-    private final String keyId;
-    private final byte[] key;
-    // One Mac per thread: a Mac is not thread-safe, and making one per signature costs more than
-    // the HMAC itself (JMH, BENCHMARKS.md). doFinal resets it for the next use.
-    private final ThreadLocal<Mac> macs;
+    /** The algorithm of decisions signed before Ed25519: reported as legacy, never accepted. */
+    public static final String LEGACY_ALGORITHM = "HmacSHA256";
 
-    /**
-     * @param keyId the key's id, recorded in each signed decision for rotation
-     * @param key the secret, at least 32 bytes
-     */
-    public DecisionSigner(final String keyId, final byte[] key) {
-        this.keyId = Objects.requireNonNull(keyId, "keyId");
-        if (key == null || key.length < 32) {
-            throw new IllegalArgumentException("a decision signing key needs at least 32 bytes");
-        }
-        this.key = key.clone();
-        this.macs = ThreadLocal.withInitial(() -> newMac(this.key));
+    private final DecisionKeys.PrivateKey key;
+
+    /** @param key the deciding service's private key (its id is recorded in each decision) */
+    public DecisionSigner(final DecisionKeys.PrivateKey key) {
+        this.key = Objects.requireNonNull(key, "key");
+    }
+
+    /** @return the key id this signer records */
+    public String keyId() {
+        return key.keyId();
+    }
+
+    /** @return the public key matching this signer's private key */
+    public DecisionKeys.PublicKey publicKey() {
+        return key.publicKey();
     }
 
     /**
@@ -49,63 +52,34 @@ public final class DecisionSigner {
      */
     public Decision sign(final Decision decision) {
         // A shallow copy: strings are immutable; the list and the feedback record are copied.
-        final Decision signed = new Decision(
-                decision.getActionId(),
-                decision.getAgentId(),
-                decision.getActionType(),
-                decision.getOutcome(),
-                decision.getFinalArguments(),
-                decision.getArgumentsHash(),
-                new ArrayList<>(decision.getApprovers()),
-                decision.getFeedback() == null
-                        ? null
-                        : Feedback.newBuilder(decision.getFeedback()).build(),
-                decision.getDecidedBy(),
-                decision.getPolicyVersion(),
-                decision.getDecidedAt(),
-                decision.getExpiresAt(),
-                keyId,
-                ALGORITHM,
-                null);
-        final Mac mac = macs.get();
-        signed.setSignature(Base64.getEncoder()
-                .encodeToString(mac.doFinal(signedContent(signed).getBytes(StandardCharsets.UTF_8))));
+        final Decision signed = Decision.newBuilder(decision)
+                .setApprovers(new ArrayList<>(decision.getApprovers()))
+                .setFeedback(
+                        decision.getFeedback() == null
+                                ? null
+                                : Feedback.newBuilder(decision.getFeedback()).build())
+                .setSignatureKeyId(key.keyId())
+                .setSignatureAlgorithm(ALGORITHM)
+                .setSignature(null)
+                .build();
+        final byte[] message = signedContent(signed).getBytes(StandardCharsets.UTF_8);
+        final byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+        key.key().sign(Ed25519.Algorithm.Ed25519, null, message, 0, message.length, signature, 0);
+        signed.setSignature(Base64.getEncoder().encodeToString(signature));
         return signed;
     }
 
     /**
-     * Verifies a decision against a set of keys.
+     * The signed content: the canonical JSON (RFC 8785) the signature covers, written directly, its
+     * members in the order RFC 8785 sorts them (by UTF-16 code units), each value as {@link
+     * CanonicalJson} writes it. {@code DecisionSignerTest} holds it to the canonical form of the
+     * same members as a tree, and the test vectors hold it for other languages.
      *
-     * @param decision a decision read from the topic
-     * @param keys the trusted keys by id (the current one and those still valid after rotation)
-     * @return whether the decision is signed, with a known key and algorithm, and unchanged
+     * @param decision a decision, signed or not
+     * @return the signed content's text (sign or verify its UTF-8 bytes)
      */
-    public static boolean verify(final Decision decision, final Map<String, byte[]> keys) {
-        if (decision.getSignature() == null
-                || decision.getSignatureKeyId() == null
-                || !ALGORITHM.equals(decision.getSignatureAlgorithm())) {
-            return false;
-        }
-        final byte[] key = keys.get(decision.getSignatureKeyId());
-        if (key == null) {
-            return false;
-        }
-        final byte[] claimed;
-        try {
-            claimed = Base64.getDecoder().decode(decision.getSignature());
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        return MessageDigest.isEqual(claimed, mac(key, signedContent(decision)));
-    }
-
-    /**
-     * The canonical JSON (RFC 8785) the signature covers, written directly: its members in the
-     * order RFC 8785 sorts them (by UTF-16 code units), each value as {@link CanonicalJson} writes
-     * it. {@code DecisionSignerTest} holds it to the canonical form of the same members as a tree.
-     */
-    static String signedContent(final Decision decision) {
-        final StringBuilder out = new StringBuilder(256 + length(decision.getFinalArguments()));
+    public static String signedContent(final Decision decision) {
+        final StringBuilder out = new StringBuilder(512);
         out.append("{\"actionId\":");
         text(decision.getActionId(), out);
         out.append(",\"actionType\":");
@@ -142,16 +116,20 @@ public final class DecisionSigner {
             text(decision.getFeedback().getReason(), out);
             out.append('}');
         }
-        out.append(",\"finalArguments\":");
-        text(decision.getFinalArguments(), out);
         out.append(",\"outcome\":");
         text(decision.getOutcome().name(), out);
         out.append(",\"policyVersion\":");
         text(decision.getPolicyVersion(), out);
+        out.append(",\"proposalHash\":");
+        text(decision.getProposalHash(), out);
         out.append(",\"signatureAlgorithm\":");
         text(decision.getSignatureAlgorithm(), out);
         out.append(",\"signatureKeyId\":");
         text(decision.getSignatureKeyId(), out);
+        out.append(",\"target\":");
+        text(decision.getTarget(), out);
+        out.append(",\"tool\":");
+        text(decision.getTool(), out);
         return out.append('}').toString();
     }
 
@@ -160,24 +138,6 @@ public final class DecisionSigner {
             out.append("null");
         } else {
             CanonicalJson.string(value, out);
-        }
-    }
-
-    private static int length(final String value) {
-        return value == null ? 0 : value.length();
-    }
-
-    private static byte[] mac(final byte[] key, final String content) {
-        return newMac(key).doFinal(content.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Mac newMac(final byte[] key) {
-        try {
-            final Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(new SecretKeySpec(key, ALGORITHM));
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
         }
     }
 }
