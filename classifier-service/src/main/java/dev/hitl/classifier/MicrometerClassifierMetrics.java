@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * The classifier's counts as Micrometer meters (Prometheus at {@code /prometheus}):
  * {@code hitl.classifier.proposals{route,risk_class}}, {@code hitl.classifier.invalid},
- * {@code hitl.classifier.halted}, {@code hitl.classifier.duplicates}, {@code
+ * {@code hitl.classifier.halted}, {@code hitl.classifier.duplicates}, {@code hitl.classifier.id_reused}, {@code
  * hitl.classifier.dead_letters}, {@code hitl.classifier.withdrawals{result}}, {@code
  * hitl.classifier.policy.refused}, {@code
  * hitl.classifier.risk_model.unavailable}, {@code hitl.classifier.autonomy.changes{from,to}} and {@code hitl.classifier.policy.in_force{version}}. The
@@ -57,6 +57,11 @@ public class MicrometerClassifierMetrics implements ClassifierMetrics {
     @Override
     public void duplicate() {
         registry.counter("hitl.classifier.duplicates").increment();
+    }
+
+    @Override
+    public void idReused() {
+        registry.counter("hitl.classifier.id_reused").increment();
     }
 
     @Override

@@ -101,9 +101,13 @@ public final class SampleRecords {
                 .setActionId(actionId)
                 .setAgentId("billing-agent-7")
                 .setActionType("payment.create")
+                .setTool("stripe")
+                .setTarget("invoice/2026-0042")
                 .setOutcome(Outcome.MODIFIED)
                 .setFinalArguments("{\"amount\":\"1000.00\",\"currency\":\"EUR\",\"to\":\"ACME GmbH\"}")
-                .setArgumentsHash("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+                .setArgumentsHash(dev.hitl.schemas.integrity.CanonicalJson.sha256(
+                        "{\"amount\":\"1000.00\",\"currency\":\"EUR\",\"to\":\"ACME GmbH\"}"))
+                .setProposalHash("5e8c1e0f3a1f0d2b9c7e6a5b4d3c2b1a0f9e8d7c6b5a4938271605f4e3d2c1b0")
                 .setApprovers(List.of("bob@example.com"))
                 .setFeedback(new Feedback("Pay only the agreed 1000 EUR", "reviewer"))
                 .setDecidedBy("reviewers")
@@ -111,7 +115,7 @@ public final class SampleRecords {
                 .setDecidedAt(NOW.plus(3, ChronoUnit.MINUTES))
                 .setExpiresAt(NOW.plus(1, ChronoUnit.HOURS))
                 .setSignatureKeyId("decisions-2026-11")
-                .setSignatureAlgorithm("HmacSHA256")
+                .setSignatureAlgorithm("Ed25519")
                 .setSignature("3q2+7w==")
                 .build();
     }

@@ -1,16 +1,17 @@
 package dev.hitl.approval.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.approval.inbox.ActionVersion;
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ArgumentChange;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskAssessment;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.StrictJson;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -29,7 +30,6 @@ import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.serde.annotation.Serdeable;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,15 +43,15 @@ import java.util.Optional;
  * The reviewers' JSON API: the inbox of the reviewer's groups, one request with its full context,
  * votes (approve, reject with a reason, modify with new arguments and a reason), batch votes and the
  * reviewer's own history. Every vote is checked here first (open request, the reviewer's group, not
- * on the reviewer's own behalf, reasons, JSON arguments) and answered with a problem detail when it
- * cannot count; the escalation service checks again and has the last word.
+ * on the reviewer's own behalf, reasons, strict JSON arguments, the current escalation level and
+ * version of the action) and answered with a problem detail when it cannot count; the escalation
+ * service checks again and has the last word. A vote names the version of the action it answers and
+ * the hash of the arguments it approves, taken from the request the reviewer saw.
  */
 @Controller("/api")
 @Secured(SecurityRule.IS_AUTHENTICATED)
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ReviewApi {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Longest reason accepted, in characters: the agent gets it as feedback, not an essay. */
     public static final int MAX_REASON_CHARS = 10_000;
@@ -197,7 +197,9 @@ public class ReviewApi {
                 inbox.trackRecord(action.getAgentId(), action.getActionType()).orElse(null);
         return HttpResponse.ok(new Detail(
                 summary(item.get(), user),
-                action.getArguments(),
+                ActionVersion.arguments(request),
+                ActionVersion.argumentsHash(request),
+                modification(request),
                 action.getContext().getUserRequest(),
                 action.getContext().getStepsSoFar(),
                 action.getContext().getRationale(),
@@ -231,6 +233,20 @@ public class ReviewApi {
                                 record.getTimedOut(),
                                 record.getTotalDecisions(),
                                 record.getAutonomyLevel().name())));
+    }
+
+    /** @return who modified the request's version of the action, why and how; null at version 0 */
+    private static Modification modification(final ApprovalRequest request) {
+        if (!ActionVersion.isModified(request)) {
+            return null;
+        }
+        return new Modification(
+                request.getModifiedBy(),
+                request.getModificationReason(),
+                request.getAction().getArguments(),
+                request.getArgumentsDiff().stream()
+                        .map(Change::of)
+                        .toList());
     }
 
     /**
@@ -299,12 +315,7 @@ public class ReviewApi {
         final List<Recorded> mine = new ArrayList<>(Math.min(size, votes.size()));
         for (int i = votes.size() - 1; i >= 0 && mine.size() < size; i--) {
             final Vote vote = votes.get(i);
-            mine.add(new Recorded(
-                    vote.getVoteId(),
-                    vote.getActionId(),
-                    vote.getVerdict().name(),
-                    vote.getReason(),
-                    vote.getVotedAt().toString()));
+            mine.add(Recorded.of(vote));
         }
         return HttpResponse.ok(mine);
     }
@@ -368,12 +379,16 @@ public class ReviewApi {
                     "Say why you " + (verdict == Verdict.REJECT ? "reject" : "modify")
                             + " the action: the agent gets your reason as feedback.");
         }
-        if (verdict == Verdict.MODIFY && !isJsonObject(command.modifiedArguments())) {
-            return Problem.of(
-                    HttpStatus.UNPROCESSABLE_ENTITY,
-                    "bad-arguments",
-                    "The modified arguments are not valid",
-                    "modifiedArguments must be a JSON object, like the proposal's arguments.");
+        if (verdict == Verdict.MODIFY) {
+            final String problem = strictJsonObjectProblem(command.modifiedArguments());
+            if (problem != null) {
+                return Problem.of(
+                        HttpStatus.UNPROCESSABLE_ENTITY,
+                        "bad-arguments",
+                        "The modified arguments are not valid",
+                        "modifiedArguments must be a JSON object in strict JSON (RFC 7493), like the proposal's"
+                                + " arguments: " + problem + ".");
+            }
         }
         final ApprovalRequest request = mine.get(0);
         if (command.requestVersion() != null && command.requestVersion() != request.getEscalationLevel()) {
@@ -383,6 +398,11 @@ public class ReviewApi {
                     "The request was escalated",
                     "You answered escalation level " + command.requestVersion() + "; the request is now at level "
                             + request.getEscalationLevel() + ". Reload it and decide again.");
+        }
+        final String argumentsHash = ActionVersion.argumentsHash(request);
+        final HttpResponse<Recorded> superseded = superseded(actionId, command, request, argumentsHash);
+        if (superseded != null) {
+            return superseded;
         }
         final String voteId = idempotencyKey != null && !idempotencyKey.isBlank()
                 ? idempotencyKey
@@ -399,16 +419,57 @@ public class ReviewApi {
                 .setRequestId(request.getRequestId())
                 .setStageIndex(request.getStageIndex())
                 .setRequestVersion(request.getEscalationLevel())
+                .setActionVersion(request.getActionVersion())
+                .setArgumentsHash(argumentsHash)
                 .setTimeOnCardMillis(command.timeOnCardMillis())
                 .build();
         votes.publish(vote);
-        return HttpResponse.accepted()
-                .body(new Recorded(
-                        voteId,
-                        actionId,
-                        verdict.name(),
-                        command.reason(),
-                        vote.getVotedAt().toString()));
+        return HttpResponse.accepted().body(Recorded.of(vote));
+    }
+
+    /**
+     * A vote counts only for the version of the action it names. Refuses (409) a vote naming an
+     * earlier version or other arguments than the open request's, and a vote naming no version when
+     * the action was modified: its voter may never have seen the arguments it would approve.
+     *
+     * @return the refusal, or null when the vote answers the current version
+     */
+    private static HttpResponse<Recorded> superseded(
+            final String actionId,
+            final VoteCommand command,
+            final ApprovalRequest request,
+            final String argumentsHash) {
+        final int current = request.getActionVersion();
+        final String now = "Action " + actionId + " is now at version " + current
+                + (ActionVersion.isModified(request)
+                        ? " (modified by " + request.getModifiedBy() + ", arguments hash " + argumentsHash + ")"
+                        : " (the agent's proposal)");
+        if (command.actionVersion() != null && command.actionVersion() != current) {
+            return Problem.of(
+                    HttpStatus.CONFLICT,
+                    "superseded",
+                    "The version you answered was superseded",
+                    "You answered version " + command.actionVersion() + ". " + now
+                            + "; votes on an earlier version no longer count. Reload it and decide on the current"
+                            + " version.");
+        }
+        if (command.argumentsHash() != null && !command.argumentsHash().equals(argumentsHash)) {
+            return Problem.of(
+                    HttpStatus.CONFLICT,
+                    "superseded",
+                    "The arguments you answered are not the current ones",
+                    "You answered arguments with hash " + command.argumentsHash() + ". " + now
+                            + ". Reload it and decide on the current version.");
+        }
+        if (ActionVersion.isModified(request) && command.actionVersion() == null && command.argumentsHash() == null) {
+            return Problem.of(
+                    HttpStatus.CONFLICT,
+                    "version-required",
+                    "Name the version you answer",
+                    now + ". A vote on a modified action must name the version it answers (actionVersion "
+                            + current + ", or its argumentsHash): read its arguments and changes first.");
+        }
+        return null;
     }
 
     /**
@@ -460,6 +521,8 @@ public class ReviewApi {
                 request.getAssessment().getScore(),
                 request.getDeadline().toString(),
                 request.getEscalationLevel(),
+                request.getActionVersion(),
+                request.getModifiedBy(),
                 request.getRoute().getTier(),
                 item.forGroups(groups(user)).stream()
                         .map(r -> new Stage(
@@ -472,15 +535,16 @@ public class ReviewApi {
                 own ? "done on your behalf" : null);
     }
 
-    private static boolean isJsonObject(final String text) {
+    /** @return what keeps the text from being a strict JSON object, or null when it is one */
+    private static String strictJsonObjectProblem(final String text) {
         if (text == null) {
-            return false;
+            return "none was given";
         }
         try {
-            final JsonNode node = JSON.readTree(text);
-            return node != null && node.isObject();
-        } catch (IOException e) {
-            return false;
+            StrictJson.parseObject(text);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
     }
 
@@ -536,6 +600,9 @@ public class ReviewApi {
      * @param score the risk score
      * @param deadline when the request times out (ISO-8601)
      * @param escalationLevel the level the votes must answer
+     * @param actionVersion the version of the action the votes must answer: 0 is the agent's
+     *     proposal, each reviewer's modification makes the next
+     * @param modifiedBy the reviewer whose modification made this version, null at version 0
      * @param tier the tier
      * @param stages the stages open for the reviewer's groups
      * @param batchId the batch, if any
@@ -554,11 +621,39 @@ public class ReviewApi {
             double score,
             String deadline,
             int escalationLevel,
+            int actionVersion,
+            String modifiedBy,
             String tier,
             List<Stage> stages,
             String batchId,
             boolean canVote,
-            String cannotVoteBecause) {}
+            String cannotVoteBecause) {
+
+        /**
+         * @param why why the reviewer may not vote on it here
+         * @return this line, not votable
+         */
+        public Summary notVotable(final String why) {
+            return new Summary(
+                    actionId,
+                    agentId,
+                    onBehalfOf,
+                    actionType,
+                    tool,
+                    target,
+                    riskClass,
+                    score,
+                    deadline,
+                    escalationLevel,
+                    actionVersion,
+                    modifiedBy,
+                    tier,
+                    stages,
+                    batchId,
+                    false,
+                    why);
+        }
+    }
 
     /**
      * @param approved approvals in the window
@@ -576,7 +671,10 @@ public class ReviewApi {
      * Everything a reviewer needs to decide. All text comes from the agent and is untrusted.
      *
      * @param summary the inbox line
-     * @param arguments the arguments as JSON text
+     * @param arguments the arguments to approve (JSON text): the agent's at version 0, else the
+     *     version's modified arguments
+     * @param argumentsHash their hash (SHA-256 of the RFC 8785 form), which a vote approves
+     * @param modification who modified the action to this version, why and how; null at version 0
      * @param userRequest what the user asked
      * @param stepsSoFar what the agent did so far
      * @param rationale why it wants this
@@ -599,6 +697,8 @@ public class ReviewApi {
     public record Detail(
             Summary summary,
             String arguments,
+            String argumentsHash,
+            Modification modification,
             String userRequest,
             List<String> stepsSoFar,
             String rationale,
@@ -618,12 +718,47 @@ public class ReviewApi {
             TrackRecord trackRecord) {}
 
     /**
+     * A version of the action made by a reviewer's modification. Everything in it is untrusted text
+     * (the agent's arguments, the modifier's arguments and reason).
+     *
+     * @param modifiedBy the reviewer whose modification made the version
+     * @param reason why they modified it
+     * @param originalArguments the agent's own arguments (JSON text)
+     * @param changes how the arguments to approve differ from the agent's, member by member
+     */
+    @Serdeable
+    public record Modification(String modifiedBy, String reason, String originalArguments, List<Change> changes) {}
+
+    /**
+     * One difference between the agent's arguments and the version's.
+     *
+     * @param path where, as a JSON Pointer into the arguments (e.g. {@code /sql})
+     * @param change ADDED, REMOVED or CHANGED
+     * @param before the agent's value as canonical JSON text, null when ADDED
+     * @param after the version's value as canonical JSON text, null when REMOVED
+     */
+    @Serdeable
+    public record Change(String path, String change, String before, String after) {
+
+        /**
+         * @param change a change as the request carries it
+         * @return it here
+         */
+        static Change of(final ArgumentChange change) {
+            return new Change(change.getPath(), change.getChange(), change.getBefore(), change.getAfter());
+        }
+    }
+
+    /**
      * @param verdict APPROVE, REJECT or MODIFY
      * @param reason why (required to reject or modify)
-     * @param modifiedArguments with MODIFY: the arguments to run instead, a JSON object
+     * @param modifiedArguments with MODIFY: the arguments to run instead, a JSON object (strict JSON:
+     *     no duplicate member names, no numbers beyond ±2^53)
      * @param stageIndex the stage answered, when the reviewer is in several stages' groups
      * @param requestVersion the escalation level the reviewer saw
      * @param timeOnCardMillis how long the reviewer had the card open
+     * @param actionVersion the version of the action the reviewer saw (required once it was modified)
+     * @param argumentsHash the argumentsHash of the request the reviewer saw (optional)
      */
     @Serdeable
     public record VoteCommand(
@@ -632,7 +767,9 @@ public class ReviewApi {
             String modifiedArguments,
             Integer stageIndex,
             Integer requestVersion,
-            Long timeOnCardMillis) {
+            Long timeOnCardMillis,
+            Integer actionVersion,
+            String argumentsHash) {
 
         VoteCommand(
                 final Verdict verdict,
@@ -640,7 +777,7 @@ public class ReviewApi {
                 final String modifiedArguments,
                 final Integer stageIndex,
                 final Integer requestVersion) {
-            this(verdict, reason, modifiedArguments, stageIndex, requestVersion, null);
+            this(verdict, reason, modifiedArguments, stageIndex, requestVersion, null, null, null);
         }
     }
 
@@ -673,7 +810,28 @@ public class ReviewApi {
      * @param verdict the verdict
      * @param reason the reason
      * @param votedAt when (ISO-8601)
+     * @param actionVersion the version of the action the vote answers
+     * @param argumentsHash the hash of the arguments it approves
      */
     @Serdeable
-    public record Recorded(String voteId, String actionId, String verdict, String reason, String votedAt) {}
+    public record Recorded(
+            String voteId,
+            String actionId,
+            String verdict,
+            String reason,
+            String votedAt,
+            int actionVersion,
+            String argumentsHash) {
+
+        static Recorded of(final Vote vote) {
+            return new Recorded(
+                    vote.getVoteId(),
+                    vote.getActionId(),
+                    vote.getVerdict().name(),
+                    vote.getReason(),
+                    vote.getVotedAt().toString(),
+                    vote.getActionVersion(),
+                    vote.getArgumentsHash());
+        }
+    }
 }

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 
 /**
  * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
- * opens an item (the latest escalation level replaces earlier ones), a decision closes it for good.
+ * opens an item (a later escalation level or a later version of the action replaces the earlier
+ * requests: see {@link #request}), a decision closes it for good.
  * Also each agent's track record, and each reviewer's own votes. Thread-safe; listeners hear every
  * change (for live updates).
  */
@@ -64,7 +65,7 @@ public final class Inbox {
 
     /**
      * One action waiting for reviewers, with its open requests (one per open stage) at the latest
-     * escalation level.
+     * escalation level and the latest version of the action (all of them share both).
      *
      * @param actionId the action
      * @param requests the open requests, by stage
@@ -79,6 +80,14 @@ public final class Inbox {
         /** @return the escalation level of the open requests */
         public int level() {
             return first().getEscalationLevel();
+        }
+
+        /**
+         * @return the version of the action the open requests ask about: 0 is the agent's proposal,
+         *     each reviewer's modification makes the next
+         */
+        public int version() {
+            return first().getActionVersion();
         }
 
         /** @return when the open requests time out */
@@ -163,6 +172,23 @@ public final class Inbox {
      */
     public record Change(String actionId, boolean opened, Item item) {}
 
+    /**
+     * @param item an open item
+     * @param request a request for the same action
+     * @return whether the request is older than the item's: an earlier escalation level or an
+     *     earlier version of the action. Votes on it no longer count.
+     */
+    public static boolean superseded(final Item item, final ApprovalRequest request) {
+        return request.getEscalationLevel() < item.level() || request.getActionVersion() < item.version();
+    }
+
+    /**
+     * Opens a request. A request of a later escalation level or a later version of the action
+     * replaces every request of the item (the earlier level's or version's stages are closed: their
+     * votes no longer count, and the escalation service asks again whichever stages it needs); an
+     * older one changes nothing; one of the same level and version opens its stage next to the
+     * others, replacing that stage's earlier request.
+     */
     void request(final ApprovalRequest request) {
         final String id = request.getAction().getActionId();
         if (closed.containsKey(id)) {
@@ -170,11 +196,14 @@ public final class Inbox {
         }
         final Item before = open.get(id);
         final Item next = open.compute(id, (key, item) -> {
-            if (item == null || request.getEscalationLevel() > item.level()) {
+            if (item == null) {
                 return new Item(id, List.of(request));
             }
-            if (request.getEscalationLevel() < item.level()) {
+            if (superseded(item, request)) {
                 return item;
+            }
+            if (request.getEscalationLevel() > item.level() || request.getActionVersion() > item.version()) {
+                return new Item(id, List.of(request));
             }
             final List<ApprovalRequest> stages = new ArrayList<>(item.requests());
             stages.removeIf(r -> r.getStageIndex() == request.getStageIndex());

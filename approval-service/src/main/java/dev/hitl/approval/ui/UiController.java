@@ -16,6 +16,7 @@ import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.ui.Html.Safe;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.StrictJson;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -64,9 +65,9 @@ import reactor.core.publisher.Mono;
 /**
  * The reviewers' web UI: sign-in, the inbox (live through server-sent events), a request's card and
  * voting. Every vote goes through {@link ReviewApi}, so the UI and the JSON API apply the same checks
- * (open request, the reviewer's group, not on their own behalf, reasons, JSON arguments) and the
- * same idempotency. Pages are rendered by {@link Views}; every form post carries the session's CSRF
- * token.
+ * (open request, the reviewer's group, not on their own behalf, reasons, strict JSON arguments, the
+ * current version of the action) and the same idempotency. Pages are rendered by {@link Views};
+ * every form post carries the session's CSRF token.
  */
 @Controller
 @Hidden
@@ -83,9 +84,8 @@ public class UiController {
     static final int PAGE = 500;
 
     private static final Pattern NEXT = Pattern.compile("/ui(/(requests|batches)/[^/?#\\\\]+)?");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+    /** Writes JSON that {@link StrictJson} read (numbers as written). */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ReviewApi api;
     private final Inbox inbox;
@@ -155,7 +155,7 @@ public class UiController {
                 page.items().stream().map(item -> api.summaryFor(item, user)).toList();
         final Set<String> votedOn = inbox.votesOf(user.getName()).stream()
                 .filter(v -> inbox.item(v.getActionId())
-                        .map(i -> i.level() == v.getRequestVersion())
+                        .map(i -> i.level() == v.getRequestVersion() && i.version() == v.getActionVersion())
                         .orElse(false))
                 .map(Vote::getActionId)
                 .collect(Collectors.toSet());
@@ -265,7 +265,8 @@ public class UiController {
      * @param request the vote POST
      * @param user the reviewer
      * @param actionId the action
-     * @param body verdict, reason, modifiedArguments, stageIndex, requestVersion, renderedAt, _csrf
+     * @param body verdict, reason, modifiedArguments, stageIndex, requestVersion, actionVersion,
+     *     argumentsHash, renderedAt, _csrf
      * @return a redirect to the inbox, or the card with why the vote did not count
      */
     @Post(value = "/ui/requests/{actionId}/vote", consumes = MediaType.APPLICATION_FORM_URLENCODED)
@@ -297,7 +298,9 @@ public class UiController {
                 modified,
                 parseInt(form.get("stageIndex")),
                 parseInt(form.get("requestVersion")),
-                timeOnCard);
+                timeOnCard,
+                parseInt(form.get("actionVersion")),
+                blankToNull(form.get("argumentsHash")));
         final HttpResponse<Recorded> response;
         try {
             response = api.vote(user, actionId, command, null);
@@ -441,6 +444,12 @@ public class UiController {
                 notVotable.add(summaries.get(i));
                 continue;
             }
+            if (summaries.get(i).actionVersion() > 0) {
+                // A modified version is decided on its own card, where its changes are shown.
+                notVotable.add(summaries.get(i)
+                        .notVotable("modified by " + summaries.get(i).modifiedBy() + ": decide on its own card"));
+                continue;
+            }
             final var action = items.get(i).first().getAction();
             members.add(new Batches.Member(
                     action.getActionId(),
@@ -559,7 +568,14 @@ public class UiController {
         final Object body = detail.body();
         if (detail.getStatus() == HttpStatus.OK && body instanceof Detail d) {
             return page(
-                    status, Views.card(viewer(request, user), d, prettyJson(d.arguments()), error, clock.instant()));
+                    status,
+                    Views.card(
+                            viewer(request, user),
+                            d,
+                            prettyJson(d.arguments()),
+                            earlierVersionVotedOn(user, d.summary()),
+                            error,
+                            clock.instant()));
         }
         final Problem problem = problem(detail);
         return page(
@@ -568,6 +584,22 @@ public class UiController {
                         viewer(request, user),
                         problem.title(),
                         error == null ? problem.detail() : error + " " + problem.detail()));
+    }
+
+    /**
+     * @return the latest earlier version of the action the reviewer voted on, when the action was
+     *     modified since (that vote no longer counts), else null
+     */
+    private Integer earlierVersionVotedOn(final Authentication user, final Summary summary) {
+        Integer earlier = null;
+        for (final Vote vote : inbox.votesOf(user.getName())) {
+            if (vote.getActionId().equals(summary.actionId())
+                    && vote.getActionVersion() < summary.actionVersion()
+                    && (earlier == null || vote.getActionVersion() > earlier)) {
+                earlier = vote.getActionVersion();
+            }
+        }
+        return earlier;
     }
 
     private static Problem problem(final HttpResponse<?> response) {
@@ -671,28 +703,32 @@ public class UiController {
 
     /**
      * @param json JSON text
-     * @return it pretty-printed when it parses, else as it is
+     * @return it pretty-printed when it is strict JSON, else as it is (so a duplicate member name is
+     *     shown twice, as written, never folded into one)
      */
     static String prettyJson(final String json) {
         if (json == null) {
             return "";
         }
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(json));
-        } catch (JsonProcessingException e) {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(StrictJson.parse(json));
+        } catch (IllegalArgumentException | JsonProcessingException e) {
             return json;
         }
     }
 
-    /** A JSON object as compact text (as the agent sends arguments); anything else as typed. */
+    /**
+     * A strict JSON object as compact text (as the agent sends arguments); anything else exactly as
+     * typed, so that {@link ReviewApi} refuses it and says why (a lenient parser would fold a
+     * duplicate member name into one and hide it).
+     */
     private static String compactIfObject(final String text) {
         if (text == null) {
             return null;
         }
         try {
-            final JsonNode node = JSON.readTree(text);
-            return node != null && node.isObject() ? JSON.writeValueAsString(node) : text;
-        } catch (JsonProcessingException e) {
+            return JSON.writeValueAsString(StrictJson.parseObject(text));
+        } catch (IllegalArgumentException | JsonProcessingException e) {
             return text;
         }
     }

@@ -26,6 +26,9 @@ public interface ClassifierMetrics {
     /** A resent proposal was dropped. */
     default void duplicate() {}
 
+    /** A proposal reused an actionId already taken by a different proposal (decided INVALID). */
+    default void idReused() {}
+
     /**
      * A withdrawal (tombstone) was handled.
      *

@@ -29,7 +29,10 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ul>
  *   <li>unreadable bytes: the original record to {@code hitl.dlq} with the error in headers;
- *   <li>a resend of an actionId already seen: dropped (decided once);
+ *   <li>a resend of an actionId already seen, with the same content (proposal hash): dropped
+ *       (decided once);
+ *   <li>an actionId already taken by a different proposal: an INVALID decision saying so, bound
+ *       to the new proposal's hash; the id stays bound to the first proposal;
  *   <li>missing or absurd fields: an INVALID decision naming each field;
  *   <li>a halted agent ({@code hitl.agents.control}): a HALTED decision;
  *   <li>a guardrail: a BLOCKED decision with the rule and reason;
@@ -51,8 +54,13 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ClassifierTopology {
 
-    /** Action ids seen, for de-duplication of resends (changelogged). */
+    /** Action ids seen, with when (epoch ms), for de-duplication of resends (changelogged). */
     public static final String PROPOSAL_IDS_STORE = "classifier-proposal-ids";
+    /**
+     * The proposal hash each action id is bound to (changelogged; forgotten with the id). An id seen
+     * without one (kept by a version before proposal binding) counts any resend as a duplicate.
+     */
+    public static final String PROPOSAL_HASHES_STORE = "classifier-proposal-hashes";
     /**
      * Actions sent to {@code hitl.approvals.pending} and not withdrawn, with their agent: which
      * withdrawals to pass on, and by whom (changelogged; forgotten with the action's id).
@@ -109,6 +117,8 @@ public final class ClassifierTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PROPOSAL_IDS_STORE), Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(PROPOSAL_HASHES_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PENDING_AGENTS_STORE), Serdes.String(), Serdes.String()));
 
         final KStream<byte[], byte[]> proposals = builder.stream(
@@ -119,6 +129,7 @@ public final class ClassifierTopology {
                         () -> new ClassifyProcessor(deps),
                         Named.as("classify"),
                         PROPOSAL_IDS_STORE,
+                        PROPOSAL_HASHES_STORE,
                         PENDING_AGENTS_STORE)
                 .split(Named.as("route-"))
                 .branch(

@@ -11,6 +11,7 @@ import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.topics.DeadLetters;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
@@ -39,11 +40,14 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyProcessor.class);
     private static final String SERVICE = "classifier-service";
+    /** Marks a kept binding that is not a proposal hash (see {@link #binding}). */
+    private static final String NO_CANONICAL_FORM = "no-canonical-form:";
 
     private final ClassifierTopology.Dependencies deps;
     private final Deserializer<ProposedAction> reader;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, Long> seen;
+    private KeyValueStore<String, String> proposalHashes;
     private KeyValueStore<String, String> waitingForHumans;
     private TimestampedKeyValueStore<String, AgentControl> agents;
     private TimestampedKeyValueStore<String, TrustStats> trust;
@@ -58,6 +62,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     public void init(final ProcessorContext<String, Routed> context) {
         this.context = context;
         this.seen = context.getStateStore(ClassifierTopology.PROPOSAL_IDS_STORE);
+        this.proposalHashes = context.getStateStore(ClassifierTopology.PROPOSAL_HASHES_STORE);
         this.waitingForHumans = context.getStateStore(ClassifierTopology.PENDING_AGENTS_STORE);
         this.agents = context.getStateStore(ClassifierTopology.AGENTS_STORE);
         this.trust = context.getStateStore(ClassifierTopology.TRUST_STORE);
@@ -88,35 +93,54 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         final PolicyEvaluator evaluator =
                 deps.policy().update(value(policies.get(deps.policy().name())));
         final String version = evaluator.policy().version();
+        final String proposalHash = proposalHash(action);
         if (action.getActionId() != null && !action.getActionId().isBlank()) {
-            if (seen.get(action.getActionId()) != null) {
-                deps.metrics().duplicate();
+            final String id = action.getActionId();
+            final String binding = binding(action, proposalHash);
+            if (seen.get(id) != null) {
+                final String bound = proposalHashes.get(id);
+                // No hash kept: the id was seen before hashes were kept (or before this store existed).
+                if (bound == null || bound.equals(binding)) {
+                    deps.metrics().duplicate();
+                    return;
+                }
+                // The id is taken by another proposal: its entry and decision stand, this one is refused.
+                deps.metrics().idReused();
+                deps.metrics().invalid();
+                LOG.warn(
+                        "Action {} of agent {} reuses an actionId already taken by a different proposal: INVALID",
+                        id,
+                        action.getAgentId());
+                decide(record, deps.decisions().idReused(action, proposalHash, version, now));
                 return;
             }
-            seen.put(action.getActionId(), now.toEpochMilli());
+            seen.put(id, now.toEpochMilli());
+            proposalHashes.put(id, binding);
         }
         final String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         final List<String> problems = deps.validator().validate(action, key, record.value().length);
         if (!problems.isEmpty()) {
             deps.metrics().invalid();
-            decide(record, deps.decisions().invalid(action, problems, version, now));
+            decide(record, deps.decisions().invalid(action, proposalHash, problems, version, now));
             return;
         }
         final AgentControl control = value(agents.get(action.getAgentId()));
         if (control != null && control.getState() == AgentState.HALTED) {
             deps.metrics().halted();
-            decide(record, deps.decisions().halted(action, control.getReason(), version, now));
+            decide(record, deps.decisions().halted(action, proposalHash, control.getReason(), version, now));
             return;
         }
         final Evaluation evaluation = evaluate(evaluator, action);
         deps.metrics().classified(evaluation.disposition(), evaluation.riskClass());
         switch (evaluation.disposition()) {
-            case BLOCK -> decide(record, deps.decisions().blocked(action, evaluation, now));
+            case BLOCK -> decide(record, deps.decisions().blocked(action, proposalHash, evaluation, now));
             case AUTO_APPROVE -> {
                 final ClassifiedAction classified = new ClassifiedAction(action, evaluation.toAssessment(now));
                 context.forward(record.withKey(action.getActionId())
                         .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified)));
-                decide(record, deps.decisions().autoApproved(action, evaluation, evaluator.policy(), now));
+                decide(
+                        record,
+                        deps.decisions().autoApproved(action, proposalHash, evaluation, evaluator.policy(), now));
             }
             case NEEDS_APPROVAL -> {
                 waitingForHumans.put(action.getActionId(), action.getAgentId());
@@ -243,8 +267,35 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         }
         old.forEach(id -> {
             seen.delete(id);
+            proposalHashes.delete(id);
             waitingForHumans.delete(id);
         });
+    }
+
+    /**
+     * @return the proposal's hash ({@link ProposalHash}), or null when it has no canonical form: a
+     *     confidence that is NaN or infinite, which the validator refuses
+     */
+    private static String proposalHash(final ProposedAction action) {
+        try {
+            return ProposalHash.of(action);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What is kept with the id to tell a resend of the same proposal from another proposal: its
+     * hash; for a proposal without one, the hash of the rest and the odd confidence, so that an
+     * identical resend is still a duplicate and any other proposal under the id a conflict.
+     */
+    private static String binding(final ProposedAction action, final String proposalHash) {
+        if (proposalHash != null) {
+            return proposalHash;
+        }
+        final String rest = proposalHash(
+                ProposedAction.newBuilder(action).setConfidence(null).build());
+        return NO_CANONICAL_FORM + rest + ":confidence=" + action.getConfidence();
     }
 
     private static <V> V value(final ValueAndTimestamp<V> stored) {

@@ -8,24 +8,39 @@ import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.ProposalHash;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
-/** Builds the classifier's signed decisions. */
+/**
+ * Builds the classifier's decisions, each signed (Ed25519) and bound to what it decides: the
+ * action's id, agent, actionType, tool and target, and the proposal itself through its {@code
+ * proposalHash} ({@link ProposalHash}); an AUTO_APPROVED decision also binds the arguments through
+ * {@code argumentsHash}.
+ */
 public final class DecisionFactory {
 
     private static final String SERVICE = "classifier";
 
     private final DecisionSigner signer;
 
-    /** @param signer signs every decision */
+    /** @param signer signs every decision (the service's private decision key) */
     public DecisionFactory(final DecisionSigner signer) {
-        this.signer = signer;
+        this.signer = Objects.requireNonNull(signer, "signer");
     }
 
+    /**
+     * @param action a valid proposal (its arguments parsed as strict JSON)
+     * @param proposalHash {@code ProposalHash.of(action)}
+     */
     Decision autoApproved(
-            final ProposedAction action, final Evaluation evaluation, final Policy policy, final Instant now) {
-        return signer.sign(base(action, Outcome.AUTO_APPROVED, now)
+            final ProposedAction action,
+            final String proposalHash,
+            final Evaluation evaluation,
+            final Policy policy,
+            final Instant now) {
+        return signer.sign(base(action, proposalHash, Outcome.AUTO_APPROVED, now)
                 .setFinalArguments(action.getArguments())
                 .setArgumentsHash(CanonicalJson.sha256(action.getArguments()))
                 .setDecidedBy(
@@ -37,18 +52,28 @@ public final class DecisionFactory {
                 .build());
     }
 
-    Decision blocked(final ProposedAction action, final Evaluation evaluation, final Instant now) {
+    Decision blocked(
+            final ProposedAction action, final String proposalHash, final Evaluation evaluation, final Instant now) {
         final Policy.Rule rule = evaluation.blockedBy().orElseThrow();
-        return signer.sign(base(action, Outcome.BLOCKED, now)
+        return signer.sign(base(action, proposalHash, Outcome.BLOCKED, now)
                 .setFeedback(new Feedback(rule.block().orElseThrow(), "guardrail"))
                 .setDecidedBy(rule.id())
                 .setPolicyVersion(evaluation.policyVersion())
                 .build());
     }
 
+    /**
+     * @param action a proposal that is not valid (its arguments may be anything: never hashed here)
+     * @param proposalHash {@code ProposalHash.of(action)}, or null when the proposal has no
+     *     canonical form (a confidence that is not a finite number)
+     */
     Decision invalid(
-            final ProposedAction action, final List<String> problems, final String policyVersion, final Instant now) {
-        return signer.sign(base(action, Outcome.INVALID, now)
+            final ProposedAction action,
+            final String proposalHash,
+            final List<String> problems,
+            final String policyVersion,
+            final Instant now) {
+        return signer.sign(base(action, proposalHash, Outcome.INVALID, now)
                 .setFeedback(new Feedback(
                         "The proposal is invalid: " + String.join("; ", problems)
                                 + ". Fix it and propose again with a new actionId.",
@@ -58,8 +83,32 @@ public final class DecisionFactory {
                 .build());
     }
 
-    Decision halted(final ProposedAction action, final String why, final String policyVersion, final Instant now) {
-        return signer.sign(base(action, Outcome.HALTED, now)
+    /**
+     * A proposal that reuses an actionId already taken by a different proposal: INVALID, bound to the
+     * new proposal (its hash), so that an agent waiting for the first proposal's decision does not
+     * take it for its own.
+     */
+    Decision idReused(
+            final ProposedAction action, final String proposalHash, final String policyVersion, final Instant now) {
+        return signer.sign(base(action, proposalHash, Outcome.INVALID, now)
+                .setFeedback(new Feedback(
+                        "The proposal is invalid: actionId '" + action.getActionId()
+                                + "' was already used for a different proposal (another tool, target,"
+                                + " arguments or other content); the earlier proposal's decision stands"
+                                + " and this one is not run. Propose it again with a new actionId.",
+                        "invalid"))
+                .setDecidedBy(SERVICE + ":proposal-binding")
+                .setPolicyVersion(policyVersion)
+                .build());
+    }
+
+    Decision halted(
+            final ProposedAction action,
+            final String proposalHash,
+            final String why,
+            final String policyVersion,
+            final Instant now) {
+        return signer.sign(base(action, proposalHash, Outcome.HALTED, now)
                 .setFeedback(new Feedback(
                         "Agent " + action.getAgentId() + " is halted" + (why == null ? "" : ": " + why)
                                 + ". No action of this agent runs until an operator resumes it.",
@@ -69,11 +118,15 @@ public final class DecisionFactory {
                 .build());
     }
 
-    private static Decision.Builder base(final ProposedAction action, final Outcome outcome, final Instant now) {
+    private static Decision.Builder base(
+            final ProposedAction action, final String proposalHash, final Outcome outcome, final Instant now) {
         return Decision.newBuilder()
                 .setActionId(nullToEmpty(action.getActionId()))
                 .setAgentId(nullToEmpty(action.getAgentId()))
                 .setActionType(action.getActionType())
+                .setTool(action.getTool())
+                .setTarget(action.getTarget())
+                .setProposalHash(proposalHash)
                 .setOutcome(outcome)
                 .setApprovers(List.of())
                 .setDecidedAt(now);

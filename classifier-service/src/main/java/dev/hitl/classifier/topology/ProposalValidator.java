@@ -1,11 +1,8 @@
 package dev.hitl.classifier.topology;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.StrictJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -24,11 +21,6 @@ public final class ProposalValidator {
 
     private static final Pattern ACTION_TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_ARGUMENT_DEPTH)
-                    .build())
-            .build());
 
     private final int maxProposalBytes;
 
@@ -121,20 +113,51 @@ public final class ProposalValidator {
         }
     }
 
+    /**
+     * The arguments must be one JSON object in I-JSON (RFC 7493, {@link StrictJson}): no duplicate
+     * member names and only numbers a double holds exactly, so that the hash, the reviewer and any
+     * executor's parser all see the same values; nested at most {@value #MAX_ARGUMENT_DEPTH} deep.
+     */
     private static void arguments(final List<String> problems, final String arguments) {
         if (arguments == null || arguments.isBlank()) {
             problems.add("arguments are missing: send the tool call's arguments as a JSON object, e.g. {}");
             return;
         }
+        final JsonNode node;
         try {
-            final JsonNode node = JSON.readTree(arguments);
-            if (node == null || !node.isObject()) {
-                problems.add(
-                        "arguments must be a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
+            node = StrictJson.parseObject(arguments);
+        } catch (IllegalArgumentException e) {
+            final String message = String.valueOf(e.getMessage());
+            if (message.contains("nesting depth")) {
+                problems.add(tooDeep());
+            } else if (message.startsWith("must be a JSON object")) {
+                problems.add("arguments " + message);
+            } else if (message.startsWith("not JSON: ")) {
+                problems.add("arguments are not valid JSON: " + clip(message.substring("not JSON: ".length())));
+            } else {
+                problems.add("arguments: " + clip(message, 300));
             }
-        } catch (JsonProcessingException e) {
-            problems.add("arguments are not valid JSON: " + clip(e.getOriginalMessage()));
+            return;
         }
+        if (depth(node) > MAX_ARGUMENT_DEPTH) {
+            problems.add(tooDeep());
+        }
+    }
+
+    private static String tooDeep() {
+        return "arguments are nested deeper than " + MAX_ARGUMENT_DEPTH + " levels of objects and arrays";
+    }
+
+    /** @return how many objects and arrays deep the tree is ({@code {}} is 1, a scalar 0) */
+    private static int depth(final JsonNode node) {
+        if (!node.isContainerNode()) {
+            return 0;
+        }
+        int deepest = 0;
+        for (final JsonNode child : node) {
+            deepest = Math.max(deepest, depth(child));
+        }
+        return deepest + 1;
     }
 
     private static void id(
@@ -156,6 +179,10 @@ public final class ProposalValidator {
     }
 
     private static String clip(final String value) {
-        return value == null || value.length() <= 80 ? value : value.substring(0, 80) + "...";
+        return clip(value, 80);
+    }
+
+    private static String clip(final String value, final int length) {
+        return value == null || value.length() <= length ? value : value.substring(0, length) + "...";
     }
 }

@@ -20,7 +20,11 @@ import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -56,7 +60,7 @@ class ClassifierTopologyTest {
     @org.junit.jupiter.api.io.TempDir
     java.nio.file.Path stateDir;
 
-    private static final byte[] KEY = "test-signing-key-test-signing-key!".getBytes(StandardCharsets.UTF_8);
+    private static final DecisionVerifier VERIFIER = new DecisionVerifier(DevelopmentKeys.publicKeys());
     private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
@@ -74,12 +78,54 @@ class ClassifierTopologyTest {
     private TestOutputTopic<String, TrustStats> trust;
     private TestOutputTopic<byte[], byte[]> deadLetters;
     private final List<String> withdrawals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger duplicates =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger idsReused = new java.util.concurrent.atomic.AtomicInteger();
     private final ClassifierMetrics metrics = new ClassifierMetrics() {
         @Override
         public void withdrawal(final String result) {
             withdrawals.add(result);
         }
+
+        @Override
+        public void duplicate() {
+            duplicates.incrementAndGet();
+        }
+
+        @Override
+        public void idReused() {
+            idsReused.incrementAndGet();
+        }
     };
+    private final MovableClock clock = new MovableClock(NOW);
+
+    /** The classifier's clock, moved by the tests that need time to pass. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now;
+
+        MovableClock(final Instant now) {
+            this.now = now;
+        }
+
+        void advance(final Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(final java.time.ZoneId zone) {
+            return this;
+        }
+    }
 
     @BeforeEach
     void start() {
@@ -90,10 +136,10 @@ class ClassifierTopologyTest {
                         topics,
                         serdes,
                         new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
-                        new DecisionFactory(new DecisionSigner("k1", KEY)),
+                        new DecisionFactory(new DecisionSigner(DevelopmentKeys.privateKey())),
                         new ProposalValidator(64 * 1024),
                         new RiskModelGate(RiskModel.NONE, Duration.ofMillis(100), ClassifierMetrics.NONE),
-                        Clock.fixed(NOW, ZoneOffset.UTC),
+                        clock,
                         Duration.ofDays(7),
                         metrics));
         final Properties props = new Properties();
@@ -177,7 +223,7 @@ class ClassifierTopologyTest {
         assertThat(decision.value().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
         assertThat(decision.value().getArgumentsHash()).isEqualTo(CanonicalJson.sha256("{\"q\":\"kafka streams\"}"));
         assertThat(decision.value().getExpiresAt()).isAfter(NOW);
-        assertThat(DecisionSigner.verify(decision.value(), Map.of("k1", KEY))).isTrue();
+        assertThat(VERIFIER.verify(decision.value())).isEqualTo(DecisionVerifier.Result.VALID);
         assertThat(pending.isEmpty()).isTrue();
     }
 
@@ -274,6 +320,255 @@ class ClassifierTopologyTest {
         propose(action);
         assertThat(decisions.readValuesToList()).hasSize(1);
         assertThat(autoApproved.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldDecideAResendWithTheSameContentButANewSendTimeOnce() {
+        final ProposedAction action =
+                action("a-6b", "search.web", "{\"q\": \"x\"}").build();
+        propose(action);
+        propose(ProposedAction.newBuilder(action).setProposedAt(NOW).build());
+
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getProposalHash)
+                .isEqualTo(ProposalHash.of(action));
+        assertThat(autoApproved.readValuesToList()).hasSize(1);
+        assertThat(duplicates).hasValue(1);
+    }
+
+    @Test
+    void shouldRefuseAResentIdWithOtherContentAsInvalidAndKeepTheFirstDecision() {
+        // The attack: a harmless proposal is auto-approved; the same id is then sent for a destructive
+        // call, hoping the earlier approval is taken for it (or that the resend is silently dropped).
+        final ProposedAction read = action("reuse-1", "search.web", "{\"q\": \"invoices\"}")
+                .setTarget("web")
+                .build();
+        final ProposedAction destroy = action("reuse-1", "file.delete", "{\"path\": \"reports\"}")
+                .setTool("shell")
+                .setTarget("/srv/reports")
+                .build();
+        propose(read);
+        propose(destroy);
+
+        final List<Decision> written = decisions.readValuesToList();
+        assertThat(written).hasSize(2);
+        final Decision first = written.get(0);
+        assertThat(first.getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+        assertThat(first.getProposalHash()).isEqualTo(ProposalHash.of(read));
+        assertThat(first.getTool()).isEqualTo("tool");
+        final Decision refused = written.get(1);
+        assertThat(refused.getActionId()).isEqualTo("reuse-1");
+        assertThat(refused.getOutcome()).isEqualTo(Outcome.INVALID);
+        assertThat(refused.getFeedback().getReason())
+                .contains("actionId 'reuse-1' was already used for a different proposal");
+        assertThat(refused.getProposalHash())
+                .as("bound to the new proposal, so nobody waiting for the first one takes it for theirs")
+                .isEqualTo(ProposalHash.of(destroy))
+                .isNotEqualTo(first.getProposalHash());
+        assertThat(refused.getTool()).isEqualTo("shell");
+        assertThat(refused.getTarget()).isEqualTo("/srv/reports");
+        assertThat(refused.getArgumentsHash()).isNull();
+        assertThat(refused.getFinalArguments()).isNull();
+        assertThat(VERIFIER.verify(refused)).isEqualTo(DecisionVerifier.Result.VALID);
+        assertThat(autoApproved.readValuesToList()).hasSize(1);
+        assertThat(pending.isEmpty()).isTrue();
+        assertThat(idsReused).hasValue(1);
+
+        // The id stays bound to the first proposal: its resend is still a plain duplicate.
+        propose(read);
+        assertNothingElseWritten();
+        assertThat(duplicates).hasValue(1);
+        assertThat(driver.<String, String>getKeyValueStore(ClassifierTopology.PROPOSAL_HASHES_STORE)
+                        .get("reuse-1"))
+                .isEqualTo(ProposalHash.of(read));
+    }
+
+    @Test
+    void shouldRefuseAnotherTargetUnderAnIdWaitingForHumansAndStillLetItsAgentWithdrawIt() {
+        propose(action("reuse-2", "email.send", EMAIL)
+                .setTarget("customer@gmail.com")
+                .build());
+        assertThat(pending.readValue().getAction().getTarget()).isEqualTo("customer@gmail.com");
+
+        propose(action("reuse-2", "email.send", EMAIL)
+                .setTarget("attacker@evil.test")
+                .build());
+        final Decision refused = decisions.readValue();
+        assertThat(refused.getOutcome()).isEqualTo(Outcome.INVALID);
+        assertThat(refused.getTarget()).isEqualTo("attacker@evil.test");
+        assertThat(refused.getFeedback().getReason()).contains("already used for a different proposal");
+        assertThat(pending.isEmpty()).isTrue();
+
+        withdraw("reuse-2", "support-agent-1");
+        assertThat(pending.readRecord().value()).isNull();
+        assertThat(withdrawals).containsExactly(Withdrawals.FORWARDED);
+    }
+
+    @Test
+    void shouldTreatAnIdSeenBeforeProposalHashesWereKeptAsAPlainDuplicate() {
+        // State written by the previous version: the id with its time, no hash.
+        driver.<String, Long>getKeyValueStore(ClassifierTopology.PROPOSAL_IDS_STORE)
+                .put("old-1", NOW.minusSeconds(60).toEpochMilli());
+
+        propose(action("old-1", "search.web", "{}").build());
+        propose(action("old-1", "file.delete", "{\"path\": \"x\"}").build());
+
+        assertNothingElseWritten();
+        assertThat(duplicates).hasValue(2);
+        assertThat(idsReused).hasValue(0);
+    }
+
+    @Test
+    void shouldForgetTheIdAndItsProposalHashTogether() {
+        propose(action("old-2", "search.web", "{}").build());
+        assertThat(decisions.readValuesToList()).hasSize(1);
+        final var ids = driver.<String, Long>getKeyValueStore(ClassifierTopology.PROPOSAL_IDS_STORE);
+        final var hashes = driver.<String, String>getKeyValueStore(ClassifierTopology.PROPOSAL_HASHES_STORE);
+        assertThat(hashes.get("old-2")).isNotNull();
+
+        clock.advance(Duration.ofDays(8));
+        driver.advanceWallClockTime(Duration.ofHours(1));
+
+        assertThat(ids.get("old-2")).isNull();
+        assertThat(hashes.get("old-2")).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"to\": \"a@example.com\", \"to\": \"b@example.com\"}           | duplicate member name",
+                "{\"rows\": [{\"id\": 1, \"id\": 2}]}                               | duplicate member name",
+                "{\"id\": 9007199254740993}                                      | beyond ±2^53",
+                "{\"ids\": [1, -9007199254740993]}                               | beyond ±2^53",
+                "{\"amount\": 0.10000000000000000001}                            | more precision than a double"
+            })
+    void shouldDecideArgumentsThatAreNotIJsonInvalidNamingTheProblem(final String arguments, final String problem) {
+        final ProposedAction action = action("ij-" + Math.abs(arguments.hashCode()), "search.web", arguments)
+                .build();
+        propose(action);
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.INVALID);
+        assertThat(decision.getFeedback().getReason()).contains("arguments").contains(problem);
+        assertThat(decision.getArgumentsHash()).isNull();
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(action));
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+        assertThat(autoApproved.isEmpty()).isTrue();
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldAcceptTheLargestExactIntegerInArguments() {
+        propose(action("ij-max", "search.web", "{\"id\": 9007199254740992}").build());
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+        assertThat(decision.getArgumentsHash()).isEqualTo(CanonicalJson.sha256("{\"id\":9007199254740992}"));
+    }
+
+    @Test
+    void shouldDecideAProposalWithANonFiniteConfidenceInvalidOnceWithoutFailing() {
+        // NaN has no canonical JSON form, so the proposal has no proposal hash: still decided once.
+        final ProposedAction nan =
+                action("nan-1", "search.web", "{}").setConfidence(Double.NaN).build();
+        propose(nan);
+        propose(ProposedAction.newBuilder(nan).setProposedAt(NOW).build());
+        propose(action("nan-1", "search.web", "{}").build());
+
+        final List<Decision> written = decisions.readValuesToList();
+        assertThat(written).extracting(Decision::getOutcome).containsExactly(Outcome.INVALID, Outcome.INVALID);
+        assertThat(written.get(0).getFeedback().getReason()).contains("confidence is NaN");
+        assertThat(written.get(0).getProposalHash()).isNull();
+        assertThat(written.get(1).getFeedback().getReason()).contains("already used for a different proposal");
+        assertThat(written.get(1).getProposalHash())
+                .isEqualTo(ProposalHash.of(action("nan-1", "search.web", "{}").build()));
+        assertThat(written).allSatisfy(d -> assertThat(VERIFIER.verify(d)).isEqualTo(DecisionVerifier.Result.VALID));
+        assertThat(autoApproved.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldSignEveryDecisionAndBindItToTheToolTargetAndProposal() {
+        final ProposedAction approved = action("s-1", "search.web", "{\"q\": \"x\"}")
+                .setTarget("https://example.com")
+                .build();
+        final ProposedAction blocked = action("s-2", "db.query", "{\"sql\": \"DROP TABLE customers\"}")
+                .setTool("postgres")
+                .setTarget("crm")
+                .build();
+        final ProposedAction invalid = action("s-3", "search.web", "{\"q\": 1, \"q\": 2}")
+                .setTarget("t3")
+                .build();
+        propose(approved);
+        propose(blocked);
+        propose(invalid);
+        control.pipeInput(
+                "support-agent-1", new AgentControl("support-agent-1", AgentState.HALTED, "test", "ops", null, NOW));
+        final ProposedAction halted =
+                action("s-4", "search.web", "{}").setTarget("t4").build();
+        propose(halted);
+
+        final List<Decision> written = decisions.readValuesToList();
+        assertThat(written)
+                .extracting(Decision::getOutcome)
+                .containsExactly(Outcome.AUTO_APPROVED, Outcome.BLOCKED, Outcome.INVALID, Outcome.HALTED);
+        final List<ProposedAction> proposed = List.of(approved, blocked, invalid, halted);
+        for (int i = 0; i < written.size(); i++) {
+            final Decision decision = written.get(i);
+            final ProposedAction action = proposed.get(i);
+            assertThat(VERIFIER.verify(decision))
+                    .as(decision.getOutcome().name())
+                    .isEqualTo(DecisionVerifier.Result.VALID);
+            assertThat(decision.getSignatureAlgorithm()).isEqualTo(DecisionSigner.ALGORITHM);
+            assertThat(decision.getSignatureKeyId()).isEqualTo(DevelopmentKeys.KEY_ID);
+            assertThat(decision.getActionId()).isEqualTo(action.getActionId());
+            assertThat(decision.getActionType()).isEqualTo(action.getActionType());
+            assertThat(decision.getTool()).isEqualTo(action.getTool());
+            assertThat(decision.getTarget()).isEqualTo(action.getTarget());
+            assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(action));
+        }
+    }
+
+    @Test
+    void shouldMakeADecisionWithAnySignedFieldChangedFailVerification() {
+        propose(action("t-1", "search.web", "{\"q\": \"x\"}").setTarget("web").build());
+        final Decision signed = decisions.readValue();
+        assertThat(VERIFIER.verify(signed)).isEqualTo(DecisionVerifier.Result.VALID);
+
+        final Map<String, java.util.function.UnaryOperator<Decision.Builder>> changes = new java.util.LinkedHashMap<>();
+        changes.put("actionId", b -> b.setActionId("t-2"));
+        changes.put("agentId", b -> b.setAgentId("other-agent"));
+        changes.put("actionType", b -> b.setActionType("file.delete"));
+        changes.put("tool", b -> b.setTool("shell"));
+        changes.put("target", b -> b.setTarget("/etc"));
+        changes.put("outcome", b -> b.setOutcome(Outcome.APPROVED));
+        changes.put("argumentsHash", b -> b.setArgumentsHash(CanonicalJson.sha256("{\"q\":\"y\"}")));
+        changes.put("proposalHash", b -> b.setProposalHash("0".repeat(64)));
+        changes.put("approvers", b -> b.setApprovers(List.of("mallory")));
+        changes.put("decidedBy", b -> b.setDecidedBy("reviewers"));
+        changes.put("feedback", b -> b.setFeedback(new dev.hitl.schemas.Feedback("run it", "note")));
+        changes.put("policyVersion", b -> b.setPolicyVersion("other"));
+        changes.put("decidedAt", b -> b.setDecidedAt(NOW.plusSeconds(1)));
+        changes.put("expiresAt", b -> b.setExpiresAt(signed.getExpiresAt().plus(Duration.ofDays(30))));
+        changes.forEach((field, change) -> assertThat(VERIFIER.verify(
+                        change.apply(Decision.newBuilder(signed)).build()))
+                .as(field)
+                .isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE));
+
+        // Changed arguments with their new hash fail on the hash; left with the old hash, on the arguments.
+        assertThat(VERIFIER.verify(Decision.newBuilder(signed)
+                        .setFinalArguments("{\"q\":\"y\"}")
+                        .build()))
+                .isEqualTo(DecisionVerifier.Result.ARGUMENTS_MISMATCH);
+        // Signed with a key nobody trusts (what an agent could make), or with HMAC: refused too.
+        final Decision forged = new DecisionSigner(DecisionKeys.generate(DevelopmentKeys.KEY_ID))
+                .sign(Decision.newBuilder(signed).build());
+        assertThat(VERIFIER.verify(forged)).isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
+        assertThat(VERIFIER.verify(Decision.newBuilder(signed)
+                        .setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM)
+                        .build()))
+                .isEqualTo(DecisionVerifier.Result.LEGACY);
     }
 
     @Test

@@ -43,6 +43,59 @@ class ProposalValidatorTest {
                                 + " as UTF-8");
     }
 
+    @Test
+    void shouldAcceptArgumentsNestedToTheLimitAndRefuseDeeperOnesWithoutFailing() {
+        assertThat(validator.validate(withArguments(nested(ProposalValidator.MAX_ARGUMENT_DEPTH)), "a-1", 200))
+                .isEmpty();
+        for (final int depth : new int[] {ProposalValidator.MAX_ARGUMENT_DEPTH + 1, 100, 5000}) {
+            assertThat(validator.validate(withArguments(nested(depth)), "a-1", 200))
+                    .as("depth %d", depth)
+                    .containsExactly("arguments are nested deeper than 32 levels of objects and arrays");
+        }
+    }
+
+    @Test
+    void shouldRefuseArgumentsThatAreNotOneJsonObject() {
+        assertThat(validator.validate(withArguments("[1, 2]"), "a-1", 200))
+                .containsExactly("arguments must be a JSON object, found array");
+        assertThat(validator.validate(withArguments("{\"a\": 1} {\"a\": 2}"), "a-1", 200))
+                .singleElement()
+                .asString()
+                .startsWith("arguments are not valid JSON: ");
+    }
+
+    @Test
+    void shouldRefuseDuplicateMemberNamesAndInexactNumbersNamingThem() {
+        assertThat(validator.validate(withArguments("{\"to\": \"a\", \"to\": \"b\"}"), "a-1", 200))
+                .singleElement()
+                .asString()
+                .startsWith("arguments: duplicate member name: 'to' appears twice");
+        assertThat(validator.validate(withArguments("{\"id\": 9007199254740993}"), "a-1", 200))
+                .singleElement()
+                .asString()
+                .startsWith("arguments: the number at /id (9007199254740993) is beyond ±2^53");
+    }
+
+    private static ProposedAction withArguments(final String arguments) {
+        return proposal().setArguments(arguments).build();
+    }
+
+    /** @return an object nested {@code depth} levels deep, objects and arrays taking turns */
+    private static String nested(final int depth) {
+        final StringBuilder open = new StringBuilder();
+        final StringBuilder close = new StringBuilder();
+        for (int level = 1; level <= depth; level++) {
+            if (level % 2 == 1) {
+                open.append(level == depth ? "{" : "{\"a\":");
+                close.insert(0, '}');
+            } else {
+                open.append('[');
+                close.insert(0, ']');
+            }
+        }
+        return open.append(close).toString();
+    }
+
     private static ProposedAction.Builder proposal() {
         return ProposedAction.newBuilder()
                 .setActionId("a-1")

@@ -57,7 +57,7 @@ public final class DecisionKeys {
         /** @return this key as a private JWK (holds the secret: write it only where secrets live) */
         public String toJwk() {
             final ObjectNode jwk = publicKey().toJwkNode();
-            jwk.put("d", B64URL.encode(key.getEncoded()));
+            jwk.put("d", B64URL.encodeToString(key.getEncoded()));
             return jwk.toString();
         }
 
@@ -87,7 +87,7 @@ public final class DecisionKeys {
             jwk.put("kid", keyId);
             jwk.put("use", "sig");
             jwk.put("alg", "EdDSA");
-            jwk.put("x", B64URL.encode(key.getEncoded()));
+            jwk.put("x", B64URL.encodeToString(key.getEncoded()));
             return jwk;
         }
     }

@@ -49,8 +49,11 @@ class CanonicalJsonTest {
         "0.1, 0.1",
         "9007199254740993, 9007199254740992"
     })
-    void shouldPrintNumbersAsEcmaScriptDoes(final String json, final String canonical) {
-        assertThat(CanonicalJson.canonicalize(json)).isEqualTo(canonical);
+    void shouldPrintNumbersAsEcmaScriptDoes(final String json, final String canonical) throws Exception {
+        // Through a lenient tree: the printer must be right for every double, although strict
+        // parsing (StrictJsonTest) refuses integers beyond 2^53 in text before they are printed.
+        assertThat(CanonicalJson.canonicalize(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json)))
+                .isEqualTo(canonical);
     }
 
     @Test

@@ -14,60 +14,106 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class DecisionSignerTest {
 
-    private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] OTHER = "fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.UTF_8);
-    private final DecisionSigner signer = new DecisionSigner("k1", KEY);
+    private static final DecisionKeys.PrivateKey KEY = DecisionKeys.fromSeed("k1", seed(1));
+    private static final DecisionKeys.PrivateKey OTHER = DecisionKeys.fromSeed("k1", seed(2));
+    private final DecisionSigner signer = new DecisionSigner(KEY);
+    private final DecisionVerifier verifier = new DecisionVerifier(DecisionKeys.PublicKeys.of(KEY.publicKey()));
 
     @Test
     void shouldVerifyADecisionItSigned() {
         final Decision signed = signer.sign(SampleRecords.decision("a-1"));
         assertThat(signed.getSignatureKeyId()).isEqualTo("k1");
-        assertThat(signed.getSignatureAlgorithm()).isEqualTo("HmacSHA256");
-        assertThat(DecisionSigner.verify(signed, Map.of("k1", KEY))).isTrue();
+        assertThat(signed.getSignatureAlgorithm()).isEqualTo("Ed25519");
+        assertThat(Base64.getDecoder().decode(signed.getSignature())).hasSize(64);
+        assertThat(verifier.verify(signed)).isEqualTo(DecisionVerifier.Result.VALID);
     }
 
     @Test
-    void shouldRefuseATamperedDecision() {
+    void shouldRefuseAChangeToAnySignedField() {
         final Decision signed = signer.sign(SampleRecords.decision("a-1"));
-        final Decision forged = Decision.newBuilder(signed)
-                .setOutcome(Outcome.APPROVED)
-                .setFinalArguments("{\"amount\":\"99999\"}")
+        final List<Decision> forged = List.of(
+                Decision.newBuilder(signed).setOutcome(Outcome.APPROVED).build(),
+                Decision.newBuilder(signed).setActionId("a-2").build(),
+                Decision.newBuilder(signed).setAgentId("other-agent").build(),
+                Decision.newBuilder(signed).setActionType("db.delete").build(),
+                Decision.newBuilder(signed).setTool("postgres").build(),
+                Decision.newBuilder(signed).setTarget("invoice/other").build(),
+                Decision.newBuilder(signed).setProposalHash("00").build(),
+                Decision.newBuilder(signed).setApprovers(List.of("mallory")).build(),
+                Decision.newBuilder(signed).setDecidedBy("mallory").build(),
+                Decision.newBuilder(signed).setFeedback(null).build(),
+                Decision.newBuilder(signed).setPolicyVersion("0").build(),
+                Decision.newBuilder(signed).setDecidedAt(Instant.EPOCH).build(),
+                Decision.newBuilder(signed)
+                        .setExpiresAt(signed.getExpiresAt().plusSeconds(86_400))
+                        .build(),
+                Decision.newBuilder(signed).setSignatureKeyId("k2").build(),
+                Decision.newBuilder(signed)
+                        .setFinalArguments("{\"amount\":\"99999\"}")
+                        .setArgumentsHash(CanonicalJson.sha256("{\"amount\":\"99999\"}"))
+                        .build());
+        for (final Decision decision : forged) {
+            assertThat(verifier.verify(decision)).isIn(
+                    DecisionVerifier.Result.BAD_SIGNATURE, DecisionVerifier.Result.UNKNOWN_KEY);
+        }
+        // Arguments swapped under the signed hash: the signature holds, the arguments do not.
+        assertThat(verifier.verify(Decision.newBuilder(signed)
+                        .setFinalArguments("{\"amount\":\"99999\"}")
+                        .build()))
+                .isEqualTo(DecisionVerifier.Result.ARGUMENTS_MISMATCH);
+    }
+
+    @Test
+    void shouldRefuseAnotherKeyHmacUnsignedAndUnknownAlgorithms() throws Exception {
+        final Decision signed = signer.sign(SampleRecords.decision("a-1"));
+        // The same key id, another private key: what an attacker who knows the key id can do.
+        assertThat(verifier.verify(new DecisionSigner(OTHER).sign(SampleRecords.decision("a-1"))))
+                .isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
+        // The scheme every agent could mint with before: HMAC-SHA256 over the same content.
+        final Decision hmac = Decision.newBuilder(signed)
+                .setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM)
                 .build();
-        assertThat(DecisionSigner.verify(forged, Map.of("k1", KEY))).isFalse();
-    }
-
-    @Test
-    void shouldRefuseUnsignedOrUnknownKeyOrWrongKeyOrWrongAlgorithm() {
-        final Decision signed = signer.sign(SampleRecords.decision("a-1"));
-        final Decision unsigned = Decision.newBuilder(signed).setSignature(null).build();
-        final Decision otherAlgorithm =
-                Decision.newBuilder(signed).setSignatureAlgorithm("none").build();
-        assertThat(DecisionSigner.verify(unsigned, Map.of("k1", KEY))).isFalse();
-        assertThat(DecisionSigner.verify(signed, Map.of("k2", KEY))).isFalse();
-        assertThat(DecisionSigner.verify(signed, Map.of("k1", OTHER))).isFalse();
-        assertThat(DecisionSigner.verify(otherAlgorithm, Map.of("k1", KEY))).isFalse();
-        assertThat(DecisionSigner.verify(
-                        Decision.newBuilder(signed).setSignature("%%%").build(), Map.of("k1", KEY)))
-                .isFalse();
+        final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(new byte[32], "HmacSHA256"));
+        hmac.setSignature(Base64.getEncoder()
+                .encodeToString(mac.doFinal(
+                        DecisionSigner.signedContent(hmac).getBytes(StandardCharsets.UTF_8))));
+        assertThat(verifier.verify(hmac)).isEqualTo(DecisionVerifier.Result.LEGACY);
+        assertThat(verifier.verify(Decision.newBuilder(signed).setSignature(null).build()))
+                .isEqualTo(DecisionVerifier.Result.UNSIGNED);
+        assertThat(verifier.verify(Decision.newBuilder(signed).setSignatureAlgorithm("none").build()))
+                .isEqualTo(DecisionVerifier.Result.UNSUPPORTED_ALGORITHM);
+        assertThat(verifier.verify(Decision.newBuilder(signed).setSignature("%%%").build()))
+                .isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
+        assertThat(verifier.verify(Decision.newBuilder(signed).setSignature("3q2+7w==").build()))
+                .isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
+        assertThat(new DecisionVerifier(DecisionKeys.PublicKeys.of(DecisionKeys.generate("k2").publicKey()))
+                        .verify(signed))
+                .isEqualTo(DecisionVerifier.Result.UNKNOWN_KEY);
     }
 
     @Test
     void shouldVerifyWithAnyKeyStillTrustedAfterRotation() {
-        final Decision old = new DecisionSigner("k0", OTHER).sign(SampleRecords.decision("a-1"));
-        assertThat(DecisionSigner.verify(old, Map.of("k0", OTHER, "k1", KEY))).isTrue();
+        final DecisionKeys.PrivateKey old = DecisionKeys.fromSeed("k0", seed(3));
+        final Decision byOld = new DecisionSigner(old).sign(SampleRecords.decision("a-1"));
+        final DecisionVerifier both =
+                new DecisionVerifier(DecisionKeys.PublicKeys.of(old.publicKey(), KEY.publicKey()));
+        assertThat(both.verify(byOld)).isEqualTo(DecisionVerifier.Result.VALID);
+        assertThat(both.verify(signer.sign(SampleRecords.decision("a-1")))).isEqualTo(DecisionVerifier.Result.VALID);
+        assertThat(verifier.verify(byOld)).isEqualTo(DecisionVerifier.Result.UNKNOWN_KEY);
     }
 
     @Test
-    void shouldSignTheSameCanonicalJsonAsTheTreeItWasWrittenFromBefore() {
-        // The content is written directly for speed; signatures made before (and by other
-        // languages) are over the canonical form of this tree, so the two must agree byte for byte.
-        final Random random = new Random(20261128);
+    void shouldWriteTheSameCanonicalJsonAsATreeOfTheSignedMembers() {
+        // The content is written directly for speed; other languages canonicalize a tree of the
+        // same members, so the two must agree byte for byte.
+        final Random random = new Random(20261204);
         for (int i = 0; i < 5000; i++) {
             final Decision decision = randomDecision(random);
             assertThat(DecisionSigner.signedContent(decision)).isEqualTo(treeContent(decision));
@@ -88,17 +134,52 @@ class DecisionSignerTest {
     void shouldSignFromManyThreadsAtOnce() throws Exception {
         final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
-            final List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
-            for (int i = 0; i < 2000; i++) {
+            final List<java.util.concurrent.Future<DecisionVerifier.Result>> results = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
                 final Decision decision = SampleRecords.decision("a-" + i);
-                results.add(pool.submit(() -> DecisionSigner.verify(signer.sign(decision), Map.of("k1", KEY))));
+                results.add(pool.submit(() -> verifier.verify(signer.sign(decision))));
             }
-            for (final java.util.concurrent.Future<Boolean> result : results) {
-                assertThat(result.get()).isTrue();
+            for (final java.util.concurrent.Future<DecisionVerifier.Result> result : results) {
+                assertThat(result.get()).isEqualTo(DecisionVerifier.Result.VALID);
             }
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void shouldNeverShowThePrivateKey() {
+        final String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(KEY.key().getEncoded());
+        assertThat(KEY.toString()).doesNotContain(secret).contains("k1");
+        assertThat(KEY.toJwk()).contains(secret);
+        assertThat(DecisionKeys.PublicKeys.of(KEY.publicKey()).toJwks()).doesNotContain(secret);
+    }
+
+    @Test
+    void shouldReadBackTheKeysItWrites() {
+        final DecisionKeys.PrivateKey generated = DecisionKeys.generate("2026-12");
+        final DecisionKeys.PrivateKey read = DecisionKeys.parsePrivateJwk(generated.toJwk());
+        final Decision signed = new DecisionSigner(read).sign(SampleRecords.decision("a-1"));
+        final DecisionKeys.PublicKeys jwks =
+                DecisionKeys.parsePublicKeys(DecisionKeys.PublicKeys.of(generated.publicKey()).toJwks());
+        assertThat(new DecisionVerifier(jwks).verify(signed)).isEqualTo(DecisionVerifier.Result.VALID);
+        assertThatThrownBy(() -> DecisionKeys.parsePrivateJwk(
+                        DecisionKeys.PublicKeys.of(generated.publicKey()).toJwks()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DecisionKeys.parsePublicKeys("{\"kty\":\"oct\",\"k\":\"AAAA\"}"))
+                .hasMessageContaining("Ed25519");
+        assertThatThrownBy(() -> DecisionKeys.parsePrivateJwk("not json " + secretLike()))
+                .hasMessageNotContaining(secretLike());
+    }
+
+    private static String secretLike() {
+        return "c2VjcmV0LXNlZWQ";
+    }
+
+    static byte[] seed(final int n) {
+        final byte[] seed = new byte[32];
+        java.util.Arrays.fill(seed, (byte) n);
+        return seed;
     }
 
     private static Decision randomDecision(final Random random) {
@@ -110,6 +191,9 @@ class DecisionSignerTest {
                 .setActionId(randomText(random))
                 .setAgentId(randomText(random))
                 .setActionType(random.nextInt(5) == 0 ? null : randomText(random))
+                .setTool(random.nextInt(5) == 0 ? null : randomText(random))
+                .setTarget(random.nextInt(3) == 0 ? null : randomText(random))
+                .setProposalHash(random.nextInt(5) == 0 ? null : randomText(random))
                 .setOutcome(Outcome.values()[random.nextInt(Outcome.values().length)])
                 .setFinalArguments(random.nextInt(3) == 0 ? null : "{\"to\":" + '"' + randomText(random) + "\"}")
                 .setArgumentsHash(random.nextInt(3) == 0 ? null : randomText(random))
@@ -126,7 +210,7 @@ class DecisionSignerTest {
                                 : 1764331200000L + random.nextInt(Integer.MAX_VALUE)))
                 .setExpiresAt(random.nextInt(3) == 0 ? null : Instant.ofEpochMilli(random.nextLong(1L << 52)))
                 .setSignatureKeyId(random.nextInt(5) == 0 ? null : randomText(random))
-                .setSignatureAlgorithm(random.nextInt(5) == 0 ? null : "HmacSHA256")
+                .setSignatureAlgorithm(random.nextInt(5) == 0 ? null : "Ed25519")
                 .build();
     }
 
@@ -160,14 +244,16 @@ class DecisionSignerTest {
         return text.toString();
     }
 
-    /** The signed content as it was built before: a Jackson tree, then canonicalised. */
+    /** The signed content as the schemas README defines it: a tree of the signed members, canonicalized. */
     private static String treeContent(final Decision decision) {
         final ObjectNode node = new ObjectMapper().createObjectNode();
         node.put("actionId", decision.getActionId());
         node.put("agentId", decision.getAgentId());
         node.put("actionType", decision.getActionType());
+        node.put("tool", decision.getTool());
+        node.put("target", decision.getTarget());
+        node.put("proposalHash", decision.getProposalHash());
         node.put("outcome", decision.getOutcome().name());
-        node.put("finalArguments", decision.getFinalArguments());
         node.put("argumentsHash", decision.getArgumentsHash());
         final ArrayNode approvers = node.putArray("approvers");
         decision.getApprovers().forEach(approvers::add);
@@ -189,10 +275,5 @@ class DecisionSignerTest {
         node.put("signatureKeyId", decision.getSignatureKeyId());
         node.put("signatureAlgorithm", decision.getSignatureAlgorithm());
         return CanonicalJson.canonicalize(node);
-    }
-
-    @Test
-    void shouldRefuseShortKeys() {
-        assertThatThrownBy(() -> new DecisionSigner("k", new byte[16])).hasMessageContaining("at least 32 bytes");
     }
 }

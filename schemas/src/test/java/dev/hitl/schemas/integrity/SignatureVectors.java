@@ -1,0 +1,268 @@
+package dev.hitl.schemas.integrity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Feedback;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Money;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The test vectors of the decision signature and the proposal hash (schemas README): a fixed key
+ * pair, decisions with their signed content and signature, forged decisions that must not verify,
+ * and proposals with their canonical form and hash. {@code SignatureVectorsTest} checks that the
+ * committed file is exactly what the code makes, and that Node's own crypto verifies it; run
+ * {@code main} to rewrite the file after a deliberate change to the spec.
+ */
+final class SignatureVectors {
+
+    /** Where the vectors live, from the module's directory. */
+    static final Path FILE = Path.of("src/test/resources/vectors/signatures.json");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private SignatureVectors() {}
+
+    static DecisionKeys.PrivateKey key() {
+        final byte[] seed = new byte[32];
+        for (int i = 0; i < seed.length; i++) {
+            seed[i] = (byte) i;
+        }
+        return DecisionKeys.fromSeed("test-vectors-1", seed);
+    }
+
+    static JsonNode build() {
+        final DecisionKeys.PrivateKey key = key();
+        final DecisionSigner signer = new DecisionSigner(key);
+        final ObjectNode root = JSON.createObjectNode();
+        root.put(
+                "description",
+                "hitl decision signatures (Ed25519 over the RFC 8785 JSON of the signed members) and proposal"
+                        + " hashes; see schemas/README.md. Timestamps are epoch milliseconds.");
+        root.set("privateKey", readTree(key.toJwk()));
+        root.set("publicKeys", readTree(DecisionKeys.PublicKeys.of(key.publicKey()).toJwks()));
+
+        final ArrayNode decisions = root.putArray("decisions");
+        for (final Map.Entry<String, Decision> entry : decisions().entrySet()) {
+            final Decision signed = signer.sign(entry.getValue());
+            final ObjectNode vector = decisions.addObject();
+            vector.put("name", entry.getKey());
+            vector.set("decision", decisionJson(signed));
+            vector.put("signedContent", DecisionSigner.signedContent(signed));
+            vector.put("signature", signed.getSignature());
+            vector.put("valid", true);
+        }
+        final Decision base = signer.sign(decisions().values().iterator().next());
+        final ArrayNode forged = root.putArray("forged");
+        forged(forged, "outcome changed after signing", Decision.newBuilder(base).setOutcome(Outcome.MODIFIED).build());
+        forged(forged, "tool changed after signing", Decision.newBuilder(base).setTool("shell").build());
+        forged(
+                forged,
+                "signed by another key under the same key id",
+                new DecisionSigner(DecisionKeys.fromSeed("test-vectors-1", new byte[32])).sign(base));
+        final Decision hmac = Decision.newBuilder(base).setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM).build();
+        hmac.setSignature(Base64.getEncoder().encodeToString(new byte[32]));
+        forged(forged, "legacy HmacSHA256", hmac);
+
+        final ArrayNode proposals = root.putArray("proposals");
+        for (final Map.Entry<String, ProposedAction> entry : proposals().entrySet()) {
+            final ObjectNode vector = proposals.addObject();
+            vector.put("name", entry.getKey());
+            vector.set("proposal", proposalJson(entry.getValue()));
+            vector.put("canonical", ProposalHash.canonical(entry.getValue()));
+            vector.put("proposalHash", ProposalHash.of(entry.getValue()));
+        }
+        return root;
+    }
+
+    private static void forged(final ArrayNode forged, final String name, final Decision decision) {
+        final ObjectNode vector = forged.addObject();
+        vector.put("name", name);
+        vector.set("decision", decisionJson(decision));
+        vector.put("valid", false);
+    }
+
+    static Map<String, Decision> decisions() {
+        final Instant at = Instant.parse("2026-12-04T09:30:00.125Z");
+        final String args = "{\"q\":\"refund policy\",\"limit\":5}";
+        final String modified = "{\"amount\":\"1000.00\",\"currency\":\"EUR\",\"to\":\"ACME GmbH\"}";
+        final Map<String, Decision> all = new java.util.LinkedHashMap<>();
+        all.put(
+                "auto-approved",
+                Decision.newBuilder()
+                        .setActionId("act-0001")
+                        .setAgentId("support-agent-1")
+                        .setActionType("search.web")
+                        .setTool("web-search")
+                        .setTarget(null)
+                        .setOutcome(Outcome.AUTO_APPROVED)
+                        .setFinalArguments(args)
+                        .setArgumentsHash(CanonicalJson.sha256(args))
+                        .setProposalHash(ProposalHash.of(proposals().get("minimal")))
+                        .setApprovers(List.of())
+                        .setDecidedBy("classifier:read-only")
+                        .setPolicyVersion("default-2026.12")
+                        .setDecidedAt(at)
+                        .setExpiresAt(at.plusSeconds(900))
+                        .build());
+        all.put(
+                "modified, with approvers and feedback in other scripts",
+                Decision.newBuilder()
+                        .setActionId("act-0002")
+                        .setAgentId("billing-agent-7")
+                        .setActionType("payment.create")
+                        .setTool("stripe")
+                        .setTarget("acct_1NXq")
+                        .setOutcome(Outcome.MODIFIED)
+                        .setFinalArguments(modified)
+                        .setArgumentsHash(CanonicalJson.sha256(modified))
+                        .setProposalHash(ProposalHash.of(proposals().get("full")))
+                        .setApprovers(List.of("bob@example.com", "Zoë Ünal"))
+                        .setFeedback(new Feedback(
+                                "Pay only the agreed 1000 € \"as invoiced\"\nnot 1250 😀 \\ <b>", "modified"))
+                        .setDecidedBy("reviewers:bob@example.com,Zoë Ünal")
+                        .setPolicyVersion("default-2026.12")
+                        .setDecidedAt(at.plusMillis(1))
+                        .setExpiresAt(at.plusSeconds(3600))
+                        .build());
+        all.put(
+                "rejected, nothing to run",
+                Decision.newBuilder()
+                        .setActionId("act-0003")
+                        .setAgentId("ops-agent")
+                        .setActionType("db.execute")
+                        .setTool("postgres")
+                        .setTarget("invoices")
+                        .setOutcome(Outcome.REJECTED)
+                        .setFinalArguments(null)
+                        .setArgumentsHash(null)
+                        .setProposalHash("0".repeat(64))
+                        .setApprovers(List.of("carol"))
+                        .setFeedback(new Feedback("Not during the audit\u0000\u001f\t", null))
+                        .setDecidedBy("carol")
+                        .setPolicyVersion(null)
+                        .setDecidedAt(at.plusMillis(2))
+                        .setExpiresAt(null)
+                        .build());
+        return all;
+    }
+
+    static Map<String, ProposedAction> proposals() {
+        final Instant at = Instant.parse("2026-12-04T09:29:59.001Z");
+        final Map<String, ProposedAction> all = new java.util.LinkedHashMap<>();
+        all.put(
+                "minimal",
+                ProposedAction.newBuilder()
+                        .setActionId("act-0001")
+                        .setAgentId("support-agent-1")
+                        .setOnBehalfOf("alice@example.com")
+                        .setActionType("search.web")
+                        .setTool("web-search")
+                        .setArguments("{\"q\":\"refund policy\",\"limit\":5}")
+                        .setProposedAt(at)
+                        .build());
+        all.put(
+                "full",
+                ProposedAction.newBuilder()
+                        .setActionId("act-0002")
+                        .setAgentId("billing-agent-7")
+                        .setOnBehalfOf("alice@example.com")
+                        .setSessionId("session-42")
+                        .setActionType("payment.create")
+                        .setTool("stripe")
+                        .setTarget("acct_1NXq")
+                        .setArguments("{\"amount\": \"1250.00\", \"currency\": \"EUR\", \"to\": \"ACME GmbH\"}")
+                        .setEstimatedCost(new Money(new BigDecimal("1250.000000000"), "EUR"))
+                        .setConfidence(0.82)
+                        .setSystemsAffected(List.of("stripe", "ledger"))
+                        .setInputTrust(InputTrust.RETRIEVED)
+                        .setDomain("billing")
+                        .setInstructionConflict("Pay only invoices under 1000 €")
+                        .setBatchId("batch-9")
+                        .setBatchSize(3)
+                        .setContext(ActionContext.newBuilder()
+                                .setUserRequest("Pay the overdue ACME invoice")
+                                .setStepsSoFar(List.of("searched invoices", "read invoice INV-77"))
+                                .setRationale("30 days overdue")
+                                .setAlternatives(List.of())
+                                .setExpectedOutcome(null)
+                                .setRisks(List.of("<script>alert('x')</script>"))
+                                .build())
+                        .setProposedAt(at)
+                        .setReplyBy(at.plusSeconds(600))
+                        .build());
+        return all;
+    }
+
+    /** Every field of a decision, timestamps as epoch ms, absent values as null. */
+    static ObjectNode decisionJson(final Decision decision) {
+        final ObjectNode node = JSON.createObjectNode();
+        for (final org.apache.avro.Schema.Field field : decision.getSchema().getFields()) {
+            node.set(field.name(), value(decision.get(field.pos())));
+        }
+        return node;
+    }
+
+    /** Every field of a proposal (proposedAt too: the hash leaves it out), as the hash maps values. */
+    static ObjectNode proposalJson(final ProposedAction action) {
+        final ObjectNode node = JSON.createObjectNode();
+        for (final org.apache.avro.Schema.Field field : action.getSchema().getFields()) {
+            node.set(field.name(), value(action.get(field.pos())));
+        }
+        return node;
+    }
+
+    private static JsonNode value(final Object value) {
+        if (value == null) {
+            return JSON.nullNode();
+        } else if (value instanceof Instant instant) {
+            return JSON.getNodeFactory().numberNode(instant.toEpochMilli());
+        } else if (value instanceof BigDecimal decimal) {
+            return JSON.getNodeFactory().textNode(decimal.toPlainString());
+        } else if (value instanceof Enum<?> symbol) {
+            return JSON.getNodeFactory().textNode(symbol.name());
+        } else if (value instanceof List<?> list) {
+            final ArrayNode array = JSON.createArrayNode();
+            list.forEach(item -> array.add(value(item)));
+            return array;
+        } else if (value instanceof org.apache.avro.generic.IndexedRecord record) {
+            final ObjectNode node = JSON.createObjectNode();
+            for (final org.apache.avro.Schema.Field field : record.getSchema().getFields()) {
+                node.set(field.name(), value(record.get(field.pos())));
+            }
+            return node;
+        }
+        return JSON.valueToTree(value);
+    }
+
+    private static JsonNode readTree(final String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String text() throws java.io.IOException {
+        return JSON.writeValueAsString(build()) + "\n";
+    }
+
+    public static void main(final String[] args) throws Exception {
+        Files.writeString(FILE, text(), StandardCharsets.UTF_8);
+        System.out.println("wrote " + FILE.toAbsolutePath());
+    }
+}

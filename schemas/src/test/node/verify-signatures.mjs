@@ -1,0 +1,98 @@
+// Verifies hitl decision signatures and proposal hashes with Node's own crypto, independently of
+// the Java code: canonical JSON (RFC 8785) here is sorted keys + JSON.stringify, which is what RFC
+// 8785 specifies for strings, integers, null, arrays and objects.
+//
+//   node verify-signatures.mjs vectors.json           # checks the test vectors
+//   node verify-signatures.mjs --decisions d.json k.json  # d.json: [decision, ...], k.json: a JWKS
+// Prints one line per check, exits 1 on the first that fails.
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const SIGNED = ['actionId', 'actionType', 'agentId', 'approvers', 'argumentsHash', 'decidedAt', 'decidedBy',
+  'expiresAt', 'feedback', 'outcome', 'policyVersion', 'proposalHash', 'signatureAlgorithm', 'signatureKeyId',
+  'target', 'tool'];
+
+function canonical(value) {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return '[' + value.map(canonical).join(',') + ']';
+  const keys = Object.keys(value).sort(); // UTF-16 code unit order, as RFC 8785
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonical(value[k])).join(',') + '}';
+}
+
+// The proposal hash leaves out members whose value is null, at every depth of objects.
+function withoutNulls(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+}
+
+function signedContent(decision) {
+  const members = {};
+  for (const name of SIGNED) {
+    let v = decision[name];
+    if (v === undefined) v = null;
+    if (name === 'feedback' && v !== null) v = { category: v.category ?? null, reason: v.reason ?? null };
+    members[name] = v;
+  }
+  return canonical(members);
+}
+
+function keysById(jwks) {
+  const keys = new Map();
+  for (const jwk of jwks.keys ?? [jwks]) {
+    keys.set(jwk.kid, createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }));
+  }
+  return keys;
+}
+
+function verifyDecision(decision, keys) {
+  if (decision.signatureAlgorithm !== 'Ed25519') return `algorithm ${decision.signatureAlgorithm}`;
+  const key = keys.get(decision.signatureKeyId);
+  if (!key) return `unknown key ${decision.signatureKeyId}`;
+  const ok = verify(null, Buffer.from(signedContent(decision), 'utf8'), key, Buffer.from(decision.signature, 'base64'));
+  if (!ok) return 'bad signature';
+  if (decision.finalArguments !== null && decision.finalArguments !== undefined) {
+    const hash = createHash('sha256').update(canonical(JSON.parse(decision.finalArguments)), 'utf8').digest('hex');
+    if (hash !== decision.argumentsHash) return 'finalArguments do not match argumentsHash';
+  }
+  return 'valid';
+}
+
+function fail(message) {
+  console.log('FAIL ' + message);
+  process.exit(1);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--decisions') {
+  const decisions = JSON.parse(readFileSync(args[1], 'utf8'));
+  const keys = keysById(JSON.parse(readFileSync(args[2], 'utf8')));
+  for (const d of decisions) {
+    const result = verifyDecision(d, keys);
+    if (result !== 'valid') fail(`decision ${d.actionId} (${d.outcome}): ${result}`);
+    console.log(`ok decision ${d.actionId} ${d.outcome}`);
+  }
+  console.log(`verified ${decisions.length} decisions`);
+} else {
+  const vectors = JSON.parse(readFileSync(args[0], 'utf8'));
+  const keys = keysById(vectors.publicKeys);
+  for (const v of vectors.decisions) {
+    if (signedContent(v.decision) !== v.signedContent) fail(`${v.name}: signed content differs`);
+    const result = verifyDecision(v.decision, keys);
+    if (result !== 'valid') fail(`${v.name}: ${result}`);
+    console.log(`ok decision "${v.name}"`);
+  }
+  for (const v of vectors.forged) {
+    const result = verifyDecision(v.decision, keys);
+    if (result === 'valid') fail(`forged "${v.name}" verified`);
+    console.log(`ok forged "${v.name}" refused: ${result}`);
+  }
+  for (const v of vectors.proposals) {
+    const { proposedAt, ...members } = v.proposal;
+    const text = canonical(withoutNulls(members));
+    if (text !== v.canonical) fail(`proposal "${v.name}": canonical form differs:\n${text}\n${v.canonical}`);
+    const hash = createHash('sha256').update(text, 'utf8').digest('hex');
+    if (hash !== v.proposalHash) fail(`proposal "${v.name}": hash differs`);
+    console.log(`ok proposal "${v.name}"`);
+  }
+  console.log('all vectors verified');
+}
