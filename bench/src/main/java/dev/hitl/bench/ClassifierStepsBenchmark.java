@@ -35,8 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The CPU cost of each step the classifier takes for one auto-approved proposal (web search, kind
  * 0), with the same library calls the classifier makes, so the throughput gap to a bare pass-through
- * can be accounted for step by step. {@code macNewEachTime} and {@code macCached} isolate what
- * {@link DecisionSigner} spends creating a {@code Mac} per signature.
+ * can be accounted for step by step. {@code macNewEachTime} and {@code macCached} are what the
+ * HMAC-SHA256 signer before Ed25519 spent (see {@link DecisionSignatureBenchmark} for the
+ * signatures themselves).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -72,7 +73,7 @@ public class ClassifierStepsBenchmark {
         proposalBytes = writer.serialize("bench.actions.proposed", action);
         reader = AvroDeserializer.specific(registry, ProposedAction.class);
         validator = new ProposalValidator(256 * 1024);
-        signer = new DecisionSigner("bench", KEY);
+        signer = new DecisionSigner(dev.hitl.schemas.integrity.DecisionKeys.generate("bench"));
         final Evaluation evaluation = evaluator.evaluate(action, Optional.empty());
         classified = new ClassifiedAction(action, evaluation.toAssessment(Instant.now()));
         unsigned = Decision.newBuilder()
@@ -147,7 +148,7 @@ public class ClassifierStepsBenchmark {
         return writer.serialize("bench.decisions", unsigned);
     }
 
-    /** @return an HMAC with a Mac created and keyed for this call, as DecisionSigner does */
+    /** @return an HMAC with a Mac created and keyed for this call, as the HMAC signer once did */
     @Benchmark
     public byte[] macNewEachTime() throws GeneralSecurityException {
         final Mac mac = Mac.getInstance("HmacSHA256");
