@@ -1,38 +1,62 @@
 package dev.hitl.classifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.DecisionKeys;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.ProposalHash;
+import dev.hitl.schemas.serde.AvroDeserializer;
+import dev.hitl.schemas.serde.AvroSerializer;
+import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @HitlKafka
 class ClassifierApplicationIT {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path keys;
+
     @Test
     void shouldStartAgainstTheRealBrokerProvisionTopicsAndReportHealthy(final KafkaCluster cluster) throws Exception {
         final String namespace = cluster.newNamespace();
-        try (EmbeddedServer server = ApplicationContext.run(
-                        EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
-                                namespace,
-                                "hitl.topics.partitions",
-                                2,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl()));
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, settings(cluster, namespace));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
@@ -42,6 +66,115 @@ class ClassifierApplicationIT {
             assertThat(admin.listTopics().names().get())
                     .containsAll(new TopicCatalogue(namespace, 2)
                             .all().stream().map(Topic::name).toList());
+            // No key configured: the development key, served as such.
+            final JsonNode jwk = onlyKey(http);
+            assertThat(jwk.get("kid").asText()).isEqualTo(DevelopmentKeys.KEY_ID);
+            assertThat(DevelopmentKeys.isTrustedBy(DecisionKeys.parsePublicKeys(jwk.toString())))
+                    .isTrue();
         }
+    }
+
+    @Test
+    void shouldSignWithTheConfiguredKeyAndServeExactlyItsPublicHalfAsAJwks(final KafkaCluster cluster)
+            throws Exception {
+        final DecisionKeys.PrivateKey key = DecisionKeys.generate("k1");
+        final Path keyFile = keys.resolve("classifier-key.jwk");
+        Files.writeString(keyFile, key.toJwk());
+        final String namespace = cluster.newNamespace();
+        final Map<String, Object> settings = settings(cluster, namespace);
+        settings.put("hitl.signing.key-file", keyFile.toString());
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, settings);
+                HttpClient http = HttpClient.create(server.getURL())) {
+            final HttpResponse<String> response =
+                    http.toBlocking().exchange(HttpRequest.GET(DecisionKeys.JWKS_PATH), String.class);
+            assertThat(response.getContentType().orElseThrow().toString()).isEqualTo("application/jwk-set+json");
+            final String jwks = response.body();
+
+            // RFC 8037: an OKP key on Ed25519, its 32-byte public key in x, and no private part.
+            final JsonNode jwk = onlyKey(http);
+            assertThat(jwk.get("kty").asText()).isEqualTo("OKP");
+            assertThat(jwk.get("crv").asText()).isEqualTo("Ed25519");
+            assertThat(jwk.get("kid").asText()).isEqualTo("k1");
+            assertThat(jwk.has("d")).as("the private key is never served").isFalse();
+            assertThat(Base64.getUrlDecoder().decode(jwk.get("x").asText()))
+                    .isEqualTo(key.publicKey().key().getEncoded());
+            assertThat(jwks)
+                    .doesNotContain(Base64.getUrlEncoder()
+                            .withoutPadding()
+                            .encodeToString(key.key().getEncoded()));
+
+            // A decision the running service wrote verifies with exactly the served key set, and not
+            // with the development key it would fall back to.
+            final ProposedAction action = action("jwks-1");
+            final Decision decision = decide(cluster, new TopicCatalogue(namespace, 2), action);
+            assertThat(decision.getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+            assertThat(decision.getSignatureKeyId()).isEqualTo("k1");
+            assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(action));
+            assertThat(decision.getTool()).isEqualTo(action.getTool());
+            assertThat(decision.getTarget()).isEqualTo(action.getTarget());
+            assertThat(new DecisionVerifier(DecisionKeys.parsePublicKeys(jwks)).verify(decision))
+                    .isEqualTo(DecisionVerifier.Result.VALID);
+            assertThat(new DecisionVerifier(DevelopmentKeys.publicKeys()).verify(decision))
+                    .isEqualTo(DecisionVerifier.Result.UNKNOWN_KEY);
+        }
+    }
+
+    private static JsonNode onlyKey(final HttpClient http) throws Exception {
+        final JsonNode jwks = JSON.readTree(http.toBlocking().retrieve(HttpRequest.GET(DecisionKeys.JWKS_PATH)));
+        assertThat(jwks.get("keys")).hasSize(1);
+        return jwks.get("keys").get(0);
+    }
+
+    private static Decision decide(
+            final KafkaCluster cluster, final TopicCatalogue topics, final ProposedAction action) {
+        final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+        final Map<String, Object> consumerConfig = cluster.clientConfig();
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topics.namespace() + "-reader");
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaProducer<String, ProposedAction> producer = new KafkaProducer<>(
+                        cluster.clientConfig(), new StringSerializer(), new AvroSerializer<>(registry, false));
+                KafkaConsumer<String, Decision> decisions = new KafkaConsumer<>(
+                        consumerConfig,
+                        new StringDeserializer(),
+                        AvroDeserializer.specific(registry, Decision.class))) {
+            producer.send(new ProducerRecord<>(topics.actionsProposed().name(), action.getActionId(), action));
+            producer.flush();
+            decisions.subscribe(List.of(topics.decisions().name()));
+            final List<Decision> read = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return !read.isEmpty();
+            });
+            assertThat(read).hasSize(1);
+            return read.get(0);
+        }
+    }
+
+    private static ProposedAction action(final String id) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("support-agent-1")
+                .setOnBehalfOf("alice@example.com")
+                .setActionType("search.web")
+                .setTool("web")
+                .setTarget("https://example.com")
+                .setArguments("{\"q\":\"invoices\"}")
+                .setConfidence(0.9)
+                .setInputTrust(InputTrust.USER)
+                .setContext(ActionContext.newBuilder().build())
+                .setProposedAt(Instant.now())
+                .build();
+    }
+
+    private static Map<String, Object> settings(final KafkaCluster cluster, final String namespace) {
+        final Map<String, Object> settings = new HashMap<>();
+        settings.put("micronaut.server.port", -1);
+        settings.put("kafka.bootstrap.servers", cluster.bootstrapServers());
+        settings.put("hitl.topics.namespace", namespace);
+        settings.put("hitl.topics.partitions", 2);
+        settings.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        settings.put("kafka.streams.default.state.dir", "target/state/" + namespace);
+        return settings;
     }
 }

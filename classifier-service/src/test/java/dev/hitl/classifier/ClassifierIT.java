@@ -9,7 +9,11 @@ import dev.hitl.schemas.ActionContext;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -95,6 +99,7 @@ class ClassifierIT {
         // Also withdrawals (tombstones): those of actions waiting for humans go on to pending once;
         // those of auto-approved actions, by another agent, or of unknown actions go nowhere.
         final Map<String, String> expected = new HashMap<>();
+        final Map<String, String> reused = new HashMap<>();
         final List<ProposedAction> batch = new ArrayList<>();
         for (int i = 0; i < 80; i++) {
             batch.add(action("search-" + i, "search.web", "{\"q\":\"invoice " + i + "\"}"));
@@ -128,6 +133,18 @@ class ClassifierIT {
             batch.subList(0, 30)
                     .forEach(action -> producer.send(
                             new ProducerRecord<>(topics.actionsProposed().name(), action.getActionId(), action)));
+            // The ids of 5 auto-approved searches, sent again for other calls: INVALID, bound to the
+            // new proposal; the first decision stands.
+            for (int i = 10; i < 15; i++) {
+                final ProposedAction other = ProposedAction.newBuilder(batch.get(2 * i))
+                        .setActionType("file.delete")
+                        .setTool("shell")
+                        .setArguments("{\"path\":\"/srv/data-" + i + "\"}")
+                        .build();
+                reused.put(other.getActionId(), ProposalHash.of(other));
+                producer.send(new ProducerRecord<>(topics.actionsProposed().name(), other.getActionId(), other));
+                expected.put("search-" + i, "AUTO_APPROVED,INVALID");
+            }
             // Same producer, so each withdrawal follows its proposal on the partition.
             for (int i = 0; i < 5; i++) {
                 withdraw(producer, batch.get(2 * i + 1));
@@ -140,6 +157,9 @@ class ClassifierIT {
         }
 
         final Map<String, List<String>> outcomes = new ConcurrentHashMap<>();
+        final List<Decision> decided = new CopyOnWriteArrayList<>();
+        final int expectedCount =
+                expected.values().stream().mapToInt(o -> o.split(",").length).sum();
         final List<ConsumerRecord<byte[], byte[]>> dead = new CopyOnWriteArrayList<>();
         final List<String> autoApprovedIds = new CopyOnWriteArrayList<>();
         final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
@@ -155,17 +175,18 @@ class ClassifierIT {
             auto.subscribe(List.of(topics.actionsAutoApproved().name()));
             dlq.subscribe(List.of(topics.deadLetters().name()));
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ZERO).until(() -> {
-                decisions
-                        .poll(Duration.ofMillis(100))
-                        .forEach(r -> outcomes.computeIfAbsent(
-                                        r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
-                                .add(r.value().getOutcome().name()));
+                decisions.poll(Duration.ofMillis(100)).forEach(r -> {
+                    decided.add(r.value());
+                    outcomes.computeIfAbsent(r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
+                            .add(r.value().getOutcome().name());
+                });
                 pending.poll(Duration.ofMillis(50))
                         .forEach(r -> outcomes.computeIfAbsent(r.key(), id -> new CopyOnWriteArrayList<>())
                                 .add(pendingOutcome(r)));
                 auto.poll(Duration.ofMillis(50)).forEach(r -> autoApprovedIds.add(r.key()));
                 dlq.poll(Duration.ofMillis(50)).forEach(dead::add);
                 return outcomes.size() >= expected.size()
+                        && outcomes.values().stream().mapToInt(List::size).sum() >= expectedCount
                         && dead.size() >= 4
                         && outcomes.values().stream()
                                         .filter(o -> o.contains("WITHDRAWN"))
@@ -175,11 +196,11 @@ class ClassifierIT {
             // Let any duplicate that would wrongly follow arrive before judging.
             final long quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < quietUntil) {
-                decisions
-                        .poll(Duration.ofMillis(200))
-                        .forEach(r -> outcomes.computeIfAbsent(
-                                        r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
-                                .add(r.value().getOutcome().name()));
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> {
+                    decided.add(r.value());
+                    outcomes.computeIfAbsent(r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
+                            .add(r.value().getOutcome().name());
+                });
                 pending.poll(Duration.ofMillis(50))
                         .forEach(r -> outcomes.computeIfAbsent(r.key(), id -> new CopyOnWriteArrayList<>())
                                 .add(pendingOutcome(r)));
@@ -191,9 +212,27 @@ class ClassifierIT {
         assertThat(outcomes).hasSameSizeAs(expected);
         assertThat(autoApprovedIds)
                 .containsExactlyInAnyOrderElementsOf(expected.entrySet().stream()
-                        .filter(e -> e.getValue().equals("AUTO_APPROVED"))
+                        .filter(e -> e.getValue().startsWith("AUTO_APPROVED"))
                         .map(Map.Entry::getKey)
                         .toList());
+        // Every decision verifies with the service's (here: the development) public key and names
+        // the proposal it decides; a reused id's INVALID decision names the new proposal, not the first.
+        final DecisionVerifier verifier = new DecisionVerifier(DevelopmentKeys.publicKeys());
+        assertThat(decided).allSatisfy(decision -> {
+            assertThat(verifier.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+            assertThat(decision.getProposalHash()).hasSize(64);
+            assertThat(decision.getTool()).isNotBlank();
+        });
+        reused.forEach((id, hash) -> {
+            final List<Decision> forId =
+                    decided.stream().filter(d -> d.getActionId().equals(id)).toList();
+            assertThat(forId).extracting(Decision::getOutcome).containsExactly(Outcome.AUTO_APPROVED, Outcome.INVALID);
+            assertThat(forId.get(0).getProposalHash()).isNotEqualTo(hash);
+            assertThat(forId.get(0).getTool()).isEqualTo("tool");
+            assertThat(forId.get(1).getProposalHash()).isEqualTo(hash);
+            assertThat(forId.get(1).getTool()).isEqualTo("shell");
+            assertThat(forId.get(1).getFeedback().getReason()).contains("already used for a different proposal");
+        });
         assertThat(dead).hasSize(4).allSatisfy(record -> {
             assertThat(new String(record.key(), StandardCharsets.UTF_8)).startsWith("garbage-");
             assertThat(new String(

@@ -45,7 +45,8 @@ import org.apache.kafka.streams.state.Stores;
  * action sent to humans, withdrawn by the agent that proposed it, the tombstone goes on to {@code
  * hitl.approvals.pending} (same key, header kept), where the escalation service decides WITHDRAWN;
  * any other withdrawal is counted and dropped, never dead-lettered and never decided here. The
- * action's id stays remembered, so a resend after a withdrawal is dropped like any resend.
+ * action's id stays remembered, so a resend after a withdrawal is dropped like any resend (and
+ * other content under that id is INVALID).
  *
  * <p>Besides, it folds human decisions from {@code hitl.decisions} into each agent's track record
  * per action type on {@code hitl.trust}, which drives progressive autonomy. The policy in force is
