@@ -6,12 +6,19 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A verified decision as an agent uses it: may the action run, with which arguments, and, when it
- * may not, what to do instead, in words an LLM can act on.
+ * A verified decision as an agent uses it: may the action run, with which arguments, until when,
+ * and, when it may not, what to do instead, in words an LLM can act on.
+ *
+ * <p>The {@link HitlClient} hands out only decisions whose Ed25519 signature verified with the
+ * trusted public keys and that decide exactly the proposal it sent ({@link DecisionBinding}). An
+ * approval holds only until {@link #expiresAt()}: check {@link #stillValidAt} right before acting,
+ * not only when the decision arrives.
  *
  * @param decision the decision as read from {@code hitl.decisions} (signature verified)
- * @param mayRun whether the action may run now: approved, its arguments hash matches, not expired
- * @param problem why an approval cannot be used (hash mismatch, expired), if that is the case
+ * @param mayRun whether the action may run: approved, bound to the proposal, with arguments and an
+ *     expiry that had not passed when the decision was handed out
+ * @param problem why an approval cannot be used (expired, no expiry, not bound to a proposal), if
+ *     that is the case
  */
 public record AgentDecision(Decision decision, boolean mayRun, Optional<String> problem) {
 
@@ -30,12 +37,20 @@ public record AgentDecision(Decision decision, boolean mayRun, Optional<String> 
         return decision.getOutcome() == Outcome.MODIFIED;
     }
 
+    /** @return when the approval stops holding: run the action only before it (empty for a decision that does not approve) */
+    public Optional<Instant> expiresAt() {
+        return Optional.ofNullable(decision.getExpiresAt());
+    }
+
     /**
+     * The check to make right before acting.
+     *
      * @param now the time the agent is about to act
-     * @return whether the approval still holds then (decisions that do not approve never hold)
+     * @return whether the approval still holds then: it may run and {@code now} is before its expiry
+     *     (decisions that do not approve, and approvals without an expiry, never hold)
      */
     public boolean stillValidAt(final Instant now) {
-        return mayRun && (decision.getExpiresAt() == null || now.isBefore(decision.getExpiresAt()));
+        return mayRun && decision.getExpiresAt() != null && now.isBefore(decision.getExpiresAt());
     }
 
     /** @return what the agent should do next, in plain words for its model */

@@ -1,10 +1,11 @@
 package dev.hitl.sdk;
 
 import dev.hitl.schemas.Decision;
-import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
-import dev.hitl.schemas.integrity.CanonicalJson;
-import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DecisionKeys;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.StrictJson;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -13,16 +14,17 @@ import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.ClientSettings;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Collections;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +72,7 @@ import org.slf4j.LoggerFactory;
  *         .agentId("support-agent-1")
  *         .kafka(Map.of("bootstrap.servers", "127.0.0.1:9092"))
  *         .schemaRegistryUrl("http://127.0.0.1:8081/apis/ccompat/v7")
- *         .trustedKey("local-dev", secret)
+ *         .decisionKeysFile(Path.of("/etc/hitl/decision-keys.jwks.json"))   // the deciders' public keys
  *         .build()) {
  *     AgentDecision decision = hitl.proposeAndWait(action, Duration.ofMinutes(30));
  *     if (decision.mayRun()) {
@@ -93,24 +95,27 @@ public final class HitlClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HitlClient.class);
     private static final int REMEMBERED_DECISIONS = 10_000;
+    private static final int MAX_DECISIONS_PER_ACTION = 4;
 
     private final String agentId;
     private final TopicCatalogue topics;
-    private final Map<String, byte[]> trustedKeys;
+    private final DecisionVerifier verifier;
     private final Clock clock;
     private final Producer<String, ProposedAction> producer;
     private final Consumer<byte[], byte[]> consumer;
     private final AvroDeserializer<Decision> decisionReader;
     private final TopicPartition partition;
-    private final Map<String, CompletableFuture<AgentDecision>> waiting = new ConcurrentHashMap<>();
-    private final Map<String, AgentDecision> decided =
-            Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(final Map.Entry<String, AgentDecision> eldest) {
-                    return size() > REMEMBERED_DECISIONS;
-                }
-            });
+    /** Guards {@link #pending}, {@link #verified} and {@link #answered}. */
+    private final Object lock = new Object();
+    /** What this client waits for, by actionId. */
+    private final Map<String, Pending> pending = new HashMap<>();
+    /** Verified decisions of this agent not yet matched to a proposal (read at start, or before a resend). */
+    private final Map<String, List<Decision>> verified = remembered();
+    /** The answer each proposal of this client got, by actionId. */
+    private final Map<String, AgentDecision> answered = remembered();
+
     private final AtomicLong refused = new AtomicLong();
+    private final Map<String, AtomicLong> refusals = new ConcurrentHashMap<>();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Thread reader;
     private volatile boolean running = true;
@@ -118,9 +123,18 @@ public final class HitlClient implements AutoCloseable {
     private HitlClient(final Builder builder) {
         this.agentId = Objects.requireNonNull(builder.agentId, "agentId");
         this.topics = new TopicCatalogue(builder.namespace, TopicCatalogue.DEFAULT_PARTITIONS);
-        this.trustedKeys = Map.copyOf(builder.trustedKeys);
-        if (trustedKeys.isEmpty()) {
-            throw new IllegalArgumentException("at least one trusted decision-signing key is required");
+        if (builder.decisionKeys == null || builder.decisionKeys.isEmpty()) {
+            throw new IllegalArgumentException("the deciders' public decision keys are required (Builder.decisionKeys"
+                    + " or decisionKeysFile: a JWKS, e.g. from the classifier's " + DecisionKeys.JWKS_PATH
+                    + "): every decision is verified with them");
+        }
+        this.verifier = new DecisionVerifier(builder.decisionKeys);
+        if (DevelopmentKeys.isTrustedBy(builder.decisionKeys)) {
+            LOG.warn(
+                    "Agent {} trusts the development decision key {}: its private half is public, so anyone can"
+                            + " sign decisions this client accepts. Use it only on a local stack.",
+                    agentId,
+                    DevelopmentKeys.KEY_ID);
         }
         this.clock = builder.clock;
         final SchemaRegistryClient registry = builder.registry != null
@@ -175,9 +189,20 @@ public final class HitlClient implements AutoCloseable {
     /**
      * Proposes an action and returns its decision when it is made.
      *
+     * <p>The arguments must be strict JSON (I-JSON, RFC 7493): a JSON object without duplicate member
+     * names and without numbers a double cannot hold exactly (integers beyond ±2^53): parsers
+     * disagree on such text, so what a reviewer approves could differ from what runs. Send large ids
+     * as strings.
+     *
+     * <p>The future completes only with a decision of exactly this proposal (see the class comment).
+     * Proposing the same action again (same actionId, same content) returns the decision already
+     * made, or sends it again and waits.
+     *
      * @param action the proposal; an empty agentId becomes this client's
      * @return the verified decision, when it arrives
-     * @throws IllegalArgumentException when the proposal names another agent
+     * @throws IllegalArgumentException when the proposal names another agent, its arguments are not a
+     *     strict JSON object, it cannot be written, or this client already waits for another proposal
+     *     under the same actionId
      */
     public CompletableFuture<AgentDecision> propose(final ProposedAction action) {
         if (action.getAgentId() == null || action.getAgentId().isEmpty()) {
@@ -187,16 +212,45 @@ public final class HitlClient implements AutoCloseable {
                     "this client proposes for agent " + agentId + ", not " + action.getAgentId());
         }
         final String id = action.getActionId();
-        final CompletableFuture<AgentDecision> answer = waiting.computeIfAbsent(id, key -> new CompletableFuture<>());
-        final AgentDecision known = decided.get(id);
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("a proposal needs an actionId");
+        }
+        try {
+            StrictJson.parseObject(action.getArguments());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the arguments of action " + id + " are not a strict JSON object: " + e.getMessage(), e);
+        }
+        final ProposedAction wire = DecisionBinding.wireForm(action);
+        final String proposalHash = DecisionBinding.proposalHash(wire);
+        final CompletableFuture<AgentDecision> answer;
+        final AgentDecision known;
+        synchronized (lock) {
+            final Pending waiting = pending.get(id);
+            if (waiting != null
+                    && waiting.proposal() != null
+                    && !waiting.proposalHash().equals(proposalHash)) {
+                throw new IllegalArgumentException("this client already waits for the decision of another proposal"
+                        + " under actionId " + id + " (other content): give a new action its own actionId");
+            }
+            answer = waiting == null ? new CompletableFuture<>() : waiting.answer();
+            known = known(wire, proposalHash);
+            if (known == null) {
+                pending.put(id, new Pending(wire, proposalHash, answer));
+            } else {
+                pending.remove(id);
+                answered.put(id, known);
+            }
+        }
         if (known != null) {
-            waiting.remove(id);
             answer.complete(known);
             return answer;
         }
-        producer.send(new ProducerRecord<>(topics.actionsProposed().name(), id, action), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(topics.actionsProposed().name(), id, wire), (metadata, error) -> {
             if (error != null) {
-                waiting.remove(id);
+                synchronized (lock) {
+                    pending.computeIfPresent(id, (key, p) -> p.answer() == answer ? null : p);
+                }
                 answer.completeExceptionally(error);
             }
         });
@@ -242,10 +296,14 @@ public final class HitlClient implements AutoCloseable {
      *       AgentDecision#mayRun()}.
      * </ul>
      *
-     * <p>When this client already knows the action's decision, the future is complete at once and
-     * nothing is sent. A withdrawal of an action that was never proposed (or is older than the
-     * services remember) changes nothing, so its future completes only if a decision exists: wait
-     * on it with a timeout. A withdrawal naming another agent's action is refused by the classifier.
+     * <p>When this client already answered a proposal of the action, the future is complete at once
+     * and nothing is sent. For an action this client did not propose since it started (proposed
+     * before a restart), the tombstone is sent and the future completes with the action's decision
+     * as this client reads it; since the client cannot check that decision against a proposal of its
+     * own, it never says {@link AgentDecision#mayRun()}. A withdrawal of an action that was never
+     * proposed (or is older than the services remember) changes nothing, so its future completes only
+     * if a decision exists: wait on it with a timeout. A withdrawal naming another agent's action is
+     * refused by the classifier.
      *
      * @param actionId the action to withdraw
      * @return the action's final decision, when it is known
@@ -254,13 +312,28 @@ public final class HitlClient implements AutoCloseable {
         if (actionId == null || actionId.isBlank()) {
             throw new IllegalArgumentException("actionId is required to withdraw a proposal");
         }
-        final CompletableFuture<AgentDecision> answer =
-                waiting.computeIfAbsent(actionId, key -> new CompletableFuture<>());
-        final AgentDecision known = decided.get(actionId);
-        if (known != null) {
-            waiting.remove(actionId);
-            answer.complete(known);
-            return answer;
+        final CompletableFuture<AgentDecision> answer;
+        final AgentDecision known;
+        synchronized (lock) {
+            final Pending waiting = pending.get(actionId);
+            if (waiting != null) {
+                answer = waiting.answer();
+                known = null;
+            } else if (answered.containsKey(actionId)) {
+                // Decided already: nothing to withdraw, nothing is sent.
+                final CompletableFuture<AgentDecision> done = new CompletableFuture<>();
+                done.complete(answered.get(actionId));
+                return done;
+            } else {
+                // Not proposed through this client since it started (e.g. before a restart): the
+                // answer is the action's decision, whichever proposal it decides, and never runnable.
+                answer = new CompletableFuture<>();
+                final List<Decision> seen = verified.get(actionId);
+                known = seen == null || seen.isEmpty() ? null : unbound(seen.get(seen.size() - 1));
+                if (known == null) {
+                    pending.put(actionId, new Pending(null, null, answer));
+                }
+            }
         }
         final ProducerRecord<String, ProposedAction> tombstone = new ProducerRecord<>(
                 topics.actionsProposed().name(),
@@ -271,7 +344,9 @@ public final class HitlClient implements AutoCloseable {
         producer.send(tombstone, (metadata, error) -> {
             if (error != null) {
                 // The proposal stays open and will still be decided; propose it again to pick that up.
-                waiting.remove(actionId, answer);
+                synchronized (lock) {
+                    pending.computeIfPresent(actionId, (key, p) -> p.answer() == answer ? null : p);
+                }
                 answer.completeExceptionally(new IllegalStateException(
                         "the withdrawal of action " + actionId + " could not be sent (" + error.getMessage()
                                 + "); the proposal is still open: withdraw it again, or propose it again to"
@@ -279,6 +354,9 @@ public final class HitlClient implements AutoCloseable {
                         error));
             }
         });
+        if (known != null) {
+            answer.complete(known);
+        }
         return answer;
     }
 
@@ -296,10 +374,28 @@ public final class HitlClient implements AutoCloseable {
         return partition;
     }
 
-    /** @return how many decisions this client refused as forged (bad or missing signature) */
+    /**
+     * @return how many records of this agent's decisions this client refused: not signed by a trusted
+     *     key over exactly their content (forged, changed, unsigned, legacy HMAC, other algorithm), or
+     *     not the decision of the proposal it waits for
+     */
     public long refusedDecisions() {
         return refused.get();
     }
+
+    /**
+     * @return the refusals so far by reason: a {@link DecisionVerifier.Result} name (LEGACY, UNSIGNED,
+     *     UNSUPPORTED_ALGORITHM, UNKNOWN_KEY, BAD_SIGNATURE, ARGUMENTS_MISMATCH) or {@value
+     *     #NOT_THIS_PROPOSAL}
+     */
+    public Map<String, Long> refusals() {
+        final Map<String, Long> counts = new TreeMap<>();
+        refusals.forEach((reason, count) -> counts.put(reason, count.get()));
+        return counts;
+    }
+
+    /** The refusal reason of a verified decision that does not decide the proposal this client sent. */
+    public static final String NOT_THIS_PROPOSAL = "NOT_THIS_PROPOSAL";
 
     private void read(final long end) {
         try {
@@ -318,7 +414,11 @@ public final class HitlClient implements AutoCloseable {
             // closing
         } catch (RuntimeException e) {
             LOG.error("The decisions reader of agent {} stopped", agentId, e);
-            waiting.values().forEach(f -> f.completeExceptionally(e));
+            final List<Pending> open;
+            synchronized (lock) {
+                open = List.copyOf(pending.values());
+            }
+            open.forEach(p -> p.answer().completeExceptionally(e));
         } finally {
             consumer.close();
         }
@@ -340,40 +440,132 @@ public final class HitlClient implements AutoCloseable {
         if (decision == null || !agentId.equals(decision.getAgentId())) {
             return;
         }
-        if (!DecisionSigner.verify(decision, trustedKeys)) {
-            refused.incrementAndGet();
-            LOG.warn(
-                    "Refused a decision for action {} at offset {}: its signature does not verify with a trusted key"
-                            + " (forged or signed with an unknown key)",
-                    decision.getActionId(),
-                    record.offset());
+        final DecisionVerifier.Result result = verifier.verify(decision);
+        if (result != DecisionVerifier.Result.VALID) {
+            refuse(result.name(), decision, record.offset() + ": " + result.describe());
             return;
         }
-        final AgentDecision checked = check(decision);
-        decided.put(decision.getActionId(), checked);
-        final CompletableFuture<AgentDecision> answer = waiting.remove(decision.getActionId());
-        if (answer != null) {
-            answer.complete(checked);
+        final CompletableFuture<AgentDecision> answer;
+        final AgentDecision checked;
+        synchronized (lock) {
+            final Pending waiting = pending.get(decision.getActionId());
+            if (waiting == null) {
+                remember(decision);
+                return;
+            }
+            if (waiting.proposal() == null) {
+                remember(decision);
+                checked = unbound(decision);
+            } else {
+                final Optional<String> mismatch =
+                        DecisionBinding.mismatch(decision, waiting.proposal(), waiting.proposalHash());
+                if (mismatch.isPresent()) {
+                    refuse(
+                            NOT_THIS_PROPOSAL,
+                            decision,
+                            record.offset() + ": not the decision of the proposal" + " this client sent: "
+                                    + mismatch.get());
+                    return;
+                }
+                remember(decision);
+                checked = check(decision);
+                answered.put(decision.getActionId(), checked);
+            }
+            pending.remove(decision.getActionId());
+            answer = waiting.answer();
+        }
+        answer.complete(checked);
+    }
+
+    /**
+     * The decision already made for this proposal, if this client has read it; remembered decisions of
+     * the same actionId that decide something else are refused and forgotten. Called under the lock.
+     */
+    private AgentDecision known(final ProposedAction proposal, final String proposalHash) {
+        final List<Decision> seen = verified.get(proposal.getActionId());
+        if (seen == null) {
+            return null;
+        }
+        for (final java.util.Iterator<Decision> it = seen.iterator(); it.hasNext(); ) {
+            final Decision decision = it.next();
+            final Optional<String> mismatch = DecisionBinding.mismatch(decision, proposal, proposalHash);
+            if (mismatch.isEmpty()) {
+                return check(decision);
+            }
+            it.remove();
+            refuse(
+                    NOT_THIS_PROPOSAL,
+                    decision,
+                    "(read earlier): not the decision of the proposal this client" + " sends: " + mismatch.get());
+        }
+        return null;
+    }
+
+    private void remember(final Decision decision) {
+        final List<Decision> seen = verified.computeIfAbsent(decision.getActionId(), id -> new ArrayList<>(1));
+        if (seen.size() < MAX_DECISIONS_PER_ACTION) {
+            seen.add(decision);
         }
     }
 
+    private void refuse(final String reason, final Decision decision, final String why) {
+        refused.incrementAndGet();
+        refusals.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        LOG.warn(
+                "Refused a decision ({}) for action {} of agent {} at offset {}; still waiting for its real decision",
+                decision.getOutcome(),
+                decision.getActionId(),
+                agentId,
+                why);
+    }
+
+    /** A decision of this proposal: may it run now? */
     private AgentDecision check(final Decision decision) {
         if (!Outcomes.allowsRun(decision.getOutcome())) {
             return new AgentDecision(decision, false, Optional.empty());
         }
-        if (decision.getFinalArguments() == null
-                || decision.getArgumentsHash() == null
-                || !CanonicalJson.sha256(decision.getFinalArguments()).equals(decision.getArgumentsHash())) {
-            return new AgentDecision(
-                    decision, false, Optional.of("the approval's arguments hash does not match its arguments."));
+        if (decision.getFinalArguments() == null) {
+            return new AgentDecision(decision, false, Optional.of("the approval carries no arguments to run."));
         }
-        final Instant now = clock.instant();
-        if (decision.getExpiresAt() != null && !now.isBefore(decision.getExpiresAt())) {
+        if (decision.getExpiresAt() == null) {
+            return new AgentDecision(decision, false, Optional.of("the approval names no expiry."));
+        }
+        if (!clock.instant().isBefore(decision.getExpiresAt())) {
             return new AgentDecision(
                     decision, false, Optional.of("the approval expired at " + decision.getExpiresAt() + "."));
         }
-        return new AgentDecision(decision, decision.getOutcome() != Outcome.UNKNOWN, Optional.empty());
+        return new AgentDecision(decision, true, Optional.empty());
     }
+
+    /** A decision for a withdrawal of an action this client did not propose since it started: never runnable. */
+    private static AgentDecision unbound(final Decision decision) {
+        return new AgentDecision(
+                decision,
+                false,
+                Outcomes.allowsRun(decision.getOutcome())
+                        ? Optional.of("this client did not send the proposal, so it cannot check that this"
+                                + " approval decides it; an action its agent withdrew is never run.")
+                        : Optional.empty());
+    }
+
+    private static <V> Map<String, V> remembered() {
+        return new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(final Map.Entry<String, V> eldest) {
+                return size() > REMEMBERED_DECISIONS;
+            }
+        };
+    }
+
+    /**
+     * What a proposal (or a withdrawal) waits for.
+     *
+     * @param proposal the proposal in its wire form, or null for a withdrawal of an action this client
+     *     did not propose since it started
+     * @param proposalHash its proposal hash, or null
+     * @param answer completes with its decision
+     */
+    private record Pending(ProposedAction proposal, String proposalHash, CompletableFuture<AgentDecision> answer) {}
 
     /** Stops reading; proposals still waiting complete with a {@link CancellationException}. */
     @Override
@@ -386,7 +578,12 @@ public final class HitlClient implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(10));
-        waiting.values().forEach(f -> f.completeExceptionally(new CancellationException("the client was closed")));
+        final List<Pending> open;
+        synchronized (lock) {
+            open = List.copyOf(pending.values());
+            pending.clear();
+        }
+        open.forEach(p -> p.answer().completeExceptionally(new CancellationException("the client was closed")));
     }
 
     /** Builder for {@link HitlClient}. */
@@ -396,7 +593,7 @@ public final class HitlClient implements AutoCloseable {
         private String registryUrl;
         private SchemaRegistryClient registry;
         private String namespace = TopicCatalogue.DEFAULT_NAMESPACE;
-        private final Map<String, byte[]> trustedKeys = new HashMap<>();
+        private DecisionKeys.PublicKeys decisionKeys;
         private Duration lookback = Duration.ofHours(24);
         private Clock clock = Clock.systemUTC();
         private Producer<String, ProposedAction> producer;
@@ -448,13 +645,36 @@ public final class HitlClient implements AutoCloseable {
         }
 
         /**
-         * @param keyId a decision-signing key's id
-         * @param key the key (add the previous one too while keys rotate)
+         * The deciders' public keys, which verify every decision (several at once while keys rotate).
+         * May be given more than once: the keys add up (one key id must always name the same key).
+         *
+         * @param keys public keys, e.g. {@code TrustedDecisionKeys.read(path)}, or {@code
+         *     DevelopmentKeys.publicKeys()} on a local stack
          * @return this builder
          */
-        public Builder trustedKey(final String keyId, final byte[] key) {
-            this.trustedKeys.put(keyId, key.clone());
+        public Builder decisionKeys(final DecisionKeys.PublicKeys keys) {
+            Objects.requireNonNull(keys, "keys");
+            this.decisionKeys = decisionKeys == null ? keys : TrustedDecisionKeys.merge(decisionKeys, keys);
             return this;
+        }
+
+        /**
+         * @param jwksOrJwk the deciders' public keys as a JWKS or one JWK (JSON text, as served at
+         *     {@value DecisionKeys#JWKS_PATH}); a private or secret key is refused
+         * @return this builder
+         * @throws IllegalArgumentException when the text holds no valid public Ed25519 key
+         */
+        public Builder decisionKeys(final String jwksOrJwk) {
+            return decisionKeys(TrustedDecisionKeys.parse(jwksOrJwk));
+        }
+
+        /**
+         * @param file a file holding the deciders' public keys as a JWKS or one JWK
+         * @return this builder
+         * @throws IllegalArgumentException when the file cannot be read or holds no valid public key
+         */
+        public Builder decisionKeysFile(final Path file) {
+            return decisionKeys(TrustedDecisionKeys.read(file));
         }
 
         /** @param lookback how far back to read decisions at start (default 24 h) @return this builder */

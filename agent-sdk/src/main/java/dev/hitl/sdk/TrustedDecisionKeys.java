@@ -47,8 +47,8 @@ public final class TrustedDecisionKeys {
             root = StrictJson.parse(jwksOrJwk);
         } catch (IllegalArgumentException e) {
             // Never echo the text: a misplaced secret may be in it.
-            throw new IllegalArgumentException("the decision public keys are not strict JSON (a JWKS or a JWK is"
-                    + " expected)");
+            throw new IllegalArgumentException(
+                    "the decision public keys are not strict JSON (a JWKS or a JWK is" + " expected)");
         }
         final List<JsonNode> jwks = new ArrayList<>();
         if (root.has("keys") && root.get("keys").isArray()) {
@@ -98,7 +98,8 @@ public final class TrustedDecisionKeys {
      * @return every key of both; a key id in both must name the same key
      * @throws IllegalArgumentException when one key id names two different keys
      */
-    public static DecisionKeys.PublicKeys merge(final DecisionKeys.PublicKeys first, final DecisionKeys.PublicKeys second) {
+    public static DecisionKeys.PublicKeys merge(
+            final DecisionKeys.PublicKeys first, final DecisionKeys.PublicKeys second) {
         final Map<String, DecisionKeys.PublicKey> all = new LinkedHashMap<>(first.byId());
         for (final DecisionKeys.PublicKey key : second.byId().values()) {
             final DecisionKeys.PublicKey earlier = all.putIfAbsent(key.keyId(), key);

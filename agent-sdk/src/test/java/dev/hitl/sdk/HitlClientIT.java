@@ -10,7 +10,10 @@ import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -22,11 +25,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,16 +46,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The SDK against the real broker and registry; the test plays the deciding services. */
+/**
+ * The SDK against the real broker and registry; the test plays the deciding services, signing with
+ * the development key pair the local stack uses, and an attacker who holds what an agent holds (the
+ * public keys, write access to the decisions topic).
+ */
 @HitlKafka
 class HitlClientIT {
 
-    private static final byte[] KEY = "sdk-test-signing-key-0123456789ab".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] FORGER = "a-key-the-agent-does-not-trust-!!".getBytes(StandardCharsets.UTF_8);
     private static final String ARGS = "{\"to\": \"ann@example.org\", \"subject\": \"Invoice\"}";
 
     private final KafkaCluster cluster;
-    private final DecisionSigner signer = new DecisionSigner("k1", KEY);
+    private final DecisionSigner signer = new DecisionSigner(DevelopmentKeys.privateKey());
     private final List<HitlClient> clients = new ArrayList<>();
     private String namespace;
     private TopicCatalogue topics;
@@ -78,7 +86,7 @@ class HitlClientIT {
                 .kafka(Map.of("bootstrap.servers", cluster.bootstrapServers()))
                 .schemaRegistryUrl(cluster.schemaRegistryUrl())
                 .namespace(namespace)
-                .trustedKey("k1", KEY)
+                .decisionKeys(DevelopmentKeys.publicKeys())
                 .build();
         clients.add(client);
         assertThat(client.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
@@ -94,12 +102,17 @@ class HitlClientIT {
                 .build();
     }
 
-    private Decision decision(final String id, final String agentId, final Outcome outcome, final String args) {
+    /** A decision of a proposal, bound to it as the deciders bind it (unsigned). */
+    private static Decision decision(final ProposedAction proposal, final Outcome outcome, final String args) {
+        final ProposedAction read = DecisionBinding.wireForm(proposal);
         final boolean runs = args != null;
         return Decision.newBuilder()
-                .setActionId(id)
-                .setAgentId(agentId)
-                .setActionType("email.send")
+                .setActionId(read.getActionId())
+                .setAgentId(read.getAgentId())
+                .setActionType(read.getActionType())
+                .setTool(read.getTool())
+                .setTarget(read.getTarget())
+                .setProposalHash(ProposalHash.of(read))
                 .setOutcome(outcome)
                 .setFinalArguments(args)
                 .setArgumentsHash(runs ? CanonicalJson.sha256(args) : null)
@@ -109,6 +122,11 @@ class HitlClientIT {
                 .setDecidedAt(Instant.now())
                 .setExpiresAt(runs ? Instant.now().plus(Duration.ofHours(1)) : null)
                 .build();
+    }
+
+    private static ProposedAction of(final ProposedAction action, final String agentId) {
+        action.setAgentId(agentId);
+        return action;
     }
 
     private void publish(final Decision decision) throws Exception {
@@ -131,29 +149,57 @@ class HitlClientIT {
             assertThat(p.getAgentId()).isEqualTo("agent-a");
             assertThat(p.getContext().getUserRequest()).isEqualTo("Answer Ann");
         });
-        publish(signer.sign(decision("a-1", "agent-a", Outcome.APPROVED, ARGS)));
+        // Bound to the proposal as read from the topic, as the classifier binds it.
+        publish(signer.sign(decision(proposed.get(0), Outcome.APPROVED, ARGS)));
 
         final AgentDecision decision = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(decision.mayRun()).isTrue();
         assertThat(decision.argumentsToRun()).contains(ARGS);
+        assertThat(decision.stillValidAt(Instant.now())).isTrue();
         assertThat(decision.instructions()).startsWith("Approved by bob@example.com");
     }
 
     @Test
-    void shouldRefuseAForgedDecisionAndWaitForTheGenuineOne() throws Exception {
+    void shouldRefuseForgedDecisionsAndWaitForTheGenuineOne() throws Exception {
         final HitlClient client = client("agent-b");
-        final CompletableFuture<AgentDecision> answer = client.propose(action("b-1"));
+        final ProposedAction action = of(action("b-1"), "agent-b");
+        final CompletableFuture<AgentDecision> answer = client.propose(action);
 
-        publish(new DecisionSigner("k1", FORGER).sign(decision("b-1", "agent-b", Outcome.APPROVED, ARGS)));
-        publish(decision("b-1", "agent-b", Outcome.APPROVED, ARGS)); // unsigned
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.refusedDecisions() == 2);
+        // What an attacker with the agent's configuration and write access to the topic can make.
+        publish(new DecisionSigner(DecisionKeys.generate(DevelopmentKeys.KEY_ID))
+                .sign(decision(action, Outcome.APPROVED, ARGS)));
+        publish(decision(action, Outcome.APPROVED, ARGS)); // unsigned
+        publish(hmac(decision(action, Outcome.APPROVED, ARGS)));
+        final Decision flipped = signer.sign(decision(action, Outcome.REJECTED, null));
+        flipped.setOutcome(Outcome.APPROVED);
+        flipped.setFinalArguments(ARGS);
+        flipped.setArgumentsHash(CanonicalJson.sha256(ARGS));
+        publish(flipped);
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.refusedDecisions() == 4);
         assertThat(answer).isNotDone();
+        assertThat(client.refusals())
+                .containsEntry("BAD_SIGNATURE", 2L)
+                .containsEntry("UNSIGNED", 1L)
+                .containsEntry("LEGACY", 1L);
 
-        publish(signer.sign(decision("b-1", "agent-b", Outcome.REJECTED, null)));
+        publish(signer.sign(decision(action, Outcome.REJECTED, null)));
         final AgentDecision decision = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(decision.outcome()).isEqualTo(Outcome.REJECTED);
         assertThat(decision.mayRun()).isFalse();
         assertThat(decision.instructions()).contains("do not run").contains("Not to external addresses");
+    }
+
+    /** An HMAC-SHA256 decision made by hand, keyed with the public key every agent holds. */
+    private static Decision hmac(final Decision decision) throws Exception {
+        decision.setSignatureKeyId(DevelopmentKeys.KEY_ID);
+        decision.setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM);
+        final Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(
+                new SecretKeySpec(DevelopmentKeys.privateKey().publicKey().key().getEncoded(), "HmacSHA256"));
+        decision.setSignature(Base64.getEncoder()
+                .encodeToString(
+                        mac.doFinal(DecisionSigner.signedContent(decision).getBytes(StandardCharsets.UTF_8))));
+        return decision;
     }
 
     @Test
@@ -165,7 +211,7 @@ class HitlClientIT {
         first.close();
         clients.remove(first);
 
-        publish(signer.sign(decision("c-1", "agent-c", Outcome.MODIFIED, "{\"to\":\"ann@example.org\"}")));
+        publish(signer.sign(decision(action, Outcome.MODIFIED, "{\"to\":\"ann@example.org\"}")));
 
         final HitlClient second = client("agent-c");
         final AgentDecision decision = second.proposeAndWait(action, Duration.ofSeconds(30));
@@ -175,27 +221,28 @@ class HitlClientIT {
     }
 
     @Test
-    void shouldNotRunAnApprovalWhoseHashDoesNotMatchOrThatExpired() throws Exception {
+    void shouldRefuseAnApprovalWhoseArgumentsDoNotMatchAndNotRunOneThatExpired() throws Exception {
         final HitlClient client = client("agent-d");
-        final CompletableFuture<AgentDecision> mismatched = client.propose(action("d-1"));
-        final CompletableFuture<AgentDecision> expired = client.propose(action("d-2"));
+        final ProposedAction first = of(action("d-1"), "agent-d");
+        final ProposedAction second = of(action("d-2"), "agent-d");
+        final CompletableFuture<AgentDecision> mismatched = client.propose(first);
+        final CompletableFuture<AgentDecision> expired = client.propose(second);
 
-        publish(signer.sign(Decision.newBuilder(decision("d-1", "agent-d", Outcome.APPROVED, ARGS))
+        publish(signer.sign(Decision.newBuilder(decision(first, Outcome.APPROVED, ARGS))
                 .setArgumentsHash(CanonicalJson.sha256("{\"to\":\"someone-else@evil.example\"}"))
                 .build()));
-        publish(signer.sign(Decision.newBuilder(decision("d-2", "agent-d", Outcome.APPROVED, ARGS))
+        publish(signer.sign(Decision.newBuilder(decision(second, Outcome.APPROVED, ARGS))
                 .setExpiresAt(Instant.now().minusSeconds(60))
                 .build()));
 
-        assertThat(mismatched.get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(d -> {
-            assertThat(d.mayRun()).isFalse();
-            assertThat(d.argumentsToRun()).isEmpty();
-            assertThat(d.instructions()).contains("hash does not match");
-        });
         assertThat(expired.get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(d -> {
             assertThat(d.mayRun()).isFalse();
+            assertThat(d.stillValidAt(Instant.now())).isFalse();
             assertThat(d.instructions()).contains("expired");
         });
+        // Records are read in order: the mismatched approval came first and was refused.
+        assertThat(client.refusals()).containsEntry("ARGUMENTS_MISMATCH", 1L);
+        assertThat(mismatched).isNotDone();
     }
 
     @Test
@@ -203,10 +250,11 @@ class HitlClientIT {
         final HitlClient client = client("agent-e");
         assertThat(client.decisionsPartition().topic())
                 .isEqualTo(topics.decisions().name());
-        final CompletableFuture<AgentDecision> answer = client.propose(action("e-1"));
+        final ProposedAction action = of(action("e-1"), "agent-e");
+        final CompletableFuture<AgentDecision> answer = client.propose(action);
         // Another agent's decision for the same action id must not be taken for this agent's.
-        publish(signer.sign(decision("e-1", "agent-other", Outcome.APPROVED, ARGS)));
-        publish(signer.sign(decision("e-1", "agent-e", Outcome.TIMED_OUT, null)));
+        publish(signer.sign(decision(of(action("e-1"), "agent-other"), Outcome.APPROVED, ARGS)));
+        publish(signer.sign(decision(action, Outcome.TIMED_OUT, null)));
         assertThat(answer.get(30, java.util.concurrent.TimeUnit.SECONDS).outcome())
                 .isEqualTo(Outcome.TIMED_OUT);
     }
@@ -248,7 +296,7 @@ class HitlClientIT {
                         raw.get(1).headers().lastHeader("hitl.withdrawn.by").value(), StandardCharsets.UTF_8))
                 .isEqualTo("agent-g");
 
-        publish(signer.sign(Decision.newBuilder(decision("g-1", "agent-g", Outcome.WITHDRAWN, null))
+        publish(signer.sign(Decision.newBuilder(decision(of(action("g-1"), "agent-g"), Outcome.WITHDRAWN, null))
                 .setApprovers(List.of())
                 .setDecidedBy("agent-g")
                 .build()));

@@ -8,31 +8,16 @@ import dev.hitl.schemas.Feedback;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
-import dev.hitl.schemas.integrity.CanonicalJson;
-import dev.hitl.schemas.integrity.DecisionSigner;
-import dev.hitl.schemas.serde.AvroSerializer;
-import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
-import dev.hitl.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.MockConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,91 +25,50 @@ import org.junit.jupiter.api.Test;
 /** {@link HitlClient#withdraw} on mock clients: the wire format and which future completes with what. */
 class HitlClientWithdrawTest {
 
-    private static final byte[] KEY = "sdk-test-signing-key-0123456789ab".getBytes(StandardCharsets.UTF_8);
-    private static final String AGENT = "agent-w";
+    private static final String AGENT = MockHitl.AGENT;
     private static final String ARGS = "{\"to\":\"ann@example.org\"}";
 
-    private final TopicCatalogue topics = TopicCatalogue.standard();
-    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
-    private final AvroSerializer<Decision> decisionWriter = new AvroSerializer<>(registry, false);
-    private final DecisionSigner signer = new DecisionSigner("k1", KEY);
+    private MockHitl hitl;
     private MockProducer<String, ProposedAction> producer;
-    private DecisionsConsumer consumer;
     private HitlClient client;
-    private long offset;
-
-    /** MockConsumer cannot look offsets up by time; the client asks once, at start. */
-    static final class DecisionsConsumer extends MockConsumer<byte[], byte[]> {
-        DecisionsConsumer() {
-            super("earliest");
-        }
-
-        @Override
-        public synchronized Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(
-                final Map<TopicPartition, Long> timestamps) {
-            final Map<TopicPartition, OffsetAndTimestamp> none = new HashMap<>();
-            timestamps.keySet().forEach(tp -> none.put(tp, null));
-            return none;
-        }
-    }
+    private final Map<String, ProposedAction> proposals = new HashMap<>();
 
     @BeforeEach
     void start() {
-        producer = new MockProducer<>(
-                false, null, new StringSerializer(), new AvroSerializer<ProposedAction>(registry, false));
-        consumer = new DecisionsConsumer();
-        final String decisions = topics.decisions().name();
-        final List<PartitionInfo> partitions = new java.util.ArrayList<>();
-        final Node node = new Node(0, "localhost", 9092);
-        for (int p = 0; p < 6; p++) {
-            partitions.add(new PartitionInfo(decisions, p, node, new Node[] {node}, new Node[] {node}));
-            consumer.updateBeginningOffsets(Map.of(new TopicPartition(decisions, p), 0L));
-            consumer.updateEndOffsets(Map.of(new TopicPartition(decisions, p), 0L));
-        }
-        consumer.updatePartitions(decisions, partitions);
-        client = HitlClient.builder()
-                .agentId(AGENT)
-                .schemaRegistry(registry)
-                .trustedKey("k1", KEY)
-                .clients(producer, consumer)
-                .build();
+        hitl = new MockHitl();
+        producer = hitl.producer;
+        client = hitl.client;
     }
 
     @AfterEach
     void stop() {
-        client.close();
+        hitl.close();
     }
 
-    private static ProposedAction action(final String id) {
-        return Proposals.action("email.send", "gmail", ARGS)
+    private ProposedAction action(final String id) {
+        final ProposedAction action = Proposals.action("email.send", "gmail", ARGS)
                 .actionId(id)
                 .onBehalfOf("alice@example.com")
                 .inputTrust(InputTrust.USER)
                 .build();
+        proposals.put(id, action);
+        return action;
     }
 
     private void decide(final String id, final Outcome outcome) {
         final boolean runs = outcome == Outcome.APPROVED;
-        final Decision decision = signer.sign(Decision.newBuilder()
-                .setActionId(id)
-                .setAgentId(AGENT)
-                .setActionType("email.send")
-                .setOutcome(outcome)
-                .setFinalArguments(runs ? ARGS : null)
-                .setArgumentsHash(runs ? CanonicalJson.sha256(ARGS) : null)
-                .setApprovers(List.of())
-                .setFeedback(runs ? null : new Feedback("Withdrawn by the agent " + AGENT + ".", "withdrawn"))
-                .setDecidedBy(runs ? "reviewers:bob@example.com" : AGENT)
-                .setDecidedAt(Instant.now())
-                .setExpiresAt(runs ? Instant.now().plus(Duration.ofHours(1)) : null)
-                .build());
-        final TopicPartition partition = client.decisionsPartition();
-        consumer.addRecord(new ConsumerRecord<>(
-                partition.topic(),
-                partition.partition(),
-                offset++,
-                AGENT.getBytes(StandardCharsets.UTF_8),
-                decisionWriter.serialize(partition.topic(), decision)));
+        // An action proposed before a restart: the test knows it, the client does not.
+        ProposedAction proposal = proposals.get(id);
+        if (proposal == null) {
+            proposal = action(id);
+            proposal.setAgentId(AGENT);
+        }
+        final Decision decision = hitl.decision(proposal, outcome, runs ? ARGS : null);
+        if (!runs) {
+            decision.setFeedback(new Feedback("Withdrawn by the agent " + AGENT + ".", "withdrawn"));
+            decision.setDecidedBy(AGENT);
+        }
+        hitl.publish(hitl.signer.sign(decision));
     }
 
     @Test

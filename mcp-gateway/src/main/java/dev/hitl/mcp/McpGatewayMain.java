@@ -5,6 +5,7 @@ import dev.hitl.mcp.config.GatewayConfigException;
 import dev.hitl.mcp.config.GatewayConfigLoader;
 import dev.hitl.mcp.ledger.KafkaExecutionLedger;
 import dev.hitl.mcp.upstream.Upstreams;
+import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.sdk.HitlClient;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpAsyncServer;
@@ -18,7 +19,6 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,8 +71,8 @@ public final class McpGatewayMain {
                 .agentId(config.agent().id())
                 .kafka(config.hitl().kafka())
                 .schemaRegistryUrl(config.hitl().schemaRegistryUrl())
-                .namespace(config.hitl().namespace());
-        config.hitl().trustedKeys().forEach((id, key) -> client.trustedKey(id, key.getBytes(StandardCharsets.UTF_8)));
+                .namespace(config.hitl().namespace())
+                .decisionKeys(config.hitl().decisionKeys());
         final String instance =
                 config.agent().id() + "@" + ManagementFactory.getRuntimeMXBean().getName();
         final CountDownLatch inputEnded = new CountDownLatch(1);
@@ -83,6 +83,7 @@ public final class McpGatewayMain {
             final ToolCallHandler handler = new ToolCallHandler(
                     config.agent(),
                     Proposer.of(hitl),
+                    new DecisionVerifier(config.hitl().decisionKeys()),
                     ledger,
                     upstreams::call,
                     clock,

@@ -6,19 +6,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.mcp.config.GatewayConfig;
 import dev.hitl.mcp.ledger.ExecutionLedger;
 import dev.hitl.mcp.upstream.UpstreamTool;
+import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.StrictJson;
 import dev.hitl.sdk.AgentDecision;
+import dev.hitl.sdk.DecisionBinding;
+import dev.hitl.sdk.Outcomes;
 import dev.hitl.sdk.Proposals;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +46,19 @@ import org.slf4j.LoggerFactory;
  * the call upstream with the approved arguments, or return a tool error that tells the model what
  * happened and what to do instead.
  *
- * <p>Before a call runs upstream the gateway checks, itself, what the SDK already checked: the
- * decision allows running, its argumentsHash is the hash of the arguments it will run with, and the
- * approval has not expired. Then it claims the action in the {@link ExecutionLedger}, durably: an
- * action runs at most once, across restarts and repeated calls with the same idempotency key.
+ * <p>Before a call runs upstream the gateway checks, itself, what the SDK already checked, since this
+ * is the last moment anything can stop the call: the decision's Ed25519 signature verifies with the
+ * configured public keys; it decides exactly the proposal made for this call (actionId, agent,
+ * proposalHash, actionType, tool and target; for AUTO_APPROVED and APPROVED the call's own
+ * arguments); the arguments it is about to run hash to the decision's argumentsHash; the approval
+ * has not expired. Then it claims the action in the {@link ExecutionLedger}, durably: an action runs
+ * at most once, across restarts and repeated calls with the same idempotency key.
+ *
+ * <p>The actionId names the call: with an idempotency key it is derived from the agent, the key and
+ * a hash of the upstream, the upstream's tool name and the canonical arguments, so one key never
+ * names two different calls (without a key it is random). The tool run is always this call's, which
+ * the actionId and the decision's proposalHash name; with MODIFIED it runs with the decision's
+ * arguments.
  */
 public final class ToolCallHandler {
 
@@ -70,6 +88,7 @@ public final class ToolCallHandler {
 
     private final GatewayConfig.Agent agent;
     private final Proposer proposer;
+    private final DecisionVerifier verifier;
     private final ExecutionLedger ledger;
     private final UpstreamCaller upstream;
     private final Clock clock;
@@ -81,6 +100,7 @@ public final class ToolCallHandler {
     /**
      * @param agent the agent the gateway proposes as
      * @param proposer where proposals go
+     * @param verifier verifies decisions with the deciders' public keys
      * @param ledger the execution ledger
      * @param upstream runs a call upstream
      * @param clock the clock (approval expiry)
@@ -90,6 +110,7 @@ public final class ToolCallHandler {
     public ToolCallHandler(
             final GatewayConfig.Agent agent,
             final Proposer proposer,
+            final DecisionVerifier verifier,
             final ExecutionLedger ledger,
             final UpstreamCaller upstream,
             final Clock clock,
@@ -97,6 +118,7 @@ public final class ToolCallHandler {
             final Duration progressInterval) {
         this.agent = agent;
         this.proposer = proposer;
+        this.verifier = verifier;
         this.ledger = ledger;
         this.upstream = upstream;
         this.clock = clock;
@@ -147,13 +169,33 @@ public final class ToolCallHandler {
             return error("hitl did not run " + tool.exposedName() + ": its arguments are not JSON ("
                     + e.getOriginalMessage() + ").");
         }
-        final String actionId = actionId(request);
+        try {
+            StrictJson.parseObject(argumentsJson);
+        } catch (IllegalArgumentException e) {
+            return error("hitl did not run " + tool.exposedName() + ": its arguments are not accepted ("
+                    + e.getMessage() + "). Nothing was proposed; send such values as strings.");
+        }
+        final Optional<String> key = idempotencyKey(request);
+        final String actionId = actionId(tool, key, argumentsJson);
         final Optional<ExecutionLedger.Claim> ran = ledger.find(actionId);
         if (ran.isPresent()) {
             return alreadyRan(tool, ran.get());
         }
+        if (key.isPresent()) {
+            final Optional<McpSchema.CallToolResult> earlier = legacyClaim(tool, key.get(), argumentsJson);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
         final Map<String, Object> meta = request.meta() == null ? Map.of() : request.meta();
-        final ProposedAction action = propose(tool, actionId, argumentsJson, caller, meta);
+        final ProposedAction action;
+        final String proposalHash;
+        try {
+            action = DecisionBinding.wireForm(propose(tool, actionId, argumentsJson, caller, meta));
+            proposalHash = DecisionBinding.proposalHash(action);
+        } catch (IllegalArgumentException e) {
+            return error("hitl did not run " + tool.exposedName() + ": " + e.getMessage() + ". Nothing was proposed.");
+        }
         final InFlightCalls.Call call = inFlight.start(caller.requestId(), actionId);
         try {
             final CompletableFuture<AgentDecision> decided = proposer.propose(action);
@@ -168,7 +210,7 @@ public final class ToolCallHandler {
                 return error("hitl did not run " + tool.exposedName() + ": the call was cancelled (action " + actionId
                         + ").");
             }
-            final McpSchema.CallToolResult result = execute(tool, actionId, decision);
+            final McpSchema.CallToolResult result = execute(tool, actionId, action, proposalHash, decision);
             history.record(
                     caller.sessionId(),
                     tool.exposedName() + " -> " + decision.outcome()
@@ -237,33 +279,52 @@ public final class ToolCallHandler {
     }
 
     private McpSchema.CallToolResult execute(
-            final UpstreamTool tool, final String actionId, final AgentDecision decision) {
+            final UpstreamTool tool,
+            final String actionId,
+            final ProposedAction proposal,
+            final String proposalHash,
+            final AgentDecision decision) {
         final String name = tool.exposedName();
         if (!decision.mayRun()) {
             return error("hitl did not run " + name + " (action " + actionId + ", " + decision.outcome() + "). "
                     + decision.instructions());
         }
-        final String finalArguments = decision.argumentsToRun().orElseThrow();
-        // The SDK checked these; the gateway checks again right before it acts, since this is the
-        // last moment anything can stop the call.
-        if (!CanonicalJson.sha256(finalArguments).equals(decision.decision().getArgumentsHash())) {
-            return error("hitl did not run " + name + ": the approval's arguments hash does not match its arguments"
+        // The SDK checked these; the gateway checks again, itself, right before it acts, since this is
+        // the last moment anything can stop the call.
+        final Decision decided = decision.decision();
+        final DecisionVerifier.Result verified = verifier.verify(decided);
+        if (verified != DecisionVerifier.Result.VALID) {
+            LOG.warn("Refused the decision of action {} before running {}: {}", actionId, name, verified.describe());
+            return error("hitl did not run " + name + ": its decision is " + verified.describe() + " (action "
+                    + actionId + "), so it is no approval. Propose the call again.");
+        }
+        final Optional<String> mismatch = DecisionBinding.mismatch(decided, proposal, proposalHash);
+        if (mismatch.isPresent() || !Outcomes.allowsRun(decided.getOutcome())) {
+            final String why = mismatch.orElse("its outcome is " + decided.getOutcome());
+            LOG.warn("Refused the decision of action {} before running {}: {}", actionId, name, why);
+            return error("hitl did not run " + name + ": the decision it got is not an approval of this call: " + why
                     + " (action " + actionId + "). Propose the call again.");
         }
         if (!decision.stillValidAt(clock.instant())) {
-            return error("hitl did not run " + name + ": the approval expired at "
-                    + decision.decision().getExpiresAt() + " before the call could run (action " + actionId
-                    + "). Propose the call again.");
+            return error("hitl did not run " + name + ": the approval expired at " + decided.getExpiresAt()
+                    + " before the call could run (action " + actionId + "). Propose the call again.");
         }
+        final String finalArguments = decided.getFinalArguments();
         final Map<String, Object> arguments;
+        final String runs;
         try {
+            StrictJson.parseObject(finalArguments);
             arguments = JSON.readValue(finalArguments, new TypeReference<LinkedHashMap<String, Object>>() {});
-        } catch (JsonProcessingException e) {
-            return error("hitl did not run " + name + ": the approved arguments are not a JSON object (action "
+            runs = CanonicalJson.sha256(JSON.writeValueAsString(arguments));
+        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            return error("hitl did not run " + name + ": the approved arguments are not a strict JSON object (action "
                     + actionId + ").");
         }
-        final Optional<ExecutionLedger.Claim> earlier =
-                ledger.claim(actionId, decision.decision().getArgumentsHash());
+        if (!runs.equals(decided.getArgumentsHash())) {
+            return error("hitl did not run " + name + ": the arguments it would run do not hash to the approval's"
+                    + " argumentsHash (action " + actionId + "). Propose the call again.");
+        }
+        final Optional<ExecutionLedger.Claim> earlier = ledger.claim(actionId, tool.id(), decided.getArgumentsHash());
         if (earlier.isPresent()) {
             return alreadyRan(tool, earlier.get());
         }
@@ -350,22 +411,42 @@ public final class ToolCallHandler {
     }
 
     /**
-     * The trust of what steers the model: what the client says, else what the operator configured;
-     * but once the model read open-world output in this session, never more than TOOL_OUTPUT, since
-     * that output may be steering it now (prompt injection).
+     * The trust of what steers the model. The operator's configured trust is a ceiling: a client's
+     * {@code _meta} may lower it, never raise it (a client that may be steered by injected text must
+     * not be able to vouch for itself). Once the model read open-world output in this session, never
+     * more than TOOL_OUTPUT, since that output may be steering it now (prompt injection).
      */
     private InputTrust trust(final Map<String, Object> meta, final Caller caller) {
-        InputTrust declared = agent.inputTrust();
+        InputTrust trust = agent.inputTrust();
         final Optional<String> said = text(meta, INPUT_TRUST_KEY);
         if (said.isPresent()) {
+            InputTrust claimed;
             try {
-                declared = InputTrust.valueOf(said.get());
+                claimed = InputTrust.valueOf(said.get());
             } catch (IllegalArgumentException e) {
-                declared = InputTrust.UNKNOWN;
+                claimed = InputTrust.UNKNOWN;
             }
+            trust = lower(trust, claimed);
         }
-        final boolean trusted = declared == InputTrust.USER || declared == InputTrust.INTERNAL;
-        return trusted && history.readOpenWorldOutput(caller.sessionId()) ? InputTrust.TOOL_OUTPUT : declared;
+        return history.readOpenWorldOutput(caller.sessionId()) ? lower(trust, InputTrust.TOOL_OUTPUT) : trust;
+    }
+
+    /**
+     * @return the less trusted of the two, in the order USER > INTERNAL > RETRIEVED > TOOL_OUTPUT >
+     *     UNKNOWN
+     */
+    static InputTrust lower(final InputTrust a, final InputTrust b) {
+        return rank(a) <= rank(b) ? a : b;
+    }
+
+    private static int rank(final InputTrust trust) {
+        return switch (trust) {
+            case USER -> 4;
+            case INTERNAL -> 3;
+            case RETRIEVED -> 2;
+            case TOOL_OUTPUT -> 1;
+            case UNKNOWN -> 0;
+        };
     }
 
     private static Optional<Double> confidence(final Map<String, Object> meta) {
@@ -420,15 +501,59 @@ public final class ToolCallHandler {
         return sentence.length() > 300 ? sentence.substring(0, 300) + "…" : sentence;
     }
 
-    private String actionId(final McpSchema.CallToolRequest request) {
+    private static Optional<String> idempotencyKey(final McpSchema.CallToolRequest request) {
         final Object key = request.meta() == null ? null : request.meta().get(IDEMPOTENCY_KEY);
-        if (key instanceof String text && IDEMPOTENCY.matcher(text).matches()) {
-            // Scoped by agent: one agent's key never names another's action.
-            return "mcp-"
-                    + UUID.nameUUIDFromBytes(
-                            (agent.id() + "\u0000" + text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return key instanceof String text && IDEMPOTENCY.matcher(text).matches() ? Optional.of(text) : Optional.empty();
+    }
+
+    /**
+     * The actionId of a call. With an idempotency key: {@code mcp-<key scope>:<call hash>}, where the
+     * key scope is a name-based UUID of the agent and the key (one agent's key never names another's
+     * action) and the call hash is the first 128 bits, in hex, of SHA-256 over the upstream, the
+     * upstream's tool name and the RFC 8785 hash of the arguments: the same key with the same call is
+     * the same action (run at most once); with another tool or other arguments it is another action,
+     * proposed and decided on its own. Without a key: {@code mcp-<random UUID>}.
+     */
+    private String actionId(final UpstreamTool tool, final Optional<String> key, final String argumentsJson) {
+        if (key.isEmpty()) {
+            return "mcp-" + UUID.randomUUID();
         }
-        return "mcp-" + UUID.randomUUID();
+        final String call =
+                tool.upstream() + "\u0000" + tool.tool().name() + "\u0000" + CanonicalJson.sha256(argumentsJson);
+        return keyScope(key.get()) + ":" + sha256(call).substring(0, 32);
+    }
+
+    /** The actionId a key named before keys were scoped by call; also the first part of a scoped one. */
+    private String keyScope(final String key) {
+        return "mcp-" + UUID.nameUUIDFromBytes((agent.id() + "\u0000" + key).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A call under a key that a gateway claimed before keys were scoped by call (the ledger keeps
+     * claims 30 days): the same arguments are the same call, which is not run again; other arguments
+     * or another tool under that key are refused, since the claim does not say which tool ran.
+     */
+    private Optional<McpSchema.CallToolResult> legacyClaim(
+            final UpstreamTool tool, final String key, final String argumentsJson) {
+        final Optional<ExecutionLedger.Claim> legacy = ledger.find(keyScope(key));
+        if (legacy.isEmpty()) {
+            return Optional.empty();
+        }
+        if (legacy.get().argumentsHash().equals(CanonicalJson.sha256(argumentsJson))) {
+            return Optional.of(alreadyRan(tool, legacy.get()));
+        }
+        return Optional.of(error("hitl did not run " + tool.exposedName() + ": its idempotency key already named"
+                + " another call, which ran at " + legacy.get().claimedAt() + " (action "
+                + legacy.get().actionId() + "). Give each call its own key."));
+    }
+
+    private static String sha256(final String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private void withdraw(final String actionId) {
@@ -440,6 +565,11 @@ public final class ToolCallHandler {
     }
 
     private static McpSchema.CallToolResult alreadyRan(final UpstreamTool tool, final ExecutionLedger.Claim claim) {
+        if (!claim.tool().isEmpty() && !claim.tool().equals(tool.id())) {
+            // Cannot happen with call-scoped actionIds; never hand one tool's result to another's call.
+            return error("hitl did not run " + tool.exposedName() + ": its action " + claim.actionId()
+                    + " already ran, as a call of " + claim.tool() + ". Give each call its own key.");
+        }
         if (claim.result() != null) {
             try {
                 final McpSchema.CallToolResult earlier =

@@ -7,6 +7,8 @@ import dev.hitl.mcp.config.GatewayConfig;
 import dev.hitl.mcp.ledger.ExecutionLedger;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.sdk.AgentDecision;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,9 +37,10 @@ class StdinInterceptorTest {
                     return new CompletableFuture<>();
                 }
             },
+            new DecisionVerifier(DevelopmentKeys.publicKeys()),
             new ExecutionLedger() {
                 @Override
-                public Optional<Claim> claim(final String actionId, final String argumentsHash) {
+                public Optional<Claim> claim(final String actionId, final String tool, final String argumentsHash) {
                     return Optional.empty();
                 }
 

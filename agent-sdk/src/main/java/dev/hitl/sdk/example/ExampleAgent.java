@@ -2,10 +2,12 @@ package dev.hitl.sdk.example;
 
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.sdk.AgentDecision;
 import dev.hitl.sdk.HitlClient;
 import dev.hitl.sdk.Proposals;
-import java.nio.charset.StandardCharsets;
+import dev.hitl.sdk.TrustedDecisionKeys;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -20,8 +22,9 @@ import java.util.Map;
  * </pre>
  *
  * Settings come from the environment: {@code KAFKA_BOOTSTRAP_SERVERS} (127.0.0.1:9092), {@code
- * SCHEMA_REGISTRY_URL} (http://127.0.0.1:8081/apis/ccompat/v7), {@code HITL_SIGNING_KEY_ID} and
- * {@code HITL_SIGNING_KEY} (the local stack's development key).
+ * SCHEMA_REGISTRY_URL} (http://127.0.0.1:8081/apis/ccompat/v7), and the deciders' public keys:
+ * {@code HITL_DECISION_PUBLIC_KEYS_FILE} (a JWKS file) or {@code HITL_DECISION_PUBLIC_KEYS} (the
+ * JWKS as text); without either, the public development key the local stack signs with.
  */
 public final class ExampleAgent {
 
@@ -32,12 +35,16 @@ public final class ExampleAgent {
      * @throws Exception when hitl cannot be reached
      */
     public static void main(final String[] args) throws Exception {
-        final String key = env("HITL_SIGNING_KEY", "hitl-local-development-signing-key-not-secret");
+        final String keysFile = env("HITL_DECISION_PUBLIC_KEYS_FILE", "");
+        final String keys = env("HITL_DECISION_PUBLIC_KEYS", "");
         try (HitlClient hitl = HitlClient.builder()
                 .agentId("example-agent")
                 .kafka(Map.of("bootstrap.servers", env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")))
                 .schemaRegistryUrl(env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7"))
-                .trustedKey(env("HITL_SIGNING_KEY_ID", "local-dev"), key.getBytes(StandardCharsets.UTF_8))
+                .decisionKeys(
+                        !keysFile.isEmpty()
+                                ? TrustedDecisionKeys.read(Path.of(keysFile))
+                                : !keys.isEmpty() ? TrustedDecisionKeys.parse(keys) : DevelopmentKeys.publicKeys())
                 .build()) {
             final ProposedAction email = Proposals.action(
                             "email.send",

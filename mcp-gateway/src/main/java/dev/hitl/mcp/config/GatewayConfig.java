@@ -1,6 +1,7 @@
 package dev.hitl.mcp.config;
 
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Optional;
  * The gateway's whole configuration, as read from its YAML file by {@link GatewayConfigLoader}.
  *
  * @param agent who the gateway proposes as: every connection through this gateway acts as this agent
- * @param hitl where hitl runs: Kafka settings, schema registry, topic namespace, trusted signing keys
+ * @param hitl where hitl runs: Kafka settings, schema registry, topic namespace, the deciders' public keys
  * @param decisionTimeout how long a tool call waits for its decision before it returns a tool error
  *     (the proposal stays open: hitl may still decide it, and the call is then never run)
  * @param progressInterval how often a waiting call sends an MCP progress notification
@@ -40,13 +41,17 @@ public record GatewayConfig(
      * @param namespace topic namespace ({@code hitl} in a standard installation)
      * @param kafka Kafka client settings (bootstrap.servers, security settings, ...)
      * @param schemaRegistryUrl the Confluent-API registry URL
-     * @param trustedKeys decision-signing keys by key id; a decision signed otherwise is refused
+     * @param decisionKeys the deciders' public Ed25519 keys (several while keys rotate): every
+     *     decision is verified with them; the gateway holds no key that could make a decision
      */
     public record Hitl(
-            String namespace, Map<String, String> kafka, String schemaRegistryUrl, Map<String, String> trustedKeys) {
+            String namespace,
+            Map<String, String> kafka,
+            String schemaRegistryUrl,
+            DecisionKeys.PublicKeys decisionKeys) {
         public Hitl {
             kafka = Map.copyOf(kafka);
-            trustedKeys = Map.copyOf(trustedKeys);
+            Objects.requireNonNull(decisionKeys, "decisionKeys");
         }
     }
 

@@ -1,7 +1,13 @@
 package dev.hitl.mcp.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hitl.policy.Glob;
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.integrity.DecisionKeys;
+import dev.hitl.sdk.TrustedDecisionKeys;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +44,7 @@ public final class GatewayConfigLoader {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^}]*))?}");
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Function<String, String> environment;
 
@@ -52,19 +59,32 @@ public final class GatewayConfigLoader {
      * @throws GatewayConfigException when the file is unreadable or invalid
      */
     public GatewayConfig load(final Path file) {
+        final String yaml;
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
+            yaml = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new GatewayConfigException("cannot read the gateway configuration " + file + ": " + e.getMessage());
         }
+        final Path directory = file.toAbsolutePath().getParent();
+        return parse(yaml, directory == null ? Path.of("") : directory);
     }
 
     /**
-     * @param yaml the configuration as YAML text
+     * @param yaml the configuration as YAML text (relative paths in it are read from the working directory)
      * @return the configuration
      * @throws GatewayConfigException when it is invalid
      */
     public GatewayConfig parse(final String yaml) {
+        return parse(yaml, Path.of(""));
+    }
+
+    /**
+     * @param yaml the configuration as YAML text
+     * @param baseDirectory where relative paths in it (the decision keys file) are read from
+     * @return the configuration
+     * @throws GatewayConfigException when it is invalid
+     */
+    public GatewayConfig parse(final String yaml, final Path baseDirectory) {
         final Node root;
         try {
             final LoaderOptions options = new LoaderOptions();
@@ -79,17 +99,14 @@ public final class GatewayConfigLoader {
         final Fields top =
                 fields(root, "", Set.of("agent", "hitl", "decisionTimeout", "progressInterval", "upstreams"));
         final Fields agent = fields(top.required("agent"), "agent", Set.of("id", "onBehalfOf", "domain", "inputTrust"));
+        refuseSharedSecrets(top.required("hitl"));
         final Fields hitl =
-                fields(top.required("hitl"), "hitl", Set.of("namespace", "kafka", "schemaRegistryUrl", "trustedKeys"));
+                fields(top.required("hitl"), "hitl", Set.of("namespace", "kafka", "schemaRegistryUrl", "decisionKeys"));
         final Map<String, String> kafka = stringMap(hitl.required("kafka"), "hitl.kafka");
         if (!kafka.containsKey("bootstrap.servers")) {
             throw error(hitl.required("kafka"), "hitl.kafka.bootstrap.servers", "required");
         }
-        final Map<String, String> keys = stringMap(hitl.required("trustedKeys"), "hitl.trustedKeys");
-        if (keys.isEmpty() || keys.values().stream().anyMatch(String::isBlank)) {
-            throw error(
-                    hitl.required("trustedKeys"), "hitl.trustedKeys", "needs at least one key id with a non-empty key");
-        }
+        final DecisionKeys.PublicKeys keys = decisionKeys(hitl.required("decisionKeys"), baseDirectory);
         final List<GatewayConfig.Upstream> upstreams = new ArrayList<>();
         final Node upstreamList = top.required("upstreams");
         if (!(upstreamList instanceof SequenceNode sequence)
@@ -185,6 +202,81 @@ public final class GatewayConfigLoader {
             }
         });
         return new GatewayConfig.Upstream(name, fields.optionalString("prefix").orElse(""), stdio, http, tools);
+    }
+
+    /**
+     * The deciders' public keys: {@code file} (a JWKS or one JWK) and/or {@code jwks} (the same inline,
+     * as JSON text or as YAML); both add up.
+     */
+    private DecisionKeys.PublicKeys decisionKeys(final Node node, final Path baseDirectory) {
+        final String path = "hitl.decisionKeys";
+        final Fields fields = fields(node, path, Set.of("file", "jwks"));
+        if (fields.optional("file").isEmpty() && fields.optional("jwks").isEmpty()) {
+            throw error(node, path, "needs 'file' (a JWKS file) or 'jwks' (the deciders' public keys inline)");
+        }
+        DecisionKeys.PublicKeys keys = null;
+        final Optional<String> file = fields.optionalString("file");
+        if (file.isPresent()) {
+            try {
+                keys = TrustedDecisionKeys.read(baseDirectory.resolve(file.get()));
+            } catch (IllegalArgumentException e) {
+                throw error(fields.required("file"), path + ".file", e.getMessage());
+            }
+        }
+        final Optional<Node> inline = fields.optional("jwks");
+        if (inline.isPresent()) {
+            final String json = inline.get() instanceof ScalarNode
+                    ? scalar(inline.get(), path + ".jwks")
+                    : json(inline.get(), path + ".jwks").toString();
+            try {
+                final DecisionKeys.PublicKeys given = TrustedDecisionKeys.parse(json);
+                keys = keys == null ? given : TrustedDecisionKeys.merge(keys, given);
+            } catch (IllegalArgumentException e) {
+                throw error(inline.get(), path + ".jwks", e.getMessage());
+            }
+        }
+        if (keys == null) {
+            throw error(node, path, "names no key");
+        }
+        return keys;
+    }
+
+    /** A YAML map or list as JSON, every scalar a string (JWK members are strings). */
+    private JsonNode json(final Node node, final String path) {
+        if (node instanceof MappingNode mapping) {
+            final ObjectNode object = JSON.createObjectNode();
+            for (final NodeTuple tuple : mapping.getValue()) {
+                final String key = scalar(tuple.getKeyNode(), path);
+                object.set(key, json(tuple.getValueNode(), path + "." + key));
+            }
+            return object;
+        }
+        if (node instanceof SequenceNode sequence) {
+            final ArrayNode array = JSON.createArrayNode();
+            for (int i = 0; i < sequence.getValue().size(); i++) {
+                array.add(json(sequence.getValue().get(i), path + "[" + i + "]"));
+            }
+            return array;
+        }
+        return JSON.getNodeFactory().textNode(scalar(node, path));
+    }
+
+    /** HMAC decision keys are gone: say so rather than "unknown field". */
+    private static void refuseSharedSecrets(final Node hitl) {
+        if (hitl instanceof MappingNode mapping) {
+            for (final NodeTuple tuple : mapping.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode key
+                        && key.getValue().equals("trustedKeys")) {
+                    throw error(
+                            key,
+                            "hitl.trustedKeys",
+                            "shared decision-signing secrets are no longer accepted: whoever can check a decision"
+                                    + " with one can make one. Give the deciders' public keys instead, under"
+                                    + " hitl.decisionKeys (file: a JWKS, as served at "
+                                    + DecisionKeys.JWKS_PATH + ", or jwks: the keys inline)");
+                }
+            }
+        }
     }
 
     private InputTrust trust(final Node node, final String path) {

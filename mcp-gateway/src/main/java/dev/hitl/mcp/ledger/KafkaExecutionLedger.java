@@ -36,7 +36,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * written with an idempotent producer, {@code acks=all}, and waited for before the call starts; at
  * start the gateway reads the topic to its end, so claims made before a restart hold after it. Claims
  * are kept for the decisions topic's retention (30 days): an approval older than that has expired
- * anyway. Values are small JSON documents ({@code argumentsHash}, {@code claimedAt}, {@code gateway});
+ * anyway. Keys are actionIds; values are small JSON documents ({@code tool}, {@code argumentsHash},
+ * {@code claimedAt}, {@code gateway});
  * once the call has returned, the same key is written again with its {@code result} too (up to
  * {@value #MAX_RESULT_CHARS} characters), which compaction keeps in place of the bare claim.
  */
@@ -138,12 +139,12 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     }
 
     @Override
-    public synchronized Optional<Claim> claim(final String actionId, final String argumentsHash) {
+    public synchronized Optional<Claim> claim(final String actionId, final String tool, final String argumentsHash) {
         final Claim earlier = claims.get(actionId);
         if (earlier != null) {
             return Optional.of(earlier);
         }
-        final Claim claim = new Claim(actionId, argumentsHash, clock.instant(), gateway);
+        final Claim claim = new Claim(actionId, tool, argumentsHash, clock.instant(), gateway);
         final ObjectNode value = json(claim);
         try {
             producer.send(new ProducerRecord<>(topic.name(), actionId, value.toString()))
@@ -185,7 +186,9 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
         }
         if (keep) {
             claims.put(
-                    actionId, new Claim(actionId, claim.argumentsHash(), claim.claimedAt(), claim.gateway(), result));
+                    actionId,
+                    new Claim(
+                            actionId, claim.tool(), claim.argumentsHash(), claim.claimedAt(), claim.gateway(), result));
         }
     }
 
@@ -202,6 +205,7 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     /** A claim as its record on the topic says it ({@link #parse} reads it back). */
     private static ObjectNode json(final Claim claim) {
         return JSON.createObjectNode()
+                .put("tool", claim.tool())
                 .put("argumentsHash", claim.argumentsHash())
                 .put("claimedAt", claim.claimedAt().toString())
                 .put("gateway", claim.gateway());
@@ -212,13 +216,14 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
             final JsonNode json = JSON.readTree(value);
             return new Claim(
                     actionId,
+                    json.path("tool").asText(""),
                     json.path("argumentsHash").asText(""),
                     Instant.parse(json.path("claimedAt").asText(Instant.EPOCH.toString())),
                     json.path("gateway").asText(""),
                     json.path("result").isTextual() ? json.path("result").asText() : null);
         } catch (IOException | RuntimeException e) {
             // An unreadable claim is still a claim: better refuse a call than run it twice.
-            return new Claim(actionId, "", Instant.EPOCH, "unreadable");
+            return new Claim(actionId, "", "", Instant.EPOCH, "unreadable");
         }
     }
 }

@@ -28,6 +28,11 @@ public record UpstreamTool(String exposedName, String upstream, McpSchema.Tool t
                 .build();
     }
 
+    /** @return which tool runs: the upstream's name and the tool's own name ({@code files/write_file}) */
+    public String id() {
+        return upstream + "/" + tool.name();
+    }
+
     /** @return whether the upstream says the tool talks to an open world (web, email, other people) */
     public boolean openWorld() {
         // MCP's default for openWorldHint is true.

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.integrity.DecisionKeys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -23,8 +28,8 @@ class GatewayConfigLoaderTest {
                 bootstrap.servers: ${KAFKA_BOOTSTRAP_SERVERS}
                 security.protocol: SASL_SSL
               schemaRegistryUrl: http://registry:8081/apis/ccompat/v7
-              trustedKeys:
-                prod-2026: ${SIGNING_KEY}
+              decisionKeys:
+                jwks: ${DECISION_KEYS}
             decisionTimeout: 30m
             progressInterval: PT10S
             upstreams:
@@ -42,8 +47,14 @@ class GatewayConfigLoaderTest {
                   headers: {Authorization: Bearer token}
             """;
 
-    private final GatewayConfigLoader loader =
-            new GatewayConfigLoader(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092", "SIGNING_KEY", "secret")::get);
+    private static final DecisionKeys.PrivateKey CURRENT = DecisionKeys.generate("prod-2026");
+    private static final DecisionKeys.PrivateKey NEXT = DecisionKeys.generate("prod-2027");
+
+    private final GatewayConfigLoader loader = new GatewayConfigLoader(Map.of(
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "kafka:9092",
+            "DECISION_KEYS",
+            DecisionKeys.PublicKeys.of(CURRENT.publicKey()).toJwks())::get);
 
     @Test
     void shouldReadAFullConfigurationWithEnvironmentVariables() {
@@ -54,7 +65,7 @@ class GatewayConfigLoaderTest {
         assertThat(config.hitl().kafka())
                 .containsEntry("bootstrap.servers", "kafka:9092")
                 .containsEntry("security.protocol", "SASL_SSL");
-        assertThat(config.hitl().trustedKeys()).containsExactly(Map.entry("prod-2026", "secret"));
+        assertThat(config.hitl().decisionKeys().byId()).containsOnlyKeys("prod-2026");
         assertThat(config.decisionTimeout()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.progressInterval()).isEqualTo(Duration.ofSeconds(10));
         final GatewayConfig.Upstream files = config.upstreams().get(0);
@@ -77,7 +88,10 @@ class GatewayConfigLoaderTest {
                 "bad duration       | 'decisionTimeout: 30m' | 'decisionTimeout: soon' | line 13: decisionTimeout: 'soon' is not a duration",
                 "bad trust          | '  inputTrust: USER' | '  inputTrust: HIGH' | line 4: agent.inputTrust: 'HIGH' is not one of",
                 "http url           | '    url: https://crm.internal/mcp' | '    url: crm.internal/mcp' | line 26: upstreams[1].http.url: must be an http:// or https:// URL",
-                "unset variable     | '    prod-2026: ${SIGNING_KEY}' | '    prod-2026: ${NO_SUCH_KEY}' | line 12: hitl.trustedKeys.prod-2026: environment variable NO_SUCH_KEY is not set",
+                "unset variable     | '    jwks: ${DECISION_KEYS}' | '    jwks: ${NO_SUCH_KEY}' | line 12: hitl.decisionKeys.jwks: environment variable NO_SUCH_KEY is not set",
+                "no keys            | '    jwks: ${DECISION_KEYS}' | '    {}' | hitl.decisionKeys: needs 'file' (a JWKS file) or 'jwks'",
+                "not a JWKS         | '    jwks: ${DECISION_KEYS}' | '    jwks: prod-2026' | line 12: hitl.decisionKeys.jwks: the decision public keys are not strict JSON",
+                "no such file       | '    jwks: ${DECISION_KEYS}' | '    file: /no/such/keys.json' | line 12: hitl.decisionKeys.file: cannot read the decision public keys from /no/such/keys.json",
                 "duplicate upstream | '  - name: crm' | '  - name: files' | upstreams[1].name: 'files' is used twice",
                 "both transports    | '    http:' | '    stdio: {command: x}\n    http:' | upstreams[1]: needs exactly one of 'stdio' and 'http'",
             })
@@ -88,6 +102,46 @@ class GatewayConfigLoaderTest {
         assertThatThrownBy(() -> loader.parse(yaml))
                 .isInstanceOf(GatewayConfigException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void shouldReadTheDecisionKeysFromAFileAndInlineAsJsonOrYamlAndAddThemUp(@TempDir final Path dir)
+            throws IOException {
+        Files.writeString(
+                dir.resolve("keys.json"),
+                DecisionKeys.PublicKeys.of(CURRENT.publicKey()).toJwks());
+        final String next = DecisionKeys.PublicKeys.of(NEXT.publicKey()).toJwks();
+        final String yamlKeys = next.replace("{\"keys\":", "").replaceAll("]}$", "]");
+        final Path file = dir.resolve("gateway.yaml");
+        Files.writeString(
+                file,
+                VALID.replace(
+                        "    jwks: ${DECISION_KEYS}\n",
+                        "    file: keys.json\n    jwks:\n      keys: " + yamlKeys + "\n"));
+        final GatewayConfig config = loader.load(file);
+        assertThat(config.hitl().decisionKeys().byId()).containsOnlyKeys("prod-2026", "prod-2027");
+
+        final GatewayConfig inline = loader.parse(VALID.replace("${DECISION_KEYS}", "'" + next + "'"));
+        assertThat(inline.hitl().decisionKeys().byId()).containsOnlyKeys("prod-2027");
+    }
+
+    @Test
+    void shouldRefuseASharedSecretOrAPrivateKeyAsDecisionKeys() {
+        assertThatThrownBy(() -> loader.parse(VALID.replace(
+                        "  decisionKeys:\n    jwks: ${DECISION_KEYS}\n", "  trustedKeys:\n    prod-2026: secret\n")))
+                .isInstanceOf(GatewayConfigException.class)
+                .hasMessageContaining(
+                        "line 11: hitl.trustedKeys: shared decision-signing secrets are no longer accepted")
+                .hasMessageContaining("hitl.decisionKeys");
+        assertThatThrownBy(() -> loader.parse(VALID.replace("${DECISION_KEYS}", "'" + CURRENT.toJwk() + "'")))
+                .isInstanceOf(GatewayConfigException.class)
+                .hasMessageContaining("hitl.decisionKeys.jwks: the decision key prod-2026 holds the private or secret"
+                        + " member \"d\"")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(CURRENT.toJwk()));
+        assertThatThrownBy(() -> loader.parse(VALID.replace(
+                        "${DECISION_KEYS}", "'{\"kty\":\"oct\",\"kid\":\"prod-2026\",\"k\":\"c2VjcmV0\"}'")))
+                .isInstanceOf(GatewayConfigException.class)
+                .hasMessageContaining("secret member \"k\"");
     }
 
     @Test

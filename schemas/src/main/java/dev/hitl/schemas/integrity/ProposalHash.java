@@ -65,12 +65,12 @@ public final class ProposalHash {
             first = false;
             CanonicalJson.string(field.name(), out);
             out.append(':');
-            value(value, out);
+            value(value, field.schema(), out);
         }
         out.append('}');
     }
 
-    private static void value(final Object value, final StringBuilder out) {
+    private static void value(final Object value, final Schema schema, final StringBuilder out) {
         if (value == null) {
             out.append("null");
         } else if (value instanceof CharSequence text) {
@@ -85,7 +85,12 @@ public final class ProposalHash {
         } else if (value instanceof Enum<?> symbol) {
             CanonicalJson.string(symbol.name(), out);
         } else if (value instanceof BigDecimal decimal) {
-            CanonicalJson.string(decimal.toPlainString(), out);
+            // At the schema's scale, as the value reads back from the wire (Avro pads on write), so
+            // an object in memory and the record read from the topic hash alike.
+            final int scale = decimalScale(schema);
+            CanonicalJson.string(
+                    (scale < 0 ? decimal : decimal.setScale(scale, java.math.RoundingMode.UNNECESSARY)).toPlainString(),
+                    out);
         } else if (value instanceof Instant instant) {
             out.append(CanonicalJson.integer(instant.toEpochMilli()));
         } else if (value instanceof Collection<?> items) {
@@ -96,7 +101,7 @@ public final class ProposalHash {
                     out.append(',');
                 }
                 first = false;
-                value(item, out);
+                value(item, schema == null ? null : elementSchema(schema), out);
             }
             out.append(']');
         } else if (value instanceof IndexedRecord nested) {
@@ -104,6 +109,36 @@ public final class ProposalHash {
         } else {
             throw new IllegalArgumentException("no canonical form for a " + value.getClass().getName());
         }
+    }
+
+    private static int decimalScale(final Schema schema) {
+        if (schema == null) {
+            return -1;
+        }
+        if (schema.getType() == Schema.Type.UNION) {
+            for (final Schema branch : schema.getTypes()) {
+                final int scale = decimalScale(branch);
+                if (scale >= 0) {
+                    return scale;
+                }
+            }
+            return -1;
+        }
+        return schema.getLogicalType() instanceof org.apache.avro.LogicalTypes.Decimal decimal ? decimal.getScale() : -1;
+    }
+
+    private static Schema elementSchema(final Schema schema) {
+        if (schema.getType() == Schema.Type.ARRAY) {
+            return schema.getElementType();
+        }
+        if (schema.getType() == Schema.Type.UNION) {
+            return schema.getTypes().stream()
+                    .filter(s -> s.getType() == Schema.Type.ARRAY)
+                    .map(Schema::getElementType)
+                    .findFirst()
+                    .orElse(null);
+        }
+        return null;
     }
 
     static String sha256(final String text) {

@@ -22,6 +22,18 @@ class ProposalHashTest {
     }
 
     @Test
+    void shouldHashAnAmountAtTheSchemasScaleAsItReadsBackFromTheWire() {
+        final ProposedAction inMemory = ProposedAction.newBuilder(SampleRecords.proposedAction("a-1"))
+                .setEstimatedCost(new dev.hitl.schemas.Money(new java.math.BigDecimal("12.5"), "EUR"))
+                .build();
+        final ProposedAction asRead = ProposedAction.newBuilder(inMemory)
+                .setEstimatedCost(new dev.hitl.schemas.Money(new java.math.BigDecimal("12.500000000"), "EUR"))
+                .build();
+        assertThat(ProposalHash.of(inMemory)).isEqualTo(ProposalHash.of(asRead));
+        assertThat(ProposalHash.canonical(inMemory)).contains("\"amount\":\"12.500000000\"");
+    }
+
+    @Test
     void shouldChangeWithEveryOtherField() {
         final ProposedAction action = SampleRecords.proposedAction("a-1");
         final String hash = ProposalHash.of(action);
