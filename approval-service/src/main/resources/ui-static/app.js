@@ -47,6 +47,7 @@
     var li = el("li", "item arrived");
     li.setAttribute("data-action-id", s.actionId);
     li.setAttribute("data-deadline", s.deadline);
+    li.setAttribute("data-version", String(s.actionVersion || 0));
     li.setAttribute("data-live", "1");
     var a = el("a", "item-link");
     a.setAttribute("href", "/ui/requests/" + encodeURIComponent(s.actionId));
@@ -66,6 +67,10 @@
     a.appendChild(main);
     var tags = el("span", "tags");
     if (s.batchId) { tags.appendChild(el("span", "tag", "batch " + s.batchId)); }
+    if (s.actionVersion > 0) {
+      // Same as Views.modifiedTag: a reviewer's modification, asked again.
+      tags.appendChild(el("span", "tag warn modified", "modified by " + s.modifiedBy + " · version " + s.actionVersion));
+    }
     if (!s.canVote) { tags.appendChild(el("span", "tag warn", s.cannotVoteBecause)); }
     a.appendChild(tags);
     var deadline = el("span", "deadline", remaining(s.deadline).text);
@@ -154,8 +159,10 @@
     var old = findItem(list, s.actionId);
     var fresh = itemNode(s);
     if (old) {
-      if (old.getAttribute("data-deadline") === s.deadline && old.querySelector(".tag.ok")) {
-        return; // unchanged, and keep the "you voted" mark
+      if (old.getAttribute("data-deadline") === s.deadline
+          && old.getAttribute("data-version") === String(s.actionVersion || 0)
+          && old.querySelector(".tag.ok")) {
+        return; // unchanged, and keep the "you voted" mark (a new version drops it: asked again)
       }
       list.replaceChild(fresh, old);
     } else {
@@ -222,7 +229,11 @@
         if (!keep[current[j].getAttribute("data-action-id")]) { list.removeChild(current[j]); }
       }
       for (var k = 0; k < items.length; k++) {
-        if (items[k].batchId || !findItem(list, items[k].actionId)) { upsert(list, items[k]); }
+        var shown = items[k].batchId ? null : findItem(list, items[k].actionId);
+        // New, or a newer version than the page shows (modified while the page loaded): asked again.
+        if (!shown || shown.getAttribute("data-version") !== String(items[k].actionVersion || 0)) {
+          upsert(list, items[k]);
+        }
       }
       refreshCount(list);
     });

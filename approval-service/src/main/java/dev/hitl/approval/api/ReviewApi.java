@@ -244,9 +244,7 @@ public class ReviewApi {
                 request.getModifiedBy(),
                 request.getModificationReason(),
                 request.getAction().getArguments(),
-                request.getArgumentsDiff().stream()
-                        .map(Change::of)
-                        .toList());
+                request.getArgumentsDiff().stream().map(Change::of).toList());
     }
 
     /**
@@ -466,8 +464,8 @@ public class ReviewApi {
                     HttpStatus.CONFLICT,
                     "version-required",
                     "Name the version you answer",
-                    now + ". A vote on a modified action must name the version it answers (actionVersion "
-                            + current + ", or its argumentsHash): read its arguments and changes first.");
+                    now + ". A vote on a modified action must name the version it answers (actionVersion " + current
+                            + ", or its argumentsHash): read its arguments and changes first.");
         }
         return null;
     }

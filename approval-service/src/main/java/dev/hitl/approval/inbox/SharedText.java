@@ -20,7 +20,8 @@ import org.apache.avro.specific.SpecificRecord;
 final class SharedText {
 
     /** Fields whose values are unique to a record: not worth pooling. */
-    private static final Set<String> UNIQUE = Set.of("actionId", "requestId", "arguments", "argumentsHash", "idempotencyKey");
+    private static final Set<String> UNIQUE =
+            Set.of("actionId", "requestId", "arguments", "argumentsHash", "idempotencyKey");
 
     /** Longer strings are left alone (free text, rarely repeated). */
     private static final int MAX_LENGTH = 256;

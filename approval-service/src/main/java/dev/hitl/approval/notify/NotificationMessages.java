@@ -3,7 +3,9 @@ package dev.hitl.approval.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.approval.inbox.ActionVersion;
 import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ArgumentChange;
 import dev.hitl.schemas.ProposedAction;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -11,14 +13,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The text of notifications. Everything an agent wrote is untrusted: in the webhook it is escaped
- * for Slack's mrkdwn ({@code & < >}, so it cannot make links, mentions or {@code <!channel>}), the
- * mail is plain text only (never HTML) and its subject has no line breaks.
+ * The text of notifications. Everything an agent wrote is untrusted (and so is a modifier's reason
+ * and arguments): in the webhook it is escaped for Slack's mrkdwn ({@code & < >}, so it cannot make
+ * links, mentions or {@code <!channel>}), the mail is plain text only (never HTML) and its subject
+ * has no line breaks. A request for a modified version of the action says so: the version, who
+ * modified it and why, the arguments to approve and each change against the agent's original.
  */
 public final class NotificationMessages {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_FIELD = 500;
+
+    /** At most this many changes are listed; the card shows them all. */
+    private static final int MAX_CHANGES = 20;
 
     private NotificationMessages() {}
 
@@ -49,9 +56,7 @@ public final class NotificationMessages {
      */
     public static String webhookJson(final ApprovalRequest request, final String cardUrl) {
         final ProposedAction action = request.getAction();
-        final String headline = (request.getEscalationLevel() > 0
-                        ? "Escalated (level " + request.getEscalationLevel() + "): approval needed: "
-                        : "Approval needed: ")
+        final String headline = slack(opening(request))
                 + slack(action.getActionType()) + " by agent " + slack(action.getAgentId())
                 + " for " + slack(action.getOnBehalfOf());
         final ObjectNode root = JSON.createObjectNode();
@@ -72,11 +77,26 @@ public final class NotificationMessages {
         if (rationale != null && !rationale.isBlank()) {
             section(blocks, "*Why:* " + slack(clip(rationale)));
         }
+        if (ActionVersion.isModified(request)) {
+            final StringBuilder modified = new StringBuilder();
+            for (final String[] fact : modification(request)) {
+                modified.append("*")
+                        .append(fact[0])
+                        .append(":* ")
+                        .append(slack(fact[1]))
+                        .append('\n');
+            }
+            section(blocks, modified.toString().strip());
+        }
         section(blocks, "<" + slackUrl(cardUrl) + "|Open the card to decide>");
         root.put("requestId", request.getRequestId());
         root.put("actionId", action.getActionId());
         root.put("group", group(request));
         root.put("escalationLevel", request.getEscalationLevel());
+        root.put("actionVersion", request.getActionVersion());
+        if (ActionVersion.isModified(request)) {
+            root.put("modifiedBy", request.getModifiedBy());
+        }
         return root.toString();
     }
 
@@ -87,7 +107,10 @@ public final class NotificationMessages {
     public static String mailSubject(final ApprovalRequest request) {
         final ProposedAction action = request.getAction();
         final String subject = "[hitl] " + (request.getEscalationLevel() > 0 ? "Escalated: " : "")
-                + "approval needed: " + action.getActionType() + " by " + action.getAgentId() + " ("
+                + (ActionVersion.isModified(request)
+                        ? "modified by " + request.getModifiedBy() + ", approval needed again: "
+                        : "approval needed: ")
+                + action.getActionType() + " by " + action.getAgentId() + " ("
                 + request.getAssessment().getRiskClass() + ")";
         return oneLine(subject, 200);
     }
@@ -101,7 +124,11 @@ public final class NotificationMessages {
         final ProposedAction action = request.getAction();
         final StringBuilder text = new StringBuilder();
         text.append(request.getEscalationLevel() > 0 ? "An approval request was escalated" : "A new approval request")
-                .append(" is waiting for your group.\n\n");
+                .append(" is waiting for your group.\n");
+        if (ActionVersion.isModified(request)) {
+            text.append("A reviewer modified the action's arguments: you are asked again, about these arguments.\n");
+        }
+        text.append('\n');
         for (final String[] fact : facts(request)) {
             text.append(fact[0]).append(": ").append(fact[1]).append('\n');
         }
@@ -112,11 +139,60 @@ public final class NotificationMessages {
                     .append(clip(rationale))
                     .append('\n');
         }
+        if (ActionVersion.isModified(request)) {
+            text.append("\nThe modification (untrusted text):\n");
+            for (final String[] fact : modification(request)) {
+                text.append(fact[0]).append(": ").append(fact[1]).append('\n');
+            }
+        }
         text.append("\nOpen the card to decide: ").append(cardUrl).append('\n');
         text.append("\nRequest id (idempotency key): ")
                 .append(request.getRequestId())
                 .append('\n');
         return text.toString();
+    }
+
+    /** The start of the headline: new, escalated, or a modified version asked again. */
+    private static String opening(final ApprovalRequest request) {
+        final String escalated =
+                request.getEscalationLevel() > 0 ? "Escalated (level " + request.getEscalationLevel() + "): " : "";
+        if (ActionVersion.isModified(request)) {
+            return escalated + "Modified by " + request.getModifiedBy() + " (version " + request.getActionVersion()
+                    + "), approval needed again: ";
+        }
+        return escalated.isEmpty() ? "Approval needed: " : escalated + "approval needed: ";
+    }
+
+    /** A modified version: who, why, the arguments to approve, and each change (path: before → after). */
+    private static List<String[]> modification(final ApprovalRequest request) {
+        final List<String[]> facts = new ArrayList<>();
+        facts.add(new String[] {"Version", String.valueOf(request.getActionVersion())});
+        facts.add(new String[] {"Modified by", String.valueOf(request.getModifiedBy())});
+        facts.add(new String[] {
+            "Their reason",
+            request.getModificationReason() == null ? "none given" : clip(oneLine(request.getModificationReason()))
+        });
+        facts.add(new String[] {"Arguments to approve", clip(oneLine(ActionVersion.arguments(request)))});
+        final List<ArgumentChange> changes = request.getArgumentsDiff();
+        for (final ArgumentChange change : changes.subList(0, Math.min(changes.size(), MAX_CHANGES))) {
+            facts.add(new String[] {
+                changeWord(change.getChange()) + " " + clip(oneLine(change.getPath())),
+                (change.getBefore() == null ? "(absent)" : clip(oneLine(change.getBefore()))) + " → "
+                        + (change.getAfter() == null ? "(removed)" : clip(oneLine(change.getAfter())))
+            });
+        }
+        if (changes.size() > MAX_CHANGES) {
+            facts.add(new String[] {"More changes", (changes.size() - MAX_CHANGES) + " more on the card"});
+        }
+        return facts;
+    }
+
+    private static String changeWord(final String change) {
+        return switch (change == null ? "" : change) {
+            case "ADDED" -> "Added";
+            case "REMOVED" -> "Removed";
+            default -> "Changed";
+        };
     }
 
     private static List<String[]> facts(final ApprovalRequest request) {
@@ -175,6 +251,10 @@ public final class NotificationMessages {
 
     private static String clip(final String text) {
         return text.length() <= MAX_FIELD ? text : text.substring(0, MAX_FIELD) + "…";
+    }
+
+    private static String oneLine(final String text) {
+        return text == null ? "" : text.replaceAll("\\p{Cntrl}", " ");
     }
 
     private static String oneLine(final String text, final int max) {

@@ -36,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells reviewer groups of opened and escalated requests: a Slack-compatible webhook and plain-text
- * e-mail, as configured per group. Sent once per request id (one request per stage and escalation
- * level):
+ * Tells reviewer groups of opened, escalated and re-opened (modified) requests: a Slack-compatible
+ * webhook and plain-text e-mail, as configured per group. Sent once per request id (one request per
+ * stage, escalation level and version of the action):
  *
  * <ul>
  *   <li>Only one instance notifies a request: the one that owns its partition in the consumer group
@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  *       repeats.
  * </ul>
  *
- * Requests already decided, superseded by a later escalation level, or past their deadline are not
- * notified. Each channel is retried with exponential backoff (bounded), and every outcome counts in
+ * Requests already decided, superseded by a later escalation level or version, or past their
+ * deadline are not notified. Each channel is retried with exponential backoff (bounded), and every outcome counts in
  * {@code hitl.approval.notifications{channel,result}} (result: sent, retry, failed, skipped). All of
  * it runs on the notifier's own threads: it never blocks the inbox or the API.
  */
@@ -253,7 +253,10 @@ public class Notifier {
         return deliveries;
     }
 
-    /** Decided, superseded by a later level, or past its deadline: nobody needs to hear of it now. */
+    /**
+     * Decided, superseded by a later level or version of the action, or past its deadline: nobody
+     * needs to hear of it now.
+     */
     private boolean stillWaiting(final ApprovalRequest request) {
         final Inbox inbox = materializer.inbox();
         final String actionId = request.getAction().getActionId();
@@ -261,7 +264,7 @@ public class Notifier {
             return false;
         }
         return inbox.item(actionId)
-                .map(item -> item.level() <= request.getEscalationLevel())
+                .map(item -> !Inbox.superseded(item, request))
                 .orElse(true);
     }
 

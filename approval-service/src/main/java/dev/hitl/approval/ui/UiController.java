@@ -1,10 +1,7 @@
 package dev.hitl.approval.ui;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hitl.approval.api.Problem;
 import dev.hitl.approval.api.ReviewApi;
 import dev.hitl.approval.api.ReviewApi.Detail;
@@ -446,7 +443,8 @@ public class UiController {
             }
             if (summaries.get(i).actionVersion() > 0) {
                 // A modified version is decided on its own card, where its changes are shown.
-                notVotable.add(summaries.get(i)
+                notVotable.add(summaries
+                        .get(i)
                         .notVotable("modified by " + summaries.get(i).modifiedBy() + ": decide on its own card"));
                 continue;
             }

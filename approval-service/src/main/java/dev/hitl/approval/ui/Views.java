@@ -5,7 +5,9 @@ import static dev.hitl.approval.ui.Html.html;
 import static dev.hitl.approval.ui.Html.pathSegment;
 import static dev.hitl.approval.ui.Html.when;
 
+import dev.hitl.approval.api.ReviewApi.Change;
 import dev.hitl.approval.api.ReviewApi.Detail;
+import dev.hitl.approval.api.ReviewApi.Modification;
 import dev.hitl.approval.api.ReviewApi.Stage;
 import dev.hitl.approval.api.ReviewApi.Summary;
 import dev.hitl.approval.api.ReviewApi.TrackRecord;
@@ -347,19 +349,20 @@ public final class Views {
     static Safe item(final Summary s, final boolean voted, final Instant now) {
         return html(
                 """
-                <li class="item" data-action-id="{}" data-deadline="{}">
+                <li class="item" data-action-id="{}" data-deadline="{}" data-version="{}">
                   <a class="item-link" href="/ui/requests/{}">
                     <span class="risk {}">{}</span>
                     <span class="item-main">
                       <span class="action-type">{}</span>
                       <span class="item-meta">agent <b>{}</b> for {}{}</span>
                     </span>
-                    <span class="tags">{}{}{}</span>
+                    <span class="tags">{}{}{}{}</span>
                     <span class="deadline" data-deadline="{}">{}</span>
                   </a>
                 </li>""",
                 s.actionId(),
                 s.deadline(),
+                s.actionVersion(),
                 pathSegment(s.actionId()),
                 riskCss(s.riskClass()),
                 riskLabel(s.riskClass()),
@@ -368,10 +371,21 @@ public final class Views {
                 s.onBehalfOf(),
                 when(s.target() != null, html(" · <span class=\"target\">{}</span>", s.target())),
                 when(s.batchId() != null, html("<span class=\"tag\">batch {}</span>", s.batchId())),
+                modifiedTag(s),
                 when(!s.canVote(), html("<span class=\"tag warn\">{}</span>", s.cannotVoteBecause())),
                 when(voted, html("<span class=\"tag ok\">you voted</span>")),
                 s.deadline(),
                 remaining(s.deadline(), now));
+    }
+
+    /** The inbox line's mark of a modified version ({@code app.js} writes the same for live arrivals). */
+    private static Safe modifiedTag(final Summary s) {
+        return when(
+                s.actionVersion() > 0,
+                html(
+                        "<span class=\"tag warn modified\">modified by {} · version {}</span>",
+                        s.modifiedBy(),
+                        s.actionVersion()));
     }
 
     /**
@@ -379,7 +393,7 @@ public final class Views {
      *
      * @param viewer the reviewer
      * @param d the request with its context
-     * @param prettyArguments the arguments, pretty-printed
+     * @param prettyArguments the arguments to approve, pretty-printed
      * @param error why the last vote did not count, or null
      * @param renderedAt when the card was rendered (for the time on card)
      * @return the card page
@@ -388,6 +402,29 @@ public final class Views {
             final Viewer viewer,
             final Detail d,
             final String prettyArguments,
+            final String error,
+            final Instant renderedAt) {
+        return card(viewer, d, prettyArguments, null, error, renderedAt);
+    }
+
+    /**
+     * A request's card. A modified version of the action is marked as asked again, with who modified
+     * it, why, and each change against the agent's original.
+     *
+     * @param viewer the reviewer
+     * @param d the request with its context
+     * @param prettyArguments the arguments to approve, pretty-printed
+     * @param earlierVote the earlier version of the action the reviewer voted on (that vote no
+     *     longer counts), or null
+     * @param error why the last vote did not count, or null
+     * @param renderedAt when the card was rendered (for the time on card)
+     * @return the card page
+     */
+    public static Safe card(
+            final Viewer viewer,
+            final Detail d,
+            final String prettyArguments,
+            final Integer earlierVote,
             final String error,
             final Instant renderedAt) {
         final Summary s = d.summary();
@@ -405,10 +442,10 @@ public final class Views {
                           </header>
                           <div class="card-grid">
                             <div class="context">
-                              {}
+                              {}{}
                               <section><h2>What the user asked</h2>{}</section>
                               <section>
-                                <h2>Arguments</h2>
+                                <h2 id="arguments-title">{}</h2>
                                 <pre class="json" id="original-args">{}</pre>
                               </section>
                               <section><h2>Why the agent wants this</h2>{}</section>
@@ -438,6 +475,7 @@ public final class Views {
                                   <dt>Domain</dt><dd>{}</dd>
                                   <dt>Risk score</dt><dd>{}</dd>
                                   <dt>Tier · level</dt><dd>{} · escalation {}</dd>
+                                  <dt>Version</dt><dd id="version">{}</dd>
                                   <dt>Your stages</dt><dd>{}</dd>
                                   {}
                                 </dl>
@@ -456,12 +494,16 @@ public final class Views {
                         s.tool(),
                         s.deadline(),
                         remaining(s.deadline(), renderedAt),
+                        modification(s, d.modification(), earlierVote),
                         when(
                                 d.instructionConflict() != null,
                                 html(
                                         "<section class=\"alert\"><h2>Conflicts with earlier instructions</h2><p>{}</p></section>",
                                         d.instructionConflict())),
                         text(d.userRequest(), "blockquote"),
+                        s.actionVersion() > 0
+                                ? "Arguments to approve (version " + s.actionVersion() + ")"
+                                : "Arguments",
                         prettyArguments,
                         text(d.rationale(), "p"),
                         text(d.expectedOutcome(), "p"),
@@ -493,10 +535,82 @@ public final class Views {
                         String.format(java.util.Locale.ROOT, "%.2f", s.score()),
                         s.tier(),
                         s.escalationLevel(),
+                        s.actionVersion() > 0
+                                ? html("{} (modified by {})", s.actionVersion(), s.modifiedBy())
+                                : html("0 (the agent's proposal)"),
                         each(s.stages(), st -> html("<span class=\"tag\">{}</span> ", st.group())),
                         when(s.batchId() != null, html("<dt>Batch</dt><dd>{}</dd>", s.batchId())),
                         s.actionType(),
                         record(d.trackRecord())));
+    }
+
+    /**
+     * The notice on a modified version's card: who modified it and why, that the reviewer is asked
+     * again, and every change against the agent's original (all of it untrusted text, escaped).
+     */
+    private static Safe modification(final Summary s, final Modification m, final Integer earlierVote) {
+        if (m == null || s.actionVersion() == 0) {
+            return Html.empty();
+        }
+        return html(
+                """
+                <section class="modified" id="modification">
+                  <h2>Modified by <span id="modified-by">{}</span> — you are asked again</h2>
+                  <p>This is version {} of the action: a reviewer changed the agent's arguments. Approvals of
+                  earlier versions no longer count; approve only if these arguments should run.{}</p>
+                  <h3>Their reason</h3>
+                  <p id="modification-reason">{}</p>
+                  <h3>Changes against the agent's original</h3>
+                  {}
+                  <details id="agent-arguments">
+                    <summary>The agent's original arguments</summary>
+                    <pre class="json" id="agent-args">{}</pre>
+                  </details>
+                </section>""",
+                m.modifiedBy(),
+                s.actionVersion(),
+                when(
+                        earlierVote != null,
+                        html(
+                                " <strong id=\"earlier-vote\">Your vote on version {} no longer counts.</strong>",
+                                earlierVote)),
+                m.reason() == null || m.reason().isBlank() ? "No reason given." : m.reason(),
+                changes(m.changes()),
+                UiController.prettyJson(m.originalArguments()));
+    }
+
+    /** The changes of a modified version, one row each: path, kind, the agent's value, the new one. */
+    private static Safe changes(final List<Change> changes) {
+        if (changes == null || changes.isEmpty()) {
+            return html("<p class=\"muted\" id=\"changes\">No change to the values.</p>");
+        }
+        return html("""
+                <table class="changes" id="changes">
+                  <thead><tr><th>Path</th><th>Change</th><th>Agent's value</th><th>To approve</th></tr></thead>
+                  <tbody>{}</tbody>
+                </table>""", each(changes, Views::change));
+    }
+
+    private static Safe change(final Change c) {
+        return html(
+                """
+                <tr class="change {}" data-path="{}"><td><code class="path">{}</code></td><td>{}</td>\
+                <td class="before">{}</td><td class="after">{}</td></tr>""",
+                c.change() == null ? "" : c.change().toLowerCase(java.util.Locale.ROOT),
+                c.path(),
+                c.path(),
+                changeWord(c.change()),
+                c.before() == null ? html("<span class=\"muted\">—</span>") : html("<code>{}</code>", c.before()),
+                c.after() == null ? html("<span class=\"muted\">—</span>") : html("<code>{}</code>", c.after()));
+    }
+
+    private static String changeWord(final String change) {
+        return switch (change == null ? "" : change) {
+            case "ADDED" -> "added";
+            case "REMOVED" -> "removed";
+            case "CHANGED" -> "changed";
+            default -> String.valueOf(change);
+        };
     }
 
     private static Safe decide(
@@ -514,12 +628,20 @@ public final class Views {
                     </section>""", s.cannotVoteBecause());
         }
         final String action = "/ui/requests/" + pathSegment(s.actionId()) + "/vote";
-        final Safe common =
-                html("""
+        final Safe common = html(
+                """
                 <input type="hidden" name="_csrf" value="{}">
                 <input type="hidden" name="requestVersion" value="{}">
+                <input type="hidden" name="actionVersion" value="{}">
+                <input type="hidden" name="argumentsHash" value="{}">
                 <input type="hidden" name="renderedAt" value="{}">
-                {}""", viewer.csrf(), s.escalationLevel(), renderedAt.toEpochMilli(), stageField(s.stages()));
+                {}""",
+                viewer.csrf(),
+                s.escalationLevel(),
+                s.actionVersion(),
+                d.argumentsHash() == null ? "" : d.argumentsHash(),
+                renderedAt.toEpochMilli(),
+                stageField(s.stages()));
         return html(
                 """
                 <section class="decide">
@@ -528,7 +650,7 @@ public final class Views {
                   <form method="post" action="{}" class="stack" id="approve-form">
                     {}
                     <input type="hidden" name="verdict" value="APPROVE">
-                    <button type="submit" class="primary approve" id="approve">Approve</button>
+                    <button type="submit" class="primary approve" id="approve">{}</button>
                   </form>
                   <details id="reject-box">
                     <summary>Reject…</summary>
@@ -562,6 +684,7 @@ public final class Views {
                 when(error != null, html("<p class=\"error\" role=\"alert\" id=\"vote-error\">{}</p>", error)),
                 action,
                 common,
+                s.actionVersion() > 0 ? "Approve version " + s.actionVersion() : "Approve",
                 action,
                 common,
                 action,

@@ -19,6 +19,8 @@ import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.ArgumentsDiff;
+import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -122,23 +124,44 @@ class ReviewApiIT {
     }
 
     private void open(final ProposedAction action, final String group) throws Exception {
+        send(topics.approvalsRequests().name(), action.getActionId(), request(action, group));
+    }
+
+    /** A request for version {@code version} of the action, as the escalation service writes it. */
+    private void reopen(
+            final ProposedAction action,
+            final String group,
+            final int version,
+            final String arguments,
+            final String modifiedBy,
+            final String reason)
+            throws Exception {
+        final ApprovalRequest request = request(action, group);
+        request.setRequestId(action.getActionId() + ":0:0:v" + version);
+        request.setActionVersion(version);
+        request.setArguments(arguments);
+        request.setArgumentsHash(CanonicalJson.sha256(arguments));
+        request.setArgumentsDiff(ArgumentsDiff.between(action.getArguments(), arguments));
+        request.setModifiedBy(modifiedBy);
+        request.setModificationReason(reason);
+        send(topics.approvalsRequests().name(), action.getActionId(), request);
+    }
+
+    private ApprovalRequest request(final ProposedAction action, final String group) {
         final ClassifiedAction classified = new ClassifiedAction(
                 action, policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()));
-        send(
-                topics.approvalsRequests().name(),
-                action.getActionId(),
-                ApprovalRequest.newBuilder()
-                        .setRequestId(action.getActionId() + ":0:0")
-                        .setAction(action)
-                        .setAssessment(classified.getAssessment())
-                        .setRoute(new ApprovalRoute(
-                                "standard", group, List.of(new ApprovalStage(group, 1)), ApprovalMode.SEQUENTIAL))
-                        .setStageIndex(0)
-                        .setEscalationLevel(0)
-                        .setDeadline(Instant.now().plus(Duration.ofMinutes(30)))
-                        .setOnTimeout(OnTimeout.ESCALATE)
-                        .setRequestedAt(Instant.now())
-                        .build());
+        return ApprovalRequest.newBuilder()
+                .setRequestId(action.getActionId() + ":0:0")
+                .setAction(action)
+                .setAssessment(classified.getAssessment())
+                .setRoute(new ApprovalRoute(
+                        "standard", group, List.of(new ApprovalStage(group, 1)), ApprovalMode.SEQUENTIAL))
+                .setStageIndex(0)
+                .setEscalationLevel(0)
+                .setDeadline(Instant.now().plus(Duration.ofMinutes(30)))
+                .setOnTimeout(OnTimeout.ESCALATE)
+                .setRequestedAt(Instant.now())
+                .build();
     }
 
     private void send(final String topic, final String key, final SpecificRecord value) throws Exception {
@@ -346,6 +369,183 @@ class ReviewApiIT {
         assertThat(form.getResponse().getBody(String.class).orElseThrow()).contains("form could not be read");
         // None of it counted: the request is still open.
         assertThat(inbox(reviewer)).hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseModifiedArgumentsWithDuplicateMembersOrUnsafeNumbersWith422AndPublishNothing() throws Exception {
+        open(action("strict-1", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
+        final Map<String, String> attempts = Map.of(
+                // a hash and the card see the last "to", an executor keeping the first mails someone else
+                "{\"to\":\"customer@gmail.com\",\"to\":\"attacker@evil.example\"}",
+                "duplicate member name",
+                "{\"invoice\":{\"id\":1,\"id\":2}}",
+                "duplicate member name",
+                // 2^53 + 1: two different ids that one double holds alike
+                "{\"to\":\"customer@gmail.com\",\"accountId\":9007199254740993}",
+                "beyond ±2^53",
+                "{\"amount\":0.10000000000000000001}",
+                "more precision than a double holds");
+        attempts.forEach((arguments, why) -> {
+            final HttpClientResponseException refused = catchResponse(() -> http.toBlocking()
+                    .exchange(as(
+                            reviewer,
+                            HttpRequest.POST(
+                                    "/api/requests/strict-1/votes",
+                                    Map.of(
+                                            "verdict",
+                                            "MODIFY",
+                                            "reason",
+                                            "smaller",
+                                            "modifiedArguments",
+                                            arguments,
+                                            "actionVersion",
+                                            0)))));
+            assertThat(refused.getStatus().getCode()).as(arguments).isEqualTo(422);
+            assertThat(refused.getResponse().getContentType().map(Object::toString))
+                    .contains(Problem.MEDIA_TYPE);
+            assertThat(refused.getResponse().getBody(String.class).orElseThrow())
+                    .as(arguments)
+                    .contains("bad-arguments")
+                    .contains("strict JSON")
+                    .contains(why);
+        });
+
+        // Then a vote that counts: it is the only one on the topic (same key, same partition, in order).
+        assertThat(http.toBlocking()
+                        .exchange(as(
+                                reviewer,
+                                HttpRequest.POST("/api/requests/strict-1/votes", Map.of("verdict", "APPROVE"))))
+                        .getStatus()
+                        .getCode())
+                .isEqualTo(202);
+        assertThat(readVotes(1))
+                .singleElement()
+                .satisfies(vote -> assertThat(vote.getVerdict()).isEqualTo(Verdict.APPROVE));
+    }
+
+    @Test
+    void shouldShowAModifiedVersionAndCountVotesOnlyForItRefusingTheSupersededOneWith409() throws Exception {
+        final ProposedAction action = action("ver-1", "carol@example.com");
+        open(action, "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        final String senior = login("senior", "senior");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
+        final Map<?, ?> v0 =
+                http.toBlocking().retrieve(as(reviewer, HttpRequest.GET("/api/requests/ver-1")), Map.class);
+        final String hash0 = CanonicalJson.sha256(action.getArguments());
+        assertThat(v0.get("argumentsHash"))
+                .as("computed for a request written without one")
+                .isEqualTo(hash0);
+        assertThat(v0.get("modification")).isNull();
+
+        // The reviewer approves version 0 ...
+        final HttpResponse<Map> approved = http.toBlocking()
+                .exchange(
+                        as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/requests/ver-1/votes", Map.of("verdict", "APPROVE", "actionVersion", 0))),
+                        Map.class);
+        assertThat(approved.getStatus().getCode()).isEqualTo(202);
+        assertThat(approved.body().get("actionVersion")).isEqualTo(0);
+        assertThat(approved.body().get("argumentsHash")).isEqualTo(hash0);
+
+        // ... then another stage modifies it: version 1 asks the reviewer again.
+        final String modified = "{\"to\":\"customer@gmail.com\",\"body\":\"Hello <b>there</b>\"}";
+        reopen(action, "reviewers", 1, modified, "senior", "No script in mails");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Integer.valueOf(1).equals(inbox(reviewer).get(0).get("actionVersion")));
+        final Map<String, Object> line = inbox(reviewer).get(0);
+        assertThat(line.get("modifiedBy")).isEqualTo("senior");
+        assertThat((List<?>) line.get("stages"))
+                .singleElement()
+                .satisfies(stage ->
+                        assertThat(((Map<?, ?>) stage).get("requestId")).isEqualTo("ver-1:0:0:v1"));
+        final Map<?, ?> v1 =
+                http.toBlocking().retrieve(as(reviewer, HttpRequest.GET("/api/requests/ver-1")), Map.class);
+        final String hash1 = CanonicalJson.sha256(modified);
+        assertThat(v1.get("arguments"))
+                .as("the arguments to approve, not the agent's")
+                .isEqualTo(modified);
+        assertThat(v1.get("argumentsHash")).isEqualTo(hash1);
+        final Map<?, ?> modification = (Map<?, ?>) v1.get("modification");
+        assertThat(modification.get("modifiedBy")).isEqualTo("senior");
+        assertThat(modification.get("reason")).isEqualTo("No script in mails");
+        assertThat(modification.get("originalArguments")).isEqualTo(action.getArguments());
+        assertThat((List<?>) modification.get("changes"))
+                .singleElement()
+                .isEqualTo(Map.of(
+                        "path",
+                        "/body",
+                        "change",
+                        "CHANGED",
+                        "before",
+                        "\"<script>alert(1)</script>\"",
+                        "after",
+                        "\"Hello <b>there</b>\""));
+
+        // Votes on the superseded version, or naming no version, or other arguments, do not count.
+        final HttpClientResponseException old = catchResponse(() -> http.toBlocking()
+                .exchange(as(
+                        reviewer,
+                        HttpRequest.POST(
+                                "/api/requests/ver-1/votes", Map.of("verdict", "APPROVE", "actionVersion", 0)))));
+        assertThat(old.getStatus().getCode()).isEqualTo(409);
+        assertThat(old.getResponse().getBody(String.class).orElseThrow())
+                .contains("https://hitl.dev/problems/superseded")
+                .contains("You answered version 0")
+                .contains("now at version 1 (modified by senior, arguments hash " + hash1 + ")");
+        final HttpClientResponseException unnamed = catchResponse(() -> http.toBlocking()
+                .exchange(as(reviewer, HttpRequest.POST("/api/requests/ver-1/votes", Map.of("verdict", "APPROVE")))));
+        assertThat(unnamed.getStatus().getCode()).isEqualTo(409);
+        assertThat(unnamed.getResponse().getBody(String.class).orElseThrow())
+                .contains("version-required")
+                .contains("actionVersion 1");
+        final HttpClientResponseException otherArguments = catchResponse(() -> http.toBlocking()
+                .exchange(as(
+                        reviewer,
+                        HttpRequest.POST(
+                                "/api/requests/ver-1/votes",
+                                Map.of("verdict", "APPROVE", "actionVersion", 1, "argumentsHash", hash0)))));
+        assertThat(otherArguments.getStatus().getCode()).isEqualTo(409);
+        final Map<?, ?> batch = http.toBlocking()
+                .retrieve(
+                        as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/votes/batch",
+                                        Map.of("actionIds", List.of("ver-1"), "verdict", "APPROVE"))),
+                        Map.class);
+        assertThat(String.valueOf(batch)).as("a batch vote names no version").contains("status=409");
+        assertThat(status(() -> http.toBlocking()
+                        .exchange(as(
+                                senior, HttpRequest.POST("/api/requests/ver-1/votes", Map.of("verdict", "APPROVE"))))))
+                .as("still only the reviewers' request")
+                .isEqualTo(403);
+
+        // The vote on version 1 names it and the hash of its arguments.
+        final HttpResponse<Map> again = http.toBlocking()
+                .exchange(
+                        as(
+                                reviewer,
+                                HttpRequest.POST(
+                                        "/api/requests/ver-1/votes",
+                                        Map.of("verdict", "APPROVE", "actionVersion", 1, "argumentsHash", hash1))),
+                        Map.class);
+        assertThat(again.getStatus().getCode()).isEqualTo(202);
+        assertThat(again.body().get("voteId")).isNotEqualTo(approved.body().get("voteId"));
+        final List<Vote> votes = readVotes(2);
+        assertThat(votes).hasSize(2);
+        assertThat(votes.get(0).getActionVersion()).isZero();
+        assertThat(votes.get(0).getArgumentsHash()).isEqualTo(hash0);
+        assertThat(votes.get(0).getRequestId()).isEqualTo("ver-1:0:0");
+        assertThat(votes.get(1).getActionVersion()).isEqualTo(1);
+        assertThat(votes.get(1).getArgumentsHash()).isEqualTo(hash1);
+        assertThat(votes.get(1).getRequestId()).isEqualTo("ver-1:0:0:v1");
+        assertThat(votes.get(1).getStageIndex()).isZero();
+        assertThat(votes.get(1).getRequestVersion()).isZero();
     }
 
     @Test

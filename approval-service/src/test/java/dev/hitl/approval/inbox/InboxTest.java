@@ -109,6 +109,46 @@ class InboxTest {
     }
 
     @Test
+    void shouldReplaceAnEarlierVersionsCardsWithTheNewVersionsAndIgnoreStaleOnes() {
+        final Inbox inbox = new Inbox();
+        final List<Inbox.Change> changes = new java.util.ArrayList<>();
+        inbox.listen(changes::add);
+        inbox.request(stage("m-1", 0, 0, 0));
+        inbox.request(stage("m-1", 0, 1, 0)); // the second stage of the same level and version
+        assertThat(inbox.item("m-1").orElseThrow().requests()).hasSize(2);
+
+        // Stage 2 modified: version 1 asks stage 1 again; stage 2's version-0 card closes with it.
+        inbox.request(stage("m-1", 0, 0, 1));
+        final Inbox.Item v1 = inbox.item("m-1").orElseThrow();
+        assertThat(v1.version()).isEqualTo(1);
+        assertThat(v1.requests()).extracting(ApprovalRequest::getRequestId).containsExactly("m-1:0:0:v1");
+        assertThat(inbox.openFor(List.of("data-owners")))
+                .as("no open card of version 0")
+                .isEmpty();
+        assertThat(changes.get(changes.size() - 1).item()).isSameAs(v1);
+
+        inbox.request(stage("m-1", 0, 1, 0)); // a late record of version 0 changes nothing
+        assertThat(inbox.item("m-1").orElseThrow()).isSameAs(v1);
+        assertThat(Inbox.superseded(v1, stage("m-1", 0, 1, 0))).isTrue();
+
+        inbox.request(stage("m-1", 0, 1, 1)); // version 1's other stage opens next to the first
+        assertThat(inbox.item("m-1").orElseThrow().requests())
+                .extracting(ApprovalRequest::getRequestId)
+                .containsExactly("m-1:0:0:v1", "m-1:0:1:v1");
+
+        inbox.request(stage("m-1", 1, 0, 1)); // escalated: the later level replaces both
+        assertThat(inbox.item("m-1").orElseThrow().requests())
+                .extracting(ApprovalRequest::getRequestId)
+                .containsExactly("m-1:1:0:v1");
+        assertThat(Inbox.superseded(inbox.item("m-1").orElseThrow(), stage("m-1", 0, 0, 2)))
+                .as("an earlier level, whatever its version")
+                .isTrue();
+        assertThat(inbox.openCount()).isEqualTo(1);
+        assertThat(inbox.countFor(List.of("reviewers"))).isEqualTo(1);
+        assertThat(inbox.page(List.of("reviewers"), null, null, 10).items()).hasSize(1);
+    }
+
+    @Test
     void shouldKeepEachReviewersVotesOfTheLastEightDaysAndAtMostTheCap() {
         final Inbox inbox = new Inbox();
         final Instant now = Instant.parse("2026-11-28T12:00:00Z");
@@ -155,6 +195,25 @@ class InboxTest {
         request.setDeadline(deadline);
         request.setEscalationLevel(level);
         request.setRequestId(actionId + ":" + level + ":0");
+        return request;
+    }
+
+    /** A request of a two-stage route (reviewers, then data-owners) at a level and version. */
+    private static ApprovalRequest stage(final String actionId, final int level, final int stage, final int version) {
+        final ApprovalRequest request = request(actionId);
+        request.setRoute(new ApprovalRoute(
+                "standard",
+                "reviewers",
+                List.of(new ApprovalStage("reviewers", 1), new ApprovalStage("data-owners", 1)),
+                ApprovalMode.PARALLEL));
+        request.setStageIndex(stage);
+        request.setEscalationLevel(level);
+        request.setActionVersion(version);
+        request.setRequestId(actionId + ":" + level + ":" + stage + (version > 0 ? ":v" + version : ""));
+        if (version > 0) {
+            request.setArguments("{\"to\":\"other@example.com\"}");
+            request.setModifiedBy("senior");
+        }
         return request;
     }
 

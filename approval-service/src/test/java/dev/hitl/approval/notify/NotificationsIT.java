@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
@@ -16,6 +17,8 @@ import dev.hitl.schemas.ApprovalStage;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.ArgumentsDiff;
+import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -126,6 +129,8 @@ class NotificationsIT {
         config.put("hitl.approval.public-url", PUBLIC_URL);
         config.put("hitl.approval.notifications.groups.finance.webhook-url", hooks + "/finance");
         config.put("hitl.approval.notifications.groups.finance.email-to", List.of("finance@example.com"));
+        config.put("hitl.approval.notifications.groups.owners.webhook-url", hooks + "/owners");
+        config.put("hitl.approval.notifications.groups.owners.email-to", List.of("owners@example.com"));
         config.put("hitl.approval.notifications.groups.flaky.webhook-url", hooks + "/flaky");
         config.put("hitl.approval.notifications.groups.down.webhook-url", hooks + "/down");
         config.put("hitl.approval.notifications.smtp.host", "127.0.0.1");
@@ -201,6 +206,61 @@ class NotificationsIT {
                 .containsExactly(id + ":0:0", id + ":1:0", next + ":0:0");
         await().atMost(Duration.ofSeconds(30)).until(() -> mailsFor(next) == 1);
         assertThat(mailsFor(id)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldNotifyAModifiedVersionWithItsChangesAndSkipALateRequestOfTheVersionItSuperseded() throws Exception {
+        final String id = "modified-" + namespace;
+        final ProposedAction action = action(id);
+        send(id, stage(request(action, "owners", 0), 0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> mailsFor(id) == 1);
+
+        // Stage 2 modified the arguments: version 1 asks stage 1 again.
+        final String modified = "{\"body\":\"Hello <!channel>\"}";
+        final ApprovalRequest v1 = stage(request(action, "owners", 0), 0);
+        v1.setRequestId(id + ":0:0:v1");
+        v1.setActionVersion(1);
+        v1.setArguments(modified);
+        v1.setArgumentsHash(CanonicalJson.sha256(modified));
+        v1.setArgumentsDiff(ArgumentsDiff.between(action.getArguments(), modified));
+        v1.setModifiedBy("senior");
+        v1.setModificationReason("No <script> in mails");
+        send(id, v1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> mailsFor(id) == 2);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> postsTo("/owners").stream()
+                        .anyMatch(p -> p.idempotencyKey().equals(id + ":0:0:v1")));
+        final JsonNode hook = postsTo("/owners").stream()
+                .filter(p -> p.idempotencyKey().equals(id + ":0:0:v1"))
+                .findFirst()
+                .orElseThrow()
+                .body();
+        assertThat(hook.get("actionVersion").asInt()).isEqualTo(1);
+        assertThat(hook.get("modifiedBy").asText()).isEqualTo("senior");
+        assertThat(hook.get("text").asText()).startsWith("Modified by senior (version 1), approval needed again");
+        assertThat(hook.get("blocks").toString())
+                .contains("*Their reason:* No &lt;script&gt; in mails")
+                .contains("*Arguments to approve:* {\\\"body\\\":\\\"Hello &lt;!channel&gt;\\\"}")
+                .contains("*Changed /body:*")
+                .doesNotContain("<!channel>");
+        final PythonSmtpServer.Mail mail = smtp.mails().stream()
+                .filter(m -> header(m, "X-Hitl-Request-Id").equals(id + ":0:0:v1"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(mail.message().getSubject()).contains("modified by senior, approval needed again");
+        assertThat((String) mail.message().getContent())
+                .contains("Modified by: senior\n")
+                .contains("Their reason: No <script> in mails\n")
+                .contains("Arguments to approve: " + modified + "\n")
+                .contains("Changed /body: \"<script>alert(1)</script>\" → \"Hello <!channel>\"\n");
+
+        // A late record of version 0 (stage 2's, never notified) asks about a superseded version.
+        final InboxMaterializer inbox = server.getApplicationContext().getBean(InboxMaterializer.class);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> inbox.inbox().item(id).map(i -> i.version() == 1).orElse(false));
+        send(id, stage(request(action, "owners", 0), 1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(Notifier.WEBHOOK, "skipped") == 1);
+        assertThat(postsTo("/down")).noneMatch(p -> p.idempotencyKey().startsWith(id));
     }
 
     @Test
@@ -293,6 +353,18 @@ class NotificationsIT {
                 .setOnTimeout(OnTimeout.ESCALATE)
                 .setRequestedAt(Instant.now())
                 .build();
+    }
+
+    /** The request as one stage of a two-stage route: owners, then the group whose webhook is down. */
+    private static ApprovalRequest stage(final ApprovalRequest request, final int stage) {
+        request.setRoute(new ApprovalRoute(
+                "standard",
+                "owners",
+                List.of(new ApprovalStage("owners", 1), new ApprovalStage("down", 1)),
+                ApprovalMode.PARALLEL));
+        request.setStageIndex(stage);
+        request.setRequestId(request.getAction().getActionId() + ":0:" + stage);
+        return request;
     }
 
     private void send(final String key, final SpecificRecord value) throws Exception {

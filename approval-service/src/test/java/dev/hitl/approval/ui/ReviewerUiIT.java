@@ -20,6 +20,8 @@ import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.ArgumentsDiff;
+import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -287,6 +289,107 @@ class ReviewerUiIT {
         assertThat(driver.findElement(By.cssSelector(".context")).getText()).contains(PWN.replace("1", "4"));
         assertThat(driver.findElements(By.cssSelector(".context script, .context img")))
                 .isEmpty();
+        assertNotPwned();
+    }
+
+    @Test
+    void shouldShowAReopenedCardWithTheModifierTheReasonAndTheEscapedDiffAndVoteOnItsVersion() throws Exception {
+        final String original = "{\"sql\":\"UPDATE invoices SET note='x' WHERE id=7\"}";
+        final ProposedAction action = ProposedAction.newBuilder(action("ui-ver-1", "carol@example.com", original))
+                .setActionType("db.execute")
+                .setTool("postgres")
+                .build();
+        open(action);
+        signIn("reviewer", "reviewer");
+
+        // The reviewer approves version 0, the agent's proposal.
+        driver.get(base + "/ui/requests/ui-ver-1");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("approve"))).click();
+        wait.until(ExpectedConditions.urlContains("/ui?voted=ui-ver-1"));
+        final Vote first = readVote("ui-ver-1");
+        assertThat(first.getActionVersion()).isZero();
+        assertThat(first.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(original));
+        awaitLive();
+        mark();
+
+        // Another stage modifies it (hostile text in the arguments, a new member's name and the reason):
+        // the escalation service asks every stage again about version 1.
+        final String modified = "{\"sql\":\"UPDATE invoices SET note='" + PWN.replace("1", "5")
+                + "' WHERE id=7\",\"<img src=x onerror=window.__pwned=6>\":1}";
+        final String reason = "Keep the note short " + PWN.replace("1", "7");
+        final ApprovalRequest v1 = request(action);
+        v1.setRequestId("ui-ver-1:0:0:v1");
+        v1.setActionVersion(1);
+        v1.setArguments(modified);
+        v1.setArgumentsHash(CanonicalJson.sha256(modified));
+        v1.setArgumentsDiff(ArgumentsDiff.between(original, modified));
+        v1.setModifiedBy("senior");
+        v1.setModificationReason(reason);
+        send(topics.approvalsRequests().name(), "ui-ver-1", v1);
+
+        final WebElement line = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#inbox li[data-action-id='ui-ver-1'][data-version='1']")));
+        assertThat(line.findElement(By.cssSelector(".tag.modified")).getText())
+                .isEqualTo("modified by senior · version 1");
+        assertThat(line.findElements(By.cssSelector(".tag.ok")))
+                .as("no \"you voted\" any more")
+                .isEmpty();
+        assertThat(marked()).as("no reload").isTrue();
+
+        line.findElement(By.cssSelector("a")).click();
+        final WebElement notice = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("modification")));
+        assertThat(notice.findElement(By.tagName("h2")).getText())
+                .isEqualTo("Modified by senior — you are asked again");
+        assertThat(driver.findElement(By.id("earlier-vote")).getText())
+                .isEqualTo("Your vote on version 0 no longer counts.");
+        assertThat(driver.findElement(By.id("modification-reason")).getText()).isEqualTo(reason);
+        final List<WebElement> changes = driver.findElements(By.cssSelector("#changes tbody tr"));
+        assertThat(changes).hasSize(2);
+        assertThat(changes.get(0).findElement(By.cssSelector("td")).getText())
+                .isEqualTo("/<img src=x onerror=window.__pwned=6>");
+        assertThat(changes.get(0).findElement(By.cssSelector(".after")).getText())
+                .isEqualTo("1");
+        assertThat(changes.get(1).findElement(By.cssSelector("td")).getText()).isEqualTo("/sql");
+        assertThat(changes.get(1).findElement(By.cssSelector(".before")).getText())
+                .isEqualTo("\"UPDATE invoices SET note='x' WHERE id=7\"");
+        assertThat(changes.get(1).findElement(By.cssSelector(".after")).getText())
+                .isEqualTo("\"UPDATE invoices SET note='" + PWN.replace("1", "5") + "' WHERE id=7\"");
+        assertThat(driver.findElement(By.id("arguments-title")).getText())
+                .isEqualToIgnoringCase("Arguments to approve (version 1)");
+        assertThat(driver.findElement(By.id("original-args")).getText()).contains(PWN.replace("1", "5"));
+        assertThat(driver.findElements(By.cssSelector(".context script, .context img")))
+                .isEmpty();
+        assertNotPwned();
+        screenshot("reopened-card");
+
+        // Modified arguments with a duplicate member name (JSON.parse takes them) are refused by the server.
+        driver.findElement(By.cssSelector("#modify-box summary")).click();
+        final WebElement arguments = driver.findElement(By.id("modified-args"));
+        arguments.clear();
+        arguments.sendKeys("{\"sql\": \"SELECT 1\", \"sql\": \"DROP TABLE invoices\"}");
+        driver.findElement(By.id("modify-reason")).sendKeys("Read only");
+        driver.findElement(By.id("show-diff")).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("send-modify")))
+                .click();
+        final WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("vote-error")));
+        assertThat(error.getText())
+                .contains("The modified arguments are not valid")
+                .contains("duplicate member name");
+
+        // Approving the card answers version 1 with the hash of its arguments.
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("approve")));
+        assertThat(driver.findElement(By.id("approve")).getText()).isEqualTo("Approve version 1");
+        driver.findElement(By.id("approve")).click();
+        wait.until(ExpectedConditions.urlContains("/ui?voted=ui-ver-1"));
+        final List<Vote> votes = readAllVotes().stream()
+                .filter(v -> v.getActionId().equals("ui-ver-1"))
+                .toList();
+        assertThat(votes).as("the refused modification was never published").hasSize(2);
+        final Vote second = votes.get(1);
+        assertThat(second.getVerdict()).isEqualTo(Verdict.APPROVE);
+        assertThat(second.getActionVersion()).isEqualTo(1);
+        assertThat(second.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(modified));
+        assertThat(second.getRequestId()).isEqualTo("ui-ver-1:0:0:v1");
         assertNotPwned();
     }
 
@@ -675,24 +778,22 @@ class ReviewerUiIT {
     }
 
     private void open(final ProposedAction action) throws Exception {
-        send(
-                topics.approvalsRequests().name(),
-                action.getActionId(),
-                ApprovalRequest.newBuilder()
-                        .setRequestId(action.getActionId() + ":0:0")
-                        .setAction(action)
-                        .setAssessment(policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()))
-                        .setRoute(new ApprovalRoute(
-                                "standard",
-                                "reviewers",
-                                List.of(new ApprovalStage("reviewers", 1)),
-                                ApprovalMode.SEQUENTIAL))
-                        .setStageIndex(0)
-                        .setEscalationLevel(0)
-                        .setDeadline(Instant.now().plus(Duration.ofMinutes(30)))
-                        .setOnTimeout(OnTimeout.ESCALATE)
-                        .setRequestedAt(Instant.now())
-                        .build());
+        send(topics.approvalsRequests().name(), action.getActionId(), request(action));
+    }
+
+    private ApprovalRequest request(final ProposedAction action) {
+        return ApprovalRequest.newBuilder()
+                .setRequestId(action.getActionId() + ":0:0")
+                .setAction(action)
+                .setAssessment(policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()))
+                .setRoute(new ApprovalRoute(
+                        "standard", "reviewers", List.of(new ApprovalStage("reviewers", 1)), ApprovalMode.SEQUENTIAL))
+                .setStageIndex(0)
+                .setEscalationLevel(0)
+                .setDeadline(Instant.now().plus(Duration.ofMinutes(30)))
+                .setOnTimeout(OnTimeout.ESCALATE)
+                .setRequestedAt(Instant.now())
+                .build();
     }
 
     private void send(final String topic, final String key, final SpecificRecord value) throws Exception {

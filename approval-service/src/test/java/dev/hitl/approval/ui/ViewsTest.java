@@ -2,7 +2,9 @@ package dev.hitl.approval.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitl.approval.api.ReviewApi.Change;
 import dev.hitl.approval.api.ReviewApi.Detail;
+import dev.hitl.approval.api.ReviewApi.Modification;
 import dev.hitl.approval.api.ReviewApi.Stage;
 import dev.hitl.approval.api.ReviewApi.Summary;
 import dev.hitl.approval.api.ReviewApi.TrackRecord;
@@ -29,6 +31,11 @@ class ViewsTest {
     }
 
     private static Summary summary(final String id, final boolean canVote, final String batchId) {
+        return summary(id, canVote, batchId, 0, null);
+    }
+
+    private static Summary summary(
+            final String id, final boolean canVote, final String batchId, final int version, final String modifiedBy) {
         return new Summary(
                 id,
                 "agent " + EVIL,
@@ -40,17 +47,26 @@ class ViewsTest {
                 0.91,
                 NOW.plus(Duration.ofMinutes(30)).toString(),
                 0,
+                version,
+                modifiedBy,
                 "standard",
-                List.of(new Stage(0, "reviewers", id + ":0:0")),
+                List.of(new Stage(0, "reviewers", id + ":0:0" + (version > 0 ? ":v" + version : ""))),
                 batchId,
                 canVote,
                 canVote ? null : "done on your behalf");
     }
 
     private static Detail detail(final Summary summary) {
+        return detail(summary, "{\"body\":\"" + EVIL.replace("\"", "\\\"") + "\"}", "hash-0", null);
+    }
+
+    private static Detail detail(
+            final Summary summary, final String arguments, final String hash, final Modification modification) {
         return new Detail(
                 summary,
-                "{\"body\":\"" + EVIL.replace("\"", "\\\"") + "\"}",
+                arguments,
+                hash,
+                modification,
                 "asked " + EVIL,
                 List.of("step " + EVIL),
                 "because " + EVIL,
@@ -216,6 +232,67 @@ class ViewsTest {
                 .contains("name=\"stageIndex\" value=\"0\"")
                 .contains("action=\"/ui/requests/c-1/vote\"")
                 .contains("<dt>Approved</dt><dd>3</dd>");
+    }
+
+    @Test
+    void shouldMarkAModifiedVersionAsAskedAgainWithTheModifierTheReasonAndEveryChangeEscaped() {
+        final Summary s = summary("m-1", true, null, 2, "senior " + EVIL);
+        final String modified = "{\"sql\":\"DROP TABLE invoices; -- " + EVIL.replace("\"", "'") + "\"}";
+        final Detail d = detail(
+                s,
+                modified,
+                "hash-of-version-2",
+                new Modification(
+                        "senior " + EVIL,
+                        "tightened " + EVIL,
+                        "{\"sql\":\"UPDATE invoices SET note='x' WHERE id=7\"}",
+                        List.of(
+                                new Change(
+                                        "/sql",
+                                        "CHANGED",
+                                        "\"UPDATE invoices SET note='x' WHERE id=7\"",
+                                        "\"before " + EVIL.replace("\"", "'") + "\""),
+                                new Change("/path " + EVIL, "ADDED", null, "\"after " + EVIL.replace("\"", "'") + "\""),
+                                new Change("/gone", "REMOVED", "1", null))));
+        final String page = Views.card(VIEWER, d, UiController.prettyJson(modified), 1, null, NOW)
+                .toString();
+        assertInert(page);
+        final String escapedInJson = EVIL_ESCAPED.replace("&quot;", "&#39;");
+        assertThat(page)
+                .contains(
+                        "Modified by <span id=\"modified-by\">senior " + EVIL_ESCAPED + "</span> — you are asked again")
+                .contains("<p id=\"modification-reason\">tightened " + EVIL_ESCAPED + "</p>")
+                .contains("Your vote on version 1 no longer counts.")
+                .contains("Arguments to approve (version 2)")
+                .contains("DROP TABLE invoices")
+                .contains("<code class=\"path\">/sql</code>")
+                .contains("<td class=\"after\"><code>&quot;before " + escapedInJson + "&quot;</code></td>")
+                .contains("data-path=\"/path " + EVIL_ESCAPED + "\"")
+                .contains("<td class=\"before\"><span class=\"muted\">—</span></td>")
+                .contains("<tr class=\"change removed\" data-path=\"/gone\">")
+                .contains("UPDATE invoices SET note=&#39;x&#39; WHERE id=7")
+                .contains("name=\"actionVersion\" value=\"2\"")
+                .contains("name=\"argumentsHash\" value=\"hash-of-version-2\"")
+                .contains(">Approve version 2</button>");
+
+        final String inbox =
+                Views.inbox(VIEWER, List.of(s), Set.of(), null, NOW).toString();
+        assertInert(inbox);
+        assertThat(inbox)
+                .contains("data-version=\"2\"")
+                .contains(
+                        "<span class=\"tag warn modified\">modified by senior " + EVIL_ESCAPED + " · version 2</span>");
+    }
+
+    @Test
+    void shouldShowNoModificationOnTheAgentsOwnProposal() {
+        final Detail d = detail(summary("c-3", true));
+        final String page = Views.card(VIEWER, d, d.arguments(), null, NOW).toString();
+        assertThat(page)
+                .doesNotContain("id=\"modification\"")
+                .contains("name=\"actionVersion\" value=\"0\"")
+                .contains("name=\"argumentsHash\" value=\"hash-0\"")
+                .contains(">Approve</button>");
     }
 
     @Test
