@@ -80,6 +80,13 @@ class EscalationApplicationIT {
                         .isBetween(400, 499)
                         .isNotEqualTo(401);
             }
+            // The escalation service decides, so it serves its public decision keys (no key set here:
+            // the development key).
+            assertThat(http.toBlocking().retrieve(HttpRequest.GET("/.well-known/jwks.json")))
+                    .contains("\"kty\":\"OKP\"")
+                    .contains("\"crv\":\"Ed25519\"")
+                    .contains("\"kid\":\"local-dev\"")
+                    .doesNotContain("\"d\"");
             assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
                     .contains("hitl_escalation_deadline_escalations_total 0.0");
             assertThat(admin.listTopics().names().get())

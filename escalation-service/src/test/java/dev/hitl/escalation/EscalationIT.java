@@ -14,6 +14,9 @@ import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -194,6 +197,71 @@ class EscalationIT {
                 assertThat(d.getDecidedBy()).isEqualTo(withdrawn.get(d.getActionId()));
                 assertThat(d.getApprovers()).isEmpty();
                 assertThat(d.getSignature()).isNotNull();
+            });
+        }
+    }
+
+    /** The case: a data owner modifies an UPDATE into a DROP TABLE; the guardrail blocks it. */
+    @Test
+    void shouldBlockAModificationThatTheGuardrailsForbidWithASignedDecision() {
+        final String namespace = cluster.newNamespace();
+        final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
+        try (ApplicationContext service = start(namespace, "target/state/" + namespace);
+                KafkaProducer<String, SpecificRecord> producer = producer();
+                KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class);
+                KafkaConsumer<String, Decision> decisions = consumer(Decision.class)) {
+            final ProposedAction update = ProposedAction.newBuilder(
+                            action("modify-1", Instant.now().plusSeconds(120)))
+                    .setActionType("db.execute")
+                    .setTool("postgres")
+                    .setTarget("invoices")
+                    .setArguments("{\"sql\":\"UPDATE invoices SET note='x' WHERE id=7\"}")
+                    .build();
+            producer.send(
+                    new ProducerRecord<>(topics.approvalsPending().name(), update.getActionId(), classified(update)));
+            producer.flush();
+            requests.subscribe(List.of(topics.approvalsRequests().name()));
+            final List<ApprovalRequest> opened = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                requests.poll(Duration.ofMillis(200)).forEach(r -> opened.add(r.value()));
+                return !opened.isEmpty();
+            });
+            final ApprovalRequest request = opened.get(0);
+            assertThat(request.getRoute().getApproverGroup()).isEqualTo("data-owners");
+            producer.send(new ProducerRecord<>(
+                    topics.approvalsVotes().name(),
+                    update.getActionId(),
+                    Vote.newBuilder()
+                            .setVoteId(UUID.randomUUID().toString())
+                            .setActionId(update.getActionId())
+                            .setApprover("dana@example.com")
+                            .setGroups(List.of("data-owners"))
+                            .setVerdict(Verdict.MODIFY)
+                            .setModifiedArguments("{\"sql\":\"DROP TABLE invoices\"}")
+                            .setReason("simpler")
+                            .setVotedAt(Instant.now())
+                            .setRequestId(request.getRequestId())
+                            .setRequestVersion(request.getEscalationLevel())
+                            .setActionVersion(request.getActionVersion())
+                            .setArgumentsHash(request.getArgumentsHash())
+                            .build()));
+            producer.flush();
+            decisions.subscribe(List.of(topics.decisions().name()));
+            final List<Decision> all = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> all.add(r.value()));
+                return !all.isEmpty();
+            });
+            drain(decisions, all);
+            assertThat(all).singleElement().satisfies(decision -> {
+                assertThat(decision.getOutcome()).isEqualTo(Outcome.BLOCKED);
+                assertThat(decision.getDecidedBy()).isEqualTo("sql.drop-or-truncate");
+                assertThat(decision.getFeedback().getReason()).contains("dana@example.com");
+                assertThat(decision.getFinalArguments()).isNull();
+                assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(update));
+                // No key configured: the service signs with the development key (and warns).
+                assertThat(new DecisionVerifier(DevelopmentKeys.publicKeys()).verify(decision))
+                        .isEqualTo(DecisionVerifier.Result.VALID);
             });
         }
     }

@@ -1,7 +1,5 @@
 package dev.hitl.escalation.topology;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.escalation.topology.Progress.StageProgress;
 import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
@@ -19,17 +17,27 @@ import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.RiskAssessment;
+import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.ArgumentsDiff;
 import dev.hitl.schemas.integrity.CanonicalJson;
-import java.io.IOException;
+import dev.hitl.schemas.integrity.ProposalHash;
+import dev.hitl.schemas.integrity.StrictJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
@@ -48,7 +56,6 @@ import org.slf4j.LoggerFactory;
 final class ApprovalProcessor implements Processor<String, Input, String, Out> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalProcessor.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EscalationTopology.Dependencies deps;
     private ProcessorContext<String, Out> context;
@@ -96,7 +103,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             LOG.debug("Ignored the withdrawal of action {} by {}: the action is already decided", id, by);
             return;
         }
-        if (!java.util.Objects.equals(state.agentId(), by)) {
+        if (!Objects.equals(state.agentId(), by)) {
             deps.metrics().withdrawalIgnored("refused");
             LOG.warn(
                     "Refused the withdrawal of action {}: it was proposed by agent {}, the withdrawal names {}",
@@ -134,8 +141,18 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         final Instant now = deps.clock().instant();
         final PolicyEvaluator evaluator = policy();
         final Policy policy = evaluator.policy();
-        final Evaluation evaluation = evaluator.evaluate(action, Optional.empty());
         actions.put(id, classified);
+        final String argumentsHash;
+        try {
+            StrictJson.parseObject(action.getArguments());
+            argumentsHash = CanonicalJson.sha256(action.getArguments());
+        } catch (IllegalArgumentException e) {
+            // The classifier refuses such proposals; one that reached here (written before it did) is
+            // never put to reviewers: nobody can approve arguments that parsers read differently.
+            decideInvalid(placeholder(action, policy), action, e.getMessage(), now, timestamp);
+            return;
+        }
+        final Evaluation evaluation = evaluator.evaluate(action, Optional.empty());
 
         final Optional<Evaluation.FiredTrigger> halt = evaluation.triggers().stream()
                 .filter(t -> t.rule().effect() == Policy.TriggerEffect.HALT_AGENT)
@@ -155,7 +172,8 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                             now),
                     timestamp);
             deps.metrics().triggerApplied(halt.get().rule().id());
-            final Progress halted = initial(action, policy, policy.route(evaluation.route()), now);
+            final Policy.Route route = policy.route(evaluation.route());
+            final Progress halted = initial(action, policy, route, stages(route), argumentsHash, now);
             decide(
                     halted,
                     action,
@@ -170,52 +188,76 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                     timestamp);
             return;
         }
-        Policy.Route route = policy.route(evaluation.route());
-        for (final Evaluation.FiredTrigger trigger : evaluation.triggers()) {
-            if (trigger.rule().effect() == Policy.TriggerEffect.RAISE_TIER
-                    && route.escalateTo().isPresent()) {
-                route = policy.route(route.escalateTo().get());
-                deps.metrics().triggerApplied(trigger.rule().id());
-                break; // one step up, however many triggers ask for it
-            }
-        }
-        Progress state = initial(action, policy, route, now);
-        for (final Evaluation.FiredTrigger trigger : evaluation.triggers()) {
-            if (trigger.rule().effect() == Policy.TriggerEffect.GROUP_REVIEW) {
-                state = state.withStages(List.of(new StageProgress(
-                        trigger.rule().group().orElseThrow(), trigger.rule().quorum(), List.of(), false)));
-                deps.metrics().triggerApplied(trigger.rule().id());
-            }
-        }
+        final Routing routing = routing(policy, evaluation);
+        routing.appliedTriggers().forEach(deps.metrics()::triggerApplied);
+        Progress state = initial(action, policy, routing.route(), routing.stages(), argumentsHash, now);
         state = openStages(state, classified, now, timestamp);
         progress.put(id, state);
         deadlines.put(deadlineKey(state.deadline(), id), state.level());
     }
 
+    /**
+     * The route an evaluation asks for: the policy's route, one step up when a raise-tier trigger
+     * fired, and its stages, replaced by a group review when one fired.
+     */
+    private record Routing(Policy.Route route, List<StageProgress> stages, List<String> appliedTriggers) {}
+
+    private static Routing routing(final Policy policy, final Evaluation evaluation) {
+        final List<String> applied = new ArrayList<>();
+        Policy.Route route = policy.route(evaluation.route());
+        for (final Evaluation.FiredTrigger trigger : evaluation.triggers()) {
+            if (trigger.rule().effect() == Policy.TriggerEffect.RAISE_TIER
+                    && route.escalateTo().isPresent()) {
+                route = policy.route(route.escalateTo().get());
+                applied.add(trigger.rule().id());
+                break; // one step up, however many triggers ask for it
+            }
+        }
+        List<StageProgress> stages = stages(route);
+        for (final Evaluation.FiredTrigger trigger : evaluation.triggers()) {
+            if (trigger.rule().effect() == Policy.TriggerEffect.GROUP_REVIEW) {
+                stages = List.of(new StageProgress(
+                        trigger.rule().group().orElseThrow(), trigger.rule().quorum(), List.of(), false));
+                applied.add(trigger.rule().id());
+            }
+        }
+        return new Routing(route, stages, applied);
+    }
+
     private Progress initial(
-            final ProposedAction action, final Policy policy, final Policy.Route route, final Instant now) {
+            final ProposedAction action,
+            final Policy policy,
+            final Policy.Route route,
+            final List<StageProgress> stages,
+            final String argumentsHash,
+            final Instant now) {
         final long replyBy =
                 action.getReplyBy() == null ? 0 : action.getReplyBy().toEpochMilli();
-        return new Progress(
-                action.getActionId(),
-                action.getAgentId(),
-                action.getOnBehalfOf(),
-                policy.version(),
-                route.tier(),
-                route.name(),
-                route.mode().name(),
-                0,
-                stages(route),
-                deadline(now, route, replyBy),
-                escalateTo(route),
-                replyBy,
-                route.approvalValidFor().toMillis(),
-                List.of(),
-                null,
-                List.of(),
-                false,
-                0,
-                List.of());
+        final Progress.Builder state = new Progress.Builder();
+        state.actionId = action.getActionId();
+        state.agentId = action.getAgentId();
+        state.onBehalfOf = action.getOnBehalfOf();
+        state.policyVersion = policy.version();
+        state.tier = route.tier();
+        state.routeName = route.name();
+        state.mode = route.mode().name();
+        state.stages = stages;
+        state.deadline = deadline(now, route, replyBy);
+        state.escalateTo = escalateTo(route);
+        state.replyBy = replyBy;
+        state.approvalValidForMillis = route.approvalValidFor().toMillis();
+        state.argumentsHash = argumentsHash;
+        return state.build();
+    }
+
+    /** The state of an action refused before it was routed: no stages, no deadline. */
+    private static Progress placeholder(final ProposedAction action, final Policy policy) {
+        final Progress.Builder state = new Progress.Builder();
+        state.actionId = action.getActionId();
+        state.agentId = action.getAgentId();
+        state.onBehalfOf = action.getOnBehalfOf();
+        state.policyVersion = policy.version();
+        return state.build();
     }
 
     private static List<StageProgress> stages(final Policy.Route route) {
@@ -233,7 +275,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         return route.onTimeout() == OnTimeout.ESCALATE ? route.escalateTo().orElse(null) : null;
     }
 
-    /** Opens the stages that are due: the next one in SEQUENTIAL mode, all in PARALLEL mode. */
+    /** Opens the stages that are due: the first incomplete one in SEQUENTIAL mode, all in PARALLEL mode. */
     private Progress openStages(
             final Progress state, final ClassifiedAction classified, final Instant now, final long timestamp) {
         final List<StageProgress> stages = new ArrayList<>(state.stages());
@@ -251,15 +293,23 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 break;
             }
         }
-        return state.withStages(stages);
+        return state.with(p -> p.stages = stages);
     }
 
+    /**
+     * The request for one stage of the action's current version. Its id is {@code
+     * actionId:level:stage} for the agent's proposal and {@code actionId:level:stage:vN} for version
+     * N, so each version's request is a new one.
+     */
     private static ApprovalRequest request(
             final Progress state, final ClassifiedAction classified, final int stage, final Instant now) {
+        final Optional<Progress.Modification> last = state.modifications().isEmpty()
+                ? Optional.empty()
+                : Optional.of(state.modifications().get(state.modifications().size() - 1));
         return ApprovalRequest.newBuilder()
-                .setRequestId(state.actionId() + ":" + state.level() + ":" + stage)
+                .setRequestId(requestId(state.actionId(), state.level(), stage, state.version()))
                 .setAction(classified.getAction())
-                .setAssessment(classified.getAssessment())
+                .setAssessment(assessment(state, classified))
                 .setRoute(new ApprovalRoute(
                         state.tier(),
                         state.stages().get(0).group(),
@@ -272,99 +322,177 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 .setDeadline(Instant.ofEpochMilli(state.deadline()))
                 .setOnTimeout(state.escalateTo() == null ? OnTimeout.TIME_OUT : OnTimeout.ESCALATE)
                 .setRequestedAt(now)
+                .setActionVersion(state.version())
+                .setArguments(state.version() == 0 ? null : state.arguments())
+                .setArgumentsHash(argumentsHash(state, classified))
+                .setArgumentsDiff(
+                        state.version() == 0
+                                ? List.of()
+                                : ArgumentsDiff.between(classified.getAction().getArguments(), state.arguments()))
+                .setModifiedBy(last.map(Progress.Modification::by).orElse(null))
+                .setModificationReason(last.map(Progress.Modification::reason).orElse(null))
                 .build();
+    }
+
+    /**
+     * @param actionId the action
+     * @param level the escalation level
+     * @param stage the stage index
+     * @param version the action's version
+     * @return the request id: {@code actionId:level:stage}, with {@code :vN} for version N &gt; 0
+     */
+    static String requestId(final String actionId, final int level, final int stage, final int version) {
+        return actionId + ":" + level + ":" + stage + (version == 0 ? "" : ":v" + version);
+    }
+
+    /**
+     * The hash of the current version's arguments (state written before versions keeps none), or
+     * null when the agent's arguments of such state are not strict JSON.
+     */
+    private static String argumentsHash(final Progress state, final ClassifiedAction classified) {
+        if (state.argumentsHash() != null) {
+            return state.argumentsHash();
+        }
+        try {
+            return CanonicalJson.sha256(classified.getAction().getArguments());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The current version's arguments. */
+    private static String arguments(final Progress state, final ClassifiedAction classified) {
+        return state.version() == 0 || state.arguments() == null
+                ? classified.getAction().getArguments()
+                : state.arguments();
+    }
+
+    /** The current version's assessment: the classifier's, or the stricter one a modification made. */
+    private static RiskAssessment assessment(final Progress state, final ClassifiedAction classified) {
+        return state.assessment() == null
+                ? classified.getAssessment()
+                : state.assessment().toRecord(classified.getAssessment().getAutonomyLevel());
     }
 
     // ---- votes ------------------------------------------------------------------------------
 
     private void vote(final Vote vote, final long timestamp) {
         final Progress state = progress.get(vote.getActionId());
-        final String refusal = refusal(vote, state);
+        final ClassifiedAction classified = state == null ? null : actions.get(state.actionId());
+        final String refusal = refusal(vote, state, classified);
         if (refusal != null) {
-            deps.metrics().voteIgnored(refusal.split(":")[0]);
-            LOG.info(
-                    "Ignored vote {} by {} on action {}: {}",
-                    vote.getVoteId(),
-                    vote.getApprover(),
-                    vote.getActionId(),
-                    refusal);
-            if (state != null) {
-                // Recorded with the action's state (changelogged), so the reason survives restarts.
-                progress.put(
-                        state.actionId(),
-                        state.withIgnored(new Progress.IgnoredVote(
-                                vote.getVoteId(),
-                                vote.getApprover(),
-                                refusal,
-                                deps.clock().millis())));
-            }
+            ignore(vote, state, refusal);
             return;
         }
         final Instant now = deps.clock().instant();
-        final ClassifiedAction classified = actions.get(state.actionId());
+        if (argumentsHash(state, classified) == null) {
+            // Only state written before strict parsing: such arguments can never be approved.
+            decideInvalid(
+                    state,
+                    classified.getAction(),
+                    "they do not parse as I-JSON (duplicate member names or inexact numbers)",
+                    now,
+                    timestamp);
+            return;
+        }
         final int stageIndex = stageFor(vote, state).orElseThrow();
         if (vote.getVerdict() == Verdict.REJECT) {
             final String reason = vote.getReason() == null || vote.getReason().isBlank()
                     ? "Rejected by " + vote.getApprover() + " without a reason."
                     : vote.getReason();
+            final List<String> approvers = new ArrayList<>(state.approvers());
+            approvers.add(vote.getApprover());
             decide(
-                    state.withApproval(vote.getApprover(), null, null),
+                    state,
                     classified.getAction(),
                     Outcome.REJECTED,
                     null,
                     new Feedback(reason, "reviewer"),
                     vote.getApprover(),
+                    approvers,
                     now,
                     timestamp);
             return;
         }
-        final String modified = vote.getVerdict() == Verdict.MODIFY ? vote.getModifiedArguments() : null;
+        if (vote.getVerdict() == Verdict.MODIFY) {
+            final String hash;
+            try {
+                StrictJson.parseObject(vote.getModifiedArguments());
+                hash = CanonicalJson.sha256(vote.getModifiedArguments());
+            } catch (IllegalArgumentException e) {
+                ignore(vote, state, "bad modification: " + e.getMessage());
+                return;
+            }
+            if (!hash.equals(argumentsHash(state, classified))) {
+                modify(state, classified, vote, stageIndex, hash, now, timestamp);
+                return;
+            }
+            // The same arguments as the current version (perhaps formatted otherwise): an approval.
+        }
         final List<StageProgress> stages = new ArrayList<>(state.stages());
         stages.set(stageIndex, stages.get(stageIndex).approvedBy(vote.getApprover()));
-        Progress next = state.withStages(stages).withApproval(vote.getApprover(), modified, vote.getReason());
+        final List<String> approvers = new ArrayList<>(state.approvers());
+        approvers.add(vote.getApprover());
+        Progress next = state.with(p -> {
+            p.stages = stages;
+            p.approvers = approvers;
+        });
         if (next.stages().stream().allMatch(StageProgress::complete)) {
-            if (next.modifiedArguments() != null) {
-                decide(
-                        next,
-                        classified.getAction(),
-                        Outcome.MODIFIED,
-                        next.modifiedArguments(),
-                        new Feedback(
-                                next.modifyReasons().isEmpty()
-                                        ? "A reviewer changed the arguments before approving."
-                                        : String.join(" ", next.modifyReasons()),
-                                "modified"),
-                        "reviewers:" + String.join(",", next.approvers()),
-                        now,
-                        timestamp);
-            } else {
-                decide(
-                        next,
-                        classified.getAction(),
-                        Outcome.APPROVED,
-                        classified.getAction().getArguments(),
-                        null,
-                        "reviewers:" + String.join(",", next.approvers()),
-                        now,
-                        timestamp);
-            }
+            approve(next, classified, now, timestamp);
             return;
         }
         next = openStages(next, classified, now, timestamp);
         progress.put(next.actionId(), next);
     }
 
-    /** Why a vote does not count, or null when it does. */
-    private String refusal(final Vote vote, final Progress state) {
+    private void ignore(final Vote vote, final Progress state, final String refusal) {
+        deps.metrics().voteIgnored(refusal.split(":")[0]);
+        LOG.info(
+                "Ignored vote {} by {} on action {}: {}",
+                vote.getVoteId(),
+                vote.getApprover(),
+                vote.getActionId(),
+                refusal);
+        if (state != null) {
+            // Recorded with the action's state (changelogged), so the reason survives restarts.
+            progress.put(
+                    state.actionId(),
+                    state.withIgnored(new Progress.IgnoredVote(
+                            vote.getVoteId(),
+                            vote.getApprover(),
+                            refusal,
+                            deps.clock().millis())));
+        }
+    }
+
+    /** Why a vote does not count, or null when it does (a MODIFY's arguments are checked after). */
+    private String refusal(final Vote vote, final Progress state, final ClassifiedAction classified) {
         if (state == null) {
             return "no request: no action " + vote.getActionId() + " is waiting for approval";
         }
         if (state.decided()) {
             return "late: the action is already decided";
         }
+        if (deps.clock().millis() >= state.deadline()) {
+            // The service's clock, never the vote's votedAt: the deadline sweep may not have run yet.
+            return "late: the deadline " + Instant.ofEpochMilli(state.deadline())
+                    + " passed before the vote was processed";
+        }
         if (vote.getRequestVersion() != state.level()) {
             return "stale level: the vote answers escalation level " + vote.getRequestVersion()
                     + ", the request is at level " + state.level();
+        }
+        if (vote.getActionVersion() != state.version()) {
+            return "stale version: the vote answers version " + vote.getActionVersion() + ", the action is at version "
+                    + state.version();
+        }
+        if (vote.getArgumentsHash() == null && state.version() > 0) {
+            return "stale version: the vote names no argumentsHash, which only answers version 0; the action is"
+                    + " at version " + state.version();
+        }
+        if (vote.getArgumentsHash() != null && !vote.getArgumentsHash().equals(argumentsHash(state, classified))) {
+            return "wrong arguments: the vote answers arguments with hash " + vote.getArgumentsHash() + ", version "
+                    + state.version() + " has " + argumentsHash(state, classified);
         }
         if (vote.getApprover() == null || vote.getApprover().isBlank()) {
             return "no approver: the vote names nobody";
@@ -373,7 +501,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             return "self-approval: " + vote.getApprover() + " is the person the agent acts for";
         }
         if (state.approvers().stream().anyMatch(a -> a.equalsIgnoreCase(vote.getApprover()))) {
-            return "repeat voter: " + vote.getApprover() + " already approved this action";
+            return "repeat voter: " + vote.getApprover() + " already approved this version of the action";
         }
         if (stageFor(vote, state).isEmpty()) {
             return "wrong group: " + vote.getApprover() + " (groups " + vote.getGroups()
@@ -382,9 +510,6 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                             .filter(s -> s.open() && !s.complete())
                             .map(StageProgress::group)
                             .toList();
-        }
-        if (vote.getVerdict() == Verdict.MODIFY && !isJsonObject(vote.getModifiedArguments())) {
-            return "bad modification: the modified arguments are not a JSON object";
         }
         return null;
     }
@@ -402,16 +527,218 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         return Optional.empty();
     }
 
-    private static boolean isJsonObject(final String text) {
-        if (text == null) {
-            return false;
+    // ---- a modification: the next version of the action --------------------------------------
+
+    /**
+     * A reviewer's modification makes the next version: the policy in force evaluates the modified
+     * proposal (a guardrail block ends the action BLOCKED); the version keeps the stricter class,
+     * score and route of the two; every approval of the earlier version is dismissed, the modifier's
+     * vote counts as one approval of the new one, and the stages due are asked again with a new
+     * deadline (never beyond the agent's replyBy).
+     */
+    private void modify(
+            final Progress state,
+            final ClassifiedAction classified,
+            final Vote vote,
+            final int stageIndex,
+            final String hash,
+            final Instant now,
+            final long timestamp) {
+        final ProposedAction original = classified.getAction();
+        final String modifier = vote.getApprover();
+        final PolicyEvaluator evaluator = policy();
+        final Policy policy = evaluator.policy();
+        final Evaluation evaluation = evaluator.evaluate(
+                ProposedAction.newBuilder(original)
+                        .setArguments(vote.getModifiedArguments())
+                        .build(),
+                Optional.empty());
+        if (evaluation.disposition() == Evaluation.Disposition.BLOCK) {
+            final Policy.Rule rule = evaluation.blockedBy().orElseThrow();
+            decide(
+                    state.with(p -> p.policyVersion = policy.version()),
+                    original,
+                    Outcome.BLOCKED,
+                    null,
+                    new Feedback(
+                            "The modification by " + modifier + " is blocked by rule " + rule.id() + ": "
+                                    + rule.block().orElse(rule.reason()) + " The action was not run.",
+                            "guardrail"),
+                    rule.id(),
+                    List.of(),
+                    now,
+                    timestamp);
+            return;
         }
-        try {
-            final JsonNode node = JSON.readTree(text);
-            return node != null && node.isObject();
-        } catch (IOException e) {
-            return false;
+
+        // The stricter route of the two; the current one stays unless it escalates to the new one.
+        final Routing fresh = routing(policy, evaluation);
+        final Policy.Route current = policy.routes().get(state.routeName());
+        final boolean freshIsStricter =
+                current == null || escalatesTo(policy, current, fresh.route().name());
+        // A route the action has already escalated past (it escalates to the current one) adds nothing.
+        final boolean superseded = !fresh.route().name().equals(state.routeName())
+                && escalatesTo(policy, fresh.route(), state.routeName());
+        final Policy.Route stricter = freshIsStricter ? fresh.route() : current;
+        final List<StageProgress> stages = new ArrayList<>();
+        for (final StageProgress stage : merge(state.stages(), superseded ? List.of() : fresh.stages())) {
+            stages.add(stage.dismissed());
         }
+        stages.set(stageIndex, stages.get(stageIndex).approvedBy(modifier));
+        final boolean sequential = ApprovalMode.SEQUENTIAL.name().equals(state.mode())
+                || (!superseded && fresh.route().mode() == ApprovalMode.SEQUENTIAL);
+        final int version = state.version() + 1;
+        final List<Progress.Modification> modifications = new ArrayList<>(state.modifications());
+        modifications.add(new Progress.Modification(version, modifier, vote.getReason(), hash, now.toEpochMilli()));
+
+        state.stages().stream()
+                .filter(StageProgress::open)
+                .forEach(stage -> deps.metrics().requestClosed(state.tier(), stage.group()));
+        deadlines.delete(deadlineKey(state.deadline(), state.actionId()));
+        Progress next = state.with(p -> {
+            p.policyVersion = policy.version();
+            p.tier = stricter.tier();
+            p.routeName = stricter.name();
+            p.mode = sequential ? ApprovalMode.SEQUENTIAL.name() : ApprovalMode.PARALLEL.name();
+            p.stages = stages;
+            p.deadline = deadline(now, stricter, state.replyBy());
+            p.escalateTo = escalateTo(stricter);
+            p.approvalValidForMillis = Math.min(
+                    state.approvalValidForMillis(),
+                    fresh.route().approvalValidFor().toMillis());
+            p.approvers = List.of(modifier);
+            p.version = version;
+            p.arguments = vote.getModifiedArguments();
+            p.argumentsHash = hash;
+            p.modifications = modifications;
+            p.assessment = stricter(assessment(state, classified), evaluation, now);
+        });
+        LOG.info(
+                "Action {} modified by {}: version {} (arguments {}), route {} with stages {}",
+                state.actionId(),
+                modifier,
+                version,
+                hash,
+                next.routeName(),
+                next.stages().stream().map(StageProgress::group).toList());
+        if (next.stages().stream().allMatch(StageProgress::complete)) {
+            approve(next, classified, now, timestamp);
+            return;
+        }
+        next = openStages(next, classified, now, timestamp);
+        progress.put(next.actionId(), next);
+        deadlines.put(deadlineKey(next.deadline(), next.actionId()), next.level());
+    }
+
+    /** Whether {@code from} escalates to the route named {@code to}, directly or through its chain. */
+    private static boolean escalatesTo(final Policy policy, final Policy.Route from, final String to) {
+        final Set<String> seen = new HashSet<>();
+        Optional<String> next = from.escalateTo();
+        while (next.isPresent() && seen.add(next.get())) {
+            if (next.get().equals(to)) {
+                return true;
+            }
+            final Policy.Route route = policy.routes().get(next.get());
+            next = route == null ? Optional.empty() : route.escalateTo();
+        }
+        return false;
+    }
+
+    /** The current stages in order, then the new groups; for a group in both, the higher quorum. */
+    private static List<StageProgress> merge(final List<StageProgress> current, final List<StageProgress> fresh) {
+        final List<StageProgress> merged = new ArrayList<>(current);
+        for (final StageProgress stage : fresh) {
+            boolean found = false;
+            for (int i = 0; i < merged.size(); i++) {
+                final StageProgress existing = merged.get(i);
+                if (existing.group().equals(stage.group())) {
+                    found = true;
+                    if (stage.quorum() > existing.quorum()) {
+                        merged.set(
+                                i,
+                                new StageProgress(
+                                        existing.group(), stage.quorum(), existing.approvals(), existing.open()));
+                    }
+                }
+            }
+            if (!found) {
+                merged.add(new StageProgress(stage.group(), stage.quorum(), List.of(), false));
+            }
+        }
+        return merged;
+    }
+
+    /** The stricter of two assessments: the higher class and score, the reasons, rules and triggers of both. */
+    private static Progress.Assessment stricter(
+            final RiskAssessment current, final Evaluation evaluation, final Instant now) {
+        final RiskAssessment fresh = evaluation.toAssessment(now);
+        final RiskClass riskClass = severity(fresh.getRiskClass()) > severity(current.getRiskClass())
+                ? fresh.getRiskClass()
+                : current.getRiskClass();
+        final Set<String> reasons = new LinkedHashSet<>(current.getReasons());
+        reasons.addAll(fresh.getReasons());
+        final Set<String> rules = new LinkedHashSet<>(current.getMatchedRules());
+        rules.addAll(fresh.getMatchedRules());
+        final Map<String, Progress.Assessment.FiredTrigger> triggers = new LinkedHashMap<>();
+        for (final RiskAssessment assessment : List.of(current, fresh)) {
+            assessment
+                    .getTriggers()
+                    .forEach(t -> triggers.putIfAbsent(
+                            t.getName() + "\u0000" + t.getValue(),
+                            new Progress.Assessment.FiredTrigger(
+                                    t.getName(), t.getValue(), t.getThreshold(), t.getEffect())));
+        }
+        return new Progress.Assessment(
+                riskClass.name(),
+                Math.max(current.getScore(), fresh.getScore()),
+                List.copyOf(reasons),
+                List.copyOf(rules),
+                List.copyOf(triggers.values()),
+                fresh.getPolicyVersion(),
+                now.toEpochMilli());
+    }
+
+    private static int severity(final RiskClass riskClass) {
+        return switch (riskClass) {
+            case READ_ONLY -> 0;
+            case REVERSIBLE_WRITE -> 1;
+            case IRREVERSIBLE -> 2;
+        };
+    }
+
+    /** Every stage approved the current version: APPROVED at version 0, else MODIFIED. */
+    private void approve(
+            final Progress state, final ClassifiedAction classified, final Instant now, final long timestamp) {
+        final String decidedBy = "reviewers:" + String.join(",", state.approvers());
+        if (state.version() == 0) {
+            decide(
+                    state,
+                    classified.getAction(),
+                    Outcome.APPROVED,
+                    classified.getAction().getArguments(),
+                    null,
+                    decidedBy,
+                    now,
+                    timestamp);
+            return;
+        }
+        final List<String> reasons = state.modifications().stream()
+                .map(Progress.Modification::reason)
+                .filter(r -> r != null && !r.isBlank())
+                .toList();
+        decide(
+                state,
+                classified.getAction(),
+                Outcome.MODIFIED,
+                arguments(state, classified),
+                new Feedback(
+                        reasons.isEmpty()
+                                ? "A reviewer changed the arguments before approving."
+                                : String.join(" ", reasons),
+                        "modified"),
+                decidedBy,
+                now,
+                timestamp);
     }
 
     // ---- deadlines --------------------------------------------------------------------------
@@ -455,32 +782,24 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         }
     }
 
+    /** The next route's stages ask about the current version (its arguments, history and assessment stay). */
     private void escalate(
             final Progress state,
             final ClassifiedAction classified,
             final Policy.Route route,
             final Instant now,
             final long timestamp) {
-        final Progress escalated = new Progress(
-                state.actionId(),
-                state.agentId(),
-                state.onBehalfOf(),
-                state.policyVersion(),
-                route.tier(),
-                route.name(),
-                route.mode().name(),
-                state.level() + 1,
-                stages(route),
-                deadline(now, route, state.replyBy()),
-                escalateTo(route),
-                state.replyBy(),
-                route.approvalValidFor().toMillis(),
-                List.of(),
-                null,
-                List.of(),
-                false,
-                0,
-                state.ignoredVotes());
+        final Progress escalated = state.with(p -> {
+            p.tier = route.tier();
+            p.routeName = route.name();
+            p.mode = route.mode().name();
+            p.level = state.level() + 1;
+            p.stages = stages(route);
+            p.deadline = deadline(now, route, state.replyBy());
+            p.escalateTo = escalateTo(route);
+            p.approvalValidForMillis = route.approvalValidFor().toMillis();
+            p.approvers = List.of();
+        });
         deps.metrics().escalatedOnDeadline();
         final Progress opened = openStages(escalated, classified, now, timestamp);
         progress.put(state.actionId(), opened);
@@ -506,6 +825,31 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         decide(state, action, outcome, finalArguments, feedback, decidedBy, state.approvers(), now, timestamp);
     }
 
+    private void decideInvalid(
+            final Progress state,
+            final ProposedAction action,
+            final String problem,
+            final Instant now,
+            final long timestamp) {
+        decide(
+                state,
+                action,
+                Outcome.INVALID,
+                null,
+                new Feedback(
+                        "The proposal is invalid: its arguments are not strict JSON (RFC 7493): " + problem
+                                + ". The action was not run; fix it and propose again with a new actionId.",
+                        "invalid"),
+                "escalation:validation",
+                List.of(),
+                now,
+                timestamp);
+    }
+
+    /**
+     * Signs and publishes the one final decision, bound to the proposal (tool, target, proposalHash)
+     * and, when it lets the action run, to its arguments (argumentsHash).
+     */
     private void decide(
             final Progress state,
             final ProposedAction action,
@@ -517,14 +861,25 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             final Instant now,
             final long timestamp) {
         final boolean runs = outcome == Outcome.APPROVED || outcome == Outcome.MODIFIED;
+        final String argumentsHash;
+        try {
+            argumentsHash = runs ? CanonicalJson.sha256(finalArguments) : null;
+        } catch (IllegalArgumentException e) {
+            // Only for state written before strict parsing: never approve what parsers read differently.
+            decideInvalid(state, action, e.getMessage(), now, timestamp);
+            return;
+        }
         final Decision decision = deps.signer()
                 .sign(Decision.newBuilder()
                         .setActionId(action.getActionId())
                         .setAgentId(action.getAgentId())
                         .setActionType(action.getActionType())
+                        .setTool(action.getTool())
+                        .setTarget(action.getTarget())
+                        .setProposalHash(proposalHash(action))
                         .setOutcome(outcome)
                         .setFinalArguments(runs ? finalArguments : null)
-                        .setArgumentsHash(runs ? CanonicalJson.sha256(finalArguments) : null)
+                        .setArgumentsHash(argumentsHash)
                         .setApprovers(approvers)
                         .setFeedback(feedback)
                         .setDecidedBy(decidedBy)
@@ -544,6 +899,16 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 action.getActionId(),
                 outcome.name().toLowerCase(Locale.ROOT),
                 decidedBy);
+    }
+
+    private static String proposalHash(final ProposedAction action) {
+        try {
+            return ProposalHash.of(action);
+        } catch (IllegalArgumentException e) {
+            // No canonical form (the classifier refuses such proposals): the decision binds none, and
+            // a verifier comparing it with the proposal refuses to run it.
+            return null;
+        }
     }
 
     private void forward(

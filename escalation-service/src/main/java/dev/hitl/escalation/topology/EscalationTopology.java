@@ -33,10 +33,18 @@ import org.apache.kafka.streams.state.Stores;
  *       (raise tier, group review, halt the agent), and an {@code ApprovalRequest} is published per
  *       open stage; its deadline (shortened by the agent's {@code replyBy}) goes to a changelogged
  *       store.
- *   <li>A vote is checked (open request, current escalation level, the approver's groups, not the
- *       person the agent acts for, not a second vote by the same person); one that fails is
- *       ignored, with the reason logged and counted. A REJECT ends the action; quorum on every
- *       stage approves it (MODIFIED when a reviewer changed the arguments).
+ *   <li>A vote is checked (open request, processed before the deadline by the service's clock,
+ *       current escalation level, current version of the action and its argumentsHash, the
+ *       approver's groups, not the person the agent acts for, not a second vote by the same
+ *       person); one that fails is ignored, with the reason logged, counted and kept. A REJECT ends
+ *       the action; quorum on every stage approves it: APPROVED at version 0, MODIFIED later.
+ *   <li>A modification makes the next version of the action: the policy in force evaluates the
+ *       modified proposal (a guardrail block ends it BLOCKED), the version keeps the stricter
+ *       assessment and route (stages added, never removed), every approval of the earlier version
+ *       is dismissed, the modifier's vote counts as one approval of the new one, and the stages due
+ *       are asked again with the new arguments, their hash and their diff, under a new deadline.
+ *   <li>Every decision is signed (Ed25519) and bound to the proposal: actionType, tool, target,
+ *       proposalHash, and the argumentsHash of what may run.
  *   <li>A wall-clock punctuator acts on every deadline that has passed, including those that passed
  *       while the service was down: escalate to the next route, or decide TIMED_OUT. A timeout
  *       never approves.

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * @param escalateTo the route to escalate to at the deadline, or null to time out
  * @param replyBy epoch ms the agent stops waiting, or 0
  * @param approvalValidForMillis how long an approval lets the action run
- * @param approvers everyone who approved the current version at this or an earlier level, in order
+ * @param approvers everyone who approved the current version at this level, in order
  * @param decided whether the final decision is made
  * @param decidedAt epoch ms of the final decision, or 0
  * @param ignoredVotes the votes that did not count, each with its reason (the last {@value
@@ -142,19 +142,6 @@ public record Progress(
          * @param effect what it does
          */
         public record FiredTrigger(String name, String value, String threshold, String effect) {}
-
-        static Assessment of(final RiskAssessment assessment) {
-            return new Assessment(
-                    assessment.getRiskClass().name(),
-                    assessment.getScore(),
-                    assessment.getReasons(),
-                    assessment.getMatchedRules(),
-                    assessment.getTriggers().stream()
-                            .map(t -> new FiredTrigger(t.getName(), t.getValue(), t.getThreshold(), t.getEffect()))
-                            .toList(),
-                    assessment.getPolicyVersion(),
-                    assessment.getAssessedAt().toEpochMilli());
-        }
 
         RiskAssessment toRecord(final AutonomyLevel autonomyLevel) {
             return RiskAssessment.newBuilder()

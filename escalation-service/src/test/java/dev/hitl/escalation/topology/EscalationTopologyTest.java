@@ -16,11 +16,15 @@ import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Money;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -32,7 +36,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -53,16 +56,20 @@ class EscalationTopologyTest {
     @org.junit.jupiter.api.io.TempDir
     java.nio.file.Path stateDir;
 
-    private static final byte[] KEY = "test-signing-key-test-signing-key!".getBytes(StandardCharsets.UTF_8);
     private static final Instant START = Instant.parse("2026-11-28T12:00:00Z");
+    /** Holds only the public keys, as an agent does. */
+    private static final DecisionVerifier VERIFIER = new DecisionVerifier(DevelopmentKeys.publicKeys());
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
     private final TopicSerdes serdes = new TopicSerdes(new InMemorySchemaRegistryClient(), true);
-    private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
+    /** The policy the test classifies with: the default, or the one a test published. */
+    private PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
+
     private final MutableClock clock = new MutableClock(START);
     private TopologyTestDriver driver;
     private TestInputTopic<String, ClassifiedAction> pending;
     private TestInputTopic<String, Vote> votes;
+    private TestInputTopic<String, PolicyDocument> policies;
     private TestOutputTopic<String, ApprovalRequest> requests;
     private TestOutputTopic<String, Decision> decisions;
     private TestOutputTopic<String, AgentControl> control;
@@ -117,7 +124,7 @@ class EscalationTopologyTest {
                         topics,
                         serdes,
                         new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
-                        new DecisionSigner("k1", KEY),
+                        new DecisionSigner(DevelopmentKeys.privateKey()),
                         clock,
                         Duration.ofSeconds(1),
                         metrics));
@@ -136,6 +143,10 @@ class EscalationTopologyTest {
                 topics.approvalsVotes().name(),
                 new StringSerializer(),
                 serdes.valueSerde(topics.approvalsVotes()).serializer());
+        policies = driver.createInputTopic(
+                topics.policy().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.policy()).serializer());
         requests = driver.createOutputTopic(
                 topics.approvalsRequests().name(),
                 new StringDeserializer(),
@@ -199,19 +210,45 @@ class EscalationTopologyTest {
             final int level,
             final String modified,
             final String reason) {
-        votes.pipeInput(
-                actionId,
-                Vote.newBuilder()
-                        .setVoteId(UUID.randomUUID().toString())
-                        .setActionId(actionId)
-                        .setApprover(approver)
-                        .setGroups(groups)
-                        .setVerdict(verdict)
-                        .setModifiedArguments(modified)
-                        .setReason(reason)
-                        .setVotedAt(clock.instant())
-                        .setRequestVersion(level)
-                        .build());
+        cast(ballot(actionId, approver, groups, verdict)
+                .setRequestVersion(level)
+                .setModifiedArguments(modified)
+                .setReason(reason));
+    }
+
+    /** A vote at escalation level 0 for version 0 without an argumentsHash, as written before versions. */
+    private Vote.Builder ballot(
+            final String actionId, final String approver, final List<String> groups, final Verdict verdict) {
+        return Vote.newBuilder()
+                .setVoteId(UUID.randomUUID().toString())
+                .setActionId(actionId)
+                .setApprover(approver)
+                .setGroups(groups)
+                .setVerdict(verdict)
+                .setVotedAt(clock.instant())
+                .setRequestVersion(0);
+    }
+
+    /** A vote answering a request: its level, stage, version and the argumentsHash it showed. */
+    private Vote.Builder answer(
+            final ApprovalRequest request, final String approver, final List<String> groups, final Verdict verdict) {
+        return ballot(request.getAction().getActionId(), approver, groups, verdict)
+                .setRequestId(request.getRequestId())
+                .setRequestVersion(request.getEscalationLevel())
+                .setActionVersion(request.getActionVersion())
+                .setArgumentsHash(request.getArgumentsHash());
+    }
+
+    private void cast(final Vote.Builder vote) {
+        votes.pipeInput(vote.getActionId(), vote.build());
+    }
+
+    private List<String> ignoredReasons(final String actionId) {
+        final org.apache.kafka.streams.state.KeyValueStore<String, Progress> store =
+                driver.getKeyValueStore(EscalationTopology.PROGRESS_STORE);
+        return store.get(actionId).ignoredVotes().stream()
+                .map(Progress.IgnoredVote::reason)
+                .toList();
     }
 
     private static final String EMAIL = "{\"to\": \"customer@gmail.com\", \"body\": \"Your refund\"}";
@@ -241,7 +278,7 @@ class EscalationTopologyTest {
         assertThat(decision.getFinalArguments()).isEqualTo(EMAIL);
         assertThat(decision.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(EMAIL));
         assertThat(decision.getExpiresAt()).isEqualTo(START.plus(Duration.ofHours(1)));
-        assertThat(DecisionSigner.verify(decision, Map.of("k1", KEY))).isTrue();
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
     }
 
     @Test
@@ -497,7 +534,7 @@ class EscalationTopologyTest {
         assertThat(decision.getFinalArguments()).isNull();
         assertThat(decision.getArgumentsHash()).isNull();
         assertThat(decision.getExpiresAt()).isNull();
-        assertThat(DecisionSigner.verify(decision, Map.of("k1", KEY))).isTrue();
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
         final org.apache.kafka.streams.state.KeyValueStore<String, Integer> deadlines =
                 driver.getKeyValueStore(EscalationTopology.DEADLINES_STORE);
         try (var all = deadlines.all()) {
@@ -543,5 +580,365 @@ class EscalationTopologyTest {
         vote("w-4", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
         assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.APPROVED);
         assertThat(withdrawalsIgnored).containsExactly("unknown", "refused");
+    }
+
+    // ---- modifications: each makes a new version that the policy and every stage see --------
+
+    private static final String UPDATE = "{\"sql\":\"UPDATE invoices SET note='x' WHERE id=7\"}";
+    private static final List<String> DATA_OWNERS = List.of("data-owners");
+    private static final List<String> DBA = List.of("dba");
+
+    private static ProposedAction sql(final String id, final String arguments) {
+        return action(id, "db.execute", arguments)
+                .setTool("postgres")
+                .setTarget("invoices")
+                .build();
+    }
+
+    /**
+     * Publishes, on the policy topic, the default policy with a two-stage data-owners route (data
+     * owners, then DBAs) and a stricter security route for GRANT/REVOKE; the test classifies with it too.
+     */
+    private void publishTwoStagePolicy() throws Exception {
+        final String yaml = DefaultPolicy.yaml()
+                .replace("version: \"2026-11-28.1\"", "version: \"test-two-stage\"")
+                .replace(
+                        "  data-owners:\n    tier: standard\n    stages: [{group: data-owners, quorum: 1}]",
+                        "  data-owners:\n    tier: standard\n"
+                                + "    stages: [{group: data-owners, quorum: 1}, {group: dba, quorum: 1}]")
+                .replace("  - id: sql.write\n", """
+                          - id: sql.grant
+                            match:
+                              actionType: ["db.*", "sql.*"]
+                              arguments:
+                                - field: sql
+                                  matches: '(?is)\\b(grant|revoke)\\b'
+                            riskClass: IRREVERSIBLE
+                            route: security
+                            reason: Changes who may read or change data.
+                          - id: sql.write
+                        """)
+                .replace("routes:\n", """
+                        routes:
+                          security:
+                            tier: senior
+                            stages: [{group: data-owners, quorum: 1}, {group: security, quorum: 2}]
+                            mode: SEQUENTIAL
+                            deadline: PT4H
+                            onTimeout: TIME_OUT
+                            approvalValidFor: PT15M
+                        """);
+        final dev.hitl.policy.Policy parsed = dev.hitl.policy.PolicyParser.parse(yaml);
+        assertThat(parsed.route("data-owners").stages()).hasSize(2);
+        assertThat(parsed.rules()).extracting(dev.hitl.policy.Policy.Rule::id).contains("sql.grant");
+        policies.pipeInput(
+                parsed.name(),
+                new PolicyDocument(parsed.name(), parsed.version(), yaml, parsed.sha256(), "test", START));
+        policy = new PolicyEvaluator(parsed);
+    }
+
+    @Test
+    void shouldBlockAModificationThatAGuardrailForbidsNamingTheRuleAndTheModifier() {
+        final ProposedAction update = sql("m-1", UPDATE);
+        submit(update);
+        final ApprovalRequest request = requests.readValue();
+        assertThat(request.getRoute().getApproverGroup()).isEqualTo("data-owners");
+        assertThat(request.getActionVersion()).isZero();
+        assertThat(request.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(UPDATE));
+
+        cast(answer(request, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments("{\"sql\":\"DROP TABLE invoices\"}")
+                .setReason("simpler"));
+
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.BLOCKED);
+        assertThat(decision.getDecidedBy()).isEqualTo("sql.drop-or-truncate");
+        assertThat(decision.getFeedback().getCategory()).isEqualTo("guardrail");
+        assertThat(decision.getFeedback().getReason())
+                .startsWith("The modification by dana@example.com is blocked by rule sql.drop-or-truncate: Dropping");
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(decision.getArgumentsHash()).isNull();
+        assertThat(decision.getApprovers()).isEmpty();
+        assertThat(decision.getTool()).isEqualTo("postgres");
+        assertThat(decision.getTarget()).isEqualTo("invoices");
+        assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(update));
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+
+        // Nothing approves it afterwards.
+        cast(answer(request, "dora@example.com", DATA_OWNERS, Verdict.APPROVE));
+        advance(Duration.ofHours(3));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(decided).containsExactly(Outcome.BLOCKED);
+    }
+
+    @Test
+    void shouldShowTheNextStageTheModifiedArgumentsAndDecideModifiedOnlyWhenItApprovesThatVersion() throws Exception {
+        publishTwoStagePolicy();
+        final ProposedAction update = sql("m-2", UPDATE);
+        submit(update);
+        final ApprovalRequest first = requests.readValue();
+        assertThat(first.getRequestId()).isEqualTo("m-2:0:0");
+        assertThat(first.getRoute().getStages()).extracting(s -> s.getGroup()).containsExactly("data-owners", "dba");
+        assertThat(first.getArguments()).isNull();
+        assertThat(first.getArgumentsDiff()).isEmpty();
+
+        final String changed = "{\"sql\": \"UPDATE invoices SET note='y' WHERE id=7\"}";
+        cast(answer(first, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments(changed)
+                .setReason("The note is y."));
+        final ApprovalRequest second = requests.readValue();
+        assertThat(second.getRequestId()).isEqualTo("m-2:0:1:v1");
+        assertThat(second.getStageIndex()).isEqualTo(1);
+        assertThat(second.getActionVersion()).isEqualTo(1);
+        assertThat(second.getArguments()).isEqualTo(changed);
+        assertThat(second.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(changed));
+        assertThat(second.getAction().getArguments())
+                .as("the agent's own, unchanged")
+                .isEqualTo(UPDATE);
+        assertThat(second.getArgumentsDiff()).singleElement().satisfies(change -> {
+            assertThat(change.getPath()).isEqualTo("/sql");
+            assertThat(change.getChange()).isEqualTo("CHANGED");
+            assertThat(change.getBefore()).isEqualTo("\"UPDATE invoices SET note='x' WHERE id=7\"");
+            assertThat(change.getAfter()).isEqualTo("\"UPDATE invoices SET note='y' WHERE id=7\"");
+        });
+        assertThat(second.getModifiedBy()).isEqualTo("dana@example.com");
+        assertThat(second.getModificationReason()).isEqualTo("The note is y.");
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(decisions.isEmpty()).isTrue();
+
+        // Approvals of anything but version 1 with its hash do not count.
+        cast(answer(first, "dave@example.com", DBA, Verdict.APPROVE).setStageIndex(1));
+        cast(answer(second, "dave@example.com", DBA, Verdict.APPROVE).setArgumentsHash(null));
+        cast(answer(second, "dave@example.com", DBA, Verdict.APPROVE).setArgumentsHash(first.getArgumentsHash()));
+        cast(ballot("m-2", "dave@example.com", DBA, Verdict.APPROVE));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("m-2"))
+                .satisfiesExactly(
+                        r -> assertThat(r)
+                                .isEqualTo(
+                                        "stale version: the vote answers version 0, the action is at" + " version 1"),
+                        r -> assertThat(r).startsWith("stale version: the vote names no argumentsHash"),
+                        r -> assertThat(r).startsWith("wrong arguments: "),
+                        r -> assertThat(r).startsWith("stale version: the vote answers version 0"));
+
+        cast(answer(second, "dave@example.com", DBA, Verdict.APPROVE));
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.MODIFIED);
+        assertThat(decision.getFinalArguments()).isEqualTo(changed);
+        assertThat(decision.getArgumentsHash()).isEqualTo(second.getArgumentsHash());
+        assertThat(decision.getApprovers()).containsExactly("dana@example.com", "dave@example.com");
+        assertThat(decision.getDecidedBy()).isEqualTo("reviewers:dana@example.com,dave@example.com");
+        assertThat(decision.getFeedback().getReason()).isEqualTo("The note is y.");
+        assertThat(decision.getPolicyVersion()).isEqualTo("test-two-stage");
+        assertThat(decision.getTool()).isEqualTo("postgres");
+        assertThat(decision.getTarget()).isEqualTo("invoices");
+        assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(update));
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldDismissEarlierApprovalsWhenALaterStageModifiesAndAskTheFirstStageAgain() throws Exception {
+        publishTwoStagePolicy();
+        submit(sql("m-3", UPDATE));
+        final ApprovalRequest first = requests.readValue();
+        final String v1 = "{\"sql\":\"UPDATE invoices SET note='y' WHERE id=7\"}";
+        cast(answer(first, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments(v1)
+                .setReason("The note is y."));
+        final ApprovalRequest second = requests.readValue();
+        assertThat(second.getActionVersion()).isEqualTo(1);
+
+        // Stage 2 modifies version 1: dana's approval of version 1 is dismissed, stage 1 is asked again.
+        final String v2 = "{\"sql\":\"UPDATE invoices SET note='z' WHERE id=7\"}";
+        cast(answer(second, "dave@example.com", DBA, Verdict.MODIFY)
+                .setModifiedArguments(v2)
+                .setReason("Actually z."));
+        final ApprovalRequest again = requests.readValue();
+        assertThat(again.getRequestId()).isEqualTo("m-3:0:0:v2");
+        assertThat(again.getStageIndex()).isZero();
+        assertThat(again.getActionVersion()).isEqualTo(2);
+        assertThat(again.getArguments()).isEqualTo(v2);
+        assertThat(again.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(v2));
+        assertThat(again.getModifiedBy()).isEqualTo("dave@example.com");
+        assertThat(again.getArgumentsDiff())
+                .as("against the agent's original")
+                .singleElement()
+                .satisfies(change -> assertThat(change.getBefore()).contains("note='x'"));
+        assertThat(requests.isEmpty())
+                .as("stage 2 holds the modifier's approval")
+                .isTrue();
+        assertThat(decisions.isEmpty()).isTrue();
+
+        // Stage 1's earlier answers (version 1, or version 2 with version 1's hash) do not count.
+        cast(answer(second, "dana@example.com", DATA_OWNERS, Verdict.APPROVE).setStageIndex(0));
+        cast(answer(again, "dana@example.com", DATA_OWNERS, Verdict.APPROVE)
+                .setArgumentsHash(second.getArgumentsHash()));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("m-3"))
+                .satisfiesExactly(
+                        r -> assertThat(r)
+                                .isEqualTo(
+                                        "stale version: the vote answers version 1, the action is at" + " version 2"),
+                        r -> assertThat(r).startsWith("wrong arguments: "));
+
+        cast(answer(again, "dana@example.com", DATA_OWNERS, Verdict.APPROVE));
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.MODIFIED);
+        assertThat(decision.getFinalArguments()).isEqualTo(v2);
+        assertThat(decision.getArgumentsHash()).isEqualTo(CanonicalJson.sha256(v2));
+        assertThat(decision.getApprovers()).containsExactly("dave@example.com", "dana@example.com");
+        assertThat(decision.getFeedback().getReason()).isEqualTo("The note is y. Actually z.");
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+        final org.apache.kafka.streams.state.KeyValueStore<String, Progress> store =
+                driver.getKeyValueStore(EscalationTopology.PROGRESS_STORE);
+        assertThat(store.get("m-3").modifications())
+                .extracting(Progress.Modification::version, Progress.Modification::by)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, "dana@example.com"),
+                        org.assertj.core.groups.Tuple.tuple(2, "dave@example.com"));
+    }
+
+    @Test
+    void shouldAddTheStagesOfAStricterRouteThatTheModificationLeadsTo() throws Exception {
+        publishTwoStagePolicy();
+        submit(sql("m-4", UPDATE));
+        final ApprovalRequest first = requests.readValue();
+        final String grant = "{\"sql\":\"GRANT SELECT ON invoices TO auditor\"}";
+        cast(answer(first, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments(grant)
+                .setReason("Only grant read access."));
+
+        final ApprovalRequest dba = requests.readValue();
+        assertThat(dba.getStageIndex()).isEqualTo(1);
+        assertThat(dba.getRoute().getStages())
+                .extracting(s -> s.getGroup() + "/" + s.getQuorum())
+                .containsExactly("data-owners/1", "dba/1", "security/2");
+        assertThat(dba.getRoute().getMode()).isEqualTo(ApprovalMode.SEQUENTIAL);
+        assertThat(dba.getAssessment().getMatchedRules()).contains("sql.write", "sql.grant");
+        assertThat(dba.getAssessment().getRiskClass()).isEqualTo(dev.hitl.schemas.RiskClass.IRREVERSIBLE);
+        assertThat(dba.getAssessment().getPolicyVersion()).isEqualTo("test-two-stage");
+
+        cast(answer(dba, "dave@example.com", DBA, Verdict.APPROVE));
+        final ApprovalRequest security = requests.readValue();
+        assertThat(security.getRequestId()).isEqualTo("m-4:0:2:v1");
+        cast(answer(security, "sam@example.com", List.of("security"), Verdict.APPROVE));
+        assertThat(decisions.isEmpty()).as("the security stage needs two").isTrue();
+        cast(answer(security, "sue@example.com", List.of("security"), Verdict.APPROVE));
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.MODIFIED);
+        assertThat(decision.getApprovers())
+                .containsExactly("dana@example.com", "dave@example.com", "sam@example.com", "sue@example.com");
+        assertThat(decision.getExpiresAt())
+                .as("the shorter validity of the two routes")
+                .isEqualTo(START.plus(Duration.ofMinutes(15)));
+    }
+
+    @Test
+    void shouldRestartTheDeadlineOnAModificationAndEscalateTheCurrentVersion() throws Exception {
+        publishTwoStagePolicy();
+        submit(sql("m-5", UPDATE));
+        final ApprovalRequest first = requests.readValue();
+        assertThat(first.getDeadline()).isEqualTo(START.plus(Duration.ofHours(1)));
+        advance(Duration.ofMinutes(10));
+        final String changed = "{\"sql\":\"UPDATE invoices SET note='y' WHERE id=7\"}";
+        cast(answer(first, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments(changed)
+                .setReason("y"));
+        assertThat(requests.readValue().getDeadline()).isEqualTo(START.plus(Duration.ofMinutes(70)));
+
+        advance(Duration.ofMinutes(55)); // past the first deadline, not the new one
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(decisions.isEmpty()).isTrue();
+
+        advance(Duration.ofMinutes(6));
+        final ApprovalRequest escalated = requests.readValue();
+        assertThat(escalated.getEscalationLevel()).isEqualTo(1);
+        assertThat(escalated.getRoute().getApproverGroup()).isEqualTo("senior-reviewers");
+        assertThat(escalated.getRequestId()).isEqualTo("m-5:1:0:v1");
+        assertThat(escalated.getActionVersion()).isEqualTo(1);
+        assertThat(escalated.getArguments()).isEqualTo(changed);
+        assertThat(escalated.getModifiedBy()).isEqualTo("dana@example.com");
+
+        cast(answer(escalated, "sue@example.com", List.of("senior-reviewers"), Verdict.APPROVE));
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.MODIFIED);
+        assertThat(decision.getFinalArguments()).isEqualTo(changed);
+        assertThat(decision.getApprovers()).containsExactly("sue@example.com");
+    }
+
+    @Test
+    void shouldApproveAModificationThatOnlyReformatsTheArguments() {
+        submit(action("m-6", "email.send", EMAIL).build());
+        final ApprovalRequest request = requests.readValue();
+        cast(answer(request, "bob@example.com", List.of("reviewers"), Verdict.MODIFY)
+                .setModifiedArguments("{\"body\":\"Your refund\",\"to\":\"customer@gmail.com\"}"));
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.APPROVED);
+        assertThat(decision.getFinalArguments()).isEqualTo(EMAIL);
+    }
+
+    @Test
+    void shouldRefuseAModificationWithDuplicateMemberNames() {
+        submit(sql("m-7", UPDATE));
+        final ApprovalRequest request = requests.readValue();
+        cast(answer(request, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments("{\"sql\":\"SELECT 1\",\"sql\":\"DROP TABLE invoices\"}"));
+        cast(answer(request, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments("{\"id\": 9007199254740993}"));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(ignoredReasons("m-7"))
+                .satisfiesExactly(
+                        r -> assertThat(r).startsWith("bad modification: duplicate member name"),
+                        r -> assertThat(r).startsWith("bad modification: ").contains("2^53"));
+
+        cast(answer(request, "dana@example.com", DATA_OWNERS, Verdict.APPROVE));
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.APPROVED);
+    }
+
+    @Test
+    void shouldRefuseAVoteProcessedAfterTheDeadlineEvenBeforeTheDeadlineCheckRuns() {
+        submit(action("late-1", "email.send", EMAIL)
+                .setReplyBy(START.plus(Duration.ofMinutes(5)))
+                .build());
+        final ApprovalRequest request = requests.readValue();
+        // The service's clock passes the deadline; the wall-clock punctuator has not run yet.
+        clock.advance(Duration.ofMinutes(5));
+        cast(answer(request, "bob@example.com", List.of("reviewers"), Verdict.APPROVE)
+                .setVotedAt(START.plus(Duration.ofMinutes(4))));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("late-1"))
+                .containsExactly("late: the deadline 2026-11-28T12:05:00Z passed before the vote was processed");
+
+        driver.advanceWallClockTime(Duration.ofMinutes(5));
+        assertThat(decisions.readValuesToList())
+                .singleElement()
+                .extracting(Decision::getOutcome)
+                .isEqualTo(Outcome.TIMED_OUT);
+    }
+
+    @Test
+    void shouldReadProgressWrittenBeforeVersionsAndDismissAnUncheckedModification() throws Exception {
+        final String legacy = """
+                {"actionId":"old-1","agentId":"a","onBehalfOf":"alice@example.com","policyVersion":"1",
+                 "tier":"senior","routeName":"finance-senior","mode":"SEQUENTIAL","level":0,
+                 "stages":[{"group":"finance","quorum":1,"approvals":["fiona@example.com"],"open":true},
+                           {"group":"cfo-office","quorum":1,"approvals":[],"open":true}],
+                 "deadline":1,"escalateTo":null,"replyBy":0,"approvalValidForMillis":1000,
+                 "approvers":["fiona@example.com"],"modifiedArguments":"{\\"amount\\":\\"1\\"}",
+                 "modifyReasons":["cheaper"],"decided":false,"decidedAt":0}
+                """;
+        final Progress read = new dev.hitl.runtime.JsonSerde<>(Progress.class)
+                .deserializer()
+                .deserialize("t", legacy.getBytes(StandardCharsets.UTF_8));
+        assertThat(read.version()).isZero();
+        assertThat(read.modifications()).isEmpty();
+        assertThat(read.ignoredVotes()).isEmpty();
+        assertThat(read.modifiedArguments()).isNull();
+        assertThat(read.approvers()).isEmpty();
+        assertThat(read.stages())
+                .allSatisfy(stage -> assertThat(stage.approvals()).isEmpty());
     }
 }
