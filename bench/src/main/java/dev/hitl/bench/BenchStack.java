@@ -12,6 +12,7 @@ import dev.hitl.local.KafkaBroker;
 import dev.hitl.local.SchemaRegistryProcess;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicySource;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -20,7 +21,6 @@ import dev.hitl.schemas.topics.TopicSerdes;
 import dev.hitl.sdk.HitlClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,10 +53,10 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 final class BenchStack implements AutoCloseable {
 
-    /** The signing key the classifier and escalation sign with and the agents trust. */
-    static final String KEY_ID = "bench";
+    /** The deciders' private keys (Ed25519, one each, as in production); the agents trust their public keys. */
+    static final DecisionKeys.PrivateKey CLASSIFIER_KEY = DecisionKeys.generate("bench-classifier");
 
-    static final byte[] KEY = "bench-signing-key-bench-signing-key".getBytes(StandardCharsets.UTF_8);
+    static final DecisionKeys.PrivateKey ESCALATION_KEY = DecisionKeys.generate("bench-escalation");
 
     final Path dir;
     final SchemaRegistryProcess registry;
@@ -149,7 +149,7 @@ final class BenchStack implements AutoCloseable {
                 topics,
                 serdes,
                 new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
-                new DecisionFactory(new DecisionSigner(KEY_ID, KEY)),
+                new DecisionFactory(new DecisionSigner(CLASSIFIER_KEY)),
                 new ProposalValidator(256 * 1024),
                 new RiskModelGate(RiskModel.NONE, Duration.ofMillis(500), ClassifierMetrics.NONE),
                 Clock.systemUTC(),
@@ -166,7 +166,7 @@ final class BenchStack implements AutoCloseable {
                 topics,
                 serdes,
                 new PolicySource(DefaultPolicy.load(), PolicySource.Listener.NONE),
-                new DecisionSigner(KEY_ID, KEY),
+                new DecisionSigner(ESCALATION_KEY),
                 Clock.systemUTC(),
                 deadlineCheckEvery,
                 EscalationMetrics.NONE);
@@ -253,7 +253,7 @@ final class BenchStack implements AutoCloseable {
                 .namespace(topics.namespace())
                 .kafka(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(), ProducerConfig.LINGER_MS_CONFIG, 0))
                 .schemaRegistry(client)
-                .trustedKey(KEY_ID, KEY)
+                .decisionKeys(DecisionKeys.PublicKeys.of(CLASSIFIER_KEY.publicKey(), ESCALATION_KEY.publicKey()))
                 .build();
     }
 

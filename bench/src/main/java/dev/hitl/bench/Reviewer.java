@@ -105,6 +105,8 @@ final class Reviewer implements AutoCloseable {
                             .setRequestId(request.getRequestId())
                             .setStageIndex(request.getStageIndex())
                             .setRequestVersion(request.getEscalationLevel())
+                            .setActionVersion(request.getActionVersion())
+                            .setArgumentsHash(request.getArgumentsHash())
                             .build();
                     if (maxThinkMillis == 0) {
                         send(actionId, vote);

@@ -37,15 +37,13 @@ public final class DemoAgent implements AutoCloseable {
     /**
      * @param bootstrapServers the broker
      * @param registryUrl the registry's Confluent API
-     * @param keyId the decision-signing key's id
-     * @param key the key
+     * @param decisionKeys the deciders' public keys (a JWKS file)
      * @param out where the story is told
      */
     public DemoAgent(
             final String bootstrapServers,
             final String registryUrl,
-            final String keyId,
-            final byte[] key,
+            final java.nio.file.Path decisionKeys,
             final PrintStream out) {
         this.out = out;
         for (final String agent : List.of("support-agent-1", "billing-agent-7", "devops-agent-2")) {
@@ -55,7 +53,7 @@ public final class DemoAgent implements AutoCloseable {
                             .agentId(agent)
                             .kafka(Map.of("bootstrap.servers", bootstrapServers))
                             .schemaRegistryUrl(registryUrl)
-                            .trustedKey(keyId, key)
+                            .decisionKeysFile(decisionKeys)
                             .lookback(Duration.ofMinutes(5))
                             .build());
         }

@@ -7,7 +7,6 @@ import dev.hitl.schemas.topics.TopicProvisioner;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,8 +40,8 @@ public final class LocalStack implements AutoCloseable {
     public static final List<String> SERVICES =
             List.of("classifier-service", "escalation-service", "approval-service", "audit-service");
 
-    /** The services' development signing key (see service-runtime's SigningSettings). */
-    public static final String DEV_SIGNING_KEY = "hitl-local-development-signing-key-not-secret";
+    /** The deciders: each signs decisions with its own private key. */
+    private static final List<String> DECIDERS = List.of("classifier-service", "escalation-service");
 
     private SchemaRegistryProcess registry;
     private KafkaBroker broker;
@@ -50,6 +49,7 @@ public final class LocalStack implements AutoCloseable {
     private DemoAgent demo;
     private Path mcpGatewayConfig;
     private McpGatewayDemo mcpDemo;
+    private Path decisionKeysFile;
 
     private LocalStack() {}
 
@@ -82,10 +82,21 @@ public final class LocalStack implements AutoCloseable {
                 new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30))
                         .ensure(TopicCatalogue.standard().all());
             }
+            stack.decisionKeysFile = decisionKeys(options.dataDir().resolve("keys"));
             if (options.services()) {
                 int port = options.httpPort();
                 for (final String name : SERVICES) {
                     final Map<String, String> env = new HashMap<>();
+                    if (DECIDERS.contains(name)) {
+                        env.put(
+                                "HITL_SIGNING_KEY_FILE",
+                                privateKeyFile(options.dataDir().resolve("keys"), name)
+                                        .toAbsolutePath()
+                                        .toString());
+                        env.put(
+                                "HITL_DECISION_PUBLIC_KEYS_FILE",
+                                stack.decisionKeysFile.toAbsolutePath().toString());
+                    }
                     env.put("KAFKA_BOOTSTRAP_SERVERS", stack.broker.bootstrapServers());
                     env.put("SCHEMA_REGISTRY_URL", stack.registry.confluentApiUrl());
                     env.put(
@@ -109,11 +120,7 @@ public final class LocalStack implements AutoCloseable {
             }
             if (options.services() && options.demo()) {
                 stack.demo = new DemoAgent(
-                        stack.broker.bootstrapServers(),
-                        stack.registry.confluentApiUrl(),
-                        "local-dev",
-                        DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
-                        out);
+                        stack.broker.bootstrapServers(), stack.registry.confluentApiUrl(), stack.decisionKeysFile, out);
             }
             if (options.services()) {
                 final Path files = Files.createDirectories(options.dataDir().resolve("mcp-files"))
@@ -124,6 +131,7 @@ public final class LocalStack implements AutoCloseable {
                         files,
                         stack.broker.bootstrapServers(),
                         stack.registry.confluentApiUrl(),
+                        stack.decisionKeysFile.toAbsolutePath(),
                         "mcp-demo-agent",
                         Duration.ofMinutes(30),
                         Duration.ofSeconds(5));
@@ -155,6 +163,36 @@ public final class LocalStack implements AutoCloseable {
     /** @return the registry's Confluent API URL */
     public String registryUrl() {
         return registry.confluentApiUrl();
+    }
+
+    /** @return the deciders' public keys (a JWKS file): what agents and executors trust */
+    public Path decisionKeysFile() {
+        return decisionKeysFile;
+    }
+
+    /**
+     * The local deciders' keys, made once per data directory: a private key for each decider (its
+     * own file, mode 600) and the public JWKS every verifier trusts. Real keys, not the development
+     * pair: the local stack signs and verifies as production does.
+     *
+     * @param dir where the keys live
+     * @return the public keys' file
+     */
+    static Path decisionKeys(final Path dir) throws IOException {
+        for (final String decider : DECIDERS) {
+            if (!Files.exists(privateKeyFile(dir, decider))) {
+                dev.hitl.schemas.integrity.DecisionKeyTool.generate(keyId(decider), dir);
+            }
+        }
+        return dir.resolve(dev.hitl.schemas.integrity.DecisionKeyTool.PUBLIC_KEYS_FILE);
+    }
+
+    private static String keyId(final String decider) {
+        return decider.replace("-service", "") + "-local";
+    }
+
+    private static Path privateKeyFile(final Path dir, final String decider) {
+        return dir.resolve(keyId(decider) + ".jwk");
     }
 
     /**

@@ -47,6 +47,7 @@ public final class McpGatewayDemo implements AutoCloseable {
      * @param files the directory the filesystem server may touch
      * @param bootstrapServers the broker
      * @param registryUrl the registry's Confluent API
+     * @param decisionKeys the deciders' public keys (a JWKS file) the gateway verifies decisions with
      * @param agentId the agent the gateway proposes as
      * @param decisionTimeout how long a call waits for a person
      * @param progressInterval how often a waiting call reports progress
@@ -58,6 +59,7 @@ public final class McpGatewayDemo implements AutoCloseable {
             final Path files,
             final String bootstrapServers,
             final String registryUrl,
+            final Path decisionKeys,
             final String agentId,
             final Duration decisionTimeout,
             final Duration progressInterval) {
@@ -76,8 +78,8 @@ public final class McpGatewayDemo implements AutoCloseable {
                   kafka:
                     bootstrap.servers: %s
                   schemaRegistryUrl: %s
-                  trustedKeys:
-                    local-dev: ${HITL_SIGNING_KEY:%s}
+                  decisionKeys:
+                    file: %s
                 decisionTimeout: %ds
                 progressInterval: %ds
                 upstreams:
@@ -99,7 +101,7 @@ public final class McpGatewayDemo implements AutoCloseable {
                         agentId,
                         bootstrapServers,
                         registryUrl,
-                        LocalStack.DEV_SIGNING_KEY,
+                        quote(decisionKeys.toString()),
                         decisionTimeout.toSeconds(),
                         Math.max(1, progressInterval.toSeconds()),
                         quote(server.get(0)),

@@ -14,7 +14,10 @@ import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionKeyTool;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -86,11 +89,10 @@ class AccessControlIT {
 
     private static final String AGENT = "agent-example";
     private static final String AGENT_ID = "acl-agent-1";
-    private static final String SIGNING_KEY_ID = "acl-test";
+    private static final String SIGNING_KEY_ID = "escalation-local";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
-    private final String signingKey = secret();
     private final String operatorToken = secret();
     private final Map<String, String> passwords = new LinkedHashMap<>();
     private final List<ServiceProcess> services = new ArrayList<>();
@@ -312,8 +314,10 @@ class AccessControlIT {
         // It waits for a human: the approval service's principal reads the request.
         final ApprovalRequest request = awaitRequest(email.getActionId());
 
-        // The escalation service's principal may write decisions: it forges approvals, one signed with
-        // the right key id but the wrong key, one with a key the agent does not know.
+        // The escalation service's principal may write decisions, and the attacker holds everything
+        // an agent holds (the public keys): it forges approvals signed with another Ed25519 key under
+        // the escalation service's key id, with a key id the agent does not know, with the public
+        // development key, and with HMAC-SHA256 (the scheme every agent could once mint with).
         final Decision approval = Decision.newBuilder()
                 .setActionId(email.getActionId())
                 .setAgentId(AGENT_ID)
@@ -332,9 +336,11 @@ class AccessControlIT {
                 topics.decisions().name(),
                 AGENT_ID,
                 List.of(
-                        new DecisionSigner(SIGNING_KEY_ID, secret().getBytes(StandardCharsets.UTF_8)).sign(approval),
-                        new DecisionSigner("attacker", secret().getBytes(StandardCharsets.UTF_8)).sign(approval)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.refusedDecisions() == before + 2);
+                        new DecisionSigner(DecisionKeys.generate(SIGNING_KEY_ID)).sign(approval),
+                        new DecisionSigner(DecisionKeys.generate("attacker")).sign(approval),
+                        new DecisionSigner(DevelopmentKeys.privateKey()).sign(approval),
+                        hmac(approval)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.refusedDecisions() == before + 4);
         assertThat(answer).as("a forged approval is not an answer").isNotDone();
 
         // The genuine decision still reaches the agent: a reviewer rejects through the approval
@@ -363,7 +369,21 @@ class AccessControlIT {
         assertThat(decision.mayRun()).isFalse();
         assertThat(decision.decision().getApprovers()).containsExactly("bob@example.com");
         assertThat(decision.decision().getSignatureKeyId()).isEqualTo(SIGNING_KEY_ID);
-        assertThat(client.refusedDecisions()).isEqualTo(before + 2);
+        assertThat(client.refusedDecisions()).isEqualTo(before + 4);
+    }
+
+    /** An approval "signed" as before Ed25519: HMAC-SHA256 over the signed content, with the old development key. */
+    private static Decision hmac(final Decision approval) throws Exception {
+        final Decision forged = Decision.newBuilder(approval)
+                .setSignatureKeyId("local-dev")
+                .setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM)
+                .build();
+        final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(
+                "hitl-local-development-signing-key-not-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        forged.setSignature(java.util.Base64.getEncoder()
+                .encodeToString(mac.doFinal(DecisionSigner.signedContent(forged).getBytes(StandardCharsets.UTF_8))));
+        return forged;
     }
 
     /** The agent on the SDK, with the classifier and escalation services running (started once). */
@@ -377,6 +397,7 @@ class AccessControlIT {
         final Map<String, String> users = Map.of(
                 "classifier-service", "hitl-classifier",
                 "escalation-service", "hitl-escalation");
+        final Path keys = LocalStack.decisionKeys(dir.resolve("keys")).getParent();
         for (final Map.Entry<String, String> service : users.entrySet()) {
             final String name = service.getKey();
             final Map<String, String> env = new HashMap<>();
@@ -390,8 +411,13 @@ class AccessControlIT {
             // As in deploy/k8s/50-services.yaml: the operator manages the topics.
             env.put("HITL_TOPICS_PROVISION", "false");
             env.put("HITL_STATE_DIR", dir.resolve("state").resolve(name).toString());
-            env.put("HITL_SIGNING_KEY_ID", SIGNING_KEY_ID);
-            env.put("HITL_SIGNING_KEY", signingKey);
+            // As in the manifests: each decider has its own private key, and serves both public keys.
+            env.put(
+                    "HITL_SIGNING_KEY_FILE",
+                    keys.resolve(name.replace("-service", "") + "-local.jwk").toString());
+            env.put(
+                    "HITL_DECISION_PUBLIC_KEYS_FILE",
+                    keys.resolve(DecisionKeyTool.PUBLIC_KEYS_FILE).toString());
             env.put("HITL_OPERATOR_TOKEN", operatorToken);
             services.add(ServiceProcess.start(
                     name,
@@ -413,7 +439,7 @@ class AccessControlIT {
                 .agentId(AGENT_ID)
                 .kafka(broker.clientConfig(AGENT, passwords.get(AGENT)))
                 .schemaRegistryUrl(registry.join().confluentApiUrl())
-                .trustedKey(SIGNING_KEY_ID, signingKey.getBytes(StandardCharsets.UTF_8))
+                .decisionKeysFile(keys.resolve(DecisionKeyTool.PUBLIC_KEYS_FILE))
                 .build();
         return agent;
     }

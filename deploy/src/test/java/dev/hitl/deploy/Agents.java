@@ -5,7 +5,6 @@ import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.sdk.HitlClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,9 +43,16 @@ final class Agents implements AutoCloseable {
     private final AtomicLong resends = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
 
-    Agents(final int count, final String bootstrapServers, final String registryUrl) {
+    private final java.nio.file.Path decisionKeys;
+
+    Agents(
+            final int count,
+            final String bootstrapServers,
+            final String registryUrl,
+            final java.nio.file.Path decisionKeys) {
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
+        this.decisionKeys = decisionKeys;
         for (int i = 1; i <= count; i++) {
             final String id = "support-agent-" + i;
             clients.put(id, client(id));
@@ -68,7 +74,7 @@ final class Agents implements AutoCloseable {
                 .agentId(agentId)
                 .kafka(Map.of("bootstrap.servers", bootstrapServers))
                 .schemaRegistryUrl(registryUrl)
-                .trustedKey("local-dev", LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8))
+                .decisionKeysFile(decisionKeys)
                 .lookback(Duration.ofHours(1))
                 .build();
     }

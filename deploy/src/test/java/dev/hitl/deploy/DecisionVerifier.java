@@ -8,7 +8,6 @@ import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.integrity.CanonicalJson;
-import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
@@ -53,14 +52,16 @@ final class DecisionVerifier {
     private final String bootstrapServers;
     private final SchemaRegistryClient registry;
     private final TopicCatalogue topics = TopicCatalogue.standard();
-    private final Map<String, byte[]> keys =
-            Map.of("local-dev", LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8));
+    private final dev.hitl.schemas.integrity.DecisionVerifier signatures;
+    private final List<Decision> verified = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
     private final Map<String, Long> stats = new TreeMap<>();
     private final Map<String, Long> withdrawals = new HashMap<>();
 
-    DecisionVerifier(final String bootstrapServers, final String registryUrl) {
+    DecisionVerifier(final String bootstrapServers, final String registryUrl, final java.nio.file.Path decisionKeys) {
         this.bootstrapServers = bootstrapServers;
+        this.signatures = new dev.hitl.schemas.integrity.DecisionVerifier(
+                dev.hitl.schemas.integrity.DecisionKeys.readPublicKeys(decisionKeys));
         this.registry = HttpSchemaRegistryClient.forUrl(registryUrl);
     }
 
@@ -137,8 +138,21 @@ final class DecisionVerifier {
         if (!plan.agentId().equals(decision.getAgentId())) {
             violation(id + ": decided for agent " + decision.getAgentId() + ", proposed by " + plan.agentId());
         }
-        if (!DecisionSigner.verify(decision, keys)) {
-            violation(id + ": the signature does not verify");
+        final dev.hitl.schemas.integrity.DecisionVerifier.Result signature = signatures.verify(decision);
+        if (signature != dev.hitl.schemas.integrity.DecisionVerifier.Result.VALID) {
+            violation(id + ": the signature does not verify: " + signature.describe());
+        }
+        verified.add(decision);
+        // Bound to exactly the proposal it decides, and to what an executor would run.
+        if (!java.util.Objects.equals(decision.getActionType(), plan.action().getActionType())
+                || !java.util.Objects.equals(decision.getTool(), plan.action().getTool())
+                || !java.util.Objects.equals(decision.getTarget(), plan.action().getTarget())) {
+            violation(id + ": names " + decision.getActionType() + "/" + decision.getTool() + "/"
+                    + decision.getTarget() + ", the proposal " + plan.action().getActionType() + "/"
+                    + plan.action().getTool() + "/" + plan.action().getTarget());
+        }
+        if (!dev.hitl.schemas.integrity.ProposalHash.of(plan.action()).equals(decision.getProposalHash())) {
+            violation(id + ": proposalHash " + decision.getProposalHash() + " is not the proposal's");
         }
         final boolean runs = runs(decision.getOutcome());
         if (!runs) {
@@ -162,6 +176,72 @@ final class DecisionVerifier {
         }
         if (plan.kind().human() && !decision.getApprovers().contains("reviewer")) {
             violation(id + ": approved without the reviewer among its approvers " + decision.getApprovers());
+        }
+    }
+
+    /**
+     * Verifies every decision this verifier checked again, with an independent verifier on Node's
+     * own crypto (schemas/src/test/node/verify-signatures.mjs) and only the public keys.
+     *
+     * @param decisionKeys the deciders' public keys (a JWKS file)
+     * @param dir where to write the decisions for Node
+     */
+    void verifyInNode(final java.nio.file.Path decisionKeys, final java.nio.file.Path dir) throws Exception {
+        final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        final com.fasterxml.jackson.databind.node.ArrayNode all = json.createArrayNode();
+        for (final Decision d : verified) {
+            final com.fasterxml.jackson.databind.node.ObjectNode node = all.addObject();
+            node.put("actionId", d.getActionId());
+            node.put("agentId", d.getAgentId());
+            node.put("actionType", d.getActionType());
+            node.put("tool", d.getTool());
+            node.put("target", d.getTarget());
+            node.put("outcome", d.getOutcome().name());
+            node.put("finalArguments", d.getFinalArguments());
+            node.put("argumentsHash", d.getArgumentsHash());
+            node.put("proposalHash", d.getProposalHash());
+            d.getApprovers().forEach(node.putArray("approvers")::add);
+            if (d.getFeedback() == null) {
+                node.putNull("feedback");
+            } else {
+                node.putObject("feedback")
+                        .put("reason", d.getFeedback().getReason())
+                        .put("category", d.getFeedback().getCategory());
+            }
+            node.put("decidedBy", d.getDecidedBy());
+            node.put("policyVersion", d.getPolicyVersion());
+            node.put("decidedAt", d.getDecidedAt().toEpochMilli());
+            if (d.getExpiresAt() == null) {
+                node.putNull("expiresAt");
+            } else {
+                node.put("expiresAt", d.getExpiresAt().toEpochMilli());
+            }
+            node.put("signatureKeyId", d.getSignatureKeyId());
+            node.put("signatureAlgorithm", d.getSignatureAlgorithm());
+            node.put("signature", d.getSignature());
+        }
+        final java.nio.file.Path file = dir.resolve("decisions-for-node.json");
+        java.nio.file.Files.writeString(file, all.toString());
+        final Process node = new ProcessBuilder(
+                        "node",
+                        java.nio.file.Path.of("../schemas/src/test/node/verify-signatures.mjs")
+                                .toAbsolutePath()
+                                .normalize()
+                                .toString(),
+                        "--decisions",
+                        file.toString(),
+                        decisionKeys.toString())
+                .redirectErrorStream(true)
+                .start();
+        final String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!node.waitFor(2, java.util.concurrent.TimeUnit.MINUTES) || node.exitValue() != 0) {
+            violation("Node's verifier refused a decision: "
+                    + output.lines()
+                            .filter(l -> l.startsWith("FAIL"))
+                            .findFirst()
+                            .orElse(output));
+        } else {
+            stats.merge("verified by Node", (long) verified.size(), Long::sum);
         }
     }
 

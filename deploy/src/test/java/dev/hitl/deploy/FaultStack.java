@@ -6,6 +6,7 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicProvisioner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ final class FaultStack implements AutoCloseable {
                 new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30))
                         .ensure(TopicCatalogue.standard().all());
             }
+            LocalStack.decisionKeys(stack.keys());
             for (final String service : List.of("classifier-service", "escalation-service", "audit-service")) {
                 for (int i = 1; i <= instances; i++) {
                     stack.slots.add(stack.slot(root, service, i));
@@ -96,12 +98,20 @@ final class FaultStack implements AutoCloseable {
 
     private Slot slot(final Path root, final String service, final int instance) {
         final String id = service.replace("-service", "") + "-" + instance;
-        final Map<String, String> env = Map.of(
+        final Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                 "SCHEMA_REGISTRY_URL", registry.confluentApiUrl(),
                 "HITL_STATE_DIR",
                         dir.resolve("state").resolve(id).toAbsolutePath().toString(),
-                "HITL_NOTIFICATIONS_ENABLED", "false");
+                "HITL_NOTIFICATIONS_ENABLED", "false"));
+        // Each decider signs with its own Ed25519 key (both instances of it with the same one).
+        final Path privateKey = keys().resolve(service.replace("-service", "") + "-local.jwk");
+        if (Files.exists(privateKey)) {
+            env.put("HITL_SIGNING_KEY_FILE", privateKey.toAbsolutePath().toString());
+            env.put(
+                    "HITL_DECISION_PUBLIC_KEYS_FILE",
+                    decisionKeysFile().toAbsolutePath().toString());
+        }
         return new Slot(
                 id,
                 service,
@@ -109,6 +119,15 @@ final class FaultStack implements AutoCloseable {
                 KafkaBroker.freePort(),
                 env,
                 dir.resolve("logs").resolve(id + ".log"));
+    }
+
+    private Path keys() {
+        return dir.resolve("keys");
+    }
+
+    /** @return the deciders' public keys (a JWKS file), made when the stack started */
+    Path decisionKeysFile() {
+        return keys().resolve(dev.hitl.schemas.integrity.DecisionKeyTool.PUBLIC_KEYS_FILE);
     }
 
     String bootstrapServers() {

@@ -88,7 +88,8 @@ class FaultToleranceIT {
                                 reviewerRef.get().timedOut(decision.getActionId());
                             }
                         });
-                Agents agents = new Agents(AGENTS, stack.bootstrapServers(), stack.registryUrl());
+                Agents agents =
+                        new Agents(AGENTS, stack.bootstrapServers(), stack.registryUrl(), stack.decisionKeysFile());
                 Chaos chaos = new Chaos(
                         stack,
                         agents,
@@ -195,8 +196,10 @@ class FaultToleranceIT {
 
             // ---- the verdict -----------------------------------------------------------------
             final long verifyBegin = System.nanoTime();
-            final DecisionVerifier verifier = new DecisionVerifier(stack.bootstrapServers(), stack.registryUrl());
+            final DecisionVerifier verifier =
+                    new DecisionVerifier(stack.bootstrapServers(), stack.registryUrl(), stack.decisionKeysFile());
             verifier.verifyDecisions(planned);
+            verifier.verifyInNode(stack.decisionKeysFile(), stack.dir());
             final long auditRecords = verifier.verifyAudit(planned, Duration.ofMinutes(2));
             final JsonNode chains = auditVerify(auditUrl);
             final Duration verify = since(verifyBegin);

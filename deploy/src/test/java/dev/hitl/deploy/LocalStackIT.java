@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -53,7 +52,7 @@ class LocalStackIT {
                 .agentId("support-agent-1")
                 .kafka(Map.of("bootstrap.servers", stack.bootstrapServers()))
                 .schemaRegistryUrl(stack.registryUrl())
-                .trustedKey("local-dev", LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8))
+                .decisionKeysFile(stack.decisionKeysFile())
                 .build();
     }
 
@@ -123,12 +122,8 @@ class LocalStackIT {
 
     @Test
     void shouldRunTheDemoScenarioToItsEndWithScriptedReviewerVotes() throws Exception {
-        try (DemoAgent demo = new DemoAgent(
-                stack.bootstrapServers(),
-                stack.registryUrl(),
-                "local-dev",
-                LocalStack.DEV_SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
-                System.out)) {
+        try (DemoAgent demo =
+                new DemoAgent(stack.bootstrapServers(), stack.registryUrl(), stack.decisionKeysFile(), System.out)) {
             final Map<String, CompletableFuture<AgentDecision>> decisions = demo.run();
             final String reviewer = api.login("reviewer", "reviewer");
             final String senior = api.login("senior", "senior");

@@ -78,6 +78,7 @@ class McpGatewayIT {
                 files,
                 stack.bootstrapServers(),
                 stack.registryUrl(),
+                stack.decisionKeysFile().toAbsolutePath(),
                 "mcp-test-agent",
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(1));
@@ -288,6 +289,33 @@ class McpGatewayIT {
                 .contains("already ran")
                 .contains("not run again")
                 .contains(text(firstResult));
+    }
+
+    @Test
+    void shouldNeverRunAnotherToolUnderTheApprovalOfAReadWithTheSameIdempotencyKey() throws Exception {
+        // Tool confusion: one idempotency key for an auto-approved read, then for a destructive call
+        // on the same file. The key must not carry the read's approval over to the write.
+        final Path notes = files.resolve("confusion.txt");
+        Files.writeString(notes, "keep me");
+        final Map<String, Object> meta = Map.of(
+                "dev.hitl/confidence", 0.9, "dev.hitl/idempotencyKey", "confused-" + java.util.UUID.randomUUID());
+        final JsonNode read = call("read_text_file", Map.of("path", notes.toString()), 0, meta)
+                .get(60, TimeUnit.SECONDS);
+        assertThat(text(read)).contains("keep me");
+
+        final CompletableFuture<JsonNode> write =
+                call("write_file", Map.of("path", notes.toString(), "content", "overwritten"), 0, meta);
+        final String token = seniorReviewer();
+        // The write is a proposal of its own, waiting for a person: not run on the read's approval.
+        final String actionId = awaitRequest(token, notes.toString());
+        assertThat(write).isNotDone();
+        assertThat(notes).hasContent("keep me");
+        vote(token, actionId, "{\"verdict\":\"REJECT\",\"reason\":\"Not this file.\"}");
+        final JsonNode result = write.get(90, TimeUnit.SECONDS);
+        assertThat(result.path("result").path("isError").asBoolean())
+                .as(result.toString())
+                .isTrue();
+        assertThat(notes).hasContent("keep me");
     }
 
     private CompletableFuture<JsonNode> call(
