@@ -6,11 +6,13 @@ import dev.hitl.audit.verify.AuditLogVerifier;
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
@@ -21,14 +23,19 @@ import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.KStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires {@link AuditTopology} into Micronaut's Kafka Streams (settings under {@code
  * kafka.streams.default}; the state directory defaults to {@code HITL_STATE_DIR}, else {@code
- * <java.io.tmpdir>/hitl-state}) and the verifier of the log behind {@code GET /audit/verify}.
+ * <java.io.tmpdir>/hitl-state}), the verifier of the log behind {@code GET /audit/verify} (with the
+ * deciders' public keys, when configured) and the reader of the whole log.
  */
 @Factory
 public class AuditStreamFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuditStreamFactory.class);
 
     /**
      * @param builder Micronaut's configured stream builder
@@ -53,23 +60,42 @@ public class AuditStreamFactory {
     }
 
     /**
+     * Made at start ({@code @Context}), so a configured key file that cannot be read stops the
+     * service instead of failing its first verification.
+     *
      * @param bootstrapServers the cluster
      * @param registry the schema registry client
      * @param topics the topic catalogue
      * @param timeout how long one verification may read
+     * @param decisionKeysFile a JWKS file of the deciders' public keys ({@code
+     *     hitl.audit.decision-public-keys-file}, {@code HITL_DECISION_PUBLIC_KEYS_FILE}); blank: decision
+     *     signatures are not checked
      * @return the verifier of the audit log
      */
-    @Singleton
+    @Context
     public AuditLogVerifier auditLogVerifier(
             @Value("${kafka.bootstrap.servers}") final String bootstrapServers,
             final SchemaRegistryClient registry,
             final TopicCatalogue topics,
-            @Value("${hitl.audit.verify-timeout:PT5M}") final Duration timeout) {
+            @Value("${hitl.audit.verify-timeout:PT5M}") final Duration timeout,
+            @Value("${hitl.audit.decision-public-keys-file:}") final String decisionKeysFile) {
+        final DecisionKeys.PublicKeys keys;
+        if (decisionKeysFile == null || decisionKeysFile.isBlank()) {
+            LOG.warn("Decision signatures in the audit log are not checked: set HITL_DECISION_PUBLIC_KEYS_FILE"
+                    + " to the deciders' public keys (JWKS)");
+            keys = null;
+        } else {
+            keys = DecisionKeys.readPublicKeys(Path.of(decisionKeysFile.strip()));
+            LOG.info(
+                    "Decisions in the audit log are checked with the public keys {}",
+                    keys.byId().keySet());
+        }
         return new AuditLogVerifier(
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
                 registry,
                 topics.auditLog().name(),
-                timeout);
+                timeout,
+                keys);
     }
 
     /**

@@ -22,6 +22,10 @@ import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.Trigger;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.ArgumentsDiff;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -35,6 +39,12 @@ public final class AuditFixtures {
     /** One record to put on an input topic. */
     public record Input(String topic, String key, SpecificRecord value) {}
 
+    /** Signs as the deciders do, with the development key ({@link DevelopmentKeys}). */
+    public static final DecisionSigner SIGNER = new DecisionSigner(DevelopmentKeys.privateKey());
+
+    /** The arguments of {@link #proposed}. */
+    public static final String ARGUMENTS = "{\"amount\":\"12.50\",\"to\":\"ACME \\\"Ltd\\\"\",\"note\":\"ünïcode ✓\"}";
+
     private AuditFixtures() {}
 
     public static ProposedAction proposed(final String actionId, final String agentId, final Instant at) {
@@ -45,7 +55,7 @@ public final class AuditFixtures {
                 .setActionType("payment.create")
                 .setTool("payments")
                 .setTarget("invoice/" + actionId)
-                .setArguments("{\"amount\":\"12.50\",\"to\":\"ACME \\\"Ltd\\\"\",\"note\":\"ünïcode ✓\"}")
+                .setArguments(ARGUMENTS)
                 .setEstimatedCost(new Money(new BigDecimal("12.500000000"), "EUR"))
                 .setConfidence(0.75)
                 .setSystemsAffected(List.of("billing", "ledger"))
@@ -107,19 +117,103 @@ public final class AuditFixtures {
                 .build();
     }
 
+    /** A decision on an action of {@link #proposed}, signed with the development key. */
     public static Decision decision(
             final String actionId, final String agentId, final Outcome outcome, final Instant at) {
-        return Decision.newBuilder()
+        final boolean runs = outcome == Outcome.AUTO_APPROVED || outcome == Outcome.APPROVED;
+        return SIGNER.sign(Decision.newBuilder()
                 .setActionId(actionId)
                 .setAgentId(agentId)
                 .setActionType("payment.create")
+                .setTool("payments")
+                .setTarget("invoice/" + actionId)
                 .setOutcome(outcome)
+                .setFinalArguments(runs ? ARGUMENTS : null)
+                .setArgumentsHash(runs ? CanonicalJson.sha256(ARGUMENTS) : null)
                 .setApprovers(List.of("bob@example.com"))
                 .setFeedback(new Feedback("fine", null))
                 .setDecidedBy("bob@example.com")
                 .setPolicyVersion("policy-v7")
                 .setDecidedAt(at)
+                .build());
+    }
+
+    /**
+     * @param decision a decision
+     * @return it as decisions were recorded before Ed25519: HmacSHA256 with the retired shared key's
+     *     id and a MAC the audit cannot check (a literal legacy record)
+     */
+    public static Decision legacy(final Decision decision) {
+        return Decision.newBuilder(decision)
+                .setTool(null)
+                .setTarget(null)
+                .setProposalHash(null)
+                .setSignatureKeyId("hitl-1")
+                .setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM)
+                .setSignature("q1JX3yKJ1B0m9Vg5b4L8c8GgNQ0y2b0Zr7yQk0J3kpE=")
                 .build();
+    }
+
+    /** The arguments carol approves instead of {@link #ARGUMENTS} in {@link #modification}. */
+    public static final String MODIFIED_ARGUMENTS =
+            "{\"amount\":\"10.00\",\"to\":\"<b>ACME</b>\",\"note\":\"ünïcode ✓\"}";
+
+    /**
+     * The life of one action that a reviewer modifies: proposal, classification, the request of
+     * version 0, carol's MODIFY vote, the request of version 1 (her arguments, their hash and diff,
+     * naming her and her reason), dan's approval of version 1 and the MODIFIED decision.
+     *
+     * @param topics the topic catalogue
+     * @param actionId the action
+     * @param at when it is proposed
+     * @return the input records, in order
+     */
+    public static List<Input> modification(final TopicCatalogue topics, final String actionId, final Instant at) {
+        final String agent = "agent-1";
+        final ProposedAction action = proposed(actionId, agent, at);
+        final ClassifiedAction classified = classified(action, RiskClass.IRREVERSIBLE);
+        final ApprovalRequest first = request(classified);
+        final String hash = CanonicalJson.sha256(MODIFIED_ARGUMENTS);
+        final Vote modify = Vote.newBuilder(vote(actionId, "carol@example.com", at.plusSeconds(60)))
+                .setVerdict(Verdict.MODIFY)
+                .setModifiedArguments(MODIFIED_ARGUMENTS)
+                .setReason("pay the net amount only")
+                .setRequestId(first.getRequestId())
+                .setArgumentsHash(CanonicalJson.sha256(ARGUMENTS))
+                .build();
+        final ApprovalRequest second = ApprovalRequest.newBuilder(first)
+                .setRequestId(actionId + "-0-0-v1")
+                .setActionVersion(1)
+                .setArguments(MODIFIED_ARGUMENTS)
+                .setArgumentsHash(hash)
+                .setArgumentsDiff(ArgumentsDiff.between(ARGUMENTS, MODIFIED_ARGUMENTS))
+                .setModifiedBy("carol@example.com")
+                .setModificationReason("pay the net amount only")
+                .setRequestedAt(at.plusSeconds(61))
+                .setDeadline(at.plusSeconds(3661))
+                .build();
+        final Vote approve = Vote.newBuilder(vote(actionId, "dan@example.com", at.plusSeconds(120)))
+                .setVoteId(actionId + "-dan-v1")
+                .setRequestId(second.getRequestId())
+                .setActionVersion(1)
+                .setArgumentsHash(hash)
+                .build();
+        final Decision decision =
+                SIGNER.sign(Decision.newBuilder(decision(actionId, agent, Outcome.MODIFIED, at.plusSeconds(121)))
+                        .setFinalArguments(MODIFIED_ARGUMENTS)
+                        .setArgumentsHash(hash)
+                        .setApprovers(List.of("carol@example.com", "dan@example.com"))
+                        .setFeedback(new Feedback("pay the net amount only", "reviewer"))
+                        .setDecidedBy("reviewers")
+                        .build());
+        return List.of(
+                new Input(topics.actionsProposed().name(), actionId, action),
+                new Input(topics.approvalsPending().name(), actionId, classified),
+                new Input(topics.approvalsRequests().name(), actionId, first),
+                new Input(topics.approvalsVotes().name(), actionId, modify),
+                new Input(topics.approvalsRequests().name(), actionId, second),
+                new Input(topics.approvalsVotes().name(), actionId, approve),
+                new Input(topics.decisions().name(), agent, decision));
     }
 
     public static AgentControl halt(final String agentId, final String actionId, final Instant at) {

@@ -5,8 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.audit.chain.AvroJson;
 import dev.hitl.audit.cli.VerifyCommand;
 import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Outcome;
+import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionKeys;
+import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -58,7 +65,15 @@ class AuditIT {
         this.cluster = cluster;
     }
 
-    private EmbeddedServer start(final String namespace, final String stateDir) {
+    /** The deciders' public keys as the operator pins them: a JWKS file. */
+    private static java.nio.file.Path decisionKeysFile(final String namespace) throws java.io.IOException {
+        final java.nio.file.Path file = java.nio.file.Path.of("target", namespace + "-decisions.jwks.json")
+                .toAbsolutePath();
+        java.nio.file.Files.writeString(file, DevelopmentKeys.publicKeys().toJwks());
+        return file;
+    }
+
+    private EmbeddedServer start(final String namespace, final String stateDir) throws java.io.IOException {
         return ApplicationContext.run(
                 EmbeddedServer.class,
                 Map.of(
@@ -73,7 +88,9 @@ class AuditIT {
                         "hitl.registry.url",
                         cluster.schemaRegistryUrl(),
                         "kafka.streams.default.state.dir",
-                        stateDir));
+                        stateDir,
+                        "hitl.audit.decision-public-keys-file",
+                        decisionKeysFile(namespace).toString()));
     }
 
     @Test
@@ -82,7 +99,12 @@ class AuditIT {
         currentNamespace = namespace;
         final TopicCatalogue topics = new TopicCatalogue(namespace, PARTITIONS);
         final Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        final List<AuditFixtures.Input> first = AuditFixtures.lifecycle(topics, "first", 50, start);
+        final List<AuditFixtures.Input> first = new ArrayList<>(AuditFixtures.lifecycle(topics, "first", 50, start));
+        // A decision signed before Ed25519, kept in the log as it was.
+        first.add(new AuditFixtures.Input(
+                topics.decisions().name(),
+                "agent-1",
+                AuditFixtures.legacy(AuditFixtures.decision("old-1", "agent-1", Outcome.APPROVED, start))));
         final List<AuditFixtures.Input> second = AuditFixtures.lifecycle(topics, "second", 50, start.plusSeconds(100));
         final List<AuditFixtures.Input> beforeStop = second.subList(0, second.size() / 2);
         final List<AuditFixtures.Input> whileDown = second.subList(second.size() / 2, second.size());
@@ -101,6 +123,13 @@ class AuditIT {
                 assertThat(report.get("recordsChecked").asLong()).isEqualTo(first.size());
                 assertThat(report.get("partitionsChecked").asInt()).isEqualTo(PARTITIONS);
                 assertThat(report.get("firstBroken").isNull()).isTrue();
+                assertThat(report.at("/decisions/status").asText()).isEqualTo("VERIFIED");
+                assertThat(report.at("/decisions/trustedKeyIds/0").asText()).isEqualTo(DevelopmentKeys.KEY_ID);
+                assertThat(report.at("/decisions/results/VALID").asLong()).isEqualTo(50);
+                assertThat(report.at("/decisions/results/LEGACY").asLong()).isEqualTo(1);
+                assertThat(report.at("/decisions/legacyAllowingRun/0/actionId").asText())
+                        .isEqualTo("old-1");
+                assertThat(report.at("/decisions/failed").asLong()).isZero();
 
                 // Stop in mid-stream: half of the second lifecycle is sent, some of it recorded.
                 send(producer, beforeStop);
@@ -118,6 +147,10 @@ class AuditIT {
                 final JsonNode report = verifyOverHttp(service, "/audit/verify");
                 assertThat(report.get("ok").asBoolean()).as(report.toString()).isTrue();
                 assertThat(report.get("recordsChecked").asLong()).isEqualTo(total);
+                assertThat(report.at("/decisions/results/VALID").asLong()).isEqualTo(100);
+                assertThat(report.at("/decisions/results/LEGACY").asLong()).isEqualTo(1);
+                assertThat(cli("--decision-keys", decisionKeysFile(namespace).toString()))
+                        .isEqualTo(VerifyCommand.OK);
                 final JsonNode range = verifyOverHttp(service, "/audit/verify?partition=1&fromOffset=5&toOffset=40");
                 assertThat(range.get("ok").asBoolean()).as(range.toString()).isTrue();
                 assertThat(range.get("partitionsChecked").asInt()).isEqualTo(1);
@@ -153,6 +186,65 @@ class AuditIT {
                 assertThat(broken.at("/firstBroken/found").asText()).isEqualTo(last.getHash());
                 assertThat(cli()).isEqualTo(VerifyCommand.BROKEN);
                 assertThat(cli("--partition", "1")).isEqualTo(VerifyCommand.OK);
+
+                // An approval the forger signed with their own key under the deciders' key id, appended
+                // to partition 1 as a correct link (hash recomputed): the chain verifies, the signature not.
+                final AuditRecord last1 = log.records.stream()
+                        .filter(r -> r.partition() == 1)
+                        .reduce((a, b) -> b)
+                        .orElseThrow()
+                        .value();
+                final Decision approval = new DecisionSigner(DecisionKeys.generate(DevelopmentKeys.KEY_ID))
+                        .sign(AuditFixtures.decision("forged-1", "agent-1", Outcome.APPROVED, start.plusSeconds(300)));
+                final AuditRecord forgedDecision = AuditRecord.newBuilder(last1)
+                        .setSequence(last1.getSequence() + 1)
+                        .setPrevHash(last1.getHash())
+                        .setEventType("DECIDED")
+                        .setActionId(approval.getActionId())
+                        .setAgentId(approval.getAgentId())
+                        .setActor(approval.getDecidedBy())
+                        .setOccurredAt(approval.getDecidedAt())
+                        .setPolicyVersion(approval.getPolicyVersion())
+                        .setSource(topics.decisions().name() + "/0/999999")
+                        .setPayload(CanonicalJson.canonicalize(AvroJson.toJson(approval)))
+                        .setHash("")
+                        .build();
+                forgedDecision.setHash(IndependentVerifier.expectedHash(forgedDecision));
+                final long forgedDecisionOffset;
+                try (KafkaProducer<String, AuditRecord> forger = new KafkaProducer<>(
+                        cluster.clientConfig(),
+                        new StringSerializer(),
+                        new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+                    forgedDecisionOffset = forger.send(
+                                    new ProducerRecord<>(topics.auditLog().name(), 1, "forged-1", forgedDecision))
+                            .get()
+                            .offset();
+                }
+                final JsonNode signatures = verifyOverHttp(service, "/audit/verify?partition=1");
+                assertThat(signatures.get("ok").asBoolean()).isFalse();
+                assertThat(signatures.get("firstBroken").isNull())
+                        .as("the chain verifies")
+                        .isTrue();
+                assertThat(signatures.at("/decisions/status").asText()).isEqualTo("FAILED");
+                assertThat(signatures.at("/decisions/failures/0/partition").asInt())
+                        .isEqualTo(1);
+                assertThat(signatures.at("/decisions/failures/0/offset").asLong())
+                        .isEqualTo(forgedDecisionOffset);
+                assertThat(signatures.at("/decisions/failures/0/actionId").asText())
+                        .isEqualTo("forged-1");
+                assertThat(signatures.at("/decisions/failures/0/result").asText())
+                        .isEqualTo("BAD_SIGNATURE");
+                final String keys = decisionKeysFile(namespace).toString();
+                assertThat(cli("--partition", "1"))
+                        .as("without keys only the chain")
+                        .isEqualTo(VerifyCommand.OK);
+                assertThat(cli("--partition", "1", "--decision-keys", keys)).isEqualTo(VerifyCommand.BROKEN);
+                assertThat(lastPrinted)
+                        .contains("partition 1 offset " + forgedDecisionOffset + " action forged-1 (APPROVED):"
+                                + " BAD_SIGNATURE");
+                assertThat(cli("--partition", "2", "--decision-keys", keys)).isEqualTo(VerifyCommand.OK);
+                assertThat(cli("--partition", "2", "--decision-keys", "target/no-such-file.json"))
+                        .isEqualTo(VerifyCommand.ERROR);
             }
         }
     }
@@ -186,6 +278,19 @@ class AuditIT {
                 log.drain();
                 assertThat(log.records).hasSize(total);
                 assertChainsVerifyIndependently(log.records, total);
+                // HITL_DECISION_PUBLIC_KEYS_FILE reached the verifier: the decisions were checked.
+                try (HttpClient http = HttpClient.create(new java.net.URL("http://127.0.0.1:" + jarPort))) {
+                    final JsonNode report = await().atMost(Duration.ofSeconds(30))
+                            .ignoreExceptions()
+                            .until(
+                                    () -> JSON.readTree(http.toBlocking().retrieve(HttpRequest.GET("/audit/verify"))),
+                                    r -> r != null);
+                    assertThat(report.get("ok").asBoolean())
+                            .as(report.toString())
+                            .isTrue();
+                    assertThat(report.at("/decisions/status").asText()).isEqualTo("VERIFIED");
+                    assertThat(report.at("/decisions/results/VALID").asLong()).isEqualTo(120);
+                }
             } finally {
                 restarted.destroy();
                 restarted.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -212,7 +317,9 @@ class AuditIT {
         env.put("SCHEMA_REGISTRY_URL", cluster.schemaRegistryUrl());
         env.put("HITL_TOPIC_NAMESPACE", namespace);
         env.put("HITL_TOPIC_PARTITIONS", String.valueOf(PARTITIONS));
-        env.put("HITL_HTTP_PORT", String.valueOf(dev.hitl.local.KafkaBroker.freePort()));
+        jarPort = dev.hitl.local.KafkaBroker.freePort();
+        env.put("HITL_HTTP_PORT", String.valueOf(jarPort));
+        env.put("HITL_DECISION_PUBLIC_KEYS_FILE", decisionKeysFile(namespace).toString());
         env.put(
                 "HITL_STATE_DIR",
                 java.nio.file.Path.of("target", "state", namespace + "-" + instance)
@@ -256,11 +363,16 @@ class AuditIT {
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         final String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(printed).startsWith(status == VerifyCommand.OK ? "OK: " : "BROKEN: ");
+        lastPrinted = printed;
+        if (status != VerifyCommand.ERROR) {
+            assertThat(printed).startsWith(status == VerifyCommand.OK ? "OK: " : "BROKEN: ");
+        }
         return status;
     }
 
     private String currentNamespace;
+    private String lastPrinted;
+    private int jarPort;
 
     private String namespaceOf() {
         return currentNamespace;

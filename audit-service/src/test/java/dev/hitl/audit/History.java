@@ -14,6 +14,7 @@ import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskAssessment;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -275,13 +276,16 @@ public final class History {
             final String decidedBy,
             final Instant at) {
         final boolean human = decidedBy.contains("@");
-        final Decision d = Decision.newBuilder()
+        final boolean runs = outcome == Outcome.APPROVED || outcome == Outcome.AUTO_APPROVED;
+        final Decision d = AuditFixtures.SIGNER.sign(Decision.newBuilder()
                 .setActionId(a.getActionId())
                 .setAgentId(a.getAgentId())
                 .setActionType(a.getActionType())
+                .setTool(a.getTool())
+                .setTarget(a.getTarget())
                 .setOutcome(outcome)
-                .setFinalArguments(
-                        outcome == Outcome.APPROVED || outcome == Outcome.AUTO_APPROVED ? a.getArguments() : null)
+                .setFinalArguments(runs ? a.getArguments() : null)
+                .setArgumentsHash(runs ? CanonicalJson.sha256(a.getArguments()) : null)
                 .setApprovers(human ? List.of(decidedBy) : List.of())
                 .setFeedback(
                         outcome == Outcome.REJECTED || outcome == Outcome.MODIFIED
@@ -290,7 +294,7 @@ public final class History {
                 .setDecidedBy(decidedBy)
                 .setPolicyVersion("2026-11-28.1")
                 .setDecidedAt(at)
-                .build();
+                .build());
         return new AuditFixtures.Input(topics.decisions().name(), a.getAgentId(), d);
     }
 }

@@ -2,10 +2,12 @@ package dev.hitl.audit.cli;
 
 import dev.hitl.audit.verify.AuditLogVerifier;
 import dev.hitl.audit.verify.VerificationReport;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,23 +19,28 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * <pre>
  * java -cp audit-service.jar dev.hitl.audit.cli.VerifyCommand \
  *     --bootstrap-servers HOST:PORT --registry-url URL [--namespace hitl] [--partition N]
- *     [--from-offset N] [--to-offset N] [--timeout PT5M]
+ *     [--from-offset N] [--to-offset N] [--timeout PT5M] [--decision-keys JWKS-FILE]
  * </pre>
  *
- * <p>Prints the result and exits 0 when every chain verifies, 1 on a broken chain, 2 on bad
- * arguments or when the log could not be read.
+ * <p>With {@code --decision-keys} (the deciders' public keys, a JWKS or one JWK) the decision in
+ * every DECIDED record is checked too; legacy HmacSHA256 decisions are named, not failed.
+ *
+ * <p>Prints the result (one line, then one line per decision that failed) and exits 0 when every
+ * chain verifies and no decision fails, 1 on a broken chain or a failed decision, 2 on bad
+ * arguments, unreadable keys or when the log could not be read.
  */
 public final class VerifyCommand {
 
     /** Exit status: every chain verified. */
     public static final int OK = 0;
-    /** Exit status: a chain is broken. */
+    /** Exit status: a chain is broken, or a decision that let an action run does not verify. */
     public static final int BROKEN = 1;
     /** Exit status: bad arguments, or the log could not be read. */
     public static final int ERROR = 2;
 
     private static final String USAGE = "usage: VerifyCommand --bootstrap-servers HOST:PORT --registry-url URL"
-            + " [--namespace hitl] [--partition N] [--from-offset N] [--to-offset N] [--timeout PT5M]";
+            + " [--namespace hitl] [--partition N] [--from-offset N] [--to-offset N] [--timeout PT5M]"
+            + " [--decision-keys JWKS-FILE]";
 
     private VerifyCommand() {}
 
@@ -76,16 +83,19 @@ public final class VerifyCommand {
             final Long to = longOption(options.remove("to-offset"));
             final String timeoutText = options.remove("timeout");
             final Duration timeout = timeoutText == null ? Duration.ofMinutes(5) : Duration.parse(timeoutText);
+            final String keysFile = options.remove("decision-keys");
             if (!options.isEmpty()) {
                 err.println("unknown option(s) " + options.keySet() + "\n" + USAGE);
                 return ERROR;
             }
+            final DecisionKeys.PublicKeys keys =
+                    keysFile == null ? null : DecisionKeys.readPublicKeys(Path.of(keysFile));
             final String topic = new TopicCatalogue(namespace, 1).auditLog().name();
             final Map<String, Object> config = new HashMap<>();
             config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (SchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(registryUrl)) {
                 final VerificationReport report =
-                        new AuditLogVerifier(config, registry, topic, timeout).verify(partition, from, to);
+                        new AuditLogVerifier(config, registry, topic, timeout, keys).verify(partition, from, to);
                 out.println(report.describe());
                 return report.ok() ? OK : BROKEN;
             }

@@ -9,7 +9,9 @@ import java.util.List;
  * What the filters and reports need from one record's payload, read once: the action's type and
  * risk class (from proposals, classifications and requests; a decision's actionType), the
  * approvers (a vote's approver; a decision's approvers), a decision's outcome, a vote's verdict and
- * time on card, and the triggers of a classification or request.
+ * time on card, the triggers of a classification or request, and the version of the action a request
+ * asks about or a vote answers, with, for a modified version, who made it, why, and its changes
+ * against the agent's arguments.
  *
  * @param actionType the action type, or null
  * @param riskClass the assessed risk class, or null
@@ -18,6 +20,11 @@ import java.util.List;
  * @param verdict a vote's verdict, or null
  * @param timeOnCardMillis a vote's time on card, or null
  * @param triggers the names of the escalation triggers a classification or request carries
+ * @param actionVersion the action version a request asks about or a vote answers (0: the agent's
+ *     proposal), or null for other records
+ * @param modifiedBy the reviewer whose modification made a requested version above 0, or null
+ * @param modificationReason why they modified it, or null
+ * @param changes how a requested version's arguments differ from the agent's (empty at version 0)
  */
 public record RecordFacts(
         String actionType,
@@ -26,7 +33,21 @@ public record RecordFacts(
         String outcome,
         String verdict,
         Long timeOnCardMillis,
-        List<String> triggers) {
+        List<String> triggers,
+        Integer actionVersion,
+        String modifiedBy,
+        String modificationReason,
+        List<Change> changes) {
+
+    /**
+     * One change of a modified version's arguments ({@code ArgumentChange}).
+     *
+     * @param path where, as a JSON pointer
+     * @param change ADDED, REMOVED or CHANGED
+     * @param before the agent's value as JSON text, or null
+     * @param after the modified value as JSON text, or null
+     */
+    public record Change(String path, String change, String before, String after) {}
 
     /**
      * @param r a record
@@ -42,6 +63,10 @@ public record RecordFacts(
         String verdict = null;
         Long timeOnCard = null;
         final List<String> triggers = new ArrayList<>();
+        Integer version = null;
+        String modifiedBy = null;
+        String reason = null;
+        final List<Change> changes = new ArrayList<>();
         switch (type) {
             case "PROPOSED" -> actionType = text(p.path("actionType"));
             case "AUTO_APPROVED", "PENDING", "REQUESTED" -> {
@@ -52,8 +77,21 @@ public record RecordFacts(
                         triggers.add(text(t.path("name")));
                     }
                 }
+                if ("REQUESTED".equals(type)) {
+                    version = version(p);
+                    modifiedBy = text(p.path("modifiedBy"));
+                    reason = text(p.path("modificationReason"));
+                    for (final JsonNode c : p.path("argumentsDiff")) {
+                        changes.add(new Change(
+                                text(c.path("path")),
+                                text(c.path("change")),
+                                text(c.path("before")),
+                                text(c.path("after"))));
+                    }
+                }
             }
             case "VOTED" -> {
+                version = version(p);
                 approvers.add(r.record().getActor());
                 verdict = text(p.path("verdict"));
                 final JsonNode t = p.path("timeOnCardMillis");
@@ -71,7 +109,23 @@ public record RecordFacts(
             }
         }
         return new RecordFacts(
-                actionType, riskClass, List.copyOf(approvers), outcome, verdict, timeOnCard, List.copyOf(triggers));
+                actionType,
+                riskClass,
+                List.copyOf(approvers),
+                outcome,
+                verdict,
+                timeOnCard,
+                List.copyOf(triggers),
+                version,
+                modifiedBy,
+                reason,
+                List.copyOf(changes));
+    }
+
+    /** Records written before versions existed carry none: they are of the agent's proposal. */
+    private static Integer version(final JsonNode payload) {
+        final JsonNode v = payload.path("actionVersion");
+        return v.isIntegralNumber() ? Integer.valueOf(v.asInt()) : Integer.valueOf(0);
     }
 
     private static String text(final JsonNode node) {

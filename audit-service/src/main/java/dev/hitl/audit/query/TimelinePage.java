@@ -53,6 +53,9 @@ public final class TimelinePage {
                 item(html, "actor", r.getActor());
                 item(html, "agent", r.getAgentId());
                 item(html, "summary", summary(e));
+                if ("REQUESTED".equals(r.getEventType())) {
+                    version(html, e.facts());
+                }
                 item(html, "policy version", r.getPolicyVersion());
                 item(html, "source", r.getSource());
                 item(
@@ -78,13 +81,50 @@ public final class TimelinePage {
             case "AUTO_APPROVED" -> "auto-approved (" + f.riskClass() + ")";
             case "PENDING" ->
                 "needs a human (" + f.riskClass() + (f.triggers().isEmpty() ? "" : ", triggers " + f.triggers()) + ")";
-            case "REQUESTED" -> "approval requested";
+            case "REQUESTED" ->
+                "approval requested"
+                        + (isModified(f)
+                                ? " for version " + f.actionVersion() + ", modified by " + f.modifiedBy()
+                                : "");
             case "VOTED" ->
                 f.verdict()
+                        + (isModified(f) ? " of version " + f.actionVersion() : "")
                         + (f.timeOnCardMillis() == null ? "" : " after " + f.timeOnCardMillis() + " ms on the card");
             case "DECIDED" -> f.outcome() + (f.approvers().isEmpty() ? "" : " by " + String.join(", ", f.approvers()));
             default -> null;
         };
+    }
+
+    private static boolean isModified(final RecordFacts f) {
+        return f.actionVersion() != null && f.actionVersion() > 0;
+    }
+
+    /** A request for a modified version: the version, who made it, why, and its changes. */
+    private static void version(final StringBuilder html, final RecordFacts f) {
+        if (!isModified(f)) {
+            return;
+        }
+        item(html, "version", f.actionVersion() + " (the agent's proposal is version 0)");
+        item(html, "modified by", f.modifiedBy());
+        item(html, "reason", f.modificationReason());
+        html.append("<dt>changes</dt><dd><ul class=\"diff\">");
+        if (f.changes().isEmpty()) {
+            html.append("<li>none recorded</li>");
+        }
+        for (final RecordFacts.Change c : f.changes()) {
+            html.append("<li class=\"")
+                    .append(escape(c.change() == null ? "" : c.change().toLowerCase(java.util.Locale.ROOT)))
+                    .append("\"><code>")
+                    .append(escape(c.path()))
+                    .append("</code> ")
+                    .append(escape(c.change()))
+                    .append(": <code class=\"before\">")
+                    .append(escape(c.before() == null ? "(none)" : c.before()))
+                    .append("</code> &rarr; <code class=\"after\">")
+                    .append(escape(c.after() == null ? "(none)" : c.after()))
+                    .append("</code></li>");
+        }
+        html.append("</ul></dd>");
     }
 
     private static void item(final StringBuilder html, final String term, final String value) {

@@ -1,6 +1,7 @@
 package dev.hitl.audit.simulate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hitl.audit.chain.AvroFromJson;
 import dev.hitl.audit.chain.AvroJson;
 import dev.hitl.audit.log.LogRecord;
 import dev.hitl.audit.query.RecordJson;

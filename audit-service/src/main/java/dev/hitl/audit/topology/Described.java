@@ -32,7 +32,7 @@ public record Described(
 
     /** The actor of classifications (auto-approved and pending actions). */
     public static final String CLASSIFIER = "service:classifier";
-    /** The actor of approval requests. */
+    /** The actor of approval requests of the agent's own proposal (version 0). */
     public static final String ESCALATION = "service:escalation";
 
     static Described proposed(final ProposedAction a) {
@@ -60,14 +60,22 @@ public record Described(
                 c.getAssessment().getPolicyVersion());
     }
 
+    /**
+     * A request for the agent's proposal (version 0) is the escalation service's doing; a request for
+     * a later version is the doing of the reviewer whose modification made that version, so the
+     * record's actor names them ({@code modifiedBy}).
+     */
     static Described requested(final ApprovalRequest r) {
         final ProposedAction a = r.getAction();
+        final boolean modified = r.getActionVersion() > 0
+                && r.getModifiedBy() != null
+                && !r.getModifiedBy().isEmpty();
         return new Described(
                 a.getActionId(),
                 "REQUESTED",
                 a.getActionId(),
                 a.getAgentId(),
-                ESCALATION,
+                modified ? r.getModifiedBy() : ESCALATION,
                 r.getRequestedAt(),
                 r.getAssessment().getPolicyVersion());
     }

@@ -1,7 +1,7 @@
 package dev.hitl.audit.verify;
 
-import dev.hitl.audit.chain.ChainVerifier;
 import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import java.time.Duration;
@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,8 +23,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads {@code hitl.audit.log} (read_committed, no consumer group) and verifies each partition's
- * chain with a {@link ChainVerifier}, in offset order, up to the end of the committed log at the
- * time of the call. Used by the HTTP endpoint and the command-line tool.
+ * chain with a {@code ChainVerifier}, in offset order, up to the end of the committed log at the
+ * time of the call, and, given the deciders' public keys, the signature of the decision in every
+ * DECIDED record whose link verified ({@link DecisionSignatures}). Used by the HTTP endpoint and
+ * the command-line tool.
  */
 public final class AuditLogVerifier {
 
@@ -33,22 +34,31 @@ public final class AuditLogVerifier {
     private final SchemaRegistryClient registry;
     private final String topic;
     private final Duration timeout;
+    private final DecisionKeys.PublicKeys decisionKeys;
 
     /**
      * @param clientConfig base Kafka client settings (bootstrap servers, security)
      * @param registry the schema registry client
      * @param topic the audit log topic
      * @param timeout how long a verification may read before it gives up
+     * @param decisionKeys the deciders' public keys to check decisions with, or null to skip that
      */
     public AuditLogVerifier(
             final Map<String, Object> clientConfig,
             final SchemaRegistryClient registry,
             final String topic,
-            final Duration timeout) {
+            final Duration timeout,
+            final DecisionKeys.PublicKeys decisionKeys) {
         this.clientConfig = Map.copyOf(clientConfig);
         this.registry = registry;
         this.topic = topic;
         this.timeout = timeout;
+        this.decisionKeys = decisionKeys;
+    }
+
+    /** @return the public keys decisions are checked with, or null when they are not checked */
+    public DecisionKeys.PublicKeys decisionKeys() {
+        return decisionKeys;
     }
 
     /**
@@ -98,17 +108,13 @@ public final class AuditLogVerifier {
         final Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions, timeout);
         final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout); // LSO: read_committed
         final Map<TopicPartition, Long> stops = new HashMap<>();
-        final Map<Integer, ChainVerifier> verifiers = new TreeMap<>();
+        final LogVerification verification = new LogVerification(decisionKeys);
         final Set<TopicPartition> open = new HashSet<>();
         for (final TopicPartition tp : partitions) {
             final long beginning = beginnings.get(tp);
             final long start = fromOffset == null ? beginning : Math.max(fromOffset, beginning);
             final long stop = toOffset == null ? ends.get(tp) : Math.min(toOffset + 1, ends.get(tp));
-            verifiers.put(
-                    tp.partition(),
-                    start == 0
-                            ? ChainVerifier.fromStart(tp.partition())
-                            : ChainVerifier.startingAnywhere(tp.partition()));
+            verification.start(tp.partition(), start == 0);
             stops.put(tp, stop);
             if (start < stop) {
                 consumer.seek(tp, start);
@@ -127,16 +133,13 @@ public final class AuditLogVerifier {
                     if (!open.contains(tp) || record.offset() >= stops.get(tp)) {
                         continue;
                     }
-                    if (verifiers
-                            .get(tp.partition())
-                            .accept(record.offset(), record.value())
-                            .isPresent()) {
+                    if (!verification.accept(tp.partition(), record.offset(), record.value())) {
                         close(consumer, open, tp);
                     }
                 }
             } catch (RecordDeserializationException e) {
                 final TopicPartition tp = e.topicPartition();
-                verifiers.get(tp.partition()).unreadable(e.offset(), String.valueOf(e.getCause()));
+                verification.unreadable(tp.partition(), e.offset(), String.valueOf(e.getCause()));
                 close(consumer, open, tp);
             }
             for (final TopicPartition tp : List.copyOf(open)) {
@@ -145,19 +148,7 @@ public final class AuditLogVerifier {
                 }
             }
         }
-        long checked = 0;
-        ChainVerifier.Break first = null;
-        for (final ChainVerifier verifier : verifiers.values()) {
-            checked += verifier.recordsChecked();
-            if (first == null && verifier.firstBreak().isPresent()) {
-                first = verifier.firstBreak().get();
-            }
-        }
-        return new VerificationReport(
-                first == null,
-                verifiers.size(),
-                checked,
-                first == null ? null : VerificationReport.BrokenLink.of(first));
+        return verification.report();
     }
 
     private static void close(

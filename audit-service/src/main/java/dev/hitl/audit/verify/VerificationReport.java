@@ -4,22 +4,106 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.hitl.audit.chain.ChainVerifier;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * The answer of a verification: whether every chain read verified, how many records were checked,
- * and the first broken link (the lowest partition with one), if any.
+ * The answer of a verification: whether every chain read verified and every decision that let an
+ * action run carries a valid signature, how many records were checked, the first broken link (the
+ * lowest partition with one), if any, and what checking the decisions found.
  *
- * @param ok true when no link is broken
+ * @param ok true when no link is broken and the decisions did not fail ({@link Decisions#status})
  * @param partitionsChecked how many partitions were read
  * @param recordsChecked how many records were checked
  * @param firstBroken the first broken link, or null
+ * @param decisions what checking the decisions' signatures found
  */
 @Serdeable
 public record VerificationReport(
         boolean ok,
         int partitionsChecked,
         long recordsChecked,
-        @JsonInclude(JsonInclude.Include.ALWAYS) @Nullable BrokenLink firstBroken) {
+        @JsonInclude(JsonInclude.Include.ALWAYS) @Nullable BrokenLink firstBroken,
+        Decisions decisions) {
+
+    /**
+     * @param partitionsChecked how many partitions were read
+     * @param recordsChecked how many records were checked
+     * @param firstBroken the first broken link, or null
+     * @param decisions what checking the decisions found
+     * @return the report, ok when neither failed
+     */
+    public static VerificationReport of(
+            final int partitionsChecked,
+            final long recordsChecked,
+            final BrokenLink firstBroken,
+            final Decisions decisions) {
+        return new VerificationReport(
+                firstBroken == null && !DecisionSignatures.Status.FAILED.name().equals(decisions.status()),
+                partitionsChecked,
+                recordsChecked,
+                firstBroken,
+                decisions);
+    }
+
+    /**
+     * What checking the decisions of the records read (the DECIDED records up to each chain's first
+     * break) found.
+     *
+     * @param status SKIPPED (no trusted keys given), VERIFIED or FAILED
+     * @param trustedKeyIds the ids of the public keys trusted
+     * @param checked how many decisions were checked
+     * @param results how many decisions per result: VALID, LEGACY, UNSIGNED, UNSUPPORTED_ALGORITHM,
+     *     UNKNOWN_KEY, BAD_SIGNATURE, ARGUMENTS_MISMATCH, RECORD_MISMATCH, UNREADABLE
+     * @param failed how many decisions failed the verification
+     * @param failures the first {@value DecisionSignatures#MAX_LISTED} of them, in reading order
+     * @param legacyAllowingRun the first {@value DecisionSignatures#MAX_LISTED} legacy decisions
+     *     that let an action run, in reading order: accepted as recorded, named for the reader
+     */
+    @Serdeable
+    public record Decisions(
+            String status,
+            List<String> trustedKeyIds,
+            long checked,
+            Map<String, Long> results,
+            long failed,
+            List<DecisionFinding> failures,
+            List<DecisionFinding> legacyAllowingRun) {
+
+        /** @return how many legacy (HmacSHA256) decisions were read */
+        long legacyCount() {
+            return results.getOrDefault("LEGACY", 0L);
+        }
+    }
+
+    /**
+     * A decision the report names: one that fails the verification, or a legacy one.
+     *
+     * @param partition the audit-log partition
+     * @param offset the offset of its DECIDED record
+     * @param actionId the action the record names
+     * @param outcome the decision's outcome, or null when unreadable
+     * @param signatureKeyId the key id the decision names, or null
+     * @param result what was found (a {@code DecisionVerifier.Result}, RECORD_MISMATCH or UNREADABLE)
+     * @param reason what that means, as a sentence
+     */
+    @Serdeable
+    public record DecisionFinding(
+            int partition,
+            long offset,
+            @Nullable String actionId,
+            @Nullable String outcome,
+            @Nullable String signatureKeyId,
+            String result,
+            String reason) {
+
+        /** @return the failure as one line for people */
+        public String describe() {
+            return "partition " + partition + " offset " + offset + " action " + actionId
+                    + (outcome == null ? "" : " (" + outcome + ")") + ": " + result + ": " + reason;
+        }
+    }
 
     /**
      * One broken link.
@@ -43,13 +127,72 @@ public record VerificationReport(
         }
     }
 
-    /** @return the report as one line for people */
+    /**
+     * @return the report for people: one line, then one line per listed decision that failed and
+     *     per listed legacy decision that let an action run
+     */
     public String describe() {
-        if (ok) {
-            return "OK: " + recordsChecked + " records in " + partitionsChecked + " partition(s) verified";
+        final StringBuilder out = new StringBuilder(ok ? "OK: " : "BROKEN: ");
+        if (firstBroken == null) {
+            out.append(recordsChecked)
+                    .append(" records in ")
+                    .append(partitionsChecked)
+                    .append(" partition(s)");
+            out.append(ok ? " verified" : " checked");
+        } else {
+            out.append("partition ")
+                    .append(firstBroken.partition())
+                    .append(" offset ")
+                    .append(firstBroken.offset())
+                    .append(": ")
+                    .append(firstBroken.problem())
+                    .append(" (expected ")
+                    .append(firstBroken.expected())
+                    .append(", found ")
+                    .append(firstBroken.found())
+                    .append("); ")
+                    .append(recordsChecked)
+                    .append(" records checked");
         }
-        return "BROKEN: partition " + firstBroken.partition() + " offset " + firstBroken.offset() + ": "
-                + firstBroken.problem() + " (expected " + firstBroken.expected() + ", found " + firstBroken.found()
-                + "); " + recordsChecked + " records checked";
+        out.append("; ").append(describe(decisions));
+        for (final DecisionFinding failure : decisions.failures()) {
+            out.append(System.lineSeparator()).append("  ").append(failure.describe());
+        }
+        if (decisions.failed() > decisions.failures().size()) {
+            out.append(System.lineSeparator())
+                    .append("  ... and ")
+                    .append(decisions.failed() - decisions.failures().size())
+                    .append(" more");
+        }
+        for (final DecisionFinding legacy : decisions.legacyAllowingRun()) {
+            out.append(System.lineSeparator())
+                    .append("  legacy HmacSHA256, accepted as recorded: partition ")
+                    .append(legacy.partition())
+                    .append(" offset ")
+                    .append(legacy.offset())
+                    .append(" action ")
+                    .append(legacy.actionId())
+                    .append(" (")
+                    .append(legacy.outcome())
+                    .append(", key ")
+                    .append(legacy.signatureKeyId())
+                    .append(')');
+        }
+        return out.toString();
+    }
+
+    private static String describe(final Decisions d) {
+        if (DecisionSignatures.Status.SKIPPED.name().equals(d.status())) {
+            return "decision signatures not checked (no trusted decision keys given)";
+        }
+        final String counts = d.results().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        return "decisions " + d.status() + ": " + d.checked() + " checked with keys " + d.trustedKeyIds()
+                + (counts.isEmpty() ? "" : " (" + counts + ")")
+                + (d.legacyCount() > 0
+                        ? ", " + d.legacyCount() + " legacy HmacSHA256 decision(s) accepted as recorded"
+                        : "")
+                + (d.failed() > 0 ? ", " + d.failed() + " failed" : "");
     }
 }

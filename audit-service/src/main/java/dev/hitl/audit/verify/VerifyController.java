@@ -13,8 +13,11 @@ import java.util.Map;
 /**
  * {@code GET /audit/verify[?partition=&fromOffset=&toOffset=]}: verifies the audit log's chains (all
  * partitions, or one; the whole log, or an offset range) and answers {@code {ok, partitionsChecked,
- * recordsChecked, firstBroken: {partition, offset, expected, found, problem}}}. A broken chain is
- * still a 200 answer (the verification worked); bad parameters are a 400.
+ * recordsChecked, firstBroken: {partition, offset, expected, found, problem}, decisions: {status,
+ * trustedKeyIds, checked, results, failed, failures}}}: the decisions' signatures are checked with
+ * the public keys of {@code hitl.audit.decision-public-keys-file} (status SKIPPED without). A broken
+ * chain or a failed decision is still a 200 answer with {@code ok:false} (the verification
+ * worked); bad parameters are a 400.
  */
 @Controller("/audit")
 public class VerifyController {

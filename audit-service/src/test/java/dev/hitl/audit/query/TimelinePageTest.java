@@ -2,9 +2,11 @@ package dev.hitl.audit.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.log.LogRecord;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +27,44 @@ class TimelinePageTest {
         assertThat(html).contains("REJECTED by sam@example.com");
         assertThat(html).containsSubsequence("PROPOSED", "PENDING", "REQUESTED", "VOTED", "DECIDED");
         assertThat(html).contains("<link rel=\"stylesheet\" href=\"/audit/static/timeline.css\">");
+    }
+
+    @Test
+    void shouldShowAModifiedVersionWithItsModifierReasonAndDiff() throws Exception {
+        final List<LogRecord> log = RecordedHistory.record(
+                topics -> AuditFixtures.modification(topics, "m-1", Instant.parse("2026-03-02T10:00:00Z")));
+        final AuditIndex index = new AuditIndex();
+        log.forEach(index::add);
+        final List<AuditIndex.Entry> story = index.story("m-1");
+
+        final AuditIndex.Entry version1 = story.stream()
+                .filter(e -> "REQUESTED".equals(e.record().eventType()))
+                .filter(e -> e.facts().actionVersion() == 1)
+                .findFirst()
+                .orElseThrow();
+        assertThat(version1.record().record().getActor()).isEqualTo("carol@example.com");
+        assertThat(version1.facts().modifiedBy()).isEqualTo("carol@example.com");
+        assertThat(version1.facts().changes())
+                .extracting(RecordFacts.Change::path)
+                .containsExactly("/amount", "/to");
+        final String html = TimelinePage.render("m-1", story);
+
+        assertThat(html).doesNotContainIgnoringCase("<b>ACME");
+        assertThat(html)
+                .containsSubsequence(
+                        "approval requested</dd>",
+                        "MODIFY after 4200 ms",
+                        "approval requested for version 1, modified by carol@example.com",
+                        "<dt>version</dt><dd>1 (the agent&#39;s proposal is version 0)</dd>",
+                        "<dt>modified by</dt><dd>carol@example.com</dd>",
+                        "<dt>reason</dt><dd>pay the net amount only</dd>",
+                        "<code>/amount</code> CHANGED: <code class=\"before\">&quot;12.50&quot;</code> &rarr;"
+                                + " <code class=\"after\">&quot;10.00&quot;</code>",
+                        "<code>/to</code> CHANGED: <code class=\"before\">&quot;ACME \\&quot;Ltd\\&quot;&quot;</code>"
+                                + " &rarr; <code class=\"after\">&quot;&lt;b&gt;ACME&lt;/b&gt;&quot;</code>",
+                        "APPROVE of version 1 after 4200 ms",
+                        "MODIFIED by carol@example.com, dan@example.com");
+        assertThat(html).containsOnlyOnce("<dt>modified by</dt>");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
+import dev.hitl.audit.chain.AvroFromJson;
 import dev.hitl.audit.chain.AvroJson;
 import dev.hitl.audit.log.LogRecord;
 import dev.hitl.policy.DefaultPolicy;

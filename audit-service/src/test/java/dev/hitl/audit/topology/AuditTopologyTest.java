@@ -277,6 +277,33 @@ class AuditTopologyTest {
     }
 
     @Test
+    void shouldRecordEachVersionOfAnActionWithTheReviewerWhoMadeIt() throws Exception {
+        final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.modification(topics, "ver-1", START));
+
+        final List<AuditRecord> requests = out.stream()
+                .map(TestRecord::value)
+                .filter(v -> v.getEventType().equals("REQUESTED"))
+                .toList();
+        assertThat(requests)
+                .extracting(AuditRecord::getActor)
+                .containsExactly(Described.ESCALATION, "carol@example.com");
+        final com.fasterxml.jackson.databind.JsonNode version1 = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(requests.get(1).getPayload());
+        assertThat(version1.path("actionVersion").asInt()).isEqualTo(1);
+        assertThat(version1.path("modifiedBy").asText()).isEqualTo("carol@example.com");
+        assertThat(version1.path("modificationReason").asText()).isEqualTo("pay the net amount only");
+        assertThat(version1.path("arguments").asText()).isEqualTo(AuditFixtures.MODIFIED_ARGUMENTS);
+        assertThat(version1.path("argumentsDiff").findValuesAsText("path")).containsExactly("/amount", "/to");
+        assertThat(IndependentVerifier.problems(
+                        requests.get(1).getPartition(),
+                        out.stream()
+                                .map(TestRecord::value)
+                                .filter(v -> v.getPartition() == requests.get(1).getPartition())
+                                .toList()))
+                .isEmpty();
+    }
+
+    @Test
     void shouldRecordThePayloadAsCanonicalJsonWithIsoTimestampsPlainDecimalsEnumsAndNulls() {
         final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "payload", 2, START));
         final String proposed = out.stream()

@@ -1,4 +1,4 @@
-package dev.hitl.audit.simulate;
+package dev.hitl.audit.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
@@ -21,7 +21,9 @@ import org.apache.avro.specific.SpecificRecord;
  * The inverse of {@code AvroJson}: reads a payload written by the README's rules back into the
  * Avro record it was made from (timestamps from their ISO-8601 text, decimals from their plain
  * text, unions from the value of their branch), so a recorded proposal becomes a {@code
- * ProposedAction} again.
+ * ProposedAction} again (for the policy simulation) and a recorded decision a {@code Decision}
+ * whose signature can be checked (for the verification). Members the schema does not name are
+ * ignored; fields the JSON leaves out take their schema default.
  */
 public final class AvroFromJson {
 
