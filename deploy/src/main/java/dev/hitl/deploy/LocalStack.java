@@ -87,6 +87,10 @@ public final class LocalStack implements AutoCloseable {
                 int port = options.httpPort();
                 for (final String name : SERVICES) {
                     final Map<String, String> env = new HashMap<>();
+                    // The audit service checks every decision's signature with the public keys.
+                    env.put(
+                            "HITL_DECISION_PUBLIC_KEYS_FILE",
+                            stack.decisionKeysFile.toAbsolutePath().toString());
                     if (DECIDERS.contains(name)) {
                         env.put(
                                 "HITL_SIGNING_KEY_FILE",
