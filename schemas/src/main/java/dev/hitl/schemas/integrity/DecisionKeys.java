@@ -173,9 +173,10 @@ public final class DecisionKeys {
             throw new IllegalArgumentException("the private decision key has no \"d\" member: it is a public key");
         }
         final PrivateKey key = fromSeed(publicKey.keyId(), decode(d.textValue(), "d"));
-        if (!java.util.Arrays.equals(key.publicKey().key().getEncoded(), publicKey.key().getEncoded())) {
-            throw new IllegalArgumentException("the private decision key " + publicKey.keyId()
-                    + " does not match its own \"x\" member");
+        if (!java.util.Arrays.equals(
+                key.publicKey().key().getEncoded(), publicKey.key().getEncoded())) {
+            throw new IllegalArgumentException(
+                    "the private decision key " + publicKey.keyId() + " does not match its own \"x\" member");
         }
         return key;
     }

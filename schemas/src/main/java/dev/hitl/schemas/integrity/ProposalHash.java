@@ -107,7 +107,8 @@ public final class ProposalHash {
         } else if (value instanceof IndexedRecord nested) {
             record(nested, null, out);
         } else {
-            throw new IllegalArgumentException("no canonical form for a " + value.getClass().getName());
+            throw new IllegalArgumentException(
+                    "no canonical form for a " + value.getClass().getName());
         }
     }
 
@@ -124,7 +125,9 @@ public final class ProposalHash {
             }
             return -1;
         }
-        return schema.getLogicalType() instanceof org.apache.avro.LogicalTypes.Decimal decimal ? decimal.getScale() : -1;
+        return schema.getLogicalType() instanceof org.apache.avro.LogicalTypes.Decimal decimal
+                ? decimal.getScale()
+                : -1;
     }
 
     private static Schema elementSchema(final Schema schema) {

@@ -80,9 +80,8 @@ public final class StrictJson {
     public static JsonNode parseObject(final String json) {
         final JsonNode node = parse(json);
         if (!node.isObject()) {
-            throw new IllegalArgumentException("must be a JSON object, found " + node.getNodeType()
-                    .name()
-                    .toLowerCase(java.util.Locale.ROOT));
+            throw new IllegalArgumentException(
+                    "must be a JSON object, found " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
         return node;
     }

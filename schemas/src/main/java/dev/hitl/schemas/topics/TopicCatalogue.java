@@ -1,6 +1,7 @@
 package dev.hitl.schemas.topics;
 
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.ClassifiedAction;
@@ -43,6 +44,7 @@ public final class TopicCatalogue {
     private final Topic<String, Vote> approvalsVotes;
     private final Topic<String, Decision> decisions;
     private final Topic<String, AgentControl> agentsControl;
+    private final Topic<String, AgentRegistration> agentsRegistry;
     private final Topic<String, PolicyDocument> policy;
     private final Topic<String, TrustStats> trust;
     private final Topic<String, AuditRecord> auditLog;
@@ -89,6 +91,13 @@ public final class TopicCatalogue {
                 partitions,
                 compacted(),
                 "Whether each agent is active or halted; latest wins.");
+        agentsRegistry = topic(
+                "agents.registry",
+                AgentRegistration.class,
+                1,
+                compacted(),
+                "The registered agents: credential ids (never secrets), owners, permissions, status; written"
+                        + " only through the operators' API; latest wins.");
         policy = topic(
                 "policy",
                 PolicyDocument.class,
@@ -172,6 +181,11 @@ public final class TopicCatalogue {
         return agentsControl;
     }
 
+    /** @return the agent registry (key: agentId, compacted, one partition) */
+    public Topic<String, AgentRegistration> agentsRegistry() {
+        return agentsRegistry;
+    }
+
     /** @return published policies, compacted (key: policy name) */
     public Topic<String, PolicyDocument> policy() {
         return policy;
@@ -202,6 +216,7 @@ public final class TopicCatalogue {
                 approvalsVotes,
                 decisions,
                 agentsControl,
+                agentsRegistry,
                 policy,
                 trust,
                 auditLog,

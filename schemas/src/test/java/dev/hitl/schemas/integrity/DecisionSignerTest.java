@@ -13,8 +13,8 @@ import dev.hitl.schemas.SampleRecords;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -59,8 +59,8 @@ class DecisionSignerTest {
                         .setArgumentsHash(CanonicalJson.sha256("{\"amount\":\"99999\"}"))
                         .build());
         for (final Decision decision : forged) {
-            assertThat(verifier.verify(decision)).isIn(
-                    DecisionVerifier.Result.BAD_SIGNATURE, DecisionVerifier.Result.UNKNOWN_KEY);
+            assertThat(verifier.verify(decision))
+                    .isIn(DecisionVerifier.Result.BAD_SIGNATURE, DecisionVerifier.Result.UNKNOWN_KEY);
         }
         // Arguments swapped under the signed hash: the signature holds, the arguments do not.
         assertThat(verifier.verify(Decision.newBuilder(signed)
@@ -82,18 +82,23 @@ class DecisionSignerTest {
         final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(new byte[32], "HmacSHA256"));
         hmac.setSignature(Base64.getEncoder()
-                .encodeToString(mac.doFinal(
-                        DecisionSigner.signedContent(hmac).getBytes(StandardCharsets.UTF_8))));
+                .encodeToString(mac.doFinal(DecisionSigner.signedContent(hmac).getBytes(StandardCharsets.UTF_8))));
         assertThat(verifier.verify(hmac)).isEqualTo(DecisionVerifier.Result.LEGACY);
-        assertThat(verifier.verify(Decision.newBuilder(signed).setSignature(null).build()))
+        assertThat(verifier.verify(
+                        Decision.newBuilder(signed).setSignature(null).build()))
                 .isEqualTo(DecisionVerifier.Result.UNSIGNED);
-        assertThat(verifier.verify(Decision.newBuilder(signed).setSignatureAlgorithm("none").build()))
+        assertThat(verifier.verify(Decision.newBuilder(signed)
+                        .setSignatureAlgorithm("none")
+                        .build()))
                 .isEqualTo(DecisionVerifier.Result.UNSUPPORTED_ALGORITHM);
-        assertThat(verifier.verify(Decision.newBuilder(signed).setSignature("%%%").build()))
+        assertThat(verifier.verify(
+                        Decision.newBuilder(signed).setSignature("%%%").build()))
                 .isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
-        assertThat(verifier.verify(Decision.newBuilder(signed).setSignature("3q2+7w==").build()))
+        assertThat(verifier.verify(
+                        Decision.newBuilder(signed).setSignature("3q2+7w==").build()))
                 .isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
-        assertThat(new DecisionVerifier(DecisionKeys.PublicKeys.of(DecisionKeys.generate("k2").publicKey()))
+        assertThat(new DecisionVerifier(DecisionKeys.PublicKeys.of(
+                                DecisionKeys.generate("k2").publicKey()))
                         .verify(signed))
                 .isEqualTo(DecisionVerifier.Result.UNKNOWN_KEY);
     }
@@ -149,7 +154,8 @@ class DecisionSignerTest {
 
     @Test
     void shouldNeverShowThePrivateKey() {
-        final String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(KEY.key().getEncoded());
+        final String secret =
+                Base64.getUrlEncoder().withoutPadding().encodeToString(KEY.key().getEncoded());
         assertThat(KEY.toString()).doesNotContain(secret).contains("k1");
         assertThat(KEY.toJwk()).contains(secret);
         assertThat(DecisionKeys.PublicKeys.of(KEY.publicKey()).toJwks()).doesNotContain(secret);
@@ -160,8 +166,8 @@ class DecisionSignerTest {
         final DecisionKeys.PrivateKey generated = DecisionKeys.generate("2026-12");
         final DecisionKeys.PrivateKey read = DecisionKeys.parsePrivateJwk(generated.toJwk());
         final Decision signed = new DecisionSigner(read).sign(SampleRecords.decision("a-1"));
-        final DecisionKeys.PublicKeys jwks =
-                DecisionKeys.parsePublicKeys(DecisionKeys.PublicKeys.of(generated.publicKey()).toJwks());
+        final DecisionKeys.PublicKeys jwks = DecisionKeys.parsePublicKeys(
+                DecisionKeys.PublicKeys.of(generated.publicKey()).toJwks());
         assertThat(new DecisionVerifier(jwks).verify(signed)).isEqualTo(DecisionVerifier.Result.VALID);
         assertThatThrownBy(() -> DecisionKeys.parsePrivateJwk(
                         DecisionKeys.PublicKeys.of(generated.publicKey()).toJwks()))

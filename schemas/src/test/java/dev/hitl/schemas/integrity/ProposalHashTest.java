@@ -41,7 +41,9 @@ class ProposalHashTest {
                 ProposedAction.newBuilder(action).setTool("shell").build(),
                 ProposedAction.newBuilder(action).setTarget(null).build(),
                 ProposedAction.newBuilder(action).setActionType("db.delete").build(),
-                ProposedAction.newBuilder(action).setArguments("{\"amount\":\"1\"}").build(),
+                ProposedAction.newBuilder(action)
+                        .setArguments("{\"amount\":\"1\"}")
+                        .build(),
                 ProposedAction.newBuilder(action).setAgentId("other").build(),
                 ProposedAction.newBuilder(action).setConfidence(0.99).build(),
                 ProposedAction.newBuilder(action).setReplyBy(null).build(),

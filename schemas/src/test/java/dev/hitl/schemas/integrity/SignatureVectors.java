@@ -54,7 +54,9 @@ final class SignatureVectors {
                 "hitl decision signatures (Ed25519 over the RFC 8785 JSON of the signed members) and proposal"
                         + " hashes; see schemas/README.md. Timestamps are epoch milliseconds.");
         root.set("privateKey", readTree(key.toJwk()));
-        root.set("publicKeys", readTree(DecisionKeys.PublicKeys.of(key.publicKey()).toJwks()));
+        root.set(
+                "publicKeys",
+                readTree(DecisionKeys.PublicKeys.of(key.publicKey()).toJwks()));
 
         final ArrayNode decisions = root.putArray("decisions");
         for (final Map.Entry<String, Decision> entry : decisions().entrySet()) {
@@ -68,13 +70,21 @@ final class SignatureVectors {
         }
         final Decision base = signer.sign(decisions().values().iterator().next());
         final ArrayNode forged = root.putArray("forged");
-        forged(forged, "outcome changed after signing", Decision.newBuilder(base).setOutcome(Outcome.MODIFIED).build());
-        forged(forged, "tool changed after signing", Decision.newBuilder(base).setTool("shell").build());
+        forged(
+                forged,
+                "outcome changed after signing",
+                Decision.newBuilder(base).setOutcome(Outcome.MODIFIED).build());
+        forged(
+                forged,
+                "tool changed after signing",
+                Decision.newBuilder(base).setTool("shell").build());
         forged(
                 forged,
                 "signed by another key under the same key id",
                 new DecisionSigner(DecisionKeys.fromSeed("test-vectors-1", new byte[32])).sign(base));
-        final Decision hmac = Decision.newBuilder(base).setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM).build();
+        final Decision hmac = Decision.newBuilder(base)
+                .setSignatureAlgorithm(DecisionSigner.LEGACY_ALGORITHM)
+                .build();
         hmac.setSignature(Base64.getEncoder().encodeToString(new byte[32]));
         forged(forged, "legacy HmacSHA256", hmac);
 

@@ -20,6 +20,7 @@ class TopicCatalogueTest {
                         "hitl.approvals.votes",
                         "hitl.decisions",
                         "hitl.agents.control",
+                        "hitl.agents.registry",
                         "hitl.policy",
                         "hitl.trust",
                         "hitl.audit.log",
