@@ -123,6 +123,8 @@ class DeploymentManifestsTest {
         assertThat(writers.get(catalogue.decisions().name()))
                 .containsExactlyInAnyOrder("hitl-classifier", "hitl-escalation");
         assertThat(writers.get(catalogue.auditLog().name())).containsExactly("hitl-audit");
+        // The registry is written only through the classifier's operator API.
+        assertThat(writers.get(catalogue.agentsRegistry().name())).containsExactly("hitl-classifier");
         assertThat(writers.get(catalogue.approvalsVotes().name()))
                 .containsExactlyInAnyOrder("hitl-approval", "reviewer-app-example");
         assertThat(writers.get(catalogue.actionsProposed().name()))
