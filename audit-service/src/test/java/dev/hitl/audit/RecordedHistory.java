@@ -62,6 +62,7 @@ public final class RecordedHistory {
                     topics.approvalsVotes(),
                     topics.decisions(),
                     topics.agentsControl(),
+                    topics.agentsRegistry(),
                     topics.policy())) {
                 in.put(topic.name(), driver.createInputTopic(topic.name(), new StringSerializer(), (Serializer)
                         serdes.valueSerde((Topic) topic).serializer()));

@@ -299,6 +299,7 @@ final class DecisionVerifier {
                 topics.approvalsVotes().name(),
                 topics.decisions().name(),
                 topics.agentsControl().name(),
+                topics.agentsRegistry().name(),
                 topics.policy().name());
         final Set<String> sources = new HashSet<>();
         for (final String topic : audited) {

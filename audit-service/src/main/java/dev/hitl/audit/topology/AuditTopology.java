@@ -87,6 +87,8 @@ public final class AuditTopology {
                 .merge(describe(builder, deps, topics.approvalsVotes(), "votes", Described::voted))
                 .merge(describe(builder, deps, topics.decisions(), "decisions", Described::decided))
                 .merge(describe(builder, deps, topics.agentsControl(), "agent-control", Described::agentControl))
+                // registrations, rotations and revocations of agents, under the operator who made them
+                .merge(describe(builder, deps, topics.agentsRegistry(), "agent-registry", Described::agentRegistered))
                 .merge(describe(builder, deps, topics.policy(), "policy", Described::policyPublished));
 
         final KStream<String, AuditRecord> records = events.repartition(

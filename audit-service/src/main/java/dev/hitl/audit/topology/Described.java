@@ -1,6 +1,7 @@
 package dev.hitl.audit.topology;
 
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
@@ -98,6 +99,11 @@ public record Described(
     static Described agentControl(final AgentControl c) {
         return new Described(
                 c.getAgentId(), "AGENT_CONTROL", c.getActionId(), c.getAgentId(), c.getActor(), c.getChangedAt(), null);
+    }
+
+    static Described agentRegistered(final AgentRegistration r) {
+        return new Described(
+                r.getAgentId(), "AGENT_REGISTRY", null, r.getAgentId(), r.getChangedBy(), r.getChangedAt(), null);
     }
 
     static Described policyPublished(final PolicyDocument p) {

@@ -71,6 +71,7 @@ class AuditTopologyTest {
                 topics.approvalsVotes(),
                 topics.decisions(),
                 topics.agentsControl(),
+                topics.agentsRegistry(),
                 topics.policy())) {
             inputs.put(topic.name(), driver.createInputTopic(topic.name(), new StringSerializer(), (Serializer)
                     serdes.valueSerde((Topic) topic).serializer()));
@@ -229,6 +230,33 @@ class AuditTopologyTest {
         assertThat(out)
                 .allSatisfy(
                         r -> assertThat(r.value().getPartition()).isEqualTo(AuditPartitioner.partitionOf(r.key(), 3)));
+    }
+
+    @Test
+    void shouldRecordAnAgentsRegistrationUnderTheOperatorWhoMadeIt() {
+        final dev.hitl.schemas.AgentRegistration registration = dev.hitl.schemas.AgentRegistration.newBuilder()
+                .setAgentId("billing-agent-7")
+                .setCredentialIds(List.of("c2"))
+                .setOwners(List.of("alice@example.com"))
+                .setPermittedActionTypes(List.of("payment.*"))
+                .setPermittedTools(List.of("stripe"))
+                .setStatus(dev.hitl.schemas.AgentStatus.ACTIVE)
+                .setReason("rotated after a leak")
+                .setChangedBy("operator:carol")
+                .setChangedAt(START.plusSeconds(5))
+                .build();
+        final List<TestRecord<String, AuditRecord>> out =
+                pipe(List.of(new AuditFixtures.Input(topics.agentsRegistry().name(), "billing-agent-7", registration)));
+
+        assertThat(out).hasSize(1);
+        final AuditRecord record = out.get(0).value();
+        assertThat(out.get(0).key()).isEqualTo("billing-agent-7");
+        assertThat(record.getEventType()).isEqualTo("AGENT_REGISTRY");
+        assertThat(record.getAgentId()).isEqualTo("billing-agent-7");
+        assertThat(record.getActionId()).isNull();
+        assertThat(record.getActor()).isEqualTo("operator:carol");
+        assertThat(record.getOccurredAt()).isEqualTo(START.plusSeconds(5));
+        assertThat(record.getPayload()).contains("\"credentialIds\":[\"c2\"]").contains("rotated after a leak");
     }
 
     @Test
