@@ -5,7 +5,7 @@
 //   node verify-signatures.mjs vectors.json           # checks the test vectors
 //   node verify-signatures.mjs --decisions d.json k.json  # d.json: [decision, ...], k.json: a JWKS
 // Prints one line per check, exits 1 on the first that fails.
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, hkdfSync, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 const SIGNED = ['actionId', 'actionType', 'agentId', 'approvers', 'argumentsHash', 'decidedAt', 'decidedBy',
@@ -93,6 +93,25 @@ if (args[0] === '--decisions') {
     const hash = createHash('sha256').update(text, 'utf8').digest('hex');
     if (hash !== v.proposalHash) fail(`proposal "${v.name}": hash differs`);
     console.log(`ok proposal "${v.name}"`);
+  }
+  const c = vectors.agentCredentials;
+  if (c) {
+    // HKDF-SHA256 (RFC 5869): salt "hitl agent credential v1", info agentId NUL credentialId, 32 bytes.
+    const key = Buffer.from(hkdfSync('sha256', Buffer.from(c.masterSecretUtf8, 'utf8'),
+      Buffer.from('hitl agent credential v1', 'utf8'), Buffer.from(`${c.agentId}\u0000${c.credentialId}`, 'utf8'), 32));
+    if (key.toString('base64url') !== c.key) fail('agent credential: derived key differs');
+    const proposal = vectors.proposals.find((p) => p.name === c.proposal).proposal;
+    const content = canonical({ actionId: proposal.actionId, agentId: proposal.agentId, credentialId: c.credentialId,
+      proposalHash: vectors.proposals.find((p) => p.name === c.proposal).proposalHash,
+      proposedAt: proposal.proposedAt, type: 'proposal' });
+    if (content !== c.proposalContent) fail('agent credential: proposal content differs');
+    const mac = (text) => createHmac('sha256', key).update(text, 'utf8').digest('base64url');
+    if (`v1.${c.credentialId}.${mac(content)}` !== c.proposalHeader) fail('agent credential: proposal header differs');
+    const withdrawal = canonical({ actionId: proposal.actionId, agentId: proposal.agentId, credentialId: c.credentialId,
+      type: 'withdrawal' });
+    if (withdrawal !== c.withdrawalContent) fail('agent credential: withdrawal content differs');
+    if (`v1.${c.credentialId}.${mac(withdrawal)}` !== c.withdrawalHeader) fail('agent credential: withdrawal header differs');
+    console.log('ok agent credential');
   }
   console.log('all vectors verified');
 }

@@ -96,6 +96,26 @@ final class SignatureVectors {
             vector.put("canonical", ProposalHash.canonical(entry.getValue()));
             vector.put("proposalHash", ProposalHash.of(entry.getValue()));
         }
+        // Agent credentials: a fixed master secret, the derived key, and the authentication of a
+        // proposal and a withdrawal.
+        final byte[] master = "hitl test vectors master secret, not a real one".getBytes(StandardCharsets.UTF_8);
+        final ProposedAction full = proposals().get("full");
+        final AgentCredentials.Credential credential =
+                AgentCredentials.derive(master, full.getAgentId(), "cred-2026-12");
+        final ObjectNode credentials = root.putObject("agentCredentials");
+        credentials.put("masterSecretUtf8", new String(master, StandardCharsets.UTF_8));
+        credentials.put("agentId", credential.agentId());
+        credentials.put("credentialId", credential.credentialId());
+        credentials.put("key", credential.encodedKey());
+        final String proposalContent =
+                AgentCredentials.proposalContent(full, ProposalHash.of(full), credential.credentialId());
+        credentials.put("proposal", "full");
+        credentials.put("proposalContent", proposalContent);
+        credentials.put("proposalHeader", AgentCredentials.header(credential, proposalContent));
+        final String withdrawalContent =
+                AgentCredentials.withdrawalContent(full.getActionId(), full.getAgentId(), credential.credentialId());
+        credentials.put("withdrawalContent", withdrawalContent);
+        credentials.put("withdrawalHeader", AgentCredentials.header(credential, withdrawalContent));
         return root;
     }
 

@@ -40,6 +40,7 @@ class SignatureVectorsTest {
                 .contains("ok decision \"auto-approved\"")
                 .contains("ok forged \"legacy HmacSHA256\" refused")
                 .contains("ok proposal \"full\"")
+                .contains("ok agent credential")
                 .contains("all vectors verified");
     }
 
