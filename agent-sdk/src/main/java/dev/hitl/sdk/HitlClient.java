@@ -2,6 +2,7 @@ package dev.hitl.sdk;
 
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
@@ -44,6 +45,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -67,9 +69,19 @@ import org.slf4j.LoggerFactory;
  * #WITHDRAWN_BY_HEADER} = this agent's id). The proposal then ends WITHDRAWN, unless it was decided
  * before the withdrawal reached the deciding service.
  *
+ * <p>Every proposal and every withdrawal is authenticated with the agent's credential (the key the
+ * operators issued for this agent id): the record header {@value AgentCredentials#HEADER} carries
+ * an HMAC over the proposal's content and send time, or over the withdrawal ({@link
+ * AgentCredentials}). The classifier refuses a proposal or withdrawal without a valid one, so who
+ * the agent is comes from the key it holds, not from the agentId it writes. A delegate (e.g. an MCP
+ * gateway registered as a delegate of the agents it serves) authenticates with its own credential
+ * ({@link Builder#delegateCredential}) and names itself in the header {@value #AUTH_AGENT_HEADER}.
+ * The client never logs its key.
+ *
  * <pre>{@code
  * try (HitlClient hitl = HitlClient.builder()
  *         .agentId("support-agent-1")
+ *         .credential(System.getenv("HITL_AGENT_CREDENTIAL_ID"), System.getenv("HITL_AGENT_KEY"))
  *         .kafka(Map.of("bootstrap.servers", "127.0.0.1:9092"))
  *         .schemaRegistryUrl("http://127.0.0.1:8081/apis/ccompat/v7")
  *         .decisionKeysFile(Path.of("/etc/hitl/decision-keys.jwks.json"))   // the deciders' public keys
@@ -93,11 +105,24 @@ public final class HitlClient implements AutoCloseable {
      */
     public static final String WITHDRAWN_BY_HEADER = dev.hitl.schemas.topics.Withdrawals.WITHDRAWN_BY;
 
+    /**
+     * The header a delegate adds to the proposals and withdrawals it sends for another agent: the id
+     * of the agent whose credential made {@value AgentCredentials#HEADER} (UTF-8), when it is not
+     * the proposal's own agentId. The classifier then checks the MAC with that agent's credential
+     * and that the registry lists it among the proposal's agent's delegates.
+     */
+    public static final String AUTH_AGENT_HEADER = "hitl.auth.agent";
+
     private static final Logger LOG = LoggerFactory.getLogger(HitlClient.class);
     private static final int REMEMBERED_DECISIONS = 10_000;
     private static final int MAX_DECISIONS_PER_ACTION = 4;
 
     private final String agentId;
+    /** This agent's credential, or its delegate's; {@code toString} never shows the key. */
+    private final AgentCredentials.Credential credential;
+    /** The {@value #AUTH_AGENT_HEADER} header of a delegate, or null. */
+    private final Header authAgent;
+
     private final TopicCatalogue topics;
     private final DecisionVerifier verifier;
     private final Clock clock;
@@ -122,6 +147,10 @@ public final class HitlClient implements AutoCloseable {
 
     private HitlClient(final Builder builder) {
         this.agentId = Objects.requireNonNull(builder.agentId, "agentId");
+        this.credential = builder.credential();
+        this.authAgent = credential.agentId().equals(agentId)
+                ? null
+                : new RecordHeader(AUTH_AGENT_HEADER, credential.agentId().getBytes(StandardCharsets.UTF_8));
         this.topics = new TopicCatalogue(builder.namespace, TopicCatalogue.DEFAULT_PARTITIONS);
         if (builder.decisionKeys == null || builder.decisionKeys.isEmpty()) {
             throw new IllegalArgumentException("the deciders' public decision keys are required (Builder.decisionKeys"
@@ -198,6 +227,12 @@ public final class HitlClient implements AutoCloseable {
      * Proposing the same action again (same actionId, same content) returns the decision already
      * made, or sends it again and waits.
      *
+     * <p>The record carries the header {@value AgentCredentials#HEADER}: the credential's MAC over
+     * {@link AgentCredentials#proposalContent} of the proposal as the classifier reads it back (its
+     * {@link DecisionBinding#wireForm wire form}). It covers {@code proposedAt}, which the client never
+     * changes: the same proposal sent again carries the same header. Keep {@code proposedAt} of a
+     * proposal you resend: the classifier refuses proposals older than it remembers.
+     *
      * @param action the proposal; an empty agentId becomes this client's
      * @return the verified decision, when it arrives
      * @throws IllegalArgumentException when the proposal names another agent, its arguments are not a
@@ -246,7 +281,13 @@ public final class HitlClient implements AutoCloseable {
             answer.complete(known);
             return answer;
         }
-        producer.send(new ProducerRecord<>(topics.actionsProposed().name(), id, wire), (metadata, error) -> {
+        final ProducerRecord<String, ProposedAction> record = new ProducerRecord<>(
+                topics.actionsProposed().name(),
+                null,
+                id,
+                wire,
+                authenticated(AgentCredentials.proposalContent(wire, proposalHash, credential.credentialId())));
+        producer.send(record, (metadata, error) -> {
             if (error != null) {
                 synchronized (lock) {
                     pending.computeIfPresent(id, (key, p) -> p.answer() == answer ? null : p);
@@ -280,7 +321,9 @@ public final class HitlClient implements AutoCloseable {
     /**
      * Withdraws a proposal this agent made: the agent no longer wants the action (its user cancelled,
      * its plan changed). Sends a tombstone on {@code hitl.actions.proposed} (key = actionId, null
-     * value, header {@value #WITHDRAWN_BY_HEADER} = this agent's id) with the idempotent producer.
+     * value, header {@value #WITHDRAWN_BY_HEADER} = this agent's id, header {@value
+     * AgentCredentials#HEADER} = the credential's MAC over {@link AgentCredentials#withdrawalContent})
+     * with the idempotent producer.
      *
      * <p>The returned future is the very future a pending {@link #propose} of the same action waits
      * on, and completes with the one final decision of the action:
@@ -335,12 +378,11 @@ public final class HitlClient implements AutoCloseable {
                 }
             }
         }
-        final ProducerRecord<String, ProposedAction> tombstone = new ProducerRecord<>(
-                topics.actionsProposed().name(),
-                null,
-                actionId,
-                null,
-                List.of(new RecordHeader(WITHDRAWN_BY_HEADER, agentId.getBytes(StandardCharsets.UTF_8))));
+        final List<Header> headers = new ArrayList<>(3);
+        headers.add(new RecordHeader(WITHDRAWN_BY_HEADER, agentId.getBytes(StandardCharsets.UTF_8)));
+        headers.addAll(authenticated(AgentCredentials.withdrawalContent(actionId, agentId, credential.credentialId())));
+        final ProducerRecord<String, ProposedAction> tombstone =
+                new ProducerRecord<>(topics.actionsProposed().name(), null, actionId, null, headers);
         producer.send(tombstone, (metadata, error) -> {
             if (error != null) {
                 // The proposal stays open and will still be decided; propose it again to pick that up.
@@ -396,6 +438,22 @@ public final class HitlClient implements AutoCloseable {
 
     /** The refusal reason of a verified decision that does not decide the proposal this client sent. */
     public static final String NOT_THIS_PROPOSAL = "NOT_THIS_PROPOSAL";
+
+    /**
+     * @return the agent whose credential authenticates this client's records: this agent, or the
+     *     delegate it proposes through
+     */
+    public String authenticatedAs() {
+        return credential.agentId();
+    }
+
+    /** The authentication headers of a record whose authenticated content is {@code content}. */
+    private List<Header> authenticated(final String content) {
+        final Header auth = new RecordHeader(
+                AgentCredentials.HEADER,
+                AgentCredentials.header(credential, content).getBytes(StandardCharsets.UTF_8));
+        return authAgent == null ? List.of(auth) : List.of(auth, authAgent);
+    }
 
     private void read(final long end) {
         try {
@@ -567,6 +625,13 @@ public final class HitlClient implements AutoCloseable {
      */
     private record Pending(ProposedAction proposal, String proposalHash, CompletableFuture<AgentDecision> answer) {}
 
+    /** Never shows the key. */
+    @Override
+    public String toString() {
+        return "HitlClient[agentId=" + agentId + ", credential=" + credential.agentId() + "/"
+                + credential.credentialId() + ", partition=" + partition + "]";
+    }
+
     /** Stops reading; proposals still waiting complete with a {@link CancellationException}. */
     @Override
     public void close() {
@@ -598,8 +663,22 @@ public final class HitlClient implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Producer<String, ProposedAction> producer;
         private Consumer<byte[], byte[]> consumer;
+        private AgentCredentials.Credential credential;
+        private String credentialId;
+        private String encodedKey;
+        private AgentCredentials.Credential delegate;
 
         private Builder() {}
+
+        /** Never shows the key. */
+        @Override
+        public String toString() {
+            final String given =
+                    credential != null ? credential.credentialId() : credentialId != null ? credentialId : "none";
+            return "HitlClient.Builder[agentId=" + agentId + ", credentialId=" + given + ", delegate="
+                    + (delegate == null ? "none" : delegate.agentId() + "/" + delegate.credentialId())
+                    + ", key not shown]";
+        }
 
         /**
          * Tests only: clients to use instead of ones built from {@link #kafka} settings.
@@ -618,6 +697,81 @@ public final class HitlClient implements AutoCloseable {
         public Builder agentId(final String agentId) {
             this.agentId = agentId;
             return this;
+        }
+
+        /**
+         * The agent's own credential: the credential id and key the operators issued for this
+         * agentId ({@code AgentCredentials.derive} from their master secret; the registry lists the
+         * credential id). Required, unless a {@link #delegateCredential} is given: the classifier
+         * refuses proposals and withdrawals it cannot authenticate.
+         *
+         * @param credential the credential; its agentId must be this client's {@link #agentId}
+         * @return this builder
+         */
+        public Builder credential(final AgentCredentials.Credential credential) {
+            this.credential = Objects.requireNonNull(credential, "credential");
+            this.credentialId = null;
+            this.encodedKey = null;
+            return this;
+        }
+
+        /**
+         * The agent's own credential as the operators hand it out: its id and its key (base64url),
+         * for this client's {@link #agentId}.
+         *
+         * @param credentialId the credential id (1-64 letters, digits, '_' or '-')
+         * @param encodedKey the key, base64url (e.g. from the environment; never logged)
+         * @return this builder
+         */
+        public Builder credential(final String credentialId, final String encodedKey) {
+            this.credentialId = Objects.requireNonNull(credentialId, "credentialId");
+            this.encodedKey = Objects.requireNonNull(encodedKey, "encodedKey");
+            this.credential = null;
+            return this;
+        }
+
+        /**
+         * Propose as a delegate: the client proposes and withdraws for {@link #agentId}, authenticated
+         * with the credential of another agent that the registry lists among that agent's delegates
+         * (an MCP gateway serving the agent, for instance). Its records name the delegate in the
+         * header {@value HitlClient#AUTH_AGENT_HEADER}. Instead of {@link #credential}, not with it.
+         *
+         * @param credential the delegate's own credential (its agentId is the delegate's, not this
+         *     client's agentId)
+         * @return this builder
+         */
+        public Builder delegateCredential(final AgentCredentials.Credential credential) {
+            this.delegate = Objects.requireNonNull(credential, "credential");
+            return this;
+        }
+
+        /** The credential the client authenticates with, checked against the agentId. */
+        private AgentCredentials.Credential credential() {
+            final boolean own = credential != null || credentialId != null;
+            if (own && delegate != null) {
+                throw new IllegalArgumentException("give either the agent's own credential (Builder.credential) or a"
+                        + " delegate's (Builder.delegateCredential), not both");
+            }
+            if (delegate != null) {
+                if (delegate.agentId().equals(agentId)) {
+                    throw new IllegalArgumentException(
+                            "the delegate credential is agent " + agentId + "'s own: give it with Builder.credential");
+                }
+                return delegate;
+            }
+            if (!own) {
+                throw new IllegalArgumentException("agent " + agentId + " needs its credential"
+                        + " (Builder.credential(credentialId, key): the credential id and key the operators issued"
+                        + " for it): hitl authenticates every proposal and withdrawal and refuses those it cannot");
+            }
+            final AgentCredentials.Credential given =
+                    credential != null ? credential : AgentCredentials.Credential.of(agentId, credentialId, encodedKey);
+            if (!given.agentId().equals(agentId)) {
+                throw new IllegalArgumentException("the credential " + given.credentialId() + " is agent "
+                        + given.agentId() + "'s, not " + agentId + "'s (a delegate proposing for " + agentId
+                        + " gives its own with Builder.delegateCredential)");
+            }
+            return given;
         }
 
         /** @param settings Kafka client settings: bootstrap.servers, security.protocol, sasl.*, ssl.* @return this builder */
@@ -689,7 +843,12 @@ public final class HitlClient implements AutoCloseable {
             return this;
         }
 
-        /** @return a started client */
+        /**
+         * @return a started client
+         * @throws IllegalArgumentException when the credential is missing, malformed or another
+         *     agent's, or the decision keys are missing
+         * @throws NullPointerException when the agentId is missing
+         */
         public HitlClient build() {
             return new HitlClient(this);
         }

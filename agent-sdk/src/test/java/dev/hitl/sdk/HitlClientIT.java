@@ -9,6 +9,7 @@ import dev.hitl.schemas.Feedback;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
@@ -56,6 +57,10 @@ class HitlClientIT {
 
     private static final String ARGS = "{\"to\": \"ann@example.org\", \"subject\": \"Invoice\"}";
 
+    /** The operators' master secret of this test installation: each agent's credential derives from it. */
+    private static final byte[] MASTER_SECRET =
+            "the master secret of the HitlClientIT installation".getBytes(StandardCharsets.UTF_8);
+
     private final KafkaCluster cluster;
     private final DecisionSigner signer = new DecisionSigner(DevelopmentKeys.privateKey());
     private final List<HitlClient> clients = new ArrayList<>();
@@ -83,6 +88,7 @@ class HitlClientIT {
     private HitlClient client(final String agentId) throws InterruptedException {
         final HitlClient client = HitlClient.builder()
                 .agentId(agentId)
+                .credential(credential(agentId))
                 .kafka(Map.of("bootstrap.servers", cluster.bootstrapServers()))
                 .schemaRegistryUrl(cluster.schemaRegistryUrl())
                 .namespace(namespace)
@@ -91,6 +97,10 @@ class HitlClientIT {
         clients.add(client);
         assertThat(client.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
         return client;
+    }
+
+    private static AgentCredentials.Credential credential(final String agentId) {
+        return AgentCredentials.derive(MASTER_SECRET, agentId, "c1");
     }
 
     private static ProposedAction action(final String id) {
@@ -144,11 +154,20 @@ class HitlClientIT {
         final HitlClient client = client("agent-a");
         final CompletableFuture<AgentDecision> answer = client.propose(action("a-1"));
 
-        final List<ProposedAction> proposed = readProposals(1);
+        final List<ConsumerRecord<String, ProposedAction>> records = readProposalRecords(1);
+        final List<ProposedAction> proposed =
+                records.stream().map(ConsumerRecord::value).toList();
         assertThat(proposed).singleElement().satisfies(p -> {
             assertThat(p.getAgentId()).isEqualTo("agent-a");
             assertThat(p.getContext().getUserRequest()).isEqualTo("Answer Ann");
         });
+        // Authenticated with the agent's credential over the proposal as the classifier reads it.
+        final String content =
+                AgentCredentials.proposalContent(proposed.get(0), ProposalHash.of(proposed.get(0)), "c1");
+        final AgentCredentials.Presented auth =
+                AgentCredentials.presented(records.get(0).headers()).orElseThrow();
+        assertThat(auth.verifies(credential("agent-a"), content)).isTrue();
+        assertThat(auth.verifies(credential("agent-b"), content)).isFalse();
         // Bound to the proposal as read from the topic, as the classifier binds it.
         publish(signer.sign(decision(proposed.get(0), Outcome.APPROVED, ARGS)));
 
@@ -295,6 +314,16 @@ class HitlClientIT {
         assertThat(new String(
                         raw.get(1).headers().lastHeader("hitl.withdrawn.by").value(), StandardCharsets.UTF_8))
                 .isEqualTo("agent-g");
+        // Both authenticated with agent-g's credential; the withdrawal for g-1 only.
+        assertThat(AgentCredentials.presented(raw.get(0).headers())).isPresent();
+        final AgentCredentials.Presented auth =
+                AgentCredentials.presented(raw.get(1).headers()).orElseThrow();
+        assertThat(auth.verifies(credential("agent-g"), AgentCredentials.withdrawalContent("g-1", "agent-g", "c1")))
+                .isTrue();
+        assertThat(auth.verifies(credential("agent-g"), AgentCredentials.withdrawalContent("g-2", "agent-g", "c1")))
+                .isFalse();
+        assertThat(auth.verifies(credential("agent-a"), AgentCredentials.withdrawalContent("g-1", "agent-a", "c1")))
+                .isFalse();
 
         publish(signer.sign(Decision.newBuilder(decision(of(action("g-1"), "agent-g"), Outcome.WITHDRAWN, null))
                 .setApprovers(List.of())
@@ -306,10 +335,14 @@ class HitlClientIT {
     }
 
     private List<ProposedAction> readProposals(final int count) {
+        return readProposalRecords(count).stream().map(ConsumerRecord::value).toList();
+    }
+
+    private List<ConsumerRecord<String, ProposedAction>> readProposalRecords(final int count) {
         final Map<String, Object> config = cluster.clientConfig();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        final List<ProposedAction> read = new ArrayList<>();
+        final List<ConsumerRecord<String, ProposedAction>> read = new ArrayList<>();
         try (KafkaConsumer<String, ProposedAction> consumer = new KafkaConsumer<>(
                 config,
                 new StringDeserializer(),
@@ -317,7 +350,7 @@ class HitlClientIT {
                         HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), ProposedAction.class))) {
             consumer.subscribe(List.of(topics.actionsProposed().name()));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
                 return read.size() >= count;
             });
         }

@@ -6,6 +6,7 @@ import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Feedback;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -37,6 +39,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class MockHitl implements AutoCloseable {
 
     static final String AGENT = "agent-w";
+
+    /** The operators' master secret of the test installation (only the classifier and the operators hold it). */
+    static final byte[] MASTER_SECRET = "a test master secret of at least 32 bytes".getBytes(StandardCharsets.UTF_8);
+
+    /** The agent's credential, as the operators issue it. */
+    static final AgentCredentials.Credential CREDENTIAL = AgentCredentials.derive(MASTER_SECRET, AGENT, "c1");
 
     /** The deciders' key pair: the client is given only its public half. */
     static final DecisionKeys.PrivateKey DECIDER = DecisionKeys.generate("decider-1");
@@ -66,6 +74,11 @@ final class MockHitl implements AutoCloseable {
     }
 
     MockHitl() {
+        this(builder -> builder.credential(CREDENTIAL));
+    }
+
+    /** @param authentication gives the builder its credential */
+    MockHitl(final UnaryOperator<HitlClient.Builder> authentication) {
         producer = new MockProducer<>(
                 false, null, new StringSerializer(), new AvroSerializer<ProposedAction>(registry, false));
         final String decisions = topics.decisions().name();
@@ -77,11 +90,12 @@ final class MockHitl implements AutoCloseable {
             consumer.updateEndOffsets(Map.of(new TopicPartition(decisions, p), 0L));
         }
         consumer.updatePartitions(decisions, partitions);
-        client = HitlClient.builder()
-                .agentId(AGENT)
-                .schemaRegistry(registry)
-                .decisionKeys(DecisionKeys.PublicKeys.of(DECIDER.publicKey()))
-                .clients(producer, consumer)
+        client = authentication
+                .apply(HitlClient.builder()
+                        .agentId(AGENT)
+                        .schemaRegistry(registry)
+                        .decisionKeys(DecisionKeys.PublicKeys.of(DECIDER.publicKey()))
+                        .clients(producer, consumer))
                 .build();
     }
 

@@ -38,12 +38,14 @@ public final class DemoAgent implements AutoCloseable {
      * @param bootstrapServers the broker
      * @param registryUrl the registry's Confluent API
      * @param decisionKeys the deciders' public keys (a JWKS file)
+     * @param agents the registered agents' credentials
      * @param out where the story is told
      */
     public DemoAgent(
             final String bootstrapServers,
             final String registryUrl,
             final java.nio.file.Path decisionKeys,
+            final LocalAgents agents,
             final PrintStream out) {
         this.out = out;
         for (final String agent : List.of("support-agent-1", "billing-agent-7", "devops-agent-2")) {
@@ -54,6 +56,7 @@ public final class DemoAgent implements AutoCloseable {
                             .kafka(Map.of("bootstrap.servers", bootstrapServers))
                             .schemaRegistryUrl(registryUrl)
                             .decisionKeysFile(decisionKeys)
+                            .credential(agents.credential(agent))
                             .lookback(Duration.ofMinutes(5))
                             .build());
         }

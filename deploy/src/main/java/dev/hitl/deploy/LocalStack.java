@@ -40,6 +40,15 @@ public final class LocalStack implements AutoCloseable {
     public static final List<String> SERVICES =
             List.of("classifier-service", "escalation-service", "approval-service", "audit-service");
 
+    /** The demo agents the stack registers (and the MCP demo agent). */
+    public static final List<String> DEMO_AGENTS =
+            List.of("support-agent-1", "billing-agent-7", "devops-agent-2", "mcp-demo-agent");
+
+    /** The owner the demo agents are registered with (not a demo reviewer: owners may not approve). */
+    public static final String DEMO_AGENT_OWNER = "agent-owners@example.com";
+
+    private static final String MCP_DEMO_AGENT = "mcp-demo-agent";
+
     /** The deciders: each signs decisions with its own private key. */
     private static final List<String> DECIDERS = List.of("classifier-service", "escalation-service");
 
@@ -50,6 +59,7 @@ public final class LocalStack implements AutoCloseable {
     private Path mcpGatewayConfig;
     private McpGatewayDemo mcpDemo;
     private Path decisionKeysFile;
+    private LocalAgents agents;
 
     private LocalStack() {}
 
@@ -83,6 +93,15 @@ public final class LocalStack implements AutoCloseable {
                         .ensure(TopicCatalogue.standard().all());
             }
             stack.decisionKeysFile = decisionKeys(options.dataDir().resolve("keys"));
+            // Agents authenticate with their own credential: the stack registers its demo agents
+            // (and any a test asks for) with keys derived from its own master secret.
+            stack.agents = LocalAgents.in(options.dataDir().resolve("keys"));
+            stack.agents.register(
+                    stack.broker.bootstrapServers(),
+                    stack.registry.confluentApiUrl(),
+                    TopicCatalogue.standard(),
+                    List.of(DEMO_AGENT_OWNER),
+                    DEMO_AGENTS.toArray(String[]::new));
             if (options.services()) {
                 int port = options.httpPort();
                 for (final String name : SERVICES) {
@@ -91,6 +110,11 @@ public final class LocalStack implements AutoCloseable {
                     env.put(
                             "HITL_DECISION_PUBLIC_KEYS_FILE",
                             stack.decisionKeysFile.toAbsolutePath().toString());
+                    if (name.equals("classifier-service")) {
+                        env.put(
+                                "HITL_AGENT_CREDENTIALS_SECRET_FILE",
+                                stack.agents.secretFile().toAbsolutePath().toString());
+                    }
                     if (DECIDERS.contains(name)) {
                         env.put(
                                 "HITL_SIGNING_KEY_FILE",
@@ -124,7 +148,11 @@ public final class LocalStack implements AutoCloseable {
             }
             if (options.services() && options.demo()) {
                 stack.demo = new DemoAgent(
-                        stack.broker.bootstrapServers(), stack.registry.confluentApiUrl(), stack.decisionKeysFile, out);
+                        stack.broker.bootstrapServers(),
+                        stack.registry.confluentApiUrl(),
+                        stack.decisionKeysFile,
+                        stack.agents,
+                        out);
             }
             if (options.services()) {
                 final Path files = Files.createDirectories(options.dataDir().resolve("mcp-files"))
@@ -136,7 +164,8 @@ public final class LocalStack implements AutoCloseable {
                         stack.broker.bootstrapServers(),
                         stack.registry.confluentApiUrl(),
                         stack.decisionKeysFile.toAbsolutePath(),
-                        "mcp-demo-agent",
+                        stack.agents.credential(MCP_DEMO_AGENT),
+                        MCP_DEMO_AGENT,
                         Duration.ofMinutes(30),
                         Duration.ofSeconds(5));
                 final Path gatewayJar = mcpGatewayJar(root);
@@ -167,6 +196,25 @@ public final class LocalStack implements AutoCloseable {
     /** @return the registry's Confluent API URL */
     public String registryUrl() {
         return registry.confluentApiUrl();
+    }
+
+    /** @return the stack's agent registration tooling (credentials of the agents it registered) */
+    public LocalAgents agents() {
+        return agents;
+    }
+
+    /**
+     * Registers more agents (e.g. a test's own), with the stack's credentials.
+     *
+     * @param agentIds the agents
+     */
+    public void registerAgents(final String... agentIds) {
+        agents.register(
+                broker.bootstrapServers(),
+                registry.confluentApiUrl(),
+                TopicCatalogue.standard(),
+                List.of(DEMO_AGENT_OWNER),
+                agentIds);
     }
 
     /** @return the deciders' public keys (a JWKS file): what agents and executors trust */

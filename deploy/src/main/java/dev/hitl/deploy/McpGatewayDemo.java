@@ -48,6 +48,7 @@ public final class McpGatewayDemo implements AutoCloseable {
      * @param bootstrapServers the broker
      * @param registryUrl the registry's Confluent API
      * @param decisionKeys the deciders' public keys (a JWKS file) the gateway verifies decisions with
+     * @param credential the agent's credential (its key is written to a file next to the config, mode 600)
      * @param agentId the agent the gateway proposes as
      * @param decisionTimeout how long a call waits for a person
      * @param progressInterval how often a waiting call reports progress
@@ -60,6 +61,7 @@ public final class McpGatewayDemo implements AutoCloseable {
             final String bootstrapServers,
             final String registryUrl,
             final Path decisionKeys,
+            final dev.hitl.schemas.integrity.AgentCredentials.Credential credential,
             final String agentId,
             final Duration decisionTimeout,
             final Duration progressInterval) {
@@ -68,12 +70,25 @@ public final class McpGatewayDemo implements AutoCloseable {
         final List<String> server = Files.isRegularFile(installed)
                 ? List.of("node", installed.toString(), files.toString())
                 : List.of("npx", "-y", FILESYSTEM_SERVER, files.toString());
+        // The agent's key, readable by its owner only, next to the configuration that names it.
+        final Path keyFile = file.toAbsolutePath().resolveSibling(agentId + ".key");
+        try {
+            Files.createDirectories(keyFile.getParent());
+            Files.writeString(keyFile, credential.encodedKey() + "\n");
+            Files.setPosixFilePermissions(
+                    keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + keyFile, e);
+        }
         final String yaml = """
                 # The hitl MCP gateway in front of the reference filesystem MCP server (written by the
                 # local stack). Point an MCP client at: java -jar mcp-gateway/target/hitl-mcp-gateway-*-runner.jar <this file>
                 agent:
                   id: %s
                   onBehalfOf: alice@example.com
+                  credential: {id: %s, keyFile: %s}
                 hitl:
                   kafka:
                     bootstrap.servers: %s
@@ -99,6 +114,8 @@ public final class McpGatewayDemo implements AutoCloseable {
                       - {match: "move_file", actionType: file.move, target: source}
                 """.formatted(
                         agentId,
+                        credential.credentialId(),
+                        quote(keyFile.toString()),
                         bootstrapServers,
                         registryUrl,
                         quote(decisionKeys.toString()),

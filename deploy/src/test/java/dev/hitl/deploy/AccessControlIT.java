@@ -398,6 +398,15 @@ class AccessControlIT {
                 "classifier-service", "hitl-classifier",
                 "escalation-service", "hitl-escalation");
         final Path keys = LocalStack.decisionKeys(dir.resolve("keys")).getParent();
+        // The agent is registered as the manifests allow: only the classifier's principal (its
+        // operator API) writes the registry.
+        final LocalAgents agentCredentials = LocalAgents.in(keys);
+        agentCredentials.register(
+                broker.clientConfig("hitl-classifier", passwords.get("hitl-classifier")),
+                registry.join().confluentApiUrl(),
+                topics,
+                List.of("owner@example.com"),
+                AGENT_ID);
         for (final Map.Entry<String, String> service : users.entrySet()) {
             final String name = service.getKey();
             final Map<String, String> env = new HashMap<>();
@@ -419,6 +428,9 @@ class AccessControlIT {
                     "HITL_DECISION_PUBLIC_KEYS_FILE",
                     keys.resolve(DecisionKeyTool.PUBLIC_KEYS_FILE).toString());
             env.put("HITL_OPERATOR_TOKEN", operatorToken);
+            env.put(
+                    "HITL_AGENT_CREDENTIALS_SECRET_FILE",
+                    agentCredentials.secretFile().toString());
             services.add(ServiceProcess.start(
                     name,
                     ROOT.resolve(name).resolve("target").resolve("hitl-" + name + "-0.1.0-SNAPSHOT-runner.jar"),
@@ -440,6 +452,7 @@ class AccessControlIT {
                 .kafka(broker.clientConfig(AGENT, passwords.get(AGENT)))
                 .schemaRegistryUrl(registry.join().confluentApiUrl())
                 .decisionKeysFile(keys.resolve(DecisionKeyTool.PUBLIC_KEYS_FILE))
+                .credential(agentCredentials.credential(AGENT_ID))
                 .build();
         return agent;
     }

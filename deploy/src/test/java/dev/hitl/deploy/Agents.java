@@ -44,12 +44,15 @@ final class Agents implements AutoCloseable {
     private final AtomicLong restarts = new AtomicLong();
 
     private final java.nio.file.Path decisionKeys;
+    private final LocalAgents credentials;
 
     Agents(
             final int count,
             final String bootstrapServers,
             final String registryUrl,
-            final java.nio.file.Path decisionKeys) {
+            final java.nio.file.Path decisionKeys,
+            final LocalAgents credentials) {
+        this.credentials = credentials;
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
         this.decisionKeys = decisionKeys;
@@ -75,6 +78,7 @@ final class Agents implements AutoCloseable {
                 .kafka(Map.of("bootstrap.servers", bootstrapServers))
                 .schemaRegistryUrl(registryUrl)
                 .decisionKeysFile(decisionKeys)
+                .credential(credentials.credential(agentId))
                 .lookback(Duration.ofHours(1))
                 .build();
     }
@@ -142,9 +146,26 @@ final class Agents implements AutoCloseable {
         again.forEach(this::propose);
     }
 
-    /** Puts the action on the proposals topic once more, with a plain producer. */
+    /**
+     * Puts the action on the proposals topic once more, with a plain producer, authenticated as its
+     * agent would (the same header as its first send: the same proposal and send time).
+     */
     void resend(final ProposedAction action) {
-        raw.send(new ProducerRecord<>(proposedTopic, action.getActionId(), action));
+        final dev.hitl.schemas.integrity.AgentCredentials.Credential credential =
+                credentials.credential(action.getAgentId());
+        final ProducerRecord<String, ProposedAction> record =
+                new ProducerRecord<>(proposedTopic, action.getActionId(), action);
+        record.headers()
+                .add(
+                        dev.hitl.schemas.integrity.AgentCredentials.HEADER,
+                        dev.hitl.schemas.integrity.AgentCredentials.header(
+                                        credential,
+                                        dev.hitl.schemas.integrity.AgentCredentials.proposalContent(
+                                                action,
+                                                dev.hitl.schemas.integrity.ProposalHash.of(action),
+                                                credential.credentialId()))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        raw.send(record);
         resends.incrementAndGet();
     }
 

@@ -473,14 +473,32 @@ class BadInputIT {
         return "log " + dir.resolve("logs").resolve(service + ".log");
     }
 
+    /** Proposes as a registered agent does: authenticated with its credential (registered on first use). */
     private void propose(final ProposedAction action) throws Exception {
         final String topic = topics.actionsProposed().name();
+        if (registered.add(action.getAgentId())) {
+            stack.registerAgents(action.getAgentId());
+        }
+        final dev.hitl.schemas.integrity.AgentCredentials.Credential credential =
+                stack.agents().credential(action.getAgentId());
         try (StringSerializer keys = new StringSerializer()) {
-            raw.send(new ProducerRecord<>(
-                            topic, keys.serialize(topic, action.getActionId()), proposals.serialize(topic, action)))
-                    .get(30, TimeUnit.SECONDS);
+            final ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                    topic, keys.serialize(topic, action.getActionId()), proposals.serialize(topic, action));
+            record.headers()
+                    .add(
+                            dev.hitl.schemas.integrity.AgentCredentials.HEADER,
+                            dev.hitl.schemas.integrity.AgentCredentials.header(
+                                            credential,
+                                            dev.hitl.schemas.integrity.AgentCredentials.proposalContent(
+                                                    action,
+                                                    dev.hitl.schemas.integrity.ProposalHash.of(action),
+                                                    credential.credentialId()))
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            raw.send(record).get(30, TimeUnit.SECONDS);
         }
     }
+
+    private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ProposedAction readOnly(final String actionId, final String agentId) {
         return Proposals.action("search.web", "web", "{\"q\":\"refund policy\"}")

@@ -77,6 +77,18 @@ final class FaultStack implements AutoCloseable {
                         .ensure(TopicCatalogue.standard().all());
             }
             LocalStack.decisionKeys(stack.keys());
+            // The agents authenticate with credentials from the stack's master secret.
+            final List<String> agentIds = new ArrayList<>();
+            for (int i = 1; i <= MAX_AGENTS; i++) {
+                agentIds.add("support-agent-" + i);
+            }
+            stack.agents()
+                    .register(
+                            broker.bootstrapServers(),
+                            registry.confluentApiUrl(),
+                            TopicCatalogue.standard(),
+                            List.of(LocalStack.DEMO_AGENT_OWNER),
+                            agentIds.toArray(String[]::new));
             for (final String service : List.of("classifier-service", "escalation-service", "audit-service")) {
                 for (int i = 1; i <= instances; i++) {
                     stack.slots.add(stack.slot(root, service, i));
@@ -119,6 +131,14 @@ final class FaultStack implements AutoCloseable {
                 KafkaBroker.freePort(),
                 env,
                 dir.resolve("logs").resolve(id + ".log"));
+    }
+
+    /** The most agents a fault run registers ({@code support-agent-1} to {@code -N}). */
+    static final int MAX_AGENTS = 16;
+
+    /** @return the agents' credentials (from the stack's master secret) */
+    LocalAgents agents() {
+        return LocalAgents.in(keys());
     }
 
     private Path keys() {

@@ -88,8 +88,12 @@ class FaultToleranceIT {
                                 reviewerRef.get().timedOut(decision.getActionId());
                             }
                         });
-                Agents agents =
-                        new Agents(AGENTS, stack.bootstrapServers(), stack.registryUrl(), stack.decisionKeysFile());
+                Agents agents = new Agents(
+                        AGENTS,
+                        stack.bootstrapServers(),
+                        stack.registryUrl(),
+                        stack.decisionKeysFile(),
+                        stack.agents());
                 Chaos chaos = new Chaos(
                         stack,
                         agents,

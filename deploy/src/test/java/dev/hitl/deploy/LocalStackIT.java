@@ -53,6 +53,7 @@ class LocalStackIT {
                 .kafka(Map.of("bootstrap.servers", stack.bootstrapServers()))
                 .schemaRegistryUrl(stack.registryUrl())
                 .decisionKeysFile(stack.decisionKeysFile())
+                .credential(stack.agents().credential("support-agent-1"))
                 .build();
     }
 
@@ -122,8 +123,8 @@ class LocalStackIT {
 
     @Test
     void shouldRunTheDemoScenarioToItsEndWithScriptedReviewerVotes() throws Exception {
-        try (DemoAgent demo =
-                new DemoAgent(stack.bootstrapServers(), stack.registryUrl(), stack.decisionKeysFile(), System.out)) {
+        try (DemoAgent demo = new DemoAgent(
+                stack.bootstrapServers(), stack.registryUrl(), stack.decisionKeysFile(), stack.agents(), System.out)) {
             final Map<String, CompletableFuture<AgentDecision>> decisions = demo.run();
             final String reviewer = api.login("reviewer", "reviewer");
             final String senior = api.login("senior", "senior");

@@ -72,6 +72,7 @@ class McpGatewayIT {
         api = new ApprovalApi(stack.url("approval-service"));
         files = Files.createDirectories(dir.resolve("files")).toRealPath();
         Files.writeString(files.resolve("notes.txt"), "hello from the notes");
+        stack.registerAgents("mcp-test-agent");
         config = McpGatewayDemo.writeConfig(
                 dir.resolve("gateway.yaml"),
                 ROOT,
@@ -79,6 +80,7 @@ class McpGatewayIT {
                 stack.bootstrapServers(),
                 stack.registryUrl(),
                 stack.decisionKeysFile().toAbsolutePath(),
+                stack.agents().credential("mcp-test-agent"),
                 "mcp-test-agent",
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(1));

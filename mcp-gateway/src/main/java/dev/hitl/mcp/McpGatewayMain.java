@@ -73,6 +73,11 @@ public final class McpGatewayMain {
                 .schemaRegistryUrl(config.hitl().schemaRegistryUrl())
                 .namespace(config.hitl().namespace())
                 .decisionKeys(config.hitl().decisionKeys());
+        if (config.delegated()) {
+            client.delegateCredential(config.credential());
+        } else {
+            client.credential(config.credential());
+        }
         final String instance =
                 config.agent().id() + "@" + ManagementFactory.getRuntimeMXBean().getName();
         final CountDownLatch inputEnded = new CountDownLatch(1);
@@ -107,8 +112,10 @@ public final class McpGatewayMain {
                     .build();
             stdin.start();
             LOG.info(
-                    "hitl MCP gateway ready: agent {}, {} tools from {} upstreams",
+                    "hitl MCP gateway ready: agent {} (authenticated as {}, credential {}), {} tools from {} upstreams",
                     config.agent().id(),
+                    config.credential().agentId(),
+                    config.credential().credentialId(),
                     upstreams.tools().size(),
                     config.upstreams().size());
             inputEnded.await();

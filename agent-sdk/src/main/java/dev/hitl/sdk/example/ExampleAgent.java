@@ -24,7 +24,10 @@ import java.util.Map;
  * Settings come from the environment: {@code KAFKA_BOOTSTRAP_SERVERS} (127.0.0.1:9092), {@code
  * SCHEMA_REGISTRY_URL} (http://127.0.0.1:8081/apis/ccompat/v7), and the deciders' public keys:
  * {@code HITL_DECISION_PUBLIC_KEYS_FILE} (a JWKS file) or {@code HITL_DECISION_PUBLIC_KEYS} (the
- * JWKS as text); without either, the public development key the local stack signs with.
+ * JWKS as text); without either, the public development key the local stack signs with. The agent's
+ * credential is required: {@code HITL_AGENT_CREDENTIAL_ID} and {@code HITL_AGENT_KEY} (the key,
+ * base64url, as the operators issued it for the agent {@code HITL_AGENT_ID}, default {@code
+ * example-agent}); the local stack registers the agent and writes its credential.
  */
 public final class ExampleAgent {
 
@@ -37,8 +40,17 @@ public final class ExampleAgent {
     public static void main(final String[] args) throws Exception {
         final String keysFile = env("HITL_DECISION_PUBLIC_KEYS_FILE", "");
         final String keys = env("HITL_DECISION_PUBLIC_KEYS", "");
+        final String credentialId = env("HITL_AGENT_CREDENTIAL_ID", "");
+        final String key = env("HITL_AGENT_KEY", "");
+        if (credentialId.isEmpty() || key.isEmpty()) {
+            System.err.println("Set HITL_AGENT_CREDENTIAL_ID and HITL_AGENT_KEY to the agent's credential:"
+                    + " hitl refuses proposals it cannot authenticate.");
+            System.exit(2);
+            return;
+        }
         try (HitlClient hitl = HitlClient.builder()
-                .agentId("example-agent")
+                .agentId(env("HITL_AGENT_ID", "example-agent"))
+                .credential(credentialId, key)
                 .kafka(Map.of("bootstrap.servers", env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")))
                 .schemaRegistryUrl(env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7"))
                 .decisionKeys(

@@ -1,6 +1,7 @@
 package dev.hitl.mcp.config;
 
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,10 @@ import java.util.Optional;
  * The gateway's whole configuration, as read from its YAML file by {@link GatewayConfigLoader}.
  *
  * @param agent who the gateway proposes as: every connection through this gateway acts as this agent
+ * @param credential what the gateway authenticates its proposals and withdrawals with: the agent's
+ *     own credential ({@code agent.credential}), or, when its agentId is not {@code agent.id}, the
+ *     gateway's own as a registered delegate of the agent ({@code agent.delegate}); its {@code
+ *     toString} never shows the key
  * @param hitl where hitl runs: Kafka settings, schema registry, topic namespace, the deciders' public keys
  * @param decisionTimeout how long a tool call waits for its decision before it returns a tool error
  *     (the proposal stays open: hitl may still decide it, and the call is then never run)
@@ -19,12 +24,23 @@ import java.util.Optional;
  * @param upstreams the MCP servers whose tools the gateway offers, in order
  */
 public record GatewayConfig(
-        Agent agent, Hitl hitl, Duration decisionTimeout, Duration progressInterval, List<Upstream> upstreams) {
+        Agent agent,
+        AgentCredentials.Credential credential,
+        Hitl hitl,
+        Duration decisionTimeout,
+        Duration progressInterval,
+        List<Upstream> upstreams) {
 
     public GatewayConfig {
         Objects.requireNonNull(agent, "agent");
+        Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(hitl, "hitl");
         upstreams = List.copyOf(upstreams);
+    }
+
+    /** @return whether the gateway proposes as a delegate of the agent (with its own credential) */
+    public boolean delegated() {
+        return !credential.agentId().equals(agent.id());
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hitl.policy.Glob;
 import dev.hitl.schemas.InputTrust;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.sdk.TrustedDecisionKeys;
 import java.io.IOException;
@@ -38,12 +39,13 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * Reads the gateway's YAML configuration strictly: an unknown key, a missing field or a value of the
  * wrong kind is refused with its line and its path (e.g. {@code line 12: upstreams[0].stdio.command:
  * required}). Scalars may name environment variables as {@code ${NAME}} or {@code ${NAME:default}},
- * so one file serves every environment.
+ * so one file serves every environment. The agent's key is never part of an error message.
  */
 public final class GatewayConfigLoader {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^}]*))?}");
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern CREDENTIAL_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Function<String, String> environment;
@@ -80,7 +82,8 @@ public final class GatewayConfigLoader {
 
     /**
      * @param yaml the configuration as YAML text
-     * @param baseDirectory where relative paths in it (the decision keys file) are read from
+     * @param baseDirectory where relative paths in it (the decision keys file, the agent's key file)
+     *     are read from
      * @return the configuration
      * @throws GatewayConfigException when it is invalid
      */
@@ -98,7 +101,12 @@ public final class GatewayConfigLoader {
         }
         final Fields top =
                 fields(root, "", Set.of("agent", "hitl", "decisionTimeout", "progressInterval", "upstreams"));
-        final Fields agent = fields(top.required("agent"), "agent", Set.of("id", "onBehalfOf", "domain", "inputTrust"));
+        final Fields agent = fields(
+                top.required("agent"),
+                "agent",
+                Set.of("id", "onBehalfOf", "domain", "inputTrust", "credential", "delegate"));
+        final String agentId = agent.requiredString("id");
+        final AgentCredentials.Credential credential = authentication(agent, agentId, baseDirectory);
         refuseSharedSecrets(top.required("hitl"));
         final Fields hitl =
                 fields(top.required("hitl"), "hitl", Set.of("namespace", "kafka", "schemaRegistryUrl", "decisionKeys"));
@@ -126,12 +134,13 @@ public final class GatewayConfigLoader {
         }
         return new GatewayConfig(
                 new GatewayConfig.Agent(
-                        agent.requiredString("id"),
+                        agentId,
                         agent.optionalString("onBehalfOf").orElse(""),
                         agent.optionalString("domain").orElse(""),
                         agent.optional("inputTrust")
                                 .map(n -> trust(n, "agent.inputTrust"))
                                 .orElse(InputTrust.UNKNOWN)),
+                credential,
                 new GatewayConfig.Hitl(
                         hitl.optionalString("namespace")
                                 .filter(s -> !s.isBlank())
@@ -202,6 +211,87 @@ public final class GatewayConfigLoader {
             }
         });
         return new GatewayConfig.Upstream(name, fields.optionalString("prefix").orElse(""), stdio, http, tools);
+    }
+
+    /**
+     * The credential the gateway authenticates its proposals and withdrawals with: {@code
+     * agent.credential} (the agent's own) or {@code agent.delegate} (the gateway's own agent id and
+     * credential, proposing as a delegate of {@code agent.id}); exactly one.
+     */
+    private AgentCredentials.Credential authentication(
+            final Fields agent, final String agentId, final Path baseDirectory) {
+        final Optional<Node> own = agent.optional("credential");
+        final Optional<Node> delegate = agent.optional("delegate");
+        if (own.isPresent() && delegate.isPresent()) {
+            throw error(
+                    delegate.get(),
+                    "agent",
+                    "needs either 'credential' (the agent's own) or 'delegate' (the gateway's, as a registered"
+                            + " delegate of the agent), not both");
+        }
+        if (own.isPresent()) {
+            return credential(own.get(), "agent.credential", agentId, baseDirectory);
+        }
+        if (delegate.isEmpty()) {
+            throw error(
+                    agent.node,
+                    "agent.credential",
+                    "required: the agent's credential ({id: <credential id>, key: <key, base64url>} or keyFile"
+                            + " instead of key), as the operators issued it; hitl refuses proposals it cannot"
+                            + " authenticate. A gateway registered as the agent's delegate gives 'delegate'"
+                            + " instead");
+        }
+        final Fields fields = fields(delegate.get(), "agent.delegate", Set.of("agentId", "credential"));
+        final String delegateId = fields.requiredString("agentId");
+        if (delegateId.equals(agentId)) {
+            throw error(
+                    fields.required("agentId"),
+                    "agent.delegate.agentId",
+                    "is agent.id itself: give the agent's own credential as agent.credential");
+        }
+        return credential(fields.required("credential"), "agent.delegate.credential", delegateId, baseDirectory);
+    }
+
+    /** {@code {id, key | keyFile}}: the key as base64url, inline (e.g. {@code ${HITL_AGENT_KEY}}) or in a file. */
+    private AgentCredentials.Credential credential(
+            final Node node, final String path, final String agentId, final Path baseDirectory) {
+        final Fields fields = fields(node, path, Set.of("id", "key", "keyFile"));
+        final String id = fields.requiredString("id");
+        if (!CREDENTIAL_ID.matcher(id).matches()) {
+            throw error(fields.required("id"), path + ".id", "a credential id is 1-64 letters, digits, '_' or '-'");
+        }
+        final boolean inline = fields.optional("key").isPresent();
+        if (inline == fields.optional("keyFile").isPresent()) {
+            throw error(
+                    node,
+                    path,
+                    "needs exactly one of 'key' (the key, base64url, e.g. ${HITL_AGENT_KEY}) and 'keyFile' (a file"
+                            + " holding it)");
+        }
+        final String key;
+        final String at;
+        if (inline) {
+            at = path + ".key";
+            key = fields.requiredString("key");
+        } else {
+            at = path + ".keyFile";
+            final Path file = baseDirectory.resolve(fields.requiredString("keyFile"));
+            try {
+                key = Files.readString(file, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw error(
+                        fields.required("keyFile"),
+                        at,
+                        "cannot read the agent key from " + file + ": "
+                                + e.getClass().getSimpleName());
+            }
+        }
+        try {
+            return AgentCredentials.Credential.of(agentId, id, key);
+        } catch (IllegalArgumentException e) {
+            // The messages of Credential.of never quote the key.
+            throw error(fields.required(inline ? "key" : "keyFile"), at, e.getMessage());
+        }
     }
 
     /**
