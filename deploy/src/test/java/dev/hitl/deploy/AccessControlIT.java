@@ -240,7 +240,8 @@ class AccessControlIT {
                         Duration.ofSeconds(60));
         assertThat(search.outcome()).isEqualTo(Outcome.AUTO_APPROVED);
         assertThat(search.mayRun()).isTrue();
-        assertThat(search.decision().getSignatureKeyId()).isEqualTo(SIGNING_KEY_ID);
+        // Decided by the classifier, signed with its own key.
+        assertThat(search.decision().getSignatureKeyId()).isEqualTo("classifier-local");
     }
 
     @Test

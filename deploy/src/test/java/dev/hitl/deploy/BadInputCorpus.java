@@ -198,8 +198,14 @@ final class BadInputCorpus {
         invalid(
                 "arguments-nested-10000-levels",
                 p -> p.setArguments("{\"a\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}"),
-                "arguments are not valid JSON");
+                "arguments are nested deeper than");
         invalid("arguments-not-an-object", p -> p.setArguments("[1,2,3]"), "arguments must be a JSON object");
+        // I-JSON: what parsers disagree on is never hashed, shown or run.
+        invalid(
+                "arguments-duplicate-member",
+                p -> p.setArguments("{\"to\":\"a@example.com\",\"to\":\"b@example.com\"}"),
+                "duplicate member name");
+        invalid("arguments-integer-beyond-2^53", p -> p.setArguments("{\"id\":9007199254740993}"), "2^53");
         invalid("confidence-nan", p -> p.setConfidence(Double.NaN), "confidence is NaN");
         invalid("confidence-infinite", p -> p.setConfidence(Double.POSITIVE_INFINITY), "confidence is Infinity");
         invalid(
