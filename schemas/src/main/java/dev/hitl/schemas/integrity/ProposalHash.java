@@ -29,7 +29,17 @@ public final class ProposalHash {
     /** The one field the hash leaves out: a resend may carry a new send time. */
     public static final String EXCLUDED_FIELD = "proposedAt";
 
+    /** Each record schema's fields in RFC 8785 member order, sorted once per schema. */
+    private static final java.util.Map<Schema, List<Schema.Field>> SORTED_FIELDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private ProposalHash() {}
+
+    private static List<Schema.Field> sorted(final Schema schema) {
+        final List<Schema.Field> fields = new ArrayList<>(schema.getFields());
+        fields.sort((a, b) -> a.name().compareTo(b.name())); // UTF-16 code unit order, as RFC 8785
+        return List.copyOf(fields);
+    }
 
     /**
      * @param action a proposal
@@ -50,8 +60,7 @@ public final class ProposalHash {
     }
 
     private static void record(final IndexedRecord record, final String excluded, final StringBuilder out) {
-        final List<Schema.Field> fields = new ArrayList<>(record.getSchema().getFields());
-        fields.sort((a, b) -> a.name().compareTo(b.name())); // UTF-16 code unit order, as RFC 8785
+        final List<Schema.Field> fields = SORTED_FIELDS.computeIfAbsent(record.getSchema(), ProposalHash::sorted);
         out.append('{');
         boolean first = true;
         for (final Schema.Field field : fields) {
