@@ -9,6 +9,14 @@ import java.time.Duration;
 @ConfigurationProperties("hitl.classifier")
 public class ClassifierSettings {
 
+    /**
+     * The development master secret of agent credentials (UTF-8 bytes of this text): public, so it
+     * proves nothing. The service falls back to it, with a warning, when neither {@code
+     * hitl.classifier.agent-credentials.secret-file} nor {@code ...secret} is set; the local stack
+     * derives its demo agents' keys from it ({@code AgentCredentials.derive}).
+     */
+    public static final String DEVELOPMENT_AGENT_SECRET = "hitl-development-agent-credentials-secret-not-secret";
+
     private String policyFile;
 
     @NotBlank

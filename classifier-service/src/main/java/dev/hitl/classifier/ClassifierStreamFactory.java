@@ -1,5 +1,6 @@
 package dev.hitl.classifier;
 
+import dev.hitl.classifier.topology.AgentAuthenticator;
 import dev.hitl.classifier.topology.ClassifierMetrics;
 import dev.hitl.classifier.topology.ClassifierTopology;
 import dev.hitl.classifier.topology.DecisionFactory;
@@ -8,7 +9,9 @@ import dev.hitl.classifier.topology.RiskModel;
 import dev.hitl.classifier.topology.RiskModelGate;
 import dev.hitl.policy.PolicySource;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Bean;
@@ -36,6 +39,15 @@ public class ClassifierStreamFactory {
     }
 
     /**
+     * @param settings where the operators' master secret is
+     * @return authenticates proposals and withdrawals; derives the credentials the operator API issues
+     */
+    @Singleton
+    public AgentAuthenticator agentAuthenticator(final AgentCredentialsSettings settings) {
+        return new AgentAuthenticator(settings.masterSecret());
+    }
+
+    /**
      * @param builder Micronaut's configured stream builder
      * @param topics the provisioned topics (so the stream starts only once they exist)
      * @param serdes their serdes
@@ -44,6 +56,9 @@ public class ClassifierStreamFactory {
      * @param settings the classifier's settings
      * @param gate the risk model gate
      * @param metrics the classifier's metrics
+     * @param agents authenticates proposals and withdrawals
+     * @param deciders the deciders' public keys (this service's own and {@code
+     *     HITL_DECISION_PUBLIC_KEYS_FILE}): only human decisions that verify with them make track records
      * @return the proposals stream
      */
     @Singleton
@@ -55,7 +70,9 @@ public class ClassifierStreamFactory {
             final DecisionSigner signer,
             final ClassifierSettings settings,
             final RiskModelGate gate,
-            final ClassifierMetrics metrics) {
+            final ClassifierMetrics metrics,
+            final AgentAuthenticator agents,
+            final DecisionKeys.PublicKeys deciders) {
         return ClassifierTopology.build(
                 builder,
                 new ClassifierTopology.Dependencies(
@@ -67,6 +84,8 @@ public class ClassifierStreamFactory {
                         gate,
                         Clock.systemUTC(),
                         settings.getRememberIdsFor(),
-                        metrics));
+                        metrics,
+                        agents,
+                        new DecisionVerifier(deciders)));
     }
 }

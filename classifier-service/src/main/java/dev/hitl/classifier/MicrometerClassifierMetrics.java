@@ -15,6 +15,8 @@ import java.util.List;
  * {@code hitl.classifier.proposals{route,risk_class}}, {@code hitl.classifier.invalid},
  * {@code hitl.classifier.halted}, {@code hitl.classifier.duplicates}, {@code hitl.classifier.id_reused}, {@code
  * hitl.classifier.dead_letters}, {@code hitl.classifier.withdrawals{result}}, {@code
+ * hitl.classifier.unauthenticated{record,reason}}, {@code hitl.classifier.not_permitted}, {@code
+ * hitl.classifier.out_of_window{reason}}, {@code hitl.classifier.trust.unverified{result}}, {@code
  * hitl.classifier.policy.refused}, {@code
  * hitl.classifier.risk_model.unavailable}, {@code hitl.classifier.autonomy.changes{from,to}} and {@code hitl.classifier.policy.in_force{version}}. The
  * auto-approval ratio is {@code proposals{route=auto_approve}} over all proposals.
@@ -67,6 +69,32 @@ public class MicrometerClassifierMetrics implements ClassifierMetrics {
     @Override
     public void withdrawal(final String result) {
         registry.counter("hitl.classifier.withdrawals", "result", result).increment();
+    }
+
+    @Override
+    public void unauthenticated(final String record, final String reason) {
+        registry.counter("hitl.classifier.unauthenticated", "record", record, "reason", reason)
+                .increment();
+    }
+
+    @Override
+    public void notPermitted() {
+        registry.counter("hitl.classifier.not_permitted").increment();
+    }
+
+    @Override
+    public void outOfWindow(final String reason) {
+        registry.counter("hitl.classifier.out_of_window", "reason", reason).increment();
+    }
+
+    @Override
+    public void unverifiedDecision(final String result) {
+        registry.counter("hitl.classifier.trust.unverified", "result", result).increment();
+    }
+
+    @Override
+    public void proposalMoved() {
+        registry.counter("hitl.classifier.proposals.moved").increment();
     }
 
     @Override

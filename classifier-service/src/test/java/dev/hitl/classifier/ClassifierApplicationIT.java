@@ -5,11 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
@@ -22,10 +25,14 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.MapPropertySource;
+import io.micronaut.context.env.PropertySource;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +46,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -106,7 +112,8 @@ class ClassifierApplicationIT {
             // A decision the running service wrote verifies with exactly the served key set, and not
             // with the development key it would fall back to.
             final ProposedAction action = action("jwks-1");
-            final Decision decision = decide(cluster, new TopicCatalogue(namespace, 2), action);
+            final AgentCredentials.Credential credential = TestAgents.register(http, action.getAgentId());
+            final Decision decision = decide(cluster, new TopicCatalogue(namespace, 2), action, credential);
             assertThat(decision.getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
             assertThat(decision.getSignatureKeyId()).isEqualTo("k1");
             assertThat(decision.getProposalHash()).isEqualTo(ProposalHash.of(action));
@@ -125,11 +132,104 @@ class ClassifierApplicationIT {
         return jwks.get("keys").get(0);
     }
 
+    @Test
+    void shouldIssueCredentialsFromTheConfiguredMasterSecretAndDecideOnlyWhatTheyAuthenticate(
+            final KafkaCluster cluster) throws Exception {
+        final String secret = "a master secret from a file, 32 bytes or more";
+        final Path secretFile = keys.resolve("agent-secret");
+        Files.writeString(secretFile, secret + "\n");
+        final String namespace = cluster.newNamespace();
+        // Given as the environment gives it (application.yml maps the variable explicitly).
+        try (EmbeddedServer server = ApplicationContext.builder()
+                        .properties(settings(cluster, namespace))
+                        .propertySources(new EnvironmentVariables(
+                                Map.of("HITL_AGENT_CREDENTIALS_SECRET_FILE", secretFile.toString())))
+                        .run(EmbeddedServer.class);
+                HttpClient http = HttpClient.create(server.getURL())) {
+            final AgentCredentials.Credential issued = TestAgents.register(http, "support-agent-1");
+            assertThat(issued)
+                    .as("derived from the file's secret (white space stripped), not the development one")
+                    .isEqualTo(AgentCredentials.derive(
+                            secret.getBytes(StandardCharsets.UTF_8), "support-agent-1", issued.credentialId()));
+            final TopicCatalogue topics = new TopicCatalogue(namespace, 2);
+            assertThat(decide(cluster, topics, action("secret-1"), issued).getOutcome())
+                    .isEqualTo(Outcome.AUTO_APPROVED);
+            // The same credential id with the development secret's key: refused.
+            final Decision refused = decide(
+                    cluster,
+                    topics,
+                    action("secret-2"),
+                    AgentCredentials.derive(
+                            ClassifierSettings.DEVELOPMENT_AGENT_SECRET.getBytes(StandardCharsets.UTF_8),
+                            "support-agent-1",
+                            issued.credentialId()));
+            assertThat(refused.getOutcome()).isEqualTo(Outcome.INVALID);
+            assertThat(refused.getFeedback().getReason()).contains("authentication does not verify");
+            assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
+                    .contains(
+                            "hitl_classifier_unauthenticated_total{reason=\"does_not_verify\",record=\"proposal\"} 1.0");
+        }
+    }
+
+    @Test
+    void shouldRecordEachRegistryChangeUnderTheOperatorWhoseTokenWasPresented(final KafkaCluster cluster)
+            throws Exception {
+        final String namespace = cluster.newNamespace();
+        final Map<String, Object> settings = settings(cluster, namespace);
+        settings.put("hitl.operators.alice.token", "alice-token-0123456789");
+        settings.put("hitl.operators.bob.token", "bob-token-0123456789");
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, settings);
+                HttpClient http = HttpClient.create(server.getURL())) {
+            http.toBlocking()
+                    .retrieve(HttpRequest.POST(
+                                    "/agents",
+                                    "{\"agentId\":\"ops-agent\",\"owners\":[\"carol@example.com\"],"
+                                            + "\"permittedActionTypes\":[\"*\"],\"permittedTools\":[\"*\"]}")
+                            .header("X-Hitl-Actor", "mallory")
+                            .bearerAuth("alice-token-0123456789"));
+            http.toBlocking()
+                    .retrieve(HttpRequest.POST("/agents/ops-agent/credentials", "")
+                            .header("X-Hitl-Actor", "mallory")
+                            .bearerAuth("bob-token-0123456789"));
+            // The development token is refused once operators are configured.
+            final HttpClientResponseException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> http.toBlocking()
+                            .retrieve(HttpRequest.POST("/agents/ops-agent/revoke", "")
+                                    .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN)),
+                    HttpClientResponseException.class);
+            assertThat(refused.getStatus().getCode()).isEqualTo(401);
+            final String revoked = http.toBlocking()
+                    .retrieve(HttpRequest.POST("/agents/ops-agent/revoke", "{\"reason\":\"leaked\"}")
+                            .bearerAuth("alice-token-0123456789"));
+            assertThat(revoked).contains("\"changedBy\":\"alice\"").contains("\"status\":\"REVOKED\"");
+
+            final List<String> changedBy = new ArrayList<>();
+            final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+            final Map<String, Object> config = cluster.clientConfig();
+            config.put(ConsumerConfig.GROUP_ID_CONFIG, namespace + "-registry-reader");
+            config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            try (KafkaConsumer<String, AgentRegistration> consumer = new KafkaConsumer<>(
+                    config, new StringDeserializer(), AvroDeserializer.specific(registry, AgentRegistration.class))) {
+                consumer.subscribe(List.of(
+                        new TopicCatalogue(namespace, 2).agentsRegistry().name()));
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    consumer.poll(Duration.ofMillis(200))
+                            .forEach(r -> changedBy.add(r.value().getChangedBy()));
+                    return changedBy.size() >= 3;
+                });
+            }
+            assertThat(changedBy).containsExactly("alice", "bob", "alice");
+        }
+    }
+
     private static Decision decide(
-            final KafkaCluster cluster, final TopicCatalogue topics, final ProposedAction action) {
+            final KafkaCluster cluster,
+            final TopicCatalogue topics,
+            final ProposedAction action,
+            final AgentCredentials.Credential credential) {
         final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
         final Map<String, Object> consumerConfig = cluster.clientConfig();
-        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topics.namespace() + "-reader");
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topics.namespace() + "-reader-" + action.getActionId());
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaProducer<String, ProposedAction> producer = new KafkaProducer<>(
@@ -138,12 +238,16 @@ class ClassifierApplicationIT {
                         consumerConfig,
                         new StringDeserializer(),
                         AvroDeserializer.specific(registry, Decision.class))) {
-            producer.send(new ProducerRecord<>(topics.actionsProposed().name(), action.getActionId(), action));
+            producer.send(TestAgents.proposal(topics.actionsProposed().name(), action, credential));
             producer.flush();
             decisions.subscribe(List.of(topics.decisions().name()));
             final List<Decision> read = new ArrayList<>();
             await().atMost(Duration.ofSeconds(60)).until(() -> {
-                decisions.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.value().getActionId().equals(action.getActionId())) {
+                        read.add(r.value());
+                    }
+                });
                 return !read.isEmpty();
             });
             assertThat(read).hasSize(1);
@@ -165,6 +269,24 @@ class ClassifierApplicationIT {
                 .setContext(ActionContext.newBuilder().build())
                 .setProposedAt(Instant.now())
                 .build();
+    }
+
+    /** Environment variables, with Micronaut's convention for them, above application.yml. */
+    private static final class EnvironmentVariables extends MapPropertySource {
+
+        EnvironmentVariables(final Map<String, Object> variables) {
+            super("test-env", variables);
+        }
+
+        @Override
+        public int getOrder() {
+            return 500;
+        }
+
+        @Override
+        public PropertySource.PropertyConvention getConvention() {
+            return PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE;
+        }
     }
 
     private static Map<String, Object> settings(final KafkaCluster cluster, final String namespace) {

@@ -11,6 +11,7 @@ import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.integrity.ProposalHash;
@@ -59,6 +60,10 @@ class ClassifierIT {
     private String namespace;
     private TopicCatalogue topics;
     private EmbeddedServer server;
+    private HttpClient http;
+    /** The agents of the mixed batch, registered through the operator API, by id. */
+    private final Map<String, AgentCredentials.Credential> agents = new HashMap<>();
+
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     ClassifierIT(final KafkaCluster cluster) {
@@ -84,6 +89,11 @@ class ClassifierIT {
                         cluster.schemaRegistryUrl(),
                         "kafka.streams.default.state.dir",
                         "target/state/" + namespace));
+        http = HttpClient.create(server.getURL());
+        closeables.add(http);
+        for (int i = 0; i < 5; i++) {
+            agents.put("support-agent-" + i, TestAgents.register(http, "support-agent-" + i));
+        }
     }
 
     @AfterEach
@@ -107,6 +117,12 @@ class ClassifierIT {
             batch.add(action("email-" + i, "email.send", "{\"to\":\"c" + i + "@gmail.com\"}"));
             expected.put("email-" + i, "PENDING");
         }
+        // Proposed under another registered agent's id, authenticated with the proposer's own key.
+        final List<ProposedAction> forged = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            forged.add(action("forged-" + i, "email.send", "{\"to\":\"f" + i + "@gmail.com\"}"));
+            expected.put("forged-" + i, "INVALID");
+        }
         for (int i = 0; i < 40; i++) {
             batch.add(action("drop-" + i, "db.query", "{\"sql\":\"DROP TABLE t" + i + "\"}"));
             expected.put("drop-" + i, "BLOCKED");
@@ -118,8 +134,7 @@ class ClassifierIT {
         try (KafkaProducer<String, ProposedAction> producer = producer();
                 KafkaProducer<byte[], byte[]> raw = rawProducer()) {
             for (int i = 0; i < batch.size(); i++) {
-                producer.send(new ProducerRecord<>(
-                        topics.actionsProposed().name(), batch.get(i).getActionId(), batch.get(i)));
+                producer.send(authenticated(batch.get(i)));
                 if (i % 60 == 0) {
                     producer.flush();
                     raw.send(new ProducerRecord<>(
@@ -130,9 +145,12 @@ class ClassifierIT {
                 }
             }
             // Resends of the first 30 proposals are decided once.
-            batch.subList(0, 30)
-                    .forEach(action -> producer.send(
-                            new ProducerRecord<>(topics.actionsProposed().name(), action.getActionId(), action)));
+            batch.subList(0, 30).forEach(action -> producer.send(authenticated(action)));
+            for (final ProposedAction action : forged) {
+                final String other =
+                        action.getAgentId().equals("support-agent-0") ? "support-agent-1" : "support-agent-0";
+                producer.send(TestAgents.proposal(topics.actionsProposed().name(), action, agents.get(other)));
+            }
             // The ids of 5 auto-approved searches, sent again for other calls: INVALID, bound to the
             // new proposal; the first decision stands.
             for (int i = 10; i < 15; i++) {
@@ -142,7 +160,7 @@ class ClassifierIT {
                         .setArguments("{\"path\":\"/srv/data-" + i + "\"}")
                         .build();
                 reused.put(other.getActionId(), ProposalHash.of(other));
-                producer.send(new ProducerRecord<>(topics.actionsProposed().name(), other.getActionId(), other));
+                producer.send(authenticated(other));
                 expected.put("search-" + i, "AUTO_APPROVED,INVALID");
             }
             // Same producer, so each withdrawal follows its proposal on the partition.
@@ -151,9 +169,21 @@ class ClassifierIT {
                 expected.put("email-" + i, "PENDING,WITHDRAWN");
                 withdraw(producer, batch.get(2 * i)); // search-i: auto-approved, nothing to withdraw
             }
-            withdraw(producer, "email-9", "some-other-agent");
+            // Another registered agent, with its own valid credential; then naming the proposer, with
+            // the other agent's key: both refused, the action stays pending.
+            final ProposedAction email9 = batch.get(19);
+            final String other = email9.getAgentId().equals("support-agent-0") ? "support-agent-1" : "support-agent-0";
+            producer.send(TestAgents.withdrawal(topics.actionsProposed().name(), "email-9", other, agents.get(other)));
+            producer.send(TestAgents.withdrawal(
+                    topics.actionsProposed().name(),
+                    "email-9",
+                    email9.getAgentId(),
+                    new AgentCredentials.Credential(
+                            email9.getAgentId(),
+                            agents.get(email9.getAgentId()).credentialId(),
+                            agents.get(other).key())));
             withdraw(producer, "never-proposed", "support-agent-1");
-            producer.send(new ProducerRecord<>(topics.actionsProposed().name(), "email-0", batch.get(1)));
+            producer.send(authenticated(batch.get(1)));
         }
 
         final Map<String, List<String>> outcomes = new ConcurrentHashMap<>();
@@ -223,6 +253,13 @@ class ClassifierIT {
             assertThat(decision.getProposalHash()).hasSize(64);
             assertThat(decision.getTool()).isNotBlank();
         });
+        forged.forEach(action -> assertThat(decided.stream()
+                        .filter(d -> d.getActionId().equals(action.getActionId()))
+                        .findFirst()
+                        .orElseThrow()
+                        .getFeedback()
+                        .getCategory())
+                .isEqualTo("authentication"));
         reused.forEach((id, hash) -> {
             final List<Decision> forId =
                     decided.stream().filter(d -> d.getActionId().equals(id)).toList();
@@ -243,8 +280,6 @@ class ClassifierIT {
 
     @Test
     void shouldRefuseAnInvalidPolicyWithTheLineAndFieldAndApplyAValidOneWithoutARestart() throws Exception {
-        final HttpClient http = HttpClient.create(server.getURL());
-        closeables.add(http);
         final String broken = DefaultPolicy.yaml().replace("  autoApproveMaxScore: 0.35", "  autoApproveMaxScor: 0.35");
         // Only operators (the operators' token) may publish a policy.
         final HttpClientResponseException anonymous = org.assertj.core.api.Assertions.catchThrowableOfType(
@@ -291,13 +326,150 @@ class ClassifierIT {
             final List<ClassifiedAction> held = new ArrayList<>();
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 final String id = "after-" + System.nanoTime();
-                producer.send(
-                        new ProducerRecord<>(topics.actionsProposed().name(), id, action(id, "search.web", "{}")));
+                producer.send(authenticated(action(id, "search.web", "{}")));
                 pending.poll(Duration.ofMillis(300)).forEach(r -> held.add(r.value()));
                 return held.stream()
                         .anyMatch(a -> a.getAssessment().getPolicyVersion().equals("it-2"));
             });
         }
+    }
+
+    @Test
+    void shouldIssueRotateAndRevokeCredentialsThroughTheOperatorApiAndDecideOnlyWhatTheyAuthenticate()
+            throws Exception {
+        // Operators only, and every mistake named by its field.
+        final HttpClientResponseException anonymous = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> http.toBlocking().exchange(HttpRequest.POST("/agents", Map.of("agentId", "x")), String.class),
+                HttpClientResponseException.class);
+        assertThat(anonymous.getStatus().getCode()).isEqualTo(401);
+        final HttpClientResponseException invalid = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> http.toBlocking()
+                        .exchange(
+                                HttpRequest.POST(
+                                                "/agents",
+                                                "{\"agentId\":\"api agent\",\"permittedActionTypes\":[\"Search.*\"],"
+                                                        + "\"permittedTool\":[\"web\"]}")
+                                        .contentType(MediaType.APPLICATION_JSON)
+                                        .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN),
+                                String.class),
+                HttpClientResponseException.class);
+        assertThat(invalid.getStatus().getCode()).isEqualTo(422);
+        assertThat(invalid.getResponse().getBody(String.class).orElseThrow())
+                .contains("\"field\":\"agentId\"")
+                .contains("\"field\":\"owners\"")
+                .contains("\"field\":\"permittedActionTypes[0]\"")
+                .contains("\"field\":\"permittedTool\"")
+                .contains("\"field\":\"permittedTools\"");
+
+        // Registered: its key decides its proposals; a wrong key, another agent's, or nothing does not.
+        final AgentCredentials.Credential first =
+                TestAgents.register(http, "api-agent", List.of("search.*"), List.of("web"));
+        final AgentCredentials.Credential wrong = AgentCredentials.derive(
+                "not the operators' master secret, 32+ bytes".getBytes(StandardCharsets.UTF_8),
+                "api-agent",
+                first.credentialId());
+        final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+        try (KafkaProducer<String, ProposedAction> producer = producer();
+                KafkaConsumer<String, Decision> decisions =
+                        consumer(AvroDeserializer.specific(registry, Decision.class))) {
+            decisions.subscribe(List.of(topics.decisions().name()));
+            final String topic = topics.actionsProposed().name();
+            producer.send(TestAgents.proposal(topic, apiAction("k-1"), first));
+            producer.send(TestAgents.proposal(topic, apiAction("k-2"), wrong));
+            producer.send(TestAgents.proposal(topic, apiAction("k-3"), agents.get("support-agent-1")));
+            producer.send(new ProducerRecord<>(topic, "k-4", apiAction("k-4")));
+            producer.send(TestAgents.proposal(
+                    topic,
+                    ProposedAction.newBuilder(apiAction("k-5"))
+                            .setTool("postgres")
+                            .build(),
+                    first));
+            producer.flush();
+            final Map<String, Decision> byId = decisions(decisions, 5);
+            assertThat(byId.get("k-1").getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+            assertThat(byId.get("k-2").getFeedback().getReason()).contains("authentication does not verify");
+            assertThat(byId.get("k-3").getFeedback().getReason())
+                    .contains("is not a current credential of agent 'api-agent'");
+            assertThat(byId.get("k-4").getFeedback().getReason()).contains("no hitl.auth header");
+            assertThat(byId.get("k-5").getFeedback().getReason()).contains("may not use tool 'postgres'");
+
+            // Rotated: both keys work until the old one is removed; revoked: none does.
+            final AgentCredentials.Credential second = TestAgents.credential(
+                    "api-agent",
+                    http.toBlocking()
+                            .retrieve(HttpRequest.POST("/agents/api-agent/credentials", "")
+                                    .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN)));
+            assertThat(second.credentialId()).isNotEqualTo(first.credentialId());
+            producer.send(TestAgents.proposal(topic, apiAction("k-6"), first));
+            producer.send(TestAgents.proposal(topic, apiAction("k-7"), second));
+            producer.flush();
+            assertThat(decisions(decisions, 2).values())
+                    .extracting(Decision::getOutcome)
+                    .containsOnly(Outcome.AUTO_APPROVED);
+            final String removed = http.toBlocking()
+                    .retrieve(HttpRequest.DELETE("/agents/api-agent/credentials/" + first.credentialId())
+                            .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN));
+            assertThat(removed)
+                    .contains("\"inForce\":true")
+                    .contains("\"credentialIds\":[\"" + second.credentialId() + "\"]");
+            producer.send(TestAgents.proposal(topic, apiAction("k-8"), first));
+            producer.send(TestAgents.proposal(topic, apiAction("k-9"), second));
+            producer.flush();
+            final Map<String, Decision> afterRemoval = decisions(decisions, 2);
+            assertThat(afterRemoval.get("k-8").getOutcome()).isEqualTo(Outcome.INVALID);
+            assertThat(afterRemoval.get("k-9").getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+            http.toBlocking()
+                    .retrieve(HttpRequest.POST("/agents/api-agent/revoke", "{\"reason\":\"retired\"}")
+                            .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN));
+            producer.send(TestAgents.proposal(topic, apiAction("k-10"), second));
+            producer.flush();
+            assertThat(decisions(decisions, 1).get("k-10").getFeedback().getReason())
+                    .contains("agent 'api-agent' is revoked");
+        }
+
+        // The registry holds credential ids, never a key; every change names its operator.
+        final String shown = http.toBlocking()
+                .retrieve(HttpRequest.GET("/agents/api-agent").bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN));
+        assertThat(shown).contains("\"status\":\"REVOKED\"").contains("\"reason\":\"retired\"");
+        final List<byte[]> registryRecords = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> raw = new KafkaConsumer<>(
+                consumerConfig("registry"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            raw.subscribe(List.of(topics.agentsRegistry().name()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                raw.poll(Duration.ofMillis(200)).forEach(r -> registryRecords.add(r.value()));
+                return registryRecords.size() >= 5 + 4;
+            });
+        }
+        assertThat(registryRecords)
+                .allSatisfy(bytes -> assertThat(new String(bytes, StandardCharsets.ISO_8859_1))
+                        .doesNotContain(first.encodedKey())
+                        .contains("operator"));
+    }
+
+    private static ProposedAction apiAction(final String id) {
+        return ProposedAction.newBuilder()
+                .setActionId(id)
+                .setAgentId("api-agent")
+                .setOnBehalfOf("alice@example.com")
+                .setActionType("search.web")
+                .setTool("web")
+                .setArguments("{\"q\":\"" + id + "\"}")
+                .setConfidence(0.9)
+                .setInputTrust(InputTrust.USER)
+                .setContext(ActionContext.newBuilder().build())
+                .setProposedAt(Instant.now())
+                .build();
+    }
+
+    /** Reads decisions until {@code count} more are in, by actionId. */
+    private static Map<String, Decision> decisions(final KafkaConsumer<String, Decision> consumer, final int count) {
+        final Map<String, Decision> read = new HashMap<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            consumer.poll(Duration.ofMillis(200))
+                    .forEach(r -> read.put(r.value().getActionId(), r.value()));
+            return read.size() >= count;
+        });
+        return read;
     }
 
     /** A pending action, or a withdrawal passed on with the agent that proposed it. */
@@ -314,10 +486,12 @@ class ClassifierIT {
     }
 
     private void withdraw(final KafkaProducer<String, ProposedAction> producer, final String id, final String by) {
-        final ProducerRecord<String, ProposedAction> tombstone =
-                new ProducerRecord<>(topics.actionsProposed().name(), id, null);
-        tombstone.headers().add("hitl.withdrawn.by", by.getBytes(StandardCharsets.UTF_8));
-        producer.send(tombstone);
+        producer.send(TestAgents.withdrawal(topics.actionsProposed().name(), id, by, agents.get(by)));
+    }
+
+    /** The proposal authenticated with its agent's credential, as the SDK sends it. */
+    private ProducerRecord<String, ProposedAction> authenticated(final ProposedAction action) {
+        return TestAgents.proposal(topics.actionsProposed().name(), action, agents.get(action.getAgentId()));
     }
 
     private ProposedAction action(final String id, final String type, final String arguments) {

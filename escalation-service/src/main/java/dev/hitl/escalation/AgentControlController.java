@@ -8,6 +8,7 @@ import dev.hitl.schemas.AgentState;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -29,11 +30,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Operators halt and resume agents: {@code POST /agents/{agentId}/halt} and {@code
- * /agents/{agentId}/resume} with a JSON body {@code {"reason": "..."}} and the operator in the
- * {@code X-Hitl-Actor} header, authenticated with the operators' token ({@code Authorization: Bearer
- * <HITL_OPERATOR_TOKEN>}, see {@link OperatorAuthorization}). The state goes to the compacted {@code hitl.agents.control}; the
- * classifier answers HALTED to every proposal of a halted agent until it is resumed.
+ * /agents/{agentId}/resume} with a JSON body {@code {"reason": "..."}}, authenticated with the
+ * operator's own token ({@code Authorization: Bearer <token>}, see {@link OperatorAuthorization}):
+ * the operator it names is recorded as the change's actor; an {@code X-Hitl-Actor} header is
+ * ignored. The state goes to the compacted {@code hitl.agents.control}; the classifier answers
+ * HALTED to every proposal of a halted agent until it is resumed.
+ *
+ * <p>Made at start ({@code @Context}), so a malformed operator setting stops the service then,
+ * not at the first operator request.
  */
+@Context
 @Controller("/agents")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AgentControlController {
@@ -52,7 +58,7 @@ public class AgentControlController {
      * @param topics the provisioned topics
      * @param serdes their serdes
      * @param kafka the {@code kafka.*} settings
-     * @param operators who may halt and resume agents
+     * @param operators who may halt and resume agents, and under which name
      */
     public AgentControlController(
             final ProvisionedTopics topics,
@@ -72,54 +78,52 @@ public class AgentControlController {
     /**
      * @param agentId the agent
      * @param change why
-     * @param actor the operator
+     * @param authorization the operator's token
      * @return the state published
      */
     @Post(uri = "/{agentId}/halt", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> halt(
             @PathVariable final String agentId,
             @Body final Change change,
-            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor,
             @Header(value = "Authorization", defaultValue = "") final String authorization)
             throws Exception {
-        return change(agentId, AgentState.HALTED, change, actor, authorization);
+        return change(agentId, AgentState.HALTED, change, authorization);
     }
 
     /**
      * @param agentId the agent
      * @param change why
-     * @param actor the operator
+     * @param authorization the operator's token
      * @return the state published
      */
     @Post(uri = "/{agentId}/resume", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> resume(
             @PathVariable final String agentId,
             @Body final Change change,
-            @Header(value = "X-Hitl-Actor", defaultValue = "operator") final String actor,
             @Header(value = "Authorization", defaultValue = "") final String authorization)
             throws Exception {
-        return change(agentId, AgentState.ACTIVE, change, actor, authorization);
+        return change(agentId, AgentState.ACTIVE, change, authorization);
     }
 
-    /** The operator's token first (401), then what would be published (422), then the change itself. */
+    /**
+     * The operator's token first (401), then what would be published (422), then the change itself,
+     * under the authenticated operator's name.
+     */
     private HttpResponse<?> change(
-            final String agentId,
-            final AgentState state,
-            final Change change,
-            final String actor,
-            final String authorization)
+            final String agentId, final AgentState state, final Change change, final String authorization)
             throws Exception {
-        final java.util.Optional<String> unauthorized = operators.refusal(authorization);
-        if (unauthorized.isPresent()) {
+        final OperatorAuthorization.Authentication operator = operators.authenticate(authorization);
+        if (!operator.isAuthenticated()) {
             return HttpResponse.unauthorized()
                     .header("WWW-Authenticate", "Bearer")
-                    .body(new Refused(unauthorized.get()));
+                    .body(new Refused(operator.refusal()));
         }
-        final Refused refused = refused(agentId, change, actor);
+        final Refused refused = refused(agentId, change);
         if (refused != null) {
             return HttpResponse.unprocessableEntity().body(refused);
         }
-        return HttpResponse.accepted().body(publish(agentId, state, change, actor));
+        return HttpResponse.accepted()
+                .body(publish(agentId, state, change, operator.operator().name()));
     }
 
     private State publish(final String agentId, final AgentState state, final Change change, final String actor)
@@ -130,10 +134,10 @@ public class AgentControlController {
     }
 
     /**
-     * An agent id, reason or actor that no record should carry is refused before anything is
+     * An agent id or reason that no record should carry is refused before anything is
      * published (a few MB would not even fit in a Kafka record).
      */
-    private static Refused refused(final String agentId, final Change change, final String actor) {
+    private static Refused refused(final String agentId, final Change change) {
         if (agentId.length() > MAX_AGENT_ID_LENGTH || agentId.chars().anyMatch(Character::isISOControl)) {
             return new Refused("agentId must be at most " + MAX_AGENT_ID_LENGTH
                     + " characters without control characters, as in the agent's proposals");
@@ -141,9 +145,6 @@ public class AgentControlController {
         if (change.reason() != null && change.reason().length() > MAX_REASON_CHARS) {
             return new Refused("reason has " + change.reason().length() + " characters; at most " + MAX_REASON_CHARS
                     + " are accepted");
-        }
-        if (actor.length() > MAX_AGENT_ID_LENGTH) {
-            return new Refused("X-Hitl-Actor must be at most " + MAX_AGENT_ID_LENGTH + " characters");
         }
         return null;
     }
@@ -160,7 +161,7 @@ public class AgentControlController {
      * @param agentId the agent
      * @param state ACTIVE or HALTED
      * @param reason why
-     * @param actor who changed it
+     * @param actor the authenticated operator who changed it
      */
     @Serdeable
     public record State(String agentId, String state, String reason, String actor) {}

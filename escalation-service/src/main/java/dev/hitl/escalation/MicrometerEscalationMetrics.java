@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * hitl.escalation.open_requests{tier,group}}, {@code hitl.escalation.decisions{outcome}} with the
  * time to decision, {@code hitl.escalation.triggers{trigger}}, {@code
  * hitl.escalation.deadline_escalations}, {@code hitl.escalation.votes.ignored{reason}}, {@code
+ * hitl.escalation.votes.moved} (votes read on another partition than their action's), {@code
  * hitl.escalation.withdrawals.ignored{reason}} and {@code hitl.escalation.policy.refused}.
  * Withdrawals that end an action count in {@code decisions{outcome="withdrawn"}}.
  */
@@ -31,6 +32,7 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
         this.registry = registry;
         // Registered up front, so dashboards see 0 rather than no series.
         registry.counter("hitl.escalation.deadline_escalations");
+        registry.counter("hitl.escalation.votes.moved");
     }
 
     private AtomicLong open(final String tier, final String group) {
@@ -70,6 +72,11 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
     @Override
     public void voteIgnored(final String reason) {
         registry.counter("hitl.escalation.votes.ignored", "reason", reason).increment();
+    }
+
+    @Override
+    public void voteMoved() {
+        registry.counter("hitl.escalation.votes.moved").increment();
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
@@ -21,8 +22,10 @@ import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicProvisioner;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,6 +38,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -263,6 +267,83 @@ class EscalationIT {
                 assertThat(new DecisionVerifier(DevelopmentKeys.publicKeys()).verify(decision))
                         .isEqualTo(DecisionVerifier.Result.VALID);
             });
+        }
+    }
+
+    /** Issue 15: an owner of the agent (hitl.agents.registry) cannot approve its actions on the votes topic. */
+    @Test
+    void shouldNotCountTheVoteOfAnOwnerOfTheAgent() throws Exception {
+        final String namespace = cluster.newNamespace();
+        final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
+        // Registered before the service starts: its global table is loaded before any vote is read.
+        try (Admin admin = cluster.admin()) {
+            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
+        }
+        final ProposedAction mine = ProposedAction.newBuilder(
+                        action("owned-1", Instant.now().plusSeconds(120)))
+                .setAgentId("olivias-agent")
+                .build();
+        try (KafkaProducer<String, SpecificRecord> producer = producer()) {
+            producer.send(new ProducerRecord<>(
+                            topics.agentsRegistry().name(),
+                            "olivias-agent",
+                            AgentRegistration.newBuilder()
+                                    .setAgentId("olivias-agent")
+                                    .setOwners(List.of("olivia@example.com"))
+                                    .setChangedBy("ops")
+                                    .setChangedAt(Instant.now())
+                                    .build()))
+                    .get();
+        }
+        try (ApplicationContext service = start(namespace, "target/state/" + namespace);
+                KafkaProducer<String, SpecificRecord> producer = producer();
+                KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class);
+                KafkaConsumer<String, Decision> decisions = consumer(Decision.class)) {
+            producer.send(new ProducerRecord<>(topics.approvalsPending().name(), mine.getActionId(), classified(mine)));
+            producer.flush();
+            requests.subscribe(List.of(topics.approvalsRequests().name()));
+            final List<ApprovalRequest> opened = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                requests.poll(Duration.ofMillis(200)).forEach(r -> opened.add(r.value()));
+                return !opened.isEmpty();
+            });
+            final ApprovalRequest request = opened.get(0);
+            // The owner votes first, then another reviewer: only the second counts.
+            for (final String approver : List.of("Olivia@example.com", "bob@example.com")) {
+                producer.send(new ProducerRecord<>(
+                        topics.approvalsVotes().name(),
+                        mine.getActionId(),
+                        Vote.newBuilder()
+                                .setVoteId(UUID.randomUUID().toString())
+                                .setActionId(mine.getActionId())
+                                .setApprover(approver)
+                                .setGroups(List.of(request.getRoute().getApproverGroup()))
+                                .setVerdict(Verdict.APPROVE)
+                                .setVotedAt(Instant.now())
+                                .setRequestId(request.getRequestId())
+                                .setRequestVersion(request.getEscalationLevel())
+                                .setActionVersion(request.getActionVersion())
+                                .setArgumentsHash(request.getArgumentsHash())
+                                .build()));
+            }
+            producer.flush();
+            decisions.subscribe(List.of(topics.decisions().name()));
+            final List<Decision> all = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                decisions.poll(Duration.ofMillis(200)).forEach(r -> all.add(r.value()));
+                return !all.isEmpty();
+            });
+            drain(decisions, all);
+            assertThat(all).singleElement().satisfies(decision -> {
+                assertThat(decision.getOutcome()).isEqualTo(Outcome.APPROVED);
+                assertThat(decision.getApprovers()).containsExactly("bob@example.com");
+            });
+            assertThat(service.getBean(MeterRegistry.class)
+                            .get("hitl.escalation.votes.ignored")
+                            .tag("reason", "owner")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
         }
     }
 

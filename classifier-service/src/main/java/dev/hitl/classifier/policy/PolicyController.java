@@ -6,6 +6,7 @@ import dev.hitl.policy.PolicyParser;
 import dev.hitl.policy.PolicySource;
 import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.schemas.PolicyDocument;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -23,8 +24,13 @@ import java.util.Map;
 /**
  * The policy API: see the version in force, and publish a new one. A document that does not
  * validate is refused with HTTP 422 and every problem (line, column, field, message); nothing is
- * published and the running policy stays.
+ * published and the running policy stays. Only an operator may publish (their own bearer token,
+ * {@link OperatorAuthorization}); the publication records that operator's name, never a header.
+ *
+ * <p>Made at start ({@code @Context}), so a malformed operator setting stops the service then,
+ * not at the first operator request.
  */
+@Context
 @Controller("/policy")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class PolicyController {
@@ -36,7 +42,7 @@ public class PolicyController {
     /**
      * @param source the policy in force
      * @param publisher publishes to {@code hitl.policy}
-     * @param operators who may publish (the operators' token)
+     * @param operators who may publish, and under which name
      */
     public PolicyController(
             final PolicySource source, final PolicyPublisher publisher, final OperatorAuthorization operators) {
@@ -54,21 +60,22 @@ public class PolicyController {
 
     /**
      * @param yaml the new policy document
-     * @param publishedBy who publishes it (header {@code X-Hitl-Actor})
-     * @return 202 with the published version, or 422 with the problems
+     * @param authorization the publishing operator's token ({@code Authorization: Bearer ...}): the
+     *     operator it names is recorded as {@code publishedBy}; an {@code X-Hitl-Actor} header is
+     *     ignored
+     * @return 202 with the published version, 401 without an operator's token, or 422 with the
+     *     problems
      */
     @Post(
             consumes = {"application/yaml", "text/yaml", MediaType.TEXT_PLAIN},
             produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> publish(
-            @Body final String yaml,
-            @Header(value = "X-Hitl-Actor", defaultValue = "api") final String publishedBy,
-            @Header(value = "Authorization", defaultValue = "") final String authorization) {
-        final java.util.Optional<String> unauthorized = operators.refusal(authorization);
-        if (unauthorized.isPresent()) {
+            @Body final String yaml, @Header(value = "Authorization", defaultValue = "") final String authorization) {
+        final OperatorAuthorization.Authentication operator = operators.authenticate(authorization);
+        if (!operator.isAuthenticated()) {
             return HttpResponse.unauthorized()
                     .header("WWW-Authenticate", "Bearer")
-                    .body(new Refused(unauthorized.get(), List.of()));
+                    .body(new Refused(operator.refusal(), List.of()));
         }
         try {
             final Policy policy = PolicyParser.parse(yaml);
@@ -78,9 +85,14 @@ public class PolicyController {
                                 "This classifier applies policy '" + source.name() + "', not '" + policy.name() + "'",
                                 List.of()));
             }
-            final PolicyDocument published = publisher.publish(policy, publishedBy);
+            final PolicyDocument published =
+                    publisher.publish(policy, operator.operator().name());
             return HttpResponse.accepted()
-                    .body(new InForce(published.getName(), published.getVersion(), published.getSha256()));
+                    .body(new Published(
+                            published.getName(),
+                            published.getVersion(),
+                            published.getSha256(),
+                            published.getPublishedBy()));
         } catch (PolicyException e) {
             return HttpResponse.status(HttpStatus.UNPROCESSABLE_ENTITY)
                     .body(new Refused(
@@ -106,6 +118,15 @@ public class PolicyController {
      */
     @Serdeable
     public record InForce(String name, String version, String sha256) {}
+
+    /**
+     * @param name the policy's name
+     * @param version the version published
+     * @param sha256 the hash of its YAML
+     * @param publishedBy the authenticated operator recorded as its publisher
+     */
+    @Serdeable
+    public record Published(String name, String version, String sha256, String publishedBy) {}
 
     /**
      * @param title what happened

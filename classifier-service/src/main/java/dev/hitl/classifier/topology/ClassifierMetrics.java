@@ -37,8 +37,36 @@ public interface ClassifierMetrics {
      */
     default void withdrawal(String result) {}
 
+    /**
+     * A proposal or withdrawal was not authenticated (a proposal is then INVALID, a withdrawal refused).
+     *
+     * @param record {@code proposal} or {@code withdrawal}
+     * @param reason the {@link AgentAuthenticator.Failure#label()}
+     */
+    default void unauthenticated(String record, String reason) {}
+
+    /** An authenticated proposal was outside its agent's permitted action types or tools (INVALID). */
+    default void notPermitted() {}
+
+    /**
+     * An authenticated proposal's {@code proposedAt} was outside the replay window (INVALID).
+     *
+     * @param reason {@code too_old} or {@code ahead}
+     */
+    default void outOfWindow(String reason) {}
+
+    /**
+     * A human decision read for the track records did not verify and was not counted.
+     *
+     * @param result the {@code DecisionVerifier.Result}, lower case
+     */
+    default void unverifiedDecision(String result) {}
+
     /** An unreadable record went to the dead-letter topic. */
     default void deadLetter() {}
+
+    /** A proposal or withdrawal an outside client's partitioner put on another partition than its key's, moved there. */
+    default void proposalMoved() {}
 
     /** @param version the policy version now in force */
     default void policyInForce(String version) {}

@@ -1,9 +1,11 @@
 package dev.hitl.classifier.topology;
 
 import dev.hitl.policy.PolicySource;
+import dev.hitl.runtime.Placement;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -29,12 +31,19 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ul>
  *   <li>unreadable bytes: the original record to {@code hitl.dlq} with the error in headers;
+ *   <li>not authenticated by its agent's credential, or its delegate's ({@link AgentAuthenticator},
+ *       against the registry {@code hitl.agents.registry}): an INVALID decision naming what is
+ *       wrong, unless the actionId is already taken (then nothing); it never takes an id;
  *   <li>a resend of an actionId already seen, with the same content (proposal hash): dropped
  *       (decided once);
  *   <li>an actionId already taken by a different proposal: an INVALID decision saying so, bound
  *       to the new proposal's hash; the id stays bound to the first proposal;
+ *   <li>{@code proposedAt} older than {@code rememberIdsFor}, or more than {@link
+ *       #MAX_PROPOSED_AHEAD} ahead: an INVALID decision (an old proposal cannot be replayed);
  *   <li>missing or absurd fields: an INVALID decision naming each field;
- *   <li>a halted agent ({@code hitl.agents.control}): a HALTED decision;
+ *   <li>an action type or tool the agent's registration does not permit: an INVALID decision;
+ *   <li>a halted agent, or a halted delegate it proposed through ({@code hitl.agents.control}): a
+ *       HALTED decision;
  *   <li>a guardrail: a BLOCKED decision with the rule and reason;
  *   <li>safe enough: the classified action to {@code hitl.actions.auto-approved} and an
  *       AUTO_APPROVED decision;
@@ -48,8 +57,16 @@ import org.apache.kafka.streams.state.Stores;
  * action's id stays remembered, so a resend after a withdrawal is dropped like any resend (and
  * other content under that id is INVALID).
  *
+ * <p>Agents may use any Kafka client, whose partitioner may not be Java's (librdkafka's default
+ * hashes keys with CRC32): a record read on another partition than Java's partitioner chooses for
+ * its key goes through the repartition topic {@code <application.id>-proposals-by-key-repartition}
+ * first ({@link Placement}, exactly once, key, value and headers as written), so a resend read on
+ * another partition than its first send still meets that send's de-duplication store. A record read
+ * in its place goes straight on.
+ *
  * <p>Besides, it folds human decisions from {@code hitl.decisions} into each agent's track record
- * per action type on {@code hitl.trust}, which drives progressive autonomy. The policy in force is
+ * per action type on {@code hitl.trust}, which drives progressive autonomy; only decisions whose
+ * signature verifies with the deciders' public keys count. The policy in force is
  * the latest valid version on {@code hitl.policy}. Built by {@link #build}, which the service and
  * the tests both call.
  */
@@ -69,6 +86,13 @@ public final class ClassifierTopology {
     public static final String PENDING_AGENTS_STORE = "classifier-pending-agents";
     /** Global store of {@code hitl.agents.control}. */
     public static final String AGENTS_STORE = "classifier-agents-control";
+    /** Global store of {@code hitl.agents.registry}: who may propose, with which credentials and permissions. */
+    public static final String REGISTRY_STORE = "classifier-agents-registry";
+    /**
+     * How far ahead of the classifier's clock a proposal's {@code proposedAt} may be (agents' clocks
+     * drift); further ahead it is INVALID, as is one older than {@code rememberIdsFor}.
+     */
+    public static final Duration MAX_PROPOSED_AHEAD = Duration.ofMinutes(5);
     /** Global store of {@code hitl.trust}. */
     public static final String TRUST_STORE = "classifier-trust";
     /** Global store of {@code hitl.policy}. */
@@ -88,8 +112,13 @@ public final class ClassifierTopology {
      * @param validator checks proposals
      * @param riskModel the optional model-based scorer
      * @param clock the time decisions are made at
-     * @param rememberIdsFor how long an actionId is remembered to drop resends
+     * @param rememberIdsFor how long an actionId is remembered to drop resends, and the oldest
+     *     {@code proposedAt} accepted (so an authenticated proposal cannot be replayed once its id is
+     *     forgotten)
      * @param metrics what is counted
+     * @param agents authenticates proposals and withdrawals against the agent registry
+     * @param deciders verifies the human decisions that make the track records (the deciders'
+     *     public keys): a decision that does not verify counts for nothing
      */
     public record Dependencies(
             TopicCatalogue topics,
@@ -100,7 +129,9 @@ public final class ClassifierTopology {
             RiskModelGate riskModel,
             Clock clock,
             Duration rememberIdsFor,
-            ClassifierMetrics metrics) {}
+            ClassifierMetrics metrics,
+            AgentAuthenticator agents,
+            DecisionVerifier deciders) {}
 
     /**
      * Adds the classifier to a builder.
@@ -113,6 +144,7 @@ public final class ClassifierTopology {
         final TopicCatalogue topics = deps.topics();
         final TopicSerdes serdes = deps.serdes();
         globalTable(builder, topics.agentsControl(), serdes, AGENTS_STORE);
+        globalTable(builder, topics.agentsRegistry(), serdes, REGISTRY_STORE);
         globalTable(builder, topics.trust(), serdes, TRUST_STORE);
         globalTable(builder, topics.policy(), serdes, POLICY_STORE);
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -122,9 +154,18 @@ public final class ClassifierTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PENDING_AGENTS_STORE), Serdes.String(), Serdes.String()));
 
-        final KStream<byte[], byte[]> proposals = builder.stream(
-                topics.actionsProposed().name(),
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("proposals"));
+        // Agents may write with any Kafka client: each proposal and withdrawal goes on in the task of
+        // the partition Java's partitioner chooses for its actionId, so all records of one id meet
+        // one de-duplication store (misplaced ones through a repartition topic, see Placement).
+        final KStream<byte[], byte[]> proposals = Placement.byKey(
+                builder.stream(
+                        topics.actionsProposed().name(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("proposals")),
+                "proposals",
+                Serdes.ByteArray(),
+                Serdes.ByteArray(),
+                topics.actionsProposed().partitions(),
+                deps.metrics()::proposalMoved);
         proposals
                 .process(
                         () -> new ClassifyProcessor(deps),
@@ -181,7 +222,8 @@ public final class ClassifierTopology {
                 .filter(
                         (agentId, decision) -> decision != null
                                 && decision.getActionType() != null
-                                && TrustWindow.HUMAN_OUTCOMES.contains(decision.getOutcome()),
+                                && TrustWindow.HUMAN_OUTCOMES.contains(decision.getOutcome())
+                                && TrustWindow.verified(decision, deps.deciders(), deps.metrics()),
                         Named.as("human-decisions"))
                 .selectKey(
                         (agentId, decision) -> TopicCatalogue.trustKey(decision.getAgentId(), decision.getActionType()),

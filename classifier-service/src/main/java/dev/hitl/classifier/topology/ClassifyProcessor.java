@@ -4,6 +4,7 @@ import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentState;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
@@ -11,6 +12,7 @@ import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.topics.DeadLetters;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -35,13 +37,16 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Reads, de-duplicates, validates and classifies each proposal; see {@link ClassifierTopology}. */
+/**
+ * Reads, authenticates, de-duplicates, validates, checks permissions of, and classifies each
+ * proposal; authenticates and passes on withdrawals. See {@link ClassifierTopology}.
+ */
 final class ClassifyProcessor implements Processor<byte[], byte[], String, Routed> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyProcessor.class);
     private static final String SERVICE = "classifier-service";
-    /** Marks a kept binding that is not a proposal hash (see {@link #binding}). */
-    private static final String NO_CANONICAL_FORM = "no-canonical-form:";
+    private static final String PROPOSAL = "proposal";
+    private static final String WITHDRAWAL = "withdrawal";
 
     private final ClassifierTopology.Dependencies deps;
     private final Deserializer<ProposedAction> reader;
@@ -50,6 +55,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     private KeyValueStore<String, String> proposalHashes;
     private KeyValueStore<String, String> waitingForHumans;
     private TimestampedKeyValueStore<String, AgentControl> agents;
+    private TimestampedKeyValueStore<String, AgentRegistration> registry;
     private TimestampedKeyValueStore<String, TrustStats> trust;
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
 
@@ -65,6 +71,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         this.proposalHashes = context.getStateStore(ClassifierTopology.PROPOSAL_HASHES_STORE);
         this.waitingForHumans = context.getStateStore(ClassifierTopology.PENDING_AGENTS_STORE);
         this.agents = context.getStateStore(ClassifierTopology.AGENTS_STORE);
+        this.registry = context.getStateStore(ClassifierTopology.REGISTRY_STORE);
         this.trust = context.getStateStore(ClassifierTopology.TRUST_STORE);
         this.policies = context.getStateStore(ClassifierTopology.POLICY_STORE);
         final Duration every =
@@ -94,28 +101,70 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                 deps.policy().update(value(policies.get(deps.policy().name())));
         final String version = evaluator.policy().version();
         final String proposalHash = proposalHash(action);
-        if (action.getActionId() != null && !action.getActionId().isBlank()) {
-            final String id = action.getActionId();
-            final String binding = binding(action, proposalHash);
-            if (seen.get(id) != null) {
-                final String bound = proposalHashes.get(id);
-                // No hash kept: the id was seen before hashes were kept (or before this store existed).
-                if (bound == null || bound.equals(binding)) {
-                    deps.metrics().duplicate();
-                    return;
-                }
-                // The id is taken by another proposal: its entry and decision stand, this one is refused.
-                deps.metrics().idReused();
-                deps.metrics().invalid();
+        final String id = action.getActionId();
+        final boolean hasId = id != null && !id.isBlank();
+        // Who the agent is comes from its credential: nothing below trusts the agentId before this,
+        // and an unauthenticated proposal never takes an actionId.
+        final AgentAuthenticator.Result auth =
+                deps.agents().proposal(action, proposalHash, record.headers(), this::registration);
+        if (!auth.authenticated()) {
+            deps.metrics().unauthenticated(PROPOSAL, auth.failure().label());
+            if (hasId && seen.get(id) != null) {
+                // The id already has its decision; an unauthenticated copy gets none under it.
                 LOG.warn(
-                        "Action {} of agent {} reuses an actionId already taken by a different proposal: INVALID",
+                        "Dropped an unauthenticated proposal under the taken action id {} naming agent {}: {}",
                         id,
-                        action.getAgentId());
-                decide(record, deps.decisions().idReused(action, proposalHash, version, now));
+                        action.getAgentId(),
+                        auth.reason());
                 return;
             }
-            seen.put(id, now.toEpochMilli());
-            proposalHashes.put(id, binding);
+            deps.metrics().invalid();
+            LOG.warn("Refused proposal {} naming agent {}: {}", id, action.getAgentId(), auth.reason());
+            decide(
+                    withoutAuthentication(record),
+                    deps.decisions()
+                            .refused(
+                                    action,
+                                    proposalHash,
+                                    auth.reason(),
+                                    "authentication",
+                                    "authentication",
+                                    version,
+                                    now));
+            return;
+        }
+        // Authenticated, so it has a proposal hash (one without cannot be authenticated).
+        if (hasId && seen.get(id) != null) {
+            final String bound = proposalHashes.get(id);
+            // No hash kept: the id was seen before hashes were kept (or before this store existed).
+            if (bound == null || bound.equals(proposalHash)) {
+                deps.metrics().duplicate();
+                return;
+            }
+            // The id is taken by another proposal: its entry and decision stand, this one is refused.
+            deps.metrics().idReused();
+            deps.metrics().invalid();
+            LOG.warn(
+                    "Action {} of agent {} reuses an actionId already taken by a different proposal: INVALID",
+                    id,
+                    action.getAgentId());
+            decide(record, deps.decisions().idReused(action, proposalHash, version, now));
+            return;
+        }
+        final String outsideWindow = outsideReplayWindow(action.getProposedAt(), now);
+        if (outsideWindow != null) {
+            // Not remembered: the agent may propose it again, under the same id, with a new proposedAt.
+            deps.metrics().invalid();
+            decide(
+                    record,
+                    deps.decisions()
+                            .refused(action, proposalHash, outsideWindow, "invalid", "replay-window", version, now));
+            return;
+        }
+        if (hasId) {
+            // Remembered at least until proposedAt + rememberIdsFor: by then a replay is too old.
+            seen.put(id, Math.max(now.toEpochMilli(), action.getProposedAt().toEpochMilli()));
+            proposalHashes.put(id, proposalHash);
         }
         final String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         final List<String> problems = deps.validator().validate(action, key, record.value().length);
@@ -124,11 +173,34 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
             decide(record, deps.decisions().invalid(action, proposalHash, problems, version, now));
             return;
         }
-        final AgentControl control = value(agents.get(action.getAgentId()));
-        if (control != null && control.getState() == AgentState.HALTED) {
-            deps.metrics().halted();
-            decide(record, deps.decisions().halted(action, proposalHash, control.getReason(), version, now));
+        final List<String> refusals = AgentPermissions.refusals(auth.agent(), action.getActionType(), action.getTool());
+        if (!refusals.isEmpty()) {
+            deps.metrics().notPermitted();
+            deps.metrics().invalid();
+            decide(
+                    record,
+                    deps.decisions()
+                            .refused(
+                                    action,
+                                    proposalHash,
+                                    String.join("; ", refusals),
+                                    "permission",
+                                    "permissions",
+                                    version,
+                                    now));
             return;
+        }
+        for (final String agentId : auth.delegate() == null
+                ? List.of(action.getAgentId())
+                : List.of(action.getAgentId(), auth.delegate())) {
+            final AgentControl control = value(agents.get(agentId));
+            if (control != null && control.getState() == AgentState.HALTED) {
+                deps.metrics().halted();
+                decide(
+                        record,
+                        deps.decisions().halted(action, proposalHash, agentId, control.getReason(), version, now));
+                return;
+            }
         }
         final Evaluation evaluation = evaluate(evaluator, action);
         deps.metrics().classified(evaluation.disposition(), evaluation.riskClass());
@@ -156,15 +228,31 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     /**
      * A tombstone: the agent withdraws its proposal (see {@link Withdrawals}). Forwarded to humans'
      * side (the escalation service decides WITHDRAWN, or ignores it when the action is decided) only
-     * for an action this classifier sent there, and only when the header names the agent that
-     * proposed it. Everything else is counted and dropped: the classifier's own decisions stand, and
-     * it never writes a second decision.
+     * for an action this classifier sent there, and only when the withdrawal is authenticated ({@link
+     * AgentAuthenticator}: the agent's credential, or its delegate's) for the agent that proposed it.
+     * Everything else is counted and dropped: the classifier's own decisions stand, and it never
+     * writes a second decision.
      */
     private void withdraw(final Record<byte[], byte[]> record) {
         final String id = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         final String by = Withdrawals.withdrawnBy(record.headers());
         if (id == null || id.isBlank()) {
             ignoreWithdrawal(Withdrawals.UNKNOWN, id, by, "it names no action (no key)");
+            return;
+        }
+        if (by == null) {
+            deps.metrics().withdrawal(Withdrawals.REFUSED);
+            LOG.warn(
+                    "Refused the withdrawal of action {}: it names nobody (no {} header)",
+                    id,
+                    Withdrawals.WITHDRAWN_BY);
+            return;
+        }
+        final AgentAuthenticator.Result auth = deps.agents().withdrawal(id, by, record.headers(), this::registration);
+        if (!auth.authenticated()) {
+            deps.metrics().unauthenticated(WITHDRAWAL, auth.failure().label());
+            deps.metrics().withdrawal(Withdrawals.REFUSED);
+            LOG.warn("Refused the withdrawal of action {} naming agent {}: {}", id, by, auth.reason());
             return;
         }
         final String agentId = waitingForHumans.get(id);
@@ -186,7 +274,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                     "Refused the withdrawal of action {}: it was proposed by agent {}, the withdrawal names {}",
                     id,
                     agentId,
-                    by == null ? "nobody (no " + Withdrawals.WITHDRAWN_BY + " header)" : "'" + by + "'");
+                    "'" + by + "'");
             return;
         }
         waitingForHumans.delete(id);
@@ -284,18 +372,37 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         }
     }
 
+    /** @return the registration in force of an agent, or null when it is not registered */
+    private AgentRegistration registration(final String agentId) {
+        return agentId == null ? null : value(registry.get(agentId));
+    }
+
     /**
-     * What is kept with the id to tell a resend of the same proposal from another proposal: its
-     * hash; for a proposal without one, the hash of the rest and the odd confidence, so that an
-     * identical resend is still a duplicate and any other proposal under the id a conflict.
+     * The replay window: a proposal sent longer ago than ids are remembered could be a replay of one
+     * whose id is forgotten; one sent far in the future would be remembered too short.
+     *
+     * @return why {@code proposedAt} is outside the window, or null when it is inside
      */
-    private static String binding(final ProposedAction action, final String proposalHash) {
-        if (proposalHash != null) {
-            return proposalHash;
+    private String outsideReplayWindow(final Instant proposedAt, final Instant now) {
+        if (proposedAt.isBefore(now.minus(deps.rememberIdsFor()))) {
+            deps.metrics().outOfWindow("too_old");
+            return "proposedAt " + proposedAt + " is too old to be accepted (older than " + deps.rememberIdsFor()
+                    + "): propose again with a new proposedAt";
         }
-        final String rest = proposalHash(
-                ProposedAction.newBuilder(action).setConfidence(null).build());
-        return NO_CANONICAL_FORM + rest + ":confidence=" + action.getConfidence();
+        if (proposedAt.isAfter(now.plus(ClassifierTopology.MAX_PROPOSED_AHEAD))) {
+            deps.metrics().outOfWindow("ahead");
+            return "proposedAt " + proposedAt + " is more than " + ClassifierTopology.MAX_PROPOSED_AHEAD
+                    + " ahead of the classifier's clock: send the time of sending";
+        }
+        return null;
+    }
+
+    /** The record without the authentication headers, for a decision about a record that is not authenticated. */
+    private static Record<byte[], byte[]> withoutAuthentication(final Record<byte[], byte[]> record) {
+        final RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        headers.remove(AgentCredentials.HEADER);
+        headers.remove(AgentAuthenticator.DELEGATE_HEADER);
+        return record.withHeaders(headers);
     }
 
     private static <V> V value(final ValueAndTimestamp<V> stored) {

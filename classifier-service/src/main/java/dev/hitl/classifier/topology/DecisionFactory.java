@@ -102,16 +102,51 @@ public final class DecisionFactory {
                 .build());
     }
 
+    /**
+     * A proposal refused before it is classified: not authenticated, outside the agent's
+     * permissions, or outside the replay window. INVALID, bound to the proposal it refuses.
+     *
+     * @param action the proposal
+     * @param proposalHash its hash, or null when it has none
+     * @param reason what is wrong, in words for the agent (a sentence without its final period)
+     * @param category the feedback category ({@code authentication}, {@code permission}, {@code invalid})
+     * @param check what refused it, recorded as {@code decidedBy = classifier:<check>}
+     * @param policyVersion the policy in force
+     * @param now the decision time
+     */
+    Decision refused(
+            final ProposedAction action,
+            final String proposalHash,
+            final String reason,
+            final String category,
+            final String check,
+            final String policyVersion,
+            final Instant now) {
+        return signer.sign(base(action, proposalHash, Outcome.INVALID, now)
+                .setFeedback(new Feedback("The proposal is refused: " + reason + ". Nothing was run.", category))
+                .setDecidedBy(SERVICE + ":" + check)
+                .setPolicyVersion(policyVersion)
+                .build());
+    }
+
+    /**
+     * @param haltedAgent the agent that is halted: the proposing agent, or the delegate it proposed through
+     */
     Decision halted(
             final ProposedAction action,
             final String proposalHash,
+            final String haltedAgent,
             final String why,
             final String policyVersion,
             final Instant now) {
+        final boolean delegate = !haltedAgent.equals(action.getAgentId());
         return signer.sign(base(action, proposalHash, Outcome.HALTED, now)
                 .setFeedback(new Feedback(
-                        "Agent " + action.getAgentId() + " is halted" + (why == null ? "" : ": " + why)
-                                + ". No action of this agent runs until an operator resumes it.",
+                        (delegate ? "Delegate " : "Agent ") + haltedAgent + " is halted"
+                                + (why == null ? "" : ": " + why)
+                                + (delegate
+                                        ? ". Nothing proposed through it runs until an operator resumes it."
+                                        : ". No action of this agent runs until an operator resumes it."),
                         "halted"))
                 .setDecidedBy(SERVICE + ":agent-control")
                 .setPolicyVersion(policyVersion)

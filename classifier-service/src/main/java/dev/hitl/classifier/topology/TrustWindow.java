@@ -5,14 +5,23 @@ import dev.hitl.schemas.AutonomyLevel;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.integrity.DecisionVerifier;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Folds human decisions into an agent's track record for one action type over a sliding window. */
+/**
+ * Folds human decisions into an agent's track record for one action type over a sliding window.
+ * Only decisions whose Ed25519 signature verifies with the deciders' public keys count ({@link
+ * #verified}): whoever can write to the decisions topic cannot forge a track record.
+ */
 public final class TrustWindow {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrustWindow.class);
 
     /** The outcomes that are a human's judgement of the agent's proposal. */
     public static final Set<Outcome> HUMAN_OUTCOMES =
@@ -49,6 +58,28 @@ public final class TrustWindow {
                 .build();
         next.setAutonomyLevel(policy.autonomyLevel(next));
         return next;
+    }
+
+    /**
+     * @param decision a human decision read back from the decisions topic
+     * @param deciders verifies decisions with the deciders' public keys
+     * @param metrics counts the ones that do not verify
+     * @return whether it verifies (only then does it count for the agent's track record)
+     */
+    public static boolean verified(
+            final Decision decision, final DecisionVerifier deciders, final ClassifierMetrics metrics) {
+        final DecisionVerifier.Result result = deciders.verify(decision);
+        if (result == DecisionVerifier.Result.VALID) {
+            return true;
+        }
+        metrics.unverifiedDecision(result.name().toLowerCase(java.util.Locale.ROOT));
+        LOG.warn(
+                "Decision {} ({}) for agent {} does not count for its track record: {}",
+                decision.getActionId(),
+                decision.getOutcome(),
+                decision.getAgentId(),
+                result.describe());
+        return false;
     }
 
     private static int count(final List<Outcome> outcomes, final Outcome outcome) {

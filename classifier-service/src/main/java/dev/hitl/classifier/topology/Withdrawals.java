@@ -7,10 +7,10 @@ import org.apache.kafka.common.header.Headers;
 /**
  * The wire format of a withdrawal: an agent that no longer wants an action it proposed writes a
  * tombstone (null value) on {@code hitl.actions.proposed} with key = actionId and the header
- * {@value #WITHDRAWN_BY} = its agentId (UTF-8). The agent SDK's {@code HitlClient.withdraw} writes
- * exactly this. The header is as trustworthy as the proposal's own agentId (agents write both): it
- * stops an agent from withdrawing another agent's action by mistake, not a forger with write access
- * to the proposals topic.
+ * {@value #WITHDRAWN_BY} = its agentId (UTF-8), authenticated like a proposal (the {@code
+ * hitl.auth} header over {@code AgentCredentials.withdrawalContent}, see {@link
+ * AgentAuthenticator}). The agent SDK's {@code HitlClient.withdraw} writes exactly this. A
+ * withdrawal not authenticated for the agent that proposed the action is refused.
  */
 public final class Withdrawals {
 
@@ -23,7 +23,7 @@ public final class Withdrawals {
     public static final String DECIDED = "decided";
     /** Metric result: no proposal with that id was seen (or it is forgotten). */
     public static final String UNKNOWN = "unknown";
-    /** Metric result: the header does not name the agent that proposed the action. */
+    /** Metric result: not authenticated, or not by the agent that proposed the action. */
     public static final String REFUSED = "refused";
 
     private Withdrawals() {}

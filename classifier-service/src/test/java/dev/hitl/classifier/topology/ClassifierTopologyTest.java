@@ -8,7 +8,9 @@ import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.policy.PolicySource;
 import dev.hitl.schemas.ActionContext;
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentState;
+import dev.hitl.schemas.AgentStatus;
 import dev.hitl.schemas.AutonomyLevel;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
@@ -19,6 +21,7 @@ import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.TrustStats;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
@@ -38,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -62,6 +66,12 @@ class ClassifierTopologyTest {
 
     private static final DecisionVerifier VERIFIER = new DecisionVerifier(DevelopmentKeys.publicKeys());
     private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+    /** The operators' master secret of these tests. */
+    private static final byte[] SECRET = "a test master secret of at least 32 bytes".getBytes(StandardCharsets.UTF_8);
+    /** The agent of most tests. */
+    private static final String AGENT = "support-agent-1";
+    /** Every test agent's first credential id. */
+    private static final String C1 = "c1";
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
     private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
@@ -70,6 +80,7 @@ class ClassifierTopologyTest {
     private TestInputTopic<String, ProposedAction> proposals;
     private TestInputTopic<byte[], byte[]> rawProposals;
     private TestInputTopic<String, AgentControl> control;
+    private TestInputTopic<String, AgentRegistration> registrations;
     private TestInputTopic<String, Decision> decisionsIn;
     private TestInputTopic<String, PolicyDocument> policy;
     private TestOutputTopic<String, ClassifiedAction> autoApproved;
@@ -96,7 +107,19 @@ class ClassifierTopologyTest {
         public void idReused() {
             idsReused.incrementAndGet();
         }
+
+        @Override
+        public void unauthenticated(final String record, final String reason) {
+            unauthenticated.add(record + ":" + reason);
+        }
+
+        @Override
+        public void unverifiedDecision(final String result) {
+            unverified.add(result);
+        }
     };
+    private final List<String> unauthenticated = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> unverified = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final MovableClock clock = new MovableClock(NOW);
 
     /** The classifier's clock, moved by the tests that need time to pass. */
@@ -141,7 +164,9 @@ class ClassifierTopologyTest {
                         new RiskModelGate(RiskModel.NONE, Duration.ofMillis(100), ClassifierMetrics.NONE),
                         clock,
                         Duration.ofDays(7),
-                        metrics));
+                        metrics,
+                        new AgentAuthenticator(SECRET),
+                        VERIFIER));
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");
         // Its own state directory: the default (/tmp/kafka-streams/<app>) collides with a concurrent run.
@@ -159,6 +184,12 @@ class ClassifierTopologyTest {
                 topics.agentsControl().name(),
                 new StringSerializer(),
                 serdes.valueSerde(topics.agentsControl()).serializer());
+        registrations = driver.createInputTopic(
+                topics.agentsRegistry().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.agentsRegistry()).serializer());
+        // Every test's agent is registered, permitted anything, and authenticates with credential c1.
+        register(registration(AGENT).build());
         decisionsIn = driver.createInputTopic(
                 topics.decisions().name(),
                 new StringSerializer(),
@@ -206,8 +237,48 @@ class ClassifierTopologyTest {
                 .setProposedAt(NOW.minusSeconds(1));
     }
 
+    /** A registration permitting anything, with credential {@value #C1}. */
+    static AgentRegistration.Builder registration(final String agentId) {
+        return AgentRegistration.newBuilder()
+                .setAgentId(agentId)
+                .setCredentialIds(List.of(C1))
+                .setOwners(List.of("owner@example.com"))
+                .setPermittedActionTypes(List.of("*"))
+                .setPermittedTools(List.of("*"))
+                .setStatus(AgentStatus.ACTIVE)
+                .setChangedBy("operator")
+                .setChangedAt(NOW);
+    }
+
+    private void register(final AgentRegistration registration) {
+        registrations.pipeInput(registration.getAgentId(), registration);
+    }
+
+    private static AgentCredentials.Credential credential(final String agentId, final String credentialId) {
+        return AgentCredentials.derive(SECRET, agentId, credentialId);
+    }
+
+    /** The hitl.auth header of a proposal, with the given credential. */
+    private static RecordHeaders authenticated(
+            final ProposedAction action, final AgentCredentials.Credential credential) {
+        final RecordHeaders headers = new RecordHeaders();
+        headers.add(
+                AgentCredentials.HEADER,
+                AgentCredentials.header(
+                                credential,
+                                AgentCredentials.proposalContent(
+                                        action, ProposalHash.of(action), credential.credentialId()))
+                        .getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    /** Proposes as the agent it names, authenticated with its credential c1. */
     private void propose(final ProposedAction action) {
-        proposals.pipeInput(action.getActionId(), action);
+        propose(action.getActionId(), action, authenticated(action, credential(action.getAgentId(), C1)));
+    }
+
+    private void propose(final String key, final ProposedAction action, final RecordHeaders headers) {
+        proposals.pipeInput(new TestRecord<>(key, action, headers, NOW));
     }
 
     @Test
@@ -308,7 +379,8 @@ class ClassifierTopologyTest {
 
     @Test
     void shouldRefuseAProposalWhoseKeyIsNotItsActionId() {
-        proposals.pipeInput("other-key", action("a-5", "search.web", "{}").build());
+        final ProposedAction action = action("a-5", "search.web", "{}").build();
+        propose("other-key", action, authenticated(action, credential(AGENT, C1)));
         assertThat(decisions.readValue().getFeedback().getReason()).contains("must equal actionId 'a-5'");
     }
 
@@ -469,23 +541,22 @@ class ClassifierTopologyTest {
     }
 
     @Test
-    void shouldDecideAProposalWithANonFiniteConfidenceInvalidOnceWithoutFailing() {
-        // NaN has no canonical JSON form, so the proposal has no proposal hash: still decided once.
+    void shouldRefuseAProposalWithANonFiniteConfidenceWithoutFailingOrTakingItsId() {
+        // NaN has no canonical JSON form, so no proposal hash: nothing can authenticate it. Here the
+        // agent sent the MAC of the same proposal with a finite confidence.
+        final ProposedAction finite = action("nan-1", "search.web", "{}").build();
         final ProposedAction nan =
-                action("nan-1", "search.web", "{}").setConfidence(Double.NaN).build();
-        propose(nan);
-        propose(ProposedAction.newBuilder(nan).setProposedAt(NOW).build());
-        propose(action("nan-1", "search.web", "{}").build());
+                ProposedAction.newBuilder(finite).setConfidence(Double.NaN).build();
+        propose(nan.getActionId(), nan, authenticated(finite, credential(AGENT, C1)));
+        propose(finite);
 
         final List<Decision> written = decisions.readValuesToList();
-        assertThat(written).extracting(Decision::getOutcome).containsExactly(Outcome.INVALID, Outcome.INVALID);
-        assertThat(written.get(0).getFeedback().getReason()).contains("confidence is NaN");
+        assertThat(written).extracting(Decision::getOutcome).containsExactly(Outcome.INVALID, Outcome.AUTO_APPROVED);
+        assertThat(written.get(0).getFeedback().getReason()).contains("confidence is not a finite number");
         assertThat(written.get(0).getProposalHash()).isNull();
-        assertThat(written.get(1).getFeedback().getReason()).contains("already used for a different proposal");
-        assertThat(written.get(1).getProposalHash())
-                .isEqualTo(ProposalHash.of(action("nan-1", "search.web", "{}").build()));
+        assertThat(written.get(1).getProposalHash()).isEqualTo(ProposalHash.of(finite));
         assertThat(written).allSatisfy(d -> assertThat(VERIFIER.verify(d)).isEqualTo(DecisionVerifier.Result.VALID));
-        assertThat(autoApproved.isEmpty()).isTrue();
+        assertThat(unauthenticated).containsExactly("proposal:does_not_verify");
     }
 
     @Test
@@ -590,7 +661,7 @@ class ClassifierTopologyTest {
     @Test
     void shouldDeadLetterUnreadableBytesWithTheErrorAndKeepGoing() {
         rawProposals.pipeInput("garbage".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3, 4, 5, 6});
-        rawProposals.pipeInput("tombstone".getBytes(StandardCharsets.UTF_8), (byte[]) null);
+        rawProposals.pipeInput((byte[]) null, (byte[]) null);
         propose(action("a-9", "search.web", "{}").build());
 
         final List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
@@ -605,11 +676,28 @@ class ClassifierTopologyTest {
 
     private static final String EMAIL = "{\"to\": \"customer@gmail.com\", \"body\": \"hi\"}";
 
+    /** Withdraws as the agent named, authenticated with its credential c1. */
     private void withdraw(final String actionId, final String agentId) {
-        final org.apache.kafka.common.header.internals.RecordHeaders headers =
-                new org.apache.kafka.common.header.internals.RecordHeaders();
+        withdraw(actionId, agentId, agentId == null ? null : credential(agentId, C1));
+    }
+
+    /** Withdraws naming {@code agentId}, authenticated with {@code credential} (none when null). */
+    private void withdraw(final String actionId, final String agentId, final AgentCredentials.Credential credential) {
+        final RecordHeaders headers = new RecordHeaders();
         if (agentId != null) {
             headers.add("hitl.withdrawn.by", agentId.getBytes(StandardCharsets.UTF_8));
+        }
+        if (credential != null) {
+            headers.add(
+                    AgentCredentials.HEADER,
+                    AgentCredentials.header(
+                                    credential,
+                                    AgentCredentials.withdrawalContent(actionId, agentId, credential.credentialId()))
+                            .getBytes(StandardCharsets.UTF_8));
+            if (!credential.agentId().equals(agentId)) {
+                headers.add(
+                        AgentAuthenticator.DELEGATE_HEADER, credential.agentId().getBytes(StandardCharsets.UTF_8));
+            }
         }
         rawProposals.pipeInput(new TestRecord<>(actionId.getBytes(StandardCharsets.UTF_8), null, headers, NOW));
     }
@@ -683,6 +771,377 @@ class ClassifierTopologyTest {
         withdraw("wd-5", "support-agent-1");
         assertThat(pending.readRecord().value()).isNull();
         assertThat(withdrawals).containsExactly(Withdrawals.REFUSED, Withdrawals.REFUSED, Withdrawals.FORWARDED);
+    }
+
+    // --- Who is who: authentication, replay window, permissions, delegates, verified track records ---
+
+    private Decision refusedOnly() {
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.INVALID);
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+        assertNothingElseWritten();
+        return decision;
+    }
+
+    @Test
+    void shouldRefuseAProposalUnderAnotherRegisteredAgentsIdAndLeaveTheIdToThatAgent() {
+        // The attack: a registered agent proposes under the id of an agent that earned autonomy,
+        // authenticating with its own credential, in every way it can.
+        register(registration("rogue-agent").setCredentialIds(List.of("r1")).build());
+        final AgentCredentials.Credential rogue = credential("rogue-agent", "r1");
+        final ProposedAction forged = action("victim-1", "email.send", EMAIL).build();
+
+        propose(forged.getActionId(), forged, authenticated(forged, rogue));
+        assertThat(refusedOnly().getFeedback().getReason())
+                .contains("credential 'r1' is not a current credential of agent 'support-agent-1'");
+
+        // Its own key under the victim's credential id.
+        final AgentCredentials.Credential sameId = credential("rogue-agent", C1);
+        propose(forged.getActionId(), forged, authenticated(forged, sameId));
+        final Decision doesNotVerify = refusedOnly();
+        assertThat(doesNotVerify.getFeedback().getReason()).contains("authentication does not verify");
+        assertThat(doesNotVerify.getFeedback().getCategory()).isEqualTo("authentication");
+        assertThat(doesNotVerify.getDecidedBy()).isEqualTo("classifier:authentication");
+
+        // Claiming to be the victim's delegate.
+        final RecordHeaders asDelegate = authenticated(forged, rogue);
+        asDelegate.add(AgentAuthenticator.DELEGATE_HEADER, "rogue-agent".getBytes(StandardCharsets.UTF_8));
+        propose(forged.getActionId(), forged, asDelegate);
+        assertThat(refusedOnly().getFeedback().getReason())
+                .contains("agent 'rogue-agent' (hitl.auth.agent) is not a delegate of agent 'support-agent-1'");
+
+        assertThat(unauthenticated)
+                .containsExactly("proposal:unknown_credential", "proposal:does_not_verify", "proposal:not_a_delegate");
+        assertThat(trust.isEmpty())
+                .as("nothing went to humans, so nothing can be earned")
+                .isTrue();
+        assertThat(driver.<String, Long>getKeyValueStore(ClassifierTopology.PROPOSAL_IDS_STORE)
+                        .get("victim-1"))
+                .as("an unauthenticated proposal takes no id")
+                .isNull();
+        // The victim still owns its id.
+        propose(forged);
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("victim-1");
+    }
+
+    @Test
+    void shouldRefuseUnknownAndRevokedAgentsAndRemovedCredentials() {
+        propose(action("r-1", "search.web", "{}").setAgentId("stranger").build());
+        assertThat(refusedOnly().getFeedback().getReason()).contains("agent 'stranger' is not registered");
+
+        // Rotated: c2 added; both work until c1 is removed.
+        register(registration(AGENT).setCredentialIds(List.of(C1, "c2")).build());
+        final ProposedAction withC2 = action("r-2", "search.web", "{}").build();
+        propose(withC2.getActionId(), withC2, authenticated(withC2, credential(AGENT, "c2")));
+        propose(action("r-3", "search.web", "{}").build());
+        assertThat(decisions.readValuesToList())
+                .extracting(Decision::getOutcome)
+                .containsExactly(Outcome.AUTO_APPROVED, Outcome.AUTO_APPROVED);
+        autoApproved.readValuesToList();
+
+        register(registration(AGENT).setCredentialIds(List.of("c2")).build());
+        propose(action("r-4", "search.web", "{}").build());
+        assertThat(refusedOnly().getFeedback().getReason())
+                .contains("credential 'c1' is not a current credential of agent 'support-agent-1'");
+
+        register(registration(AGENT)
+                .setCredentialIds(List.of("c2"))
+                .setStatus(AgentStatus.REVOKED)
+                .build());
+        final ProposedAction revoked = action("r-5", "search.web", "{}").build();
+        propose(revoked.getActionId(), revoked, authenticated(revoked, credential(AGENT, "c2")));
+        assertThat(refusedOnly().getFeedback().getReason()).contains("agent 'support-agent-1' is revoked");
+
+        assertThat(unauthenticated)
+                .containsExactly("proposal:unknown_agent", "proposal:unknown_credential", "proposal:revoked");
+    }
+
+    @Test
+    void shouldRefuseAProposalWithoutOrWithAMalformedAuthentication() {
+        final ProposedAction action = action("h-1", "search.web", "{}").build();
+        propose(action.getActionId(), action, new RecordHeaders());
+        final Decision none = refusedOnly();
+        assertThat(none.getFeedback().getReason()).contains("it has no hitl.auth header");
+        assertThat(none.getProposalHash()).isEqualTo(ProposalHash.of(action));
+
+        final RecordHeaders malformed = new RecordHeaders();
+        malformed.add(AgentCredentials.HEADER, "v2.c1.bm90IGEgbWFj".getBytes(StandardCharsets.UTF_8));
+        propose(action.getActionId(), action, malformed);
+        assertThat(refusedOnly().getFeedback().getReason()).contains("the hitl.auth header is malformed");
+
+        assertThat(unauthenticated).containsExactly("proposal:no_authentication", "proposal:no_authentication");
+    }
+
+    @Test
+    void shouldRefuseAProposalChangedAfterItWasAuthenticated() {
+        final ProposedAction harmless =
+                action("t-9", "search.web", "{\"q\": \"x\"}").build();
+        final RecordHeaders headers = authenticated(harmless, credential(AGENT, C1));
+        register(registration("support-agent-2").build());
+        for (final ProposedAction changed : List.of(
+                ProposedAction.newBuilder(harmless)
+                        .setArguments("{\"q\": \"y\"}")
+                        .build(),
+                ProposedAction.newBuilder(harmless).setTool("shell").build(),
+                ProposedAction.newBuilder(harmless)
+                        .setAgentId("support-agent-2")
+                        .build(),
+                ProposedAction.newBuilder(harmless)
+                        .setProposedAt(NOW.minusSeconds(2))
+                        .build())) {
+            propose(changed.getActionId(), changed, headers);
+            assertThat(refusedOnly().getFeedback().getReason()).contains("authentication does not verify");
+        }
+        // The untouched proposal is accepted.
+        propose(harmless.getActionId(), harmless, headers);
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+    }
+
+    @Test
+    void shouldNotAnswerAnUnauthenticatedCopyOfADecidedProposal() {
+        final ProposedAction action = action("copy-1", "email.send", EMAIL).build();
+        propose(action);
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("copy-1");
+
+        // A copy without (or with another's) authentication gets no decision under the taken id:
+        // the agent waiting for its reviewers' decision never sees an INVALID for it.
+        propose(action.getActionId(), action, new RecordHeaders());
+        assertNothingElseWritten();
+        assertThat(unauthenticated).containsExactly("proposal:no_authentication");
+    }
+
+    @Test
+    void shouldRefuseAProposalOlderThanTheDeduplicationMemoryOrFarAheadAndKeepItsIdFree() {
+        // The attack: an authenticated proposal replayed after its id is forgotten.
+        final ProposedAction old = action("old-3", "search.web", "{}")
+                .setProposedAt(NOW.minus(Duration.ofDays(7)).minusSeconds(1))
+                .build();
+        propose(old);
+        final Decision tooOld = refusedOnly();
+        assertThat(tooOld.getFeedback().getReason())
+                .contains("too old to be accepted")
+                .contains("propose again with a new proposedAt");
+        assertThat(tooOld.getDecidedBy()).isEqualTo("classifier:replay-window");
+
+        final ProposedAction ahead = action("ahead-1", "search.web", "{}")
+                .setProposedAt(NOW.plus(Duration.ofMinutes(6)))
+                .build();
+        propose(ahead);
+        assertThat(refusedOnly().getFeedback().getReason()).contains("ahead of the classifier's clock");
+
+        // Sent again with a new proposedAt, under the same id: accepted.
+        propose(ProposedAction.newBuilder(old).setProposedAt(NOW).build());
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+        // A little ahead (clock drift) is fine.
+        propose(action("ahead-2", "search.web", "{}")
+                .setProposedAt(NOW.plus(Duration.ofMinutes(4)))
+                .build());
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+    }
+
+    @Test
+    void shouldRememberAnIdUntilItsProposalIsTooOldToBeReplayed() {
+        final ProposedAction ahead = action("rem-1", "search.web", "{}")
+                .setProposedAt(NOW.plus(Duration.ofMinutes(4)))
+                .build();
+        propose(ahead);
+        assertThat(decisions.readValuesToList()).hasSize(1);
+        assertThat(autoApproved.readValuesToList()).hasSize(1);
+
+        // 7 days after it was decided, but before its proposedAt is 7 days old: still remembered.
+        clock.advance(Duration.ofDays(7).plusMinutes(2));
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        propose(ahead);
+        assertNothingElseWritten();
+        assertThat(duplicates).hasValue(1);
+
+        // Once forgotten, its replay is too old.
+        clock.advance(Duration.ofMinutes(3));
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        assertThat(driver.<String, Long>getKeyValueStore(ClassifierTopology.PROPOSAL_IDS_STORE)
+                        .get("rem-1"))
+                .isNull();
+        propose(ahead);
+        assertThat(refusedOnly().getFeedback().getReason()).contains("too old to be accepted");
+    }
+
+    @Test
+    void shouldRefuseAWithdrawalThatIsNotAuthenticatedForTheAgentThatProposed() {
+        propose(action("wd-6", "email.send", EMAIL).build());
+        pending.readValue();
+        register(registration("billing-agent-7").setCredentialIds(List.of("b1")).build());
+        final AgentCredentials.Credential billing = credential("billing-agent-7", "b1");
+
+        withdraw("wd-6", AGENT, billing); // naming the victim, with its own key
+        withdraw(
+                "wd-6",
+                AGENT,
+                new AgentCredentials.Credential(
+                        AGENT, C1, credential("billing-agent-7", C1).key()));
+        withdraw("wd-6", "billing-agent-7", billing); // authenticated, but not its action
+        withdraw("wd-6", AGENT, null); // no authentication
+        withdraw("wd-6", "stranger", credential("stranger", C1)); // not registered
+        assertNothingElseWritten();
+        assertThat(withdrawals).containsOnly(Withdrawals.REFUSED).hasSize(5);
+        assertThat(unauthenticated)
+                .containsExactly(
+                        "withdrawal:not_a_delegate",
+                        "withdrawal:does_not_verify",
+                        "withdrawal:no_authentication",
+                        "withdrawal:unknown_agent");
+
+        withdraw("wd-6", AGENT);
+        assertThat(pending.readRecord().value()).isNull();
+    }
+
+    @Test
+    void shouldAcceptADelegateOnlyForTheAgentsThatListIt() {
+        register(registration("mcp-gateway").setCredentialIds(List.of("g1")).build());
+        register(registration(AGENT).setDelegates(List.of("mcp-gateway")).build());
+        register(registration("support-agent-2").build());
+        final AgentCredentials.Credential gateway = credential("mcp-gateway", "g1");
+
+        final ProposedAction forAgent = action("dg-1", "email.send", EMAIL).build();
+        propose(forAgent.getActionId(), forAgent, throughGateway(forAgent, gateway));
+        final TestRecord<String, ClassifiedAction> held = pending.readRecord();
+        assertThat(held.value().getAction().getAgentId()).isEqualTo(AGENT);
+        assertThat(new String(
+                        held.headers()
+                                .lastHeader(AgentAuthenticator.DELEGATE_HEADER)
+                                .value(),
+                        StandardCharsets.UTF_8))
+                .as("the records passed on name the checked delegate")
+                .isEqualTo("mcp-gateway");
+
+        final ProposedAction notListed =
+                action("dg-2", "search.web", "{}").setAgentId("support-agent-2").build();
+        propose(notListed.getActionId(), notListed, throughGateway(notListed, gateway));
+        assertThat(refusedOnly().getFeedback().getReason())
+                .contains("agent 'mcp-gateway' (hitl.auth.agent) is not a delegate of agent 'support-agent-2'");
+
+        // The delegate withdraws for the agent it proposed for.
+        withdraw("dg-1", AGENT, gateway);
+        assertThat(pending.readRecord().value()).isNull();
+
+        // A halted delegate halts what it proposes; a revoked one is refused.
+        control.pipeInput("mcp-gateway", new AgentControl("mcp-gateway", AgentState.HALTED, "leak", "ops", null, NOW));
+        final ProposedAction halted = action("dg-3", "search.web", "{}").build();
+        propose(halted.getActionId(), halted, throughGateway(halted, gateway));
+        final Decision haltedDecision = decisions.readValue();
+        assertThat(haltedDecision.getOutcome()).isEqualTo(Outcome.HALTED);
+        assertThat(haltedDecision.getFeedback().getReason()).contains("Delegate mcp-gateway is halted: leak");
+        register(registration("mcp-gateway")
+                .setCredentialIds(List.of("g1"))
+                .setStatus(AgentStatus.REVOKED)
+                .build());
+        final ProposedAction revoked = action("dg-4", "search.web", "{}").build();
+        propose(revoked.getActionId(), revoked, throughGateway(revoked, gateway));
+        assertThat(refusedOnly().getFeedback().getReason()).contains("delegate 'mcp-gateway' is revoked");
+    }
+
+    private static RecordHeaders throughGateway(
+            final ProposedAction action, final AgentCredentials.Credential gateway) {
+        final RecordHeaders headers = authenticated(action, gateway);
+        headers.add(AgentAuthenticator.DELEGATE_HEADER, gateway.agentId().getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    @Test
+    void shouldRefuseWhatTheAgentIsNotPermittedToProposeBeforeThePolicySeesIt() {
+        // The attack: a proposal labelled as a harmless search whose tool is a database.
+        register(registration("search-agent")
+                .setPermittedActionTypes(List.of("search.*"))
+                .setPermittedTools(List.of("web", "web-*"))
+                .build());
+        propose(action("perm-1", "search.web", "{\"sql\": \"DROP TABLE customers\"}")
+                .setAgentId("search-agent")
+                .setTool("postgres")
+                .build());
+        final Decision refused = refusedOnly();
+        assertThat(refused.getFeedback().getReason())
+                .contains("agent 'search-agent' may not use tool 'postgres'")
+                .doesNotContain("action type");
+        assertThat(refused.getFeedback().getCategory()).isEqualTo("permission");
+        assertThat(refused.getDecidedBy()).isEqualTo("classifier:permissions");
+
+        propose(action("perm-2", "email.send", EMAIL)
+                .setAgentId("search-agent")
+                .setTool("web")
+                .build());
+        assertThat(refusedOnly().getFeedback().getReason())
+                .contains("agent 'search-agent' may not propose action type 'email.send'");
+
+        propose(action("perm-3", "search.web", "{}")
+                .setAgentId("search-agent")
+                .setTool("web-bing")
+                .build());
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.AUTO_APPROVED);
+        assertThat(autoApproved.readValue().getAction().getActionId()).isEqualTo("perm-3");
+
+        // Empty lists permit nothing.
+        register(registration("idle-agent")
+                .setPermittedActionTypes(List.of())
+                .setPermittedTools(List.of())
+                .build());
+        propose(action("perm-4", "search.web", "{}").setAgentId("idle-agent").build());
+        assertThat(refusedOnly().getFeedback().getReason())
+                .contains("may not propose action type 'search.web'")
+                .contains("may not use tool 'tool'");
+    }
+
+    @Test
+    void shouldCountOnlyHumanDecisionsWhoseSignatureVerifies() {
+        // The attack: approvals written to the decisions topic by someone who is not a decider.
+        final Decision approved = humanDecision("f-1", Outcome.APPROVED);
+        decisionsIn.pipeInput(
+                AGENT, Decision.newBuilder(approved).setSignature(null).build());
+        decisionsIn.pipeInput(
+                AGENT,
+                new DecisionSigner(DecisionKeys.generate(DevelopmentKeys.KEY_ID))
+                        .sign(Decision.newBuilder(approved).setActionId("f-2").build()));
+        decisionsIn.pipeInput(
+                AGENT, Decision.newBuilder(approved).setActionId("f-3").build()); // signed for f-1
+        assertThat(trust.isEmpty()).isTrue();
+        assertThat(unverified).containsExactly("unsigned", "bad_signature", "bad_signature");
+
+        decisionsIn.pipeInput(AGENT, approved);
+        assertThat(trust.readValue().getApproved()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldPromoteAndDemoteOnlyTheAgentTheDecisionsAreAbout() {
+        final Policy policy = DefaultPolicy.load();
+        register(registration("support-agent-2").build());
+        for (int i = 0; i < policy.autonomy().promoteAfterApprovals(); i++) {
+            decisionsIn.pipeInput("support-agent-2", humanDecision("p2-" + i, "support-agent-2", Outcome.APPROVED));
+        }
+        assertThat(lastTrust().getAgentId()).isEqualTo("support-agent-2");
+        final ProposedAction.Builder write = action("x", "file.write", "{\"path\": \"a.txt\"}")
+                .setConfidence(0.3)
+                .setSystemsAffected(List.of("fs", "git", "backup"));
+
+        // The promoted agent's write is auto-approved; the same write by the other agent is not.
+        propose(write.setActionId("pr-1").setAgentId("support-agent-2").build());
+        assertThat(autoApproved.readValue().getAssessment().getAutonomyLevel()).isEqualTo(AutonomyLevel.PROMOTED);
+        propose(write.setActionId("pr-2").setAgentId(AGENT).build());
+        assertThat(pending.readValue().getAssessment().getAutonomyLevel()).isEqualTo(AutonomyLevel.STANDARD);
+
+        // Rejections of the other agent's actions demote it, not the promoted one.
+        for (int i = 0; i < 5; i++) {
+            decisionsIn.pipeInput(AGENT, humanDecision("p1-" + i, AGENT, Outcome.REJECTED));
+        }
+        assertThat(lastTrust().getAgentId()).isEqualTo(AGENT);
+        propose(write.setActionId("pr-3").setAgentId("support-agent-2").build());
+        assertThat(autoApproved.readValue().getAssessment().getAutonomyLevel()).isEqualTo(AutonomyLevel.PROMOTED);
+
+        assertThat(decisions.readValuesToList())
+                .extracting(Decision::getOutcome)
+                .containsExactly(Outcome.AUTO_APPROVED, Outcome.AUTO_APPROVED);
+        // Proposed under the promoted agent's id with another agent's key: refused, not auto-approved.
+        final ProposedAction impostor =
+                write.setActionId("pr-4").setAgentId("support-agent-2").build();
+        propose(impostor.getActionId(), impostor, authenticated(impostor, credential(AGENT, C1)));
+        assertThat(refusedOnly().getFeedback().getReason()).contains("authentication does not verify");
     }
 
     @Test
@@ -768,14 +1227,21 @@ class ClassifierTopologyTest {
     }
 
     private static Decision humanDecision(final String id, final Outcome outcome) {
-        return Decision.newBuilder()
-                .setActionId(id)
-                .setAgentId("support-agent-1")
-                .setActionType("file.write")
-                .setOutcome(outcome)
-                .setDecidedBy("reviewers")
-                .setDecidedAt(NOW)
-                .build();
+        return humanDecision(id, AGENT, outcome);
+    }
+
+    /** A human decision signed by a decider (here: the development key the verifier trusts). */
+    private static Decision humanDecision(final String id, final String agentId, final Outcome outcome) {
+        return new DecisionSigner(DevelopmentKeys.privateKey())
+                .sign(Decision.newBuilder()
+                        .setActionId(id)
+                        .setAgentId(agentId)
+                        .setActionType("file.write")
+                        .setOutcome(outcome)
+                        .setApprovers(List.of("bob@example.com"))
+                        .setDecidedBy("reviewers")
+                        .setDecidedAt(NOW)
+                        .build());
     }
 
     private static String header(final TestRecord<byte[], byte[]> record, final String name) {

@@ -5,6 +5,7 @@ import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentState;
 import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.ApprovalRequest;
@@ -63,6 +64,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private KeyValueStore<String, ClassifiedAction> actions;
     private KeyValueStore<String, Integer> deadlines;
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
+    private TimestampedKeyValueStore<String, AgentRegistration> registry;
 
     ApprovalProcessor(final EscalationTopology.Dependencies deps) {
         this.deps = deps;
@@ -75,6 +77,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         this.actions = context.getStateStore(EscalationTopology.ACTIONS_STORE);
         this.deadlines = context.getStateStore(EscalationTopology.DEADLINES_STORE);
         this.policies = context.getStateStore(EscalationTopology.POLICY_STORE);
+        this.registry = context.getStateStore(EscalationTopology.REGISTRY_STORE);
         context.schedule(deps.deadlineCheckEvery(), PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
     }
 
@@ -500,6 +503,9 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         if (vote.getApprover().equalsIgnoreCase(state.onBehalfOf())) {
             return "self-approval: " + vote.getApprover() + " is the person the agent acts for";
         }
+        if (owns(vote.getApprover(), state.agentId())) {
+            return "owner: " + vote.getApprover() + " owns agent " + state.agentId();
+        }
         if (state.approvers().stream().anyMatch(a -> a.equalsIgnoreCase(vote.getApprover()))) {
             return "repeat voter: " + vote.getApprover() + " already approved this version of the action";
         }
@@ -512,6 +518,14 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                             .toList();
         }
         return null;
+    }
+
+    /** Whether the agent's registration (the latest on {@code hitl.agents.registry}) names the person an owner. */
+    private boolean owns(final String person, final String agentId) {
+        final ValueAndTimestamp<AgentRegistration> registered = agentId == null ? null : registry.get(agentId);
+        return registered != null
+                && registered.value() != null
+                && registered.value().getOwners().stream().anyMatch(person::equalsIgnoreCase);
     }
 
     private static Optional<Integer> stageFor(final Vote vote, final Progress state) {

@@ -37,6 +37,12 @@ public interface EscalationMetrics {
     default void voteIgnored(String reason) {}
 
     /**
+     * A vote was read on another partition than Java's partitioner chooses for its actionId (a
+     * reviewer app on another client) and is moved to its action's task through the repartition topic.
+     */
+    default void voteMoved() {}
+
+    /**
      * @param reason why a withdrawal changed nothing: {@code unknown} (no such action), {@code
      *     decided} (already decided) or {@code refused} (another agent's action)
      */

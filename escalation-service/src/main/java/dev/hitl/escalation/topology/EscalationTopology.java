@@ -2,9 +2,12 @@ package dev.hitl.escalation.topology;
 
 import dev.hitl.policy.PolicySource;
 import dev.hitl.runtime.JsonSerde;
+import dev.hitl.runtime.Placement;
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -24,9 +27,13 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The escalation service's Kafka Streams topology: it owns every action waiting for humans, from
  * {@code hitl.approvals.pending} to its one final decision, and is the only writer of human-path
- * decisions. Proposals and votes for one action meet in one task (both topics are keyed by
- * actionId and co-partitioned), so a vote, a second vote and a deadline for the same action are
- * processed one after the other and can never produce two decisions.
+ * decisions. Proposals and votes for one action meet in one task, so a vote, a second vote and a
+ * deadline for the same action are processed one after the other and can never produce two
+ * decisions. Both topics are keyed by actionId; the classifier writes pending actions with Java's
+ * partitioner, while reviewer apps may use any client: a vote read on another partition than Java's
+ * partitioner chooses for its key is moved there through the repartition topic {@code
+ * <application.id>-votes-by-key-repartition} ({@link Placement}, exactly once), one read in its
+ * place goes straight on.
  *
  * <ul>
  *   <li>A pending action is routed by the policy (tier, stages, mode), with its triggers applied
@@ -35,8 +42,9 @@ import org.apache.kafka.streams.state.Stores;
  *       store.
  *   <li>A vote is checked (open request, processed before the deadline by the service's clock,
  *       current escalation level, current version of the action and its argumentsHash, the
- *       approver's groups, not the person the agent acts for, not a second vote by the same
- *       person); one that fails is ignored, with the reason logged, counted and kept. A REJECT ends
+ *       approver's groups, not the person the agent acts for, not an owner of the agent in {@code
+ *       hitl.agents.registry}, not a second vote by the same person); one that fails is ignored,
+ *       with the reason logged, counted and kept. A REJECT ends
  *       the action; quorum on every stage approves it: APPROVED at version 0, MODIFIED later.
  *   <li>A modification makes the next version of the action: the policy in force evaluates the
  *       modified proposal (a guardrail block ends it BLOCKED), the version keeps the stricter
@@ -65,6 +73,8 @@ public final class EscalationTopology {
     public static final String DEADLINES_STORE = "escalation-deadlines";
     /** Global store of {@code hitl.policy}. */
     public static final String POLICY_STORE = "escalation-policy";
+    /** Global store of {@code hitl.agents.registry}: each agent's owners, who may not approve its actions. */
+    public static final String REGISTRY_STORE = "escalation-agents-registry";
     /**
      * The header of a withdrawal (a tombstone keyed by actionId) naming the agent that withdraws; the
      * agent SDK writes it on {@code hitl.actions.proposed} and the classifier passes it on.
@@ -107,6 +117,12 @@ public final class EscalationTopology {
                 Materialized.<String, dev.hitl.schemas.PolicyDocument, KeyValueStore<Bytes, byte[]>>as(POLICY_STORE)
                         .withKeySerde(serdes.keySerde(topics.policy()))
                         .withValueSerde(serdes.valueSerde(topics.policy())));
+        builder.globalTable(
+                topics.agentsRegistry().name(),
+                serdes.consumed(topics.agentsRegistry()).withName("registry-source"),
+                Materialized.<String, AgentRegistration, KeyValueStore<Bytes, byte[]>>as(REGISTRY_STORE)
+                        .withKeySerde(serdes.keySerde(topics.agentsRegistry()))
+                        .withValueSerde(serdes.valueSerde(topics.agentsRegistry())));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), new JsonSerde<>(Progress.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -123,10 +139,19 @@ public final class EscalationTopology {
                 .mapValues(
                         (actionId, action) -> action == null ? Input.withdrawal(actionId) : Input.pending(action),
                         Named.as("pending-input"));
-        final KStream<String, Input> votes = builder.stream(
+        final KStream<String, Vote> votesAsWritten = builder.stream(
                         topics.approvalsVotes().name(),
                         serdes.consumed(topics.approvalsVotes()).withName("votes"))
-                .filter((key, vote) -> vote != null, Named.as("readable-votes"))
+                .filter((key, vote) -> vote != null, Named.as("readable-votes"));
+        // Reviewer apps may use any partitioner: each vote goes on in the task of its action, where
+        // Java's partitioner put the pending action (moved through a repartition topic if needed).
+        final KStream<String, Input> votes = Placement.byKey(
+                        votesAsWritten,
+                        "votes",
+                        serdes.keySerde(topics.approvalsVotes()),
+                        serdes.valueSerde(topics.approvalsVotes()),
+                        topics.approvalsPending().partitions(),
+                        deps.metrics()::voteMoved)
                 .mapValues(Input::vote, Named.as("vote-input"));
         final KStream<String, Input> inputs = pending.merge(votes, Named.as("pending-and-votes"));
         inputs.process(

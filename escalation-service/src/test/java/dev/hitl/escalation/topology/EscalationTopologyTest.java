@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.policy.PolicySource;
+import dev.hitl.runtime.Placement;
 import dev.hitl.schemas.ActionContext;
 import dev.hitl.schemas.AgentControl;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentState;
 import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.ApprovalRequest;
@@ -70,12 +72,25 @@ class EscalationTopologyTest {
     private TestInputTopic<String, ClassifiedAction> pending;
     private TestInputTopic<String, Vote> votes;
     private TestInputTopic<String, PolicyDocument> policies;
+    private TestInputTopic<String, AgentRegistration> registry;
     private TestOutputTopic<String, ApprovalRequest> requests;
     private TestOutputTopic<String, Decision> decisions;
     private TestOutputTopic<String, AgentControl> control;
     private final List<String> withdrawalsIgnored = new java.util.ArrayList<>();
     private final List<Outcome> decided = new java.util.ArrayList<>();
+    private final List<String> votesIgnored = new java.util.ArrayList<>();
+    private int votesMoved;
     private final EscalationMetrics metrics = new EscalationMetrics() {
+        @Override
+        public void voteIgnored(final String reason) {
+            votesIgnored.add(reason);
+        }
+
+        @Override
+        public void voteMoved() {
+            votesMoved++;
+        }
+
         @Override
         public void withdrawalIgnored(final String reason) {
             withdrawalsIgnored.add(reason);
@@ -147,6 +162,10 @@ class EscalationTopologyTest {
                 topics.policy().name(),
                 new StringSerializer(),
                 serdes.valueSerde(topics.policy()).serializer());
+        registry = driver.createInputTopic(
+                topics.agentsRegistry().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.agentsRegistry()).serializer());
         requests = driver.createOutputTopic(
                 topics.approvalsRequests().name(),
                 new StringDeserializer(),
@@ -940,5 +959,113 @@ class EscalationTopologyTest {
         assertThat(read.approvers()).isEmpty();
         assertThat(read.stages())
                 .allSatisfy(stage -> assertThat(stage.approvals()).isEmpty());
+    }
+
+    // ---- votes from any client: processed in the task of their action ------------------------
+
+    /** The repartition topic misplaced votes go through (the driver's application id is escalation-test). */
+    private static final String VOTES_MOVED_TOPIC = "escalation-test-votes-by-key-repartition";
+
+    @Test
+    void shouldMoveAVoteReadOnAnotherPartitionThanJavasPartitionerChoosesAndCountItOnce() {
+        // The driver reads every record from partition 0. Java's partitioner puts "vote-5" there
+        // and "vote-1" on partition 3 of 6: a reviewer app with another partitioner (librdkafka's
+        // CRC32) wrote that vote where the escalation service would never meet its action.
+        final int partitions = topics.approvalsPending().partitions();
+        assertThat(Placement.partitionOf(bytes("vote-5"), partitions)).isZero();
+        assertThat(Placement.partitionOf(bytes("vote-1"), partitions)).isEqualTo(3);
+        submit(action("vote-5", "email.send", EMAIL).build());
+        submit(action("vote-1", "email.send", EMAIL).build());
+
+        vote("vote-5", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        vote("vote-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+
+        assertThat(decisions.readValuesToList())
+                .extracting(d -> d.getActionId() + " " + d.getOutcome() + " " + d.getApprovers())
+                .containsExactly("vote-5 APPROVED [bob@example.com]", "vote-1 APPROVED [bob@example.com]");
+        // Only the misplaced vote went through the repartition topic, once; none was ignored.
+        final TestOutputTopic<String, Vote> moved = driver.createOutputTopic(
+                VOTES_MOVED_TOPIC,
+                new StringDeserializer(),
+                serdes.valueSerde(topics.approvalsVotes()).deserializer());
+        assertThat(moved.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("vote-1");
+        assertThat(votesMoved).isEqualTo(1);
+        assertThat(votesIgnored).isEmpty();
+    }
+
+    @Test
+    void shouldKeepTheOrderOfMovedVotesOfOneAction() {
+        // Two votes of one reviewer app on the same wrong partition: a REJECT, then an APPROVE.
+        submit(action("vote-1", "email.send", EMAIL).build());
+        vote("vote-1", "bob@example.com", List.of("reviewers"), Verdict.REJECT, 0, null, "no");
+        vote("vote-1", "carol@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+
+        assertThat(decisions.readValuesToList()).singleElement().satisfies(d -> {
+            assertThat(d.getOutcome()).isEqualTo(Outcome.REJECTED);
+            assertThat(d.getApprovers()).containsExactly("bob@example.com");
+        });
+        assertThat(ignoredReasons("vote-1")).containsExactly("late: the action is already decided");
+        assertThat(votesMoved).isEqualTo(2);
+    }
+
+    // ---- owners of an agent (hitl.agents.registry) may not approve its actions --------------
+
+    private void register(final String agentId, final List<String> owners) {
+        registry.pipeInput(
+                agentId,
+                AgentRegistration.newBuilder()
+                        .setAgentId(agentId)
+                        .setOwners(owners)
+                        .setChangedBy("ops")
+                        .setChangedAt(START)
+                        .build());
+    }
+
+    @Test
+    void shouldNotCountAnyVoteOfAnOwnerOfTheAgent() {
+        register("support-agent-1", List.of("carol@example.com", "dave@example.com"));
+        submit(action("own-1", "email.send", EMAIL).build());
+
+        vote("own-1", "Carol@Example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        vote(
+                "own-1",
+                "dave@example.com",
+                List.of("reviewers"),
+                Verdict.MODIFY,
+                0,
+                "{\"to\": \"x@example.com\"}",
+                "mine");
+        vote("own-1", "carol@example.com", List.of("reviewers"), Verdict.REJECT, 0, null, "mine");
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(requests.readValuesToList()).hasSize(1); // no new version was asked for
+        assertThat(ignoredReasons("own-1"))
+                .containsExactly(
+                        "owner: Carol@Example.com owns agent support-agent-1",
+                        "owner: dave@example.com owns agent support-agent-1",
+                        "owner: carol@example.com owns agent support-agent-1");
+        assertThat(votesIgnored).containsExactly("owner", "owner", "owner");
+
+        vote("own-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValue().getApprovers()).containsExactly("bob@example.com");
+    }
+
+    @Test
+    void shouldFollowTheLatestRegistrationOfTheActionsOwnAgent() {
+        // Carol owns another agent: her vote on support-agent-1's action counts.
+        register("billing-agent-7", List.of("carol@example.com"));
+        submit(action("own-2", "email.send", EMAIL).build());
+        vote("own-2", "carol@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.readValue().getApprovers()).containsExactly("carol@example.com");
+
+        // Once the registry names her an owner of support-agent-1, it does not.
+        register("support-agent-1", List.of("carol@example.com"));
+        submit(action("own-3", "email.send", EMAIL).build());
+        vote("own-3", "carol@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("own-3")).containsExactly("owner: carol@example.com owns agent support-agent-1");
+    }
+
+    private static byte[] bytes(final String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
     }
 }
