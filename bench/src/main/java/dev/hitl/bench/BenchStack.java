@@ -1,5 +1,6 @@
 package dev.hitl.bench;
 
+import dev.hitl.classifier.topology.AgentAuthenticator;
 import dev.hitl.classifier.topology.ClassifierMetrics;
 import dev.hitl.classifier.topology.ClassifierTopology;
 import dev.hitl.classifier.topology.DecisionFactory;
@@ -12,8 +13,10 @@ import dev.hitl.local.KafkaBroker;
 import dev.hitl.local.SchemaRegistryProcess;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicySource;
+import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
+import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicProvisioner;
@@ -21,6 +24,7 @@ import dev.hitl.schemas.topics.TopicSerdes;
 import dev.hitl.sdk.HitlClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,6 +62,18 @@ final class BenchStack implements AutoCloseable {
 
     static final DecisionKeys.PrivateKey ESCALATION_KEY = DecisionKeys.generate("bench-escalation");
 
+    /** The master secret of the bench agents' credentials (the classifier derives their keys from it). */
+    static final byte[] AGENT_SECRET =
+            "bench agent credentials master secret, not a real one".getBytes(StandardCharsets.UTF_8);
+
+    /** The credential id of every bench agent. */
+    static final String CREDENTIAL_ID = "bench";
+
+    /** The agents every driver uses: the workload's {@code support-agent-0..49}, the clients' {@code bench-agent-0..255}. */
+    private static final int WORKLOAD_AGENTS = 50;
+
+    private static final int CLIENT_AGENTS = 256;
+
     final Path dir;
     final SchemaRegistryProcess registry;
     final KafkaBroker broker;
@@ -79,8 +95,9 @@ final class BenchStack implements AutoCloseable {
         new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
         try {
             publishPolicy();
+            registerAgents();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot publish the default policy", e);
+            throw new IllegalStateException("cannot publish the default policy or register the agents", e);
         }
     }
 
@@ -126,6 +143,52 @@ final class BenchStack implements AutoCloseable {
         }
     }
 
+    /** Registers the bench agents (any action type and tool), as an operator would through the classifier's API. */
+    void registerAgents() throws Exception {
+        final List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < WORKLOAD_AGENTS; i++) {
+            ids.add("support-agent-" + i);
+        }
+        for (int i = 0; i < CLIENT_AGENTS; i++) {
+            ids.add("bench-agent-" + i);
+        }
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, dev.hitl.schemas.AgentRegistration> producer =
+                new org.apache.kafka.clients.producer.KafkaProducer<>(
+                        producerConfig(),
+                        serdes.keySerde(topics.agentsRegistry()).serializer(),
+                        serdes.valueSerde(topics.agentsRegistry()).serializer())) {
+            for (final String id : ids) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        topics.agentsRegistry().name(),
+                        id,
+                        dev.hitl.schemas.AgentRegistration.newBuilder()
+                                .setAgentId(id)
+                                .setCredentialIds(List.of(CREDENTIAL_ID))
+                                .setOwners(List.of("bench-owner"))
+                                .setPermittedActionTypes(List.of("*"))
+                                .setPermittedTools(List.of("*"))
+                                .setChangedBy("bench")
+                                .setChangedAt(java.time.Instant.now())
+                                .build()));
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * @param action a proposal of a bench agent
+     * @return its {@code hitl.auth} header value, as the agent's SDK computes it
+     */
+    static byte[] authentication(final dev.hitl.schemas.ProposedAction action) {
+        final AgentCredentials.Credential credential =
+                AgentCredentials.derive(AGENT_SECRET, action.getAgentId(), CREDENTIAL_ID);
+        return AgentCredentials.header(
+                        credential,
+                        AgentCredentials.proposalContent(
+                                action, dev.hitl.schemas.integrity.ProposalHash.of(action), CREDENTIAL_ID))
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Creates plain topics (for the bare baselines). */
     void createTopics(final int partitions, final String... names) throws Exception {
         admin.createTopics(Stream.of(names)
@@ -154,7 +217,10 @@ final class BenchStack implements AutoCloseable {
                 new RiskModelGate(RiskModel.NONE, Duration.ofMillis(500), ClassifierMetrics.NONE),
                 Clock.systemUTC(),
                 Duration.ofDays(7),
-                ClassifierMetrics.NONE);
+                ClassifierMetrics.NONE,
+                new AgentAuthenticator(AGENT_SECRET),
+                new DecisionVerifier(
+                        DecisionKeys.PublicKeys.of(CLASSIFIER_KEY.publicKey(), ESCALATION_KEY.publicKey())));
     }
 
     /**
@@ -254,6 +320,7 @@ final class BenchStack implements AutoCloseable {
                 .kafka(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(), ProducerConfig.LINGER_MS_CONFIG, 0))
                 .schemaRegistry(client)
                 .decisionKeys(DecisionKeys.PublicKeys.of(CLASSIFIER_KEY.publicKey(), ESCALATION_KEY.publicKey()))
+                .credential(AgentCredentials.derive(AGENT_SECRET, agentId, CREDENTIAL_ID))
                 .build();
     }
 

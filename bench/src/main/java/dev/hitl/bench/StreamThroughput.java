@@ -160,9 +160,15 @@ public final class StreamThroughput {
                 final ProposedAction action = Workload.proposal(i);
                 final byte[] key = action.getActionId().getBytes(StandardCharsets.UTF_8);
                 final byte[] value = avro.serialize(catalogue.actionsProposed().name(), action);
-                producer.send(new ProducerRecord<>(catalogue.actionsProposed().name(), key, value));
+                // Authenticated as the agent's SDK would (computed here, not by the topology measured);
+                // the bare baselines carry the same header, so every topology reads the same bytes.
+                final org.apache.kafka.common.header.Header auth =
+                        new org.apache.kafka.common.header.internals.RecordHeader(
+                                dev.hitl.schemas.integrity.AgentCredentials.HEADER, BenchStack.authentication(action));
+                producer.send(new ProducerRecord<>(
+                        catalogue.actionsProposed().name(), null, key, value, java.util.List.of(auth)));
                 if (raw) {
-                    producer.send(new ProducerRecord<>("bench.raw.in", key, value));
+                    producer.send(new ProducerRecord<>("bench.raw.in", null, key, value, java.util.List.of(auth)));
                 }
             }
             producer.flush();
