@@ -161,10 +161,10 @@ class BadInputIT {
         final Map<BadInputCorpus.Case, Exception> refused = new LinkedHashMap<>();
         for (final BadInputCorpus.Case c : corpus) {
             try {
-                written.put(
-                        c,
-                        raw.send(new ProducerRecord<>(c.topic(), PARTITION, c.key(), c.value()))
-                                .get(30, TimeUnit.SECONDS));
+                final ProducerRecord<byte[], byte[]> record =
+                        new ProducerRecord<>(c.topic(), PARTITION, c.key(), c.value());
+                authenticate(record);
+                written.put(c, raw.send(record).get(30, TimeUnit.SECONDS));
             } catch (ExecutionException e) {
                 refused.put(c, e);
             }
@@ -499,6 +499,47 @@ class BadInputIT {
     }
 
     private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A corpus proposal is written by its (registered) agent: authenticated over the proposal as the
+     * classifier will read it, so what the corpus tests is the validation behind the authentication.
+     * Records that do not read as a proposal go as they are.
+     */
+    private void authenticate(final ProducerRecord<byte[], byte[]> record) {
+        if (!record.topic().equals(topics.actionsProposed().name()) || record.value() == null) {
+            return;
+        }
+        final ProposedAction read;
+        try {
+            read = serdes.valueSerde(topics.actionsProposed())
+                    .deserializer()
+                    .deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            return; // unreadable: dead-lettered before anyone asks who wrote it
+        }
+        if (read == null || read.getAgentId() == null || read.getProposedAt() == null) {
+            return;
+        }
+        if (registered.add(read.getAgentId())) {
+            stack.registerAgents(read.getAgentId());
+        }
+        final dev.hitl.schemas.integrity.AgentCredentials.Credential credential =
+                stack.agents().credential(read.getAgentId());
+        final String hash;
+        try {
+            hash = dev.hitl.schemas.integrity.ProposalHash.of(read);
+        } catch (RuntimeException e) {
+            return; // no canonical form (a NaN): INVALID whoever wrote it
+        }
+        record.headers()
+                .add(
+                        dev.hitl.schemas.integrity.AgentCredentials.HEADER,
+                        dev.hitl.schemas.integrity.AgentCredentials.header(
+                                        credential,
+                                        dev.hitl.schemas.integrity.AgentCredentials.proposalContent(
+                                                read, hash, credential.credentialId()))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 
     private ProposedAction readOnly(final String actionId, final String agentId) {
         return Proposals.action("search.web", "web", "{\"q\":\"refund policy\"}")

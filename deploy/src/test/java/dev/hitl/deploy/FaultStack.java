@@ -120,9 +120,16 @@ final class FaultStack implements AutoCloseable {
         final Path privateKey = keys().resolve(service.replace("-service", "") + "-local.jwk");
         if (Files.exists(privateKey)) {
             env.put("HITL_SIGNING_KEY_FILE", privateKey.toAbsolutePath().toString());
+        }
+        // The deciders serve, the classifier counts trust with, and the audit checks against the public keys.
+        env.put(
+                "HITL_DECISION_PUBLIC_KEYS_FILE",
+                decisionKeysFile().toAbsolutePath().toString());
+        if (service.equals("classifier-service")) {
+            // Agents' keys derive from the stack's master secret (see LocalAgents).
             env.put(
-                    "HITL_DECISION_PUBLIC_KEYS_FILE",
-                    decisionKeysFile().toAbsolutePath().toString());
+                    "HITL_AGENT_CREDENTIALS_SECRET_FILE",
+                    agents().secretFile().toAbsolutePath().toString());
         }
         return new Slot(
                 id,

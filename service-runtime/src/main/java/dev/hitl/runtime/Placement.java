@@ -50,6 +50,47 @@ public final class Placement {
      * @param partitions the topic's partition count
      * @return the partition
      */
+    /** Header on a moved record: the topic it was written to. */
+    public static final String ORIGIN_TOPIC = "hitl.placement.topic";
+
+    /** Header on a moved record: the partition it was written to. */
+    public static final String ORIGIN_PARTITION = "hitl.placement.partition";
+
+    /** Header on a moved record: its offset there. */
+    public static final String ORIGIN_OFFSET = "hitl.placement.offset";
+
+    /**
+     * Where a record was written: its own metadata, or, for a record moved by {@link #byKey}, the
+     * topic, partition and offset it was read from before the move.
+     *
+     * @param headers the record's headers
+     * @param read where it was read from (null when unknown)
+     * @return topic, partition and offset ({@code "?"}, -1, -1 when unknown)
+     */
+    public static Origin origin(final org.apache.kafka.common.header.Headers headers, final RecordMetadata read) {
+        final org.apache.kafka.common.header.Header topic = headers.lastHeader(ORIGIN_TOPIC);
+        final org.apache.kafka.common.header.Header partition = headers.lastHeader(ORIGIN_PARTITION);
+        final org.apache.kafka.common.header.Header offset = headers.lastHeader(ORIGIN_OFFSET);
+        if (topic != null && partition != null && offset != null) {
+            try {
+                return new Origin(
+                        new String(topic.value(), java.nio.charset.StandardCharsets.UTF_8),
+                        Integer.parseInt(new String(partition.value(), java.nio.charset.StandardCharsets.UTF_8)),
+                        Long.parseLong(new String(offset.value(), java.nio.charset.StandardCharsets.UTF_8)));
+            } catch (RuntimeException e) {
+                // written by someone else: fall back to where it was read
+            }
+        }
+        return read == null ? new Origin("?", -1, -1) : new Origin(read.topic(), read.partition(), read.offset());
+    }
+
+    /**
+     * @param topic the topic a record was written to
+     * @param partition its partition
+     * @param offset its offset
+     */
+    public record Origin(String topic, int partition, long offset) {}
+
     public static int partitionOf(final byte[] keyBytes, final int partitions) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1, not " + partitions);
@@ -139,7 +180,24 @@ public final class Placement {
             }
             final RecordMetadata read = origin.get();
             final byte[] keyBytes = keys.serialize(read.topic(), record.key());
-            context.forward(record, isPlaced(keyBytes, read.partition(), partitions) ? placed : misplaced);
+            if (isPlaced(keyBytes, read.partition(), partitions)) {
+                context.forward(record, placed);
+                return;
+            }
+            // Where the record was written, so a reader behind the move (a dead letter, say) can
+            // still name the record's own topic, partition and offset.
+            final org.apache.kafka.common.header.internals.RecordHeaders headers =
+                    new org.apache.kafka.common.header.internals.RecordHeaders(
+                            record.headers().toArray());
+            if (headers.lastHeader(ORIGIN_TOPIC) == null) {
+                headers.add(ORIGIN_TOPIC, read.topic().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                headers.add(
+                        ORIGIN_PARTITION,
+                        Integer.toString(read.partition()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                headers.add(
+                        ORIGIN_OFFSET, Long.toString(read.offset()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            context.forward(record.withHeaders(headers), misplaced);
         }
     }
 }

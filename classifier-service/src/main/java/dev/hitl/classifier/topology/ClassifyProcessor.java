@@ -29,7 +29,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
@@ -85,7 +84,10 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
             withdraw(record);
             return;
         }
-        final String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("?");
+        // The topic the agent wrote to, also for a record moved to its key's partition (Placement).
+        final String topic = dev.hitl.runtime.Placement.origin(
+                        record.headers(), context.recordMetadata().orElse(null))
+                .topic();
         final ProposedAction action;
         try {
             action = reader.deserialize(topic, record.headers(), record.value());
@@ -103,6 +105,19 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         final String proposalHash = proposalHash(action);
         final String id = action.getActionId();
         final boolean hasId = id != null && !id.isBlank();
+        if (proposalHash == null) {
+            // No canonical form (a NaN or infinite number): nobody can have authenticated it, and the
+            // validator says what is wrong better than "not authenticated" would. Nothing is taken.
+            final String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            final List<String> problems =
+                    new ArrayList<>(deps.validator().validate(action, key, record.value().length));
+            if (problems.isEmpty()) {
+                problems.add("the proposal holds a number that is NaN or infinite, so it has no canonical form");
+            }
+            deps.metrics().invalid();
+            decide(withoutAuthentication(record), deps.decisions().invalid(action, null, problems, version, now));
+            return;
+        }
         // Who the agent is comes from its credential: nothing below trusts the agentId before this,
         // and an unauthenticated proposal never takes an actionId.
         final AgentAuthenticator.Result auth =
@@ -322,21 +337,17 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final RuntimeException error) {
-        final RecordMetadata metadata = context.recordMetadata().orElse(null);
+        // Named where the agent wrote it, also when it was moved to its key's partition (Placement).
+        final dev.hitl.runtime.Placement.Origin origin = dev.hitl.runtime.Placement.origin(
+                record.headers(), context.recordMetadata().orElse(null));
         final RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        DeadLetters.describe(
-                headers,
-                error,
-                metadata == null ? "?" : metadata.topic(),
-                metadata == null ? -1 : metadata.partition(),
-                metadata == null ? -1 : metadata.offset(),
-                SERVICE);
+        DeadLetters.describe(headers, error, origin.topic(), origin.partition(), origin.offset(), SERVICE);
         deps.metrics().deadLetter();
         LOG.warn(
                 "Unreadable proposal at {}-{}@{} goes to the dead-letter topic: {}",
-                metadata == null ? "?" : metadata.topic(),
-                metadata == null ? -1 : metadata.partition(),
-                metadata == null ? -1 : metadata.offset(),
+                origin.topic(),
+                origin.partition(),
+                origin.offset(),
                 error.getMessage());
         context.forward(new Record<>(
                 (String) null, Routed.deadLetter(record.key(), record.value()), record.timestamp(), headers));

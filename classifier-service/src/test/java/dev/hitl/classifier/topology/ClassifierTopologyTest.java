@@ -542,8 +542,9 @@ class ClassifierTopologyTest {
 
     @Test
     void shouldRefuseAProposalWithANonFiniteConfidenceWithoutFailingOrTakingItsId() {
-        // NaN has no canonical JSON form, so no proposal hash: nothing can authenticate it. Here the
-        // agent sent the MAC of the same proposal with a finite confidence.
+        // NaN has no canonical JSON form, so no proposal hash: nothing can authenticate it, and the
+        // answer says what is wrong with it (not "unauthenticated"). Here the agent sent the MAC of
+        // the same proposal with a finite confidence.
         final ProposedAction finite = action("nan-1", "search.web", "{}").build();
         final ProposedAction nan =
                 ProposedAction.newBuilder(finite).setConfidence(Double.NaN).build();
@@ -552,11 +553,11 @@ class ClassifierTopologyTest {
 
         final List<Decision> written = decisions.readValuesToList();
         assertThat(written).extracting(Decision::getOutcome).containsExactly(Outcome.INVALID, Outcome.AUTO_APPROVED);
-        assertThat(written.get(0).getFeedback().getReason()).contains("confidence is not a finite number");
+        assertThat(written.get(0).getFeedback().getReason()).contains("confidence is NaN");
         assertThat(written.get(0).getProposalHash()).isNull();
         assertThat(written.get(1).getProposalHash()).isEqualTo(ProposalHash.of(finite));
         assertThat(written).allSatisfy(d -> assertThat(VERIFIER.verify(d)).isEqualTo(DecisionVerifier.Result.VALID));
-        assertThat(unauthenticated).containsExactly("proposal:does_not_verify");
+        assertThat(unauthenticated).isEmpty();
     }
 
     @Test
