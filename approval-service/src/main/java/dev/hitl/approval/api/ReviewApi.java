@@ -43,7 +43,7 @@ import java.util.Optional;
  * The reviewers' JSON API: the inbox of the reviewer's groups, one request with its full context,
  * votes (approve, reject with a reason, modify with new arguments and a reason), batch votes and the
  * reviewer's own history. Every vote is checked here first (open request, the reviewer's group, not
- * on the reviewer's own behalf, reasons, strict JSON arguments, the current escalation level and
+ * on the reviewer's own behalf, not for an agent the reviewer owns, reasons, strict JSON arguments, the current escalation level and
  * version of the action) and answered with a problem detail when it cannot count; the escalation
  * service checks again and has the last word. A vote names the version of the action it answers and
  * the hash of the arguments it approves, taken from the request the reviewer saw.
@@ -357,6 +357,14 @@ public class ReviewApi {
                     "Action " + actionId + " is done on your behalf (" + action.getOnBehalfOf()
                             + "); another reviewer must decide.");
         }
+        if (inbox.owns(user.getName(), action.getAgentId())) {
+            return Problem.of(
+                    HttpStatus.FORBIDDEN,
+                    "own-agent",
+                    "You cannot approve your own agent's action",
+                    "You own agent " + action.getAgentId() + " (agent registry), which proposed action " + actionId
+                            + "; another reviewer must decide.");
+        }
         final List<ApprovalRequest> mine = item.get().forGroups(groups(user)).stream()
                 .filter(r -> command.stageIndex() == null || r.getStageIndex() == command.stageIndex())
                 .toList();
@@ -508,6 +516,7 @@ public class ReviewApi {
         final ApprovalRequest request = item.first();
         final ProposedAction action = request.getAction();
         final boolean own = user.getName().equalsIgnoreCase(action.getOnBehalfOf());
+        final boolean owner = inbox.owns(user.getName(), action.getAgentId());
         return new Summary(
                 action.getActionId(),
                 action.getAgentId(),
@@ -529,8 +538,8 @@ public class ReviewApi {
                                 r.getRequestId()))
                         .toList(),
                 action.getBatchId(),
-                !own,
-                own ? "done on your behalf" : null);
+                !own && !owner,
+                own ? "done on your behalf" : owner ? "you own this agent" : null);
     }
 
     /** @return what keeps the text from being a strict JSON object, or null when it is one */

@@ -1,5 +1,6 @@
 package dev.hitl.approval.inbox;
 
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.TrustStats;
@@ -25,7 +26,8 @@ import java.util.stream.Collectors;
  * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
  * opens an item (a later escalation level or a later version of the action replaces the earlier
  * requests: see {@link #request}), a decision closes it for good.
- * Also each agent's track record, and each reviewer's own votes. Thread-safe; listeners hear every
+ * Also each agent's track record, each agent's owners (from the registry), and each reviewer's own
+ * votes. Thread-safe; listeners hear every
  * change (for live updates).
  */
 public final class Inbox {
@@ -60,6 +62,8 @@ public final class Inbox {
     private final Map<Set<String>, Integer> openByGroups = new ConcurrentHashMap<>();
     private final Map<String, Instant> closed = new ConcurrentHashMap<>();
     private final Map<String, TrustStats> trust = new ConcurrentHashMap<>();
+    // agentId -> owners, from the latest registration on hitl.agents.registry.
+    private final Map<String, List<String>> owners = new ConcurrentHashMap<>();
     private final Map<String, VoteLog> votesByApprover = new ConcurrentHashMap<>();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
 
@@ -246,6 +250,14 @@ public final class Inbox {
         trust.put(TopicCatalogue.trustKey(stats.getAgentId(), stats.getActionType()), stats);
     }
 
+    void registration(final String agentId, final AgentRegistration registration) {
+        if (registration == null) {
+            owners.remove(agentId);
+        } else {
+            owners.put(agentId, List.copyOf(registration.getOwners()));
+        }
+    }
+
     void vote(final Vote vote) {
         votesByApprover.computeIfAbsent(vote.getApprover(), a -> new VoteLog()).add(vote);
     }
@@ -348,6 +360,16 @@ public final class Inbox {
      */
     public Optional<TrustStats> trackRecord(final String agentId, final String actionType) {
         return Optional.ofNullable(trust.get(TopicCatalogue.trustKey(agentId, actionType)));
+    }
+
+    /**
+     * @param person a reviewer
+     * @param agentId an agent
+     * @return whether the agent's latest registration names the reviewer an owner (case-insensitive)
+     */
+    public boolean owns(final String person, final String agentId) {
+        final List<String> registered = agentId == null ? null : owners.get(agentId);
+        return registered != null && registered.stream().anyMatch(o -> o.equalsIgnoreCase(person));
     }
 
     /**

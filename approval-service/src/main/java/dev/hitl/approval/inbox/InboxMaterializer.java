@@ -2,6 +2,7 @@ package dev.hitl.approval.inbox;
 
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.TrustStats;
@@ -12,6 +13,7 @@ import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the {@link Inbox} current: reads every partition of {@code hitl.approvals.requests}, {@code
- * hitl.decisions}, {@code hitl.approvals.votes} and {@code hitl.trust} from the start (committed
+ * hitl.decisions}, {@code hitl.approvals.votes}, {@code hitl.trust} and {@code hitl.agents.registry}
+ * (each agent's owners) from the start (committed
  * records only), in one thread. The inbox is rebuilt from the topics at every start, so it survives
  * restarts and every instance of the service holds the same inbox (reads scale out by adding
  * instances; votes go to Kafka, so no instance holds state another needs).
@@ -66,8 +69,12 @@ public class InboxMaterializer {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        final List<Topic<String, ?>> read =
-                List.of(topics.approvalsRequests(), topics.decisions(), topics.approvalsVotes(), topics.trust());
+        final List<Topic<String, ?>> read = List.of(
+                topics.approvalsRequests(),
+                topics.decisions(),
+                topics.approvalsVotes(),
+                topics.trust(),
+                topics.agentsRegistry());
         final List<TopicPartition> partitions = new ArrayList<>();
         for (final Topic<String, ?> topic : read) {
             readers.put(topic.name(), serdes.valueSerde(topic).deserializer());
@@ -128,6 +135,13 @@ public class InboxMaterializer {
     }
 
     private void apply(final ConsumerRecord<byte[], byte[]> record) {
+        if (record.value() == null
+                && record.key() != null
+                && record.topic().equals(topics.agentsRegistry().name())) {
+            // A tombstone: the agent is no longer registered.
+            inbox.registration(new String(record.key(), StandardCharsets.UTF_8), null);
+            return;
+        }
         final Object value;
         try {
             value = readers.get(record.topic()).deserialize(record.topic(), record.headers(), record.value());
@@ -148,6 +162,11 @@ public class InboxMaterializer {
             inbox.vote(vote);
         } else if (value instanceof TrustStats stats) {
             inbox.trust(stats);
+        } else if (value instanceof AgentRegistration registration) {
+            // Keyed by agentId, as the escalation service reads it.
+            inbox.registration(
+                    record.key() == null ? registration.getAgentId() : new String(record.key(), StandardCharsets.UTF_8),
+                    registration);
         }
     }
 

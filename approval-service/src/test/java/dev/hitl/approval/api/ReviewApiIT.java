@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ApprovalRoute;
@@ -271,15 +272,43 @@ class ReviewApiIT {
     void shouldRefuseVotesOnOnesOwnBehalfOutsideOnesGroupsAndWithoutReasons() throws Exception {
         open(action("r-1", "reviewer"), "reviewers");
         open(action("r-2", "carol@example.com"), "reviewers");
+        // The reviewer owns owned-agent-1 (the registry names owners case-insensitively), and its
+        // action is done on someone else's behalf: only the registry makes it the reviewer's own.
+        send(
+                topics.agentsRegistry().name(),
+                "owned-agent-1",
+                AgentRegistration.newBuilder()
+                        .setAgentId("owned-agent-1")
+                        .setOwners(List.of("REVIEWER"))
+                        .setChangedBy("operator")
+                        .setChangedAt(Instant.now())
+                        .build());
+        open(
+                ProposedAction.newBuilder(action("r-3", "carol@example.com"))
+                        .setAgentId("owned-agent-1")
+                        .build(),
+                "reviewers");
         final String reviewer = login("reviewer", "reviewer");
         final String senior = login("senior", "senior");
-        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 2);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> inbox(reviewer).stream()
+                        .anyMatch(m -> "r-3".equals(m.get("actionId"))
+                                && "you own this agent".equals(m.get("cannotVoteBecause"))));
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 3);
 
         final HttpClientResponseException own = catchResponse(() -> http.toBlocking()
                 .exchange(as(reviewer, HttpRequest.POST("/api/requests/r-1/votes", Map.of("verdict", "APPROVE")))));
         assertThat(own.getStatus().getCode()).isEqualTo(403);
         assertThat(own.getResponse().getContentType().orElseThrow().toString()).isEqualTo(Problem.MEDIA_TYPE);
         assertThat(own.getResponse().getBody(String.class).orElseThrow()).contains("on your behalf");
+        final HttpClientResponseException owner = catchResponse(() -> http.toBlocking()
+                .exchange(as(reviewer, HttpRequest.POST("/api/requests/r-3/votes", Map.of("verdict", "APPROVE")))));
+        assertThat(owner.getStatus().getCode()).isEqualTo(403);
+        assertThat(owner.getResponse().getContentType().orElseThrow().toString())
+                .isEqualTo(Problem.MEDIA_TYPE);
+        assertThat(owner.getResponse().getBody(String.class).orElseThrow())
+                .contains("own-agent")
+                .contains("You own agent owned-agent-1");
         assertThat(status(() -> http.toBlocking()
                         .exchange(
                                 as(senior, HttpRequest.POST("/api/requests/r-2/votes", Map.of("verdict", "APPROVE"))))))

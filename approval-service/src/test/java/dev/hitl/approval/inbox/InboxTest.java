@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ApprovalRoute;
@@ -146,6 +147,30 @@ class InboxTest {
         assertThat(inbox.openCount()).isEqualTo(1);
         assertThat(inbox.countFor(List.of("reviewers"))).isEqualTo(1);
         assertThat(inbox.page(List.of("reviewers"), null, null, 10).items()).hasSize(1);
+    }
+
+    @Test
+    void shouldKnowAnAgentsOwnersFromItsLatestRegistrationOnly() {
+        final Inbox inbox = new Inbox();
+        assertThat(inbox.owns("alice@example.com", "agent-1")).isFalse();
+        inbox.registration("agent-1", registration("agent-1", "Alice@Example.com"));
+        assertThat(inbox.owns("alice@example.com", "agent-1")).isTrue();
+        assertThat(inbox.owns("alice@example.com", "agent-2")).isFalse();
+        assertThat(inbox.owns("alice@example.com", null)).isFalse();
+        inbox.registration("agent-1", registration("agent-1", "bob@example.com"));
+        assertThat(inbox.owns("alice@example.com", "agent-1")).isFalse();
+        assertThat(inbox.owns("BOB@example.com", "agent-1")).isTrue();
+        inbox.registration("agent-1", null);
+        assertThat(inbox.owns("bob@example.com", "agent-1")).isFalse();
+    }
+
+    private static AgentRegistration registration(final String agentId, final String owner) {
+        return AgentRegistration.newBuilder()
+                .setAgentId(agentId)
+                .setOwners(List.of(owner))
+                .setChangedBy("operator")
+                .setChangedAt(Instant.now())
+                .build();
     }
 
     @Test
