@@ -1,5 +1,6 @@
 package dev.hitl.classifier.agents;
 
+import dev.hitl.classifier.CompactedTopicReader;
 import dev.hitl.classifier.topology.ClassifierTopology;
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
@@ -11,21 +12,15 @@ import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -77,33 +72,7 @@ public class AgentRegistryPublisher {
      * @return its latest registration, if any
      */
     public Optional<AgentRegistration> latest(final String agentId) {
-        final Map<String, Object> config = new HashMap<>(consumerConfig);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        AgentRegistration latest = null;
-        try (KafkaConsumer<String, AgentRegistration> consumer = new KafkaConsumer<>(
-                config,
-                serdes.keySerde(topic).deserializer(),
-                serdes.valueSerde(topic).deserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException("could not read " + topic.name() + " to its end within 30 s");
-                }
-                for (final ConsumerRecord<String, AgentRegistration> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (agentId.equals(record.key())) {
-                        latest = record.value();
-                    }
-                }
-            }
-        }
-        return Optional.ofNullable(latest);
+        return CompactedTopicReader.latest(consumerConfig, serdes, topic, agentId);
     }
 
     /**
