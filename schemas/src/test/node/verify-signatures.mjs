@@ -57,6 +57,36 @@ function verifyDecision(decision, keys) {
   return 'valid';
 }
 
+const VOTE_SIGNED = ['actionId', 'actionVersion', 'approver', 'argumentsHash', 'groups', 'modifiedArguments', 'reason',
+  'requestId', 'requestVersion', 'signatureAlgorithm', 'signatureKeyId', 'stageIndex', 'timeOnCardMillis', 'verdict',
+  'voteId', 'votedAt', 'voterId'];
+
+function voteSignedContent(vote) {
+  return canonical(Object.fromEntries(VOTE_SIGNED.map((name) => [name, vote[name] ?? null])));
+}
+
+// A glob: '*' stands for any run of characters; reviewers are compared without case, groups with.
+function globMatches(glob, value, ignoreCase) {
+  const regex = glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${regex}$`, ignoreCase ? 'iu' : 'u').test(value);
+}
+
+function verifyVote(vote, voter) {
+  if (!vote.voterId || !vote.signature || !vote.signatureKeyId || !vote.signatureAlgorithm) return 'unsigned';
+  if (vote.voterId !== voter.voterId) return 'unknown voter';
+  if (voter.status !== 'ACTIVE') return 'revoked voter';
+  if (vote.signatureAlgorithm !== 'Ed25519') return `algorithm ${vote.signatureAlgorithm}`;
+  const registered = voter.publicKeys.find((k) => k.keyId === vote.signatureKeyId);
+  if (!registered) return `unknown key ${vote.signatureKeyId}`;
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: registered.publicKey }, format: 'jwk' });
+  if (!verify(null, Buffer.from(voteSignedContent(vote), 'utf8'), key, Buffer.from(vote.signature, 'base64'))) {
+    return 'bad signature';
+  }
+  if (!vote.groups.every((g) => voter.allowedGroups.some((glob) => globMatches(glob, g, false)))) return 'group not allowed';
+  if (!voter.allowedReviewers.some((glob) => globMatches(glob, vote.approver, true))) return 'reviewer not allowed';
+  return 'valid';
+}
+
 function fail(message) {
   console.log('FAIL ' + message);
   process.exit(1);
@@ -112,6 +142,20 @@ if (args[0] === '--decisions') {
     if (withdrawal !== c.withdrawalContent) fail('agent credential: withdrawal content differs');
     if (`v1.${c.credentialId}.${mac(withdrawal)}` !== c.withdrawalHeader) fail('agent credential: withdrawal header differs');
     console.log('ok agent credential');
+  }
+  const v = vectors.votes;
+  if (v) {
+    for (const s of v.signed) {
+      if (voteSignedContent(s.vote) !== s.signedContent) fail(`vote "${s.name}": signed content differs`);
+      const result = verifyVote(s.vote, v.voter);
+      if (result !== 'valid') fail(`vote "${s.name}": ${result}`);
+      console.log(`ok vote "${s.name}"`);
+    }
+    for (const f of v.forged) {
+      const result = verifyVote(f.vote, v.voter);
+      if (result === 'valid') fail(`forged vote "${f.name}" verified`);
+      console.log(`ok forged vote "${f.name}" refused: ${result}`);
+    }
   }
   console.log('all vectors verified');
 }

@@ -6,10 +6,12 @@ import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +44,11 @@ public final class TopicCatalogue {
     private final Topic<String, ClassifiedAction> approvalsPending;
     private final Topic<String, ApprovalRequest> approvalsRequests;
     private final Topic<String, Vote> approvalsVotes;
+    private final Topic<String, IgnoredVote> approvalsIgnoredVotes;
     private final Topic<String, Decision> decisions;
     private final Topic<String, AgentControl> agentsControl;
     private final Topic<String, AgentRegistration> agentsRegistry;
+    private final Topic<String, VoterRegistration> votersRegistry;
     private final Topic<String, PolicyDocument> policy;
     private final Topic<String, TrustStats> trust;
     private final Topic<String, AuditRecord> auditLog;
@@ -82,7 +86,18 @@ public final class TopicCatalogue {
                 partitions,
                 week,
                 "Approval requests per stage and escalation level, for reviewers.");
-        approvalsVotes = topic("approvals.votes", Vote.class, partitions, week, "Reviewers' votes.");
+        approvalsVotes = topic(
+                "approvals.votes",
+                Vote.class,
+                partitions,
+                week,
+                "Reviewers' votes, each signed by its registered voter.");
+        approvalsIgnoredVotes = topic(
+                "approvals.ignored-votes",
+                IgnoredVote.class,
+                partitions,
+                month,
+                "Votes the escalation service did not count, and why; the audit log records them.");
         decisions = topic(
                 "decisions", Decision.class, partitions, month, "The one final decision per action, keyed by agentId.");
         agentsControl = topic(
@@ -98,6 +113,14 @@ public final class TopicCatalogue {
                 compacted(),
                 "The registered agents: credential ids (never secrets), owners, permissions, status; written"
                         + " only through the operators' API; latest wins.");
+        votersRegistry = topic(
+                "voters.registry",
+                VoterRegistration.class,
+                1,
+                compacted(),
+                "The registered voters (the approval service, reviewer apps): public keys (never secrets) and the"
+                        + " groups and reviewers each may vote for; written only through the operators' API; latest"
+                        + " wins.");
         policy = topic(
                 "policy",
                 PolicyDocument.class,
@@ -171,6 +194,11 @@ public final class TopicCatalogue {
         return approvalsVotes;
     }
 
+    /** @return votes the escalation service did not count, with the reason (key: actionId) */
+    public Topic<String, IgnoredVote> approvalsIgnoredVotes() {
+        return approvalsIgnoredVotes;
+    }
+
     /** @return final decisions (key: agentId) */
     public Topic<String, Decision> decisions() {
         return decisions;
@@ -184,6 +212,11 @@ public final class TopicCatalogue {
     /** @return the agent registry (key: agentId, compacted, one partition) */
     public Topic<String, AgentRegistration> agentsRegistry() {
         return agentsRegistry;
+    }
+
+    /** @return the voter registry (key: voterId, compacted, one partition) */
+    public Topic<String, VoterRegistration> votersRegistry() {
+        return votersRegistry;
     }
 
     /** @return published policies, compacted (key: policy name) */
@@ -214,9 +247,11 @@ public final class TopicCatalogue {
                 approvalsPending,
                 approvalsRequests,
                 approvalsVotes,
+                approvalsIgnoredVotes,
                 decisions,
                 agentsControl,
                 agentsRegistry,
+                votersRegistry,
                 policy,
                 trust,
                 auditLog,

@@ -12,6 +12,10 @@ import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Money;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Verdict;
+import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
+import dev.hitl.schemas.VoterStatus;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +120,117 @@ final class SignatureVectors {
                 AgentCredentials.withdrawalContent(full.getActionId(), full.getAgentId(), credential.credentialId());
         credentials.put("withdrawalContent", withdrawalContent);
         credentials.put("withdrawalHeader", AgentCredentials.header(credential, withdrawalContent));
+
+        // Vote authentication: a voter's key pair, its registration, signed votes and forged ones.
+        final byte[] voterSeed = new byte[32];
+        java.util.Arrays.fill(voterSeed, (byte) 7);
+        final VoteSigner voteSigner = new VoteSigner("reviewer-app-1", DecisionKeys.fromSeed("voter-key-1", voterSeed));
+        final VoterRegistration voter = voter(voteSigner);
+        final ObjectNode votesRoot = root.putObject("votes");
+        votesRoot.set(
+                "voterPrivateKey",
+                readTree(DecisionKeys.fromSeed("voter-key-1", voterSeed).toJwk()));
+        votesRoot.set("voter", value(voter));
+        final ArrayNode signedVotes = votesRoot.putArray("signed");
+        for (final Map.Entry<String, Vote> entry : votes().entrySet()) {
+            final Vote signed = voteSigner.sign(entry.getValue());
+            final ObjectNode vector = signedVotes.addObject();
+            vector.put("name", entry.getKey());
+            vector.set("vote", value(signed));
+            vector.put("signedContent", VoteSigner.signedContent(signed));
+            vector.put("result", VoteVerifier.verify(signed, voter).name());
+        }
+        final Vote approve = voteSigner.sign(votes().get("approve"));
+        final ArrayNode forgedVotes = votesRoot.putArray("forged");
+        forgedVote(
+                forgedVotes,
+                "approver changed after signing",
+                Vote.newBuilder(approve).setApprover("cfo").build(),
+                voter);
+        forgedVote(
+                forgedVotes,
+                "group added after signing",
+                Vote.newBuilder(approve)
+                        .setGroups(List.of("finance", "cfo-office"))
+                        .build(),
+                voter);
+        forgedVote(
+                forgedVotes,
+                "signed by another key under the voter's key id",
+                new VoteSigner("reviewer-app-1", DecisionKeys.fromSeed("voter-key-1", new byte[32]))
+                        .sign(votes().get("approve")),
+                voter);
+        forgedVote(
+                forgedVotes,
+                "signed by the voter for a group outside its allowance",
+                voteSigner.sign(Vote.newBuilder(votes().get("approve"))
+                        .setGroups(List.of("cfo-office"))
+                        .build()),
+                voter);
+        forgedVote(
+                forgedVotes,
+                "signed by the voter for a reviewer it may not attest",
+                voteSigner.sign(Vote.newBuilder(votes().get("approve"))
+                        .setApprover("mallory@elsewhere.example")
+                        .build()),
+                voter);
+        forgedVote(forgedVotes, "unsigned", votes().get("approve"), voter);
         return root;
+    }
+
+    private static VoterRegistration voter(final VoteSigner signer) {
+        return VoterRegistration.newBuilder()
+                .setVoterId(signer.voterId())
+                .setDescription("the test vectors' reviewer app")
+                .setPublicKeys(List.of(signer.voterKey()))
+                .setAllowedGroups(List.of("finance", "ops-*"))
+                .setAllowedReviewers(List.of("*@example.com"))
+                .setStatus(VoterStatus.ACTIVE)
+                .setChangedBy("operator")
+                .setChangedAt(Instant.parse("2026-12-04T09:00:00Z"))
+                .build();
+    }
+
+    static Map<String, Vote> votes() {
+        final Instant at = Instant.parse("2026-12-04T09:31:02.500Z");
+        final Map<String, Vote> all = new java.util.LinkedHashMap<>();
+        all.put(
+                "approve",
+                Vote.newBuilder()
+                        .setVoteId("vote-1")
+                        .setActionId("act-2")
+                        .setApprover("alice@example.com")
+                        .setGroups(List.of("finance"))
+                        .setVerdict(Verdict.APPROVE)
+                        .setVotedAt(at)
+                        .setRequestId("act-2:0:0:v0")
+                        .setStageIndex(0)
+                        .setRequestVersion(0)
+                        .setActionVersion(0)
+                        .setArgumentsHash("9c1f1b7ddf8f2a5b1d1c0ad1f0f4cbd1a48c0d7b1f3c6e2b8a0f9e6d5c4b3a21")
+                        .setTimeOnCardMillis(8200L)
+                        .build());
+        all.put(
+                "modify",
+                Vote.newBuilder()
+                        .setVoteId("vote-2 \u00e9")
+                        .setActionId("act-2")
+                        .setApprover("Bob@Example.com")
+                        .setGroups(List.of("ops-emea", "finance"))
+                        .setVerdict(Verdict.MODIFY)
+                        .setModifiedArguments("{\"amount\": 100, \"to\": \"acme\"}")
+                        .setReason("cap the payment at \u20ac100 \ud83d\udcb6")
+                        .setVotedAt(at)
+                        .build());
+        return all;
+    }
+
+    private static void forgedVote(
+            final ArrayNode forged, final String name, final Vote vote, final VoterRegistration voter) {
+        final ObjectNode vector = forged.addObject();
+        vector.put("name", name);
+        vector.set("vote", value(vote));
+        vector.put("result", VoteVerifier.verify(vote, voter).name());
     }
 
     private static void forged(final ArrayNode forged, final String name, final Decision decision) {
