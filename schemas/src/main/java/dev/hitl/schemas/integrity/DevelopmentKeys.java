@@ -5,7 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The development decision key pair: its seed is public (derived from a fixed text), so a decision
+ * The development key pairs (decisions, and votes): its seed is public (derived from a fixed text), so a decision
  * it signs proves nothing. The deciding services fall back to it, with a warning, when no key is
  * configured, so the local stack and the tests run without set-up; production configures its own
  * keys (see the README's configuration table).
@@ -15,13 +15,28 @@ public final class DevelopmentKeys {
     /** The key id decisions signed with the development key carry. */
     public static final String KEY_ID = "local-dev";
 
-    private static final DecisionKeys.PrivateKey KEY = DecisionKeys.fromSeed(KEY_ID, seed());
+    /** The key id of the development voter key. */
+    public static final String VOTER_KEY_ID = "local-dev-voter";
+
+    private static final DecisionKeys.PrivateKey KEY =
+            DecisionKeys.fromSeed(KEY_ID, seed("hitl-local-development-decision-key-not-secret"));
+    private static final DecisionKeys.PrivateKey VOTER_KEY =
+            DecisionKeys.fromSeed(VOTER_KEY_ID, seed("hitl-local-development-voter-key-not-secret"));
 
     private DevelopmentKeys() {}
 
     /** @return the development private key (not secret) */
     public static DecisionKeys.PrivateKey privateKey() {
         return KEY;
+    }
+
+    /**
+     * @return the development voter key (not secret): the approval service signs votes with it when
+     *     no voter key is configured; they count only where an operator registered its public key
+     *     (the local stack and the tests do, never a production installation)
+     */
+    public static DecisionKeys.PrivateKey voterKey() {
+        return VOTER_KEY;
     }
 
     /** @return the development public key as a key set */
@@ -37,10 +52,9 @@ public final class DevelopmentKeys {
                         key.key().getEncoded(), KEY.publicKey().key().getEncoded());
     }
 
-    private static byte[] seed() {
+    private static byte[] seed(final String text) {
         try {
-            return MessageDigest.getInstance("SHA-256")
-                    .digest("hitl-local-development-decision-key-not-secret".getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
