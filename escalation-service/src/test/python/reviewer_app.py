@@ -7,8 +7,15 @@ VOTES_TOPIC keyed by actionId, answering the request (requestId, stage, escalati
 version and argumentsHash), and prints one JSON line per vote delivered: its actionId and the
 partition the client chose.
 
+The app is a registered voter: it signs each vote with its own Ed25519 key (python3-cryptography),
+over the RFC 8785 JSON of the signed members (schemas README, "Vote authentication"). For these
+members (strings, integers, null, a list of strings) RFC 8785 is json.dumps with sorted keys, no
+whitespace and no ASCII escaping.
+
 usage: reviewer_app.py BOOTSTRAP REGISTRY_URL REQUESTS_TOPIC VOTES_TOPIC VOTE_SCHEMA_FILE EXPECTED APPROVER
+                       VOTER_ID VOTER_PRIVATE_JWK_FILE
 """
+import base64
 import datetime
 import json
 import sys
@@ -19,6 +26,26 @@ import avro.schema
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.avro.cached_schema_registry_client import CachedSchemaRegistryClient
 from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+SIGNED = ["actionId", "actionVersion", "approver", "argumentsHash", "groups", "modifiedArguments", "reason",
+          "requestId", "requestVersion", "signatureAlgorithm", "signatureKeyId", "stageIndex", "timeOnCardMillis",
+          "verdict", "voteId", "votedAt", "voterId"]
+
+
+def load_key(jwk_file):
+    jwk = json.load(open(jwk_file, encoding="utf-8"))
+    seed = base64.urlsafe_b64decode(jwk["d"] + "=" * (-len(jwk["d"]) % 4))
+    return jwk["kid"], Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def sign(vote, voter_id, key_id, key, voted_at_millis):
+    vote.update({"voterId": voter_id, "signatureKeyId": key_id, "signatureAlgorithm": "Ed25519"})
+    members = {name: vote.get(name) for name in SIGNED}
+    members["votedAt"] = voted_at_millis
+    content = json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    vote["signature"] = base64.b64encode(key.sign(content.encode("utf-8"))).decode("ascii")
+    return vote
 
 
 def read_requests(bootstrap, serializer, topic, expected):
@@ -43,8 +70,11 @@ def read_requests(bootstrap, serializer, topic, expected):
     return list(requests.values())
 
 
-def vote_for(request, approver):
+def vote_for(request, approver, voted_at_millis):
     stage = request["route"]["stages"][request["stageIndex"]]
+    # Whole milliseconds, as Avro's timestamp-millis keeps them and the signature covers them.
+    voted_at = datetime.datetime.fromtimestamp(voted_at_millis // 1000, datetime.timezone.utc).replace(
+        microsecond=(voted_at_millis % 1000) * 1000)
     return {
         "voteId": str(uuid.uuid4()),
         "actionId": request["action"]["actionId"],
@@ -53,7 +83,7 @@ def vote_for(request, approver):
         "verdict": "APPROVE",
         "modifiedArguments": None,
         "reason": "Checked in the Python reviewer app",
-        "votedAt": datetime.datetime.now(datetime.timezone.utc),
+        "votedAt": voted_at,
         "requestId": request["requestId"],
         "stageIndex": request["stageIndex"],
         "requestVersion": request["escalationLevel"],
@@ -63,7 +93,8 @@ def vote_for(request, approver):
     }
 
 
-def main(bootstrap, registry_url, requests_topic, votes_topic, schema_file, expected, approver):
+def main(bootstrap, registry_url, requests_topic, votes_topic, schema_file, expected, approver, voter_id, jwk_file):
+    key_id, key = load_key(jwk_file)
     serializer = MessageSerializer(CachedSchemaRegistryClient({"url": registry_url}))
     requests = read_requests(bootstrap, serializer, requests_topic, int(expected))
     if len(requests) < int(expected):
@@ -82,7 +113,8 @@ def main(bootstrap, registry_url, requests_topic, votes_topic, schema_file, expe
             print("vote not delivered: %s" % error, file=sys.stderr)
 
     for request in requests:
-        vote = vote_for(request, approver)
+        voted_at_millis = time.time_ns() // 1_000_000
+        vote = sign(vote_for(request, approver, voted_at_millis), voter_id, key_id, key, voted_at_millis)
         producer.produce(votes_topic, key=vote["actionId"].encode("utf-8"),
                          value=serializer.encode_record_with_schema(votes_topic, schema, vote),
                          on_delivery=on_delivery)
@@ -95,4 +127,4 @@ def main(bootstrap, registry_url, requests_topic, votes_topic, schema_file, expe
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:8]))
+    sys.exit(main(*sys.argv[1:10]))

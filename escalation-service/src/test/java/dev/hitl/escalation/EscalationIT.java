@@ -10,14 +10,18 @@ import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.integrity.ProposalHash;
+import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -54,6 +58,9 @@ import org.junit.jupiter.api.Test;
 class EscalationIT {
 
     private final KafkaCluster cluster;
+    /** The reviewer app these tests vote through: a registered voter signs every vote that counts. */
+    private static final VoteSigner VOTER = new VoteSigner("reviewer-app", DecisionKeys.generate("reviewer-app-1"));
+
     private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
 
     EscalationIT(final KafkaCluster cluster) {
@@ -123,9 +130,10 @@ class EscalationIT {
 
     /** Also: three actions withdrawn by their agents while open end WITHDRAWN, once each. */
     @Test
-    void shouldYieldOneDecisionWhenAVoteAndADeadlineRaceForTheSameAction() {
+    void shouldYieldOneDecisionWhenAVoteAndADeadlineRaceForTheSameAction() throws Exception {
         final String namespace = cluster.newNamespace();
         final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
+        registerVoter(topics);
         try (ApplicationContext service = start(namespace, "target/state/" + namespace);
                 KafkaProducer<String, SpecificRecord> producer = producer();
                 KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class);
@@ -166,7 +174,7 @@ class EscalationIT {
                 producer.send(new ProducerRecord<>(
                         topics.approvalsVotes().name(),
                         id,
-                        Vote.newBuilder()
+                        VOTER.sign(Vote.newBuilder()
                                 .setVoteId(UUID.randomUUID().toString())
                                 .setActionId(id)
                                 .setApprover("bob@example.com")
@@ -174,7 +182,7 @@ class EscalationIT {
                                 .setVerdict(Verdict.APPROVE)
                                 .setVotedAt(Instant.now())
                                 .setRequestVersion(0)
-                                .build()));
+                                .build())));
             }
             producer.flush();
             ids.addAll(withdrawn.keySet());
@@ -207,9 +215,10 @@ class EscalationIT {
 
     /** The case: a data owner modifies an UPDATE into a DROP TABLE; the guardrail blocks it. */
     @Test
-    void shouldBlockAModificationThatTheGuardrailsForbidWithASignedDecision() {
+    void shouldBlockAModificationThatTheGuardrailsForbidWithASignedDecision() throws Exception {
         final String namespace = cluster.newNamespace();
         final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
+        registerVoter(topics);
         try (ApplicationContext service = start(namespace, "target/state/" + namespace);
                 KafkaProducer<String, SpecificRecord> producer = producer();
                 KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class);
@@ -235,7 +244,7 @@ class EscalationIT {
             producer.send(new ProducerRecord<>(
                     topics.approvalsVotes().name(),
                     update.getActionId(),
-                    Vote.newBuilder()
+                    VOTER.sign(Vote.newBuilder()
                             .setVoteId(UUID.randomUUID().toString())
                             .setActionId(update.getActionId())
                             .setApprover("dana@example.com")
@@ -248,7 +257,7 @@ class EscalationIT {
                             .setRequestVersion(request.getEscalationLevel())
                             .setActionVersion(request.getActionVersion())
                             .setArgumentsHash(request.getArgumentsHash())
-                            .build()));
+                            .build())));
             producer.flush();
             decisions.subscribe(List.of(topics.decisions().name()));
             final List<Decision> all = new ArrayList<>();
@@ -275,10 +284,8 @@ class EscalationIT {
     void shouldNotCountTheVoteOfAnOwnerOfTheAgent() throws Exception {
         final String namespace = cluster.newNamespace();
         final TopicCatalogue topics = new TopicCatalogue(namespace, 3);
-        // Registered before the service starts: its global table is loaded before any vote is read.
-        try (Admin admin = cluster.admin()) {
-            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
-        }
+        // Registered before the service starts: its global tables are loaded before any vote is read.
+        registerVoter(topics);
         final ProposedAction mine = ProposedAction.newBuilder(
                         action("owned-1", Instant.now().plusSeconds(120)))
                 .setAgentId("olivias-agent")
@@ -308,23 +315,25 @@ class EscalationIT {
                 return !opened.isEmpty();
             });
             final ApprovalRequest request = opened.get(0);
-            // The owner votes first, then another reviewer: only the second counts.
-            for (final String approver : List.of("Olivia@example.com", "bob@example.com")) {
+            // Bob's vote written without a voter key, then the owner's, then Bob's through the
+            // registered voter: only the last counts.
+            for (final String approver : List.of("forged:bob@example.com", "Olivia@example.com", "bob@example.com")) {
+                final Vote vote = Vote.newBuilder()
+                        .setVoteId(UUID.randomUUID().toString())
+                        .setActionId(mine.getActionId())
+                        .setApprover(approver.replace("forged:", ""))
+                        .setGroups(List.of(request.getRoute().getApproverGroup()))
+                        .setVerdict(Verdict.APPROVE)
+                        .setVotedAt(Instant.now())
+                        .setRequestId(request.getRequestId())
+                        .setRequestVersion(request.getEscalationLevel())
+                        .setActionVersion(request.getActionVersion())
+                        .setArgumentsHash(request.getArgumentsHash())
+                        .build();
                 producer.send(new ProducerRecord<>(
                         topics.approvalsVotes().name(),
                         mine.getActionId(),
-                        Vote.newBuilder()
-                                .setVoteId(UUID.randomUUID().toString())
-                                .setActionId(mine.getActionId())
-                                .setApprover(approver)
-                                .setGroups(List.of(request.getRoute().getApproverGroup()))
-                                .setVerdict(Verdict.APPROVE)
-                                .setVotedAt(Instant.now())
-                                .setRequestId(request.getRequestId())
-                                .setRequestVersion(request.getEscalationLevel())
-                                .setActionVersion(request.getActionVersion())
-                                .setArgumentsHash(request.getArgumentsHash())
-                                .build()));
+                        approver.startsWith("forged:") ? vote : VOTER.sign(vote)));
             }
             producer.flush();
             decisions.subscribe(List.of(topics.decisions().name()));
@@ -338,12 +347,50 @@ class EscalationIT {
                 assertThat(decision.getOutcome()).isEqualTo(Outcome.APPROVED);
                 assertThat(decision.getApprovers()).containsExactly("bob@example.com");
             });
+            // Each vote that did not count is on the ignored-votes topic with why (the audit log's source).
+            try (KafkaConsumer<String, IgnoredVote> ignored = consumer(IgnoredVote.class)) {
+                ignored.subscribe(List.of(topics.approvalsIgnoredVotes().name()));
+                final List<IgnoredVote> why = new ArrayList<>();
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    ignored.poll(Duration.ofMillis(200)).forEach(r -> why.add(r.value()));
+                    return why.size() >= 2;
+                });
+                assertThat(why)
+                        .extracting(IgnoredVote::getCategory, IgnoredVote::getApprover)
+                        .containsExactlyInAnyOrder(
+                                org.assertj.core.groups.Tuple.tuple("unauthenticated", "bob@example.com"),
+                                org.assertj.core.groups.Tuple.tuple("owner", "Olivia@example.com"));
+            }
             assertThat(service.getBean(MeterRegistry.class)
                             .get("hitl.escalation.votes.ignored")
                             .tag("reason", "owner")
                             .counter()
                             .count())
                     .isEqualTo(1.0);
+        }
+    }
+
+    /**
+     * Registers {@link #VOTER} (any group, any reviewer) before the service starts: global tables
+     * are loaded to their end before any vote is read, so no vote races its voter's registration.
+     */
+    private void registerVoter(final TopicCatalogue topics) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
+        }
+        try (KafkaProducer<String, SpecificRecord> producer = producer()) {
+            producer.send(new ProducerRecord<>(
+                            topics.votersRegistry().name(),
+                            VOTER.voterId(),
+                            VoterRegistration.newBuilder()
+                                    .setVoterId(VOTER.voterId())
+                                    .setPublicKeys(List.of(VOTER.voterKey()))
+                                    .setAllowedGroups(List.of("*"))
+                                    .setAllowedReviewers(List.of("*"))
+                                    .setChangedBy("ops")
+                                    .setChangedAt(Instant.now())
+                                    .build()))
+                    .get();
         }
     }
 

@@ -15,10 +15,14 @@ import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
+import dev.hitl.schemas.integrity.DecisionKeys;
+import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicProvisioner;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
 import io.micrometer.core.instrument.Counter;
@@ -38,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -51,7 +56,9 @@ import org.junit.jupiter.api.Test;
  * The README's promise that reviewer apps may write votes directly, kept with a non-Java client:
  * a reviewer app on Debian's python3-confluent-kafka (librdkafka, whose default partitioner hashes
  * keys with CRC32, not Java's murmur2) answers 12 approval requests, and every action is decided
- * once, by its vote.
+ * once, by its vote. The app is a registered voter and signs its votes with its own Ed25519 key in
+ * Python ({@code python3-cryptography}), so the vote authentication of the schemas README is kept by
+ * a second implementation.
  */
 @HitlKafka
 class PythonReviewerAppIT {
@@ -71,6 +78,26 @@ class PythonReviewerAppIT {
     void shouldDecideEveryActionAReviewerAppOnLibrdkafkasDefaultPartitionerVotesFor() throws Exception {
         final String namespace = cluster.newNamespace();
         final TopicCatalogue topics = new TopicCatalogue(namespace, PARTITIONS);
+        // The app's voter, registered before the service starts (its global table loads first): it
+        // may vote for the reviewers group, for example.com reviewers only.
+        final DecisionKeys.PrivateKey voterKey = DecisionKeys.generate("python-app-1");
+        try (Admin admin = cluster.admin()) {
+            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
+        }
+        try (KafkaProducer<String, VoterRegistration> producer = producer()) {
+            producer.send(new ProducerRecord<>(
+                            topics.votersRegistry().name(),
+                            "python-reviewer-app",
+                            VoterRegistration.newBuilder()
+                                    .setVoterId("python-reviewer-app")
+                                    .setPublicKeys(List.of(VoteSigner.voterKey(voterKey.publicKey())))
+                                    .setAllowedGroups(List.of("reviewers"))
+                                    .setAllowedReviewers(List.of("*@example.com"))
+                                    .setChangedBy("ops")
+                                    .setChangedAt(Instant.now())
+                                    .build()))
+                    .get();
+        }
         try (ApplicationContext service = ApplicationContext.run(Map.of(
                         "micronaut.server.port",
                         -1,
@@ -95,7 +122,7 @@ class PythonReviewerAppIT {
                 }
             }
 
-            final Map<String, Integer> partitionOfVote = runReviewerApp(topics, "bob@example.com");
+            final Map<String, Integer> partitionOfVote = runReviewerApp(topics, "bob@example.com", voterKey);
 
             assertThat(partitionOfVote.keySet()).containsExactlyInAnyOrderElementsOf(ids);
             final long misplaced = partitionOfVote.entrySet().stream()
@@ -129,10 +156,14 @@ class PythonReviewerAppIT {
     }
 
     /** @return the partition the Python client put each vote on, by actionId */
-    private Map<String, Integer> runReviewerApp(final TopicCatalogue topics, final String approver) throws Exception {
+    private Map<String, Integer> runReviewerApp(
+            final TopicCatalogue topics, final String approver, final DecisionKeys.PrivateKey voterKey)
+            throws Exception {
         final Path schema = Path.of("target/python-reviewer-app/Vote.avsc").toAbsolutePath();
         Files.createDirectories(schema.getParent());
         Files.writeString(schema, Vote.getClassSchema().toString(), StandardCharsets.UTF_8);
+        final Path jwk = schema.resolveSibling(topics.namespace() + "-voter.jwk");
+        Files.writeString(jwk, voterKey.toJwk(), StandardCharsets.UTF_8);
         final File out = schema.resolveSibling(topics.namespace() + ".out").toFile();
         final File err = schema.resolveSibling(topics.namespace() + ".err").toFile();
         final Process python = new ProcessBuilder(
@@ -144,7 +175,9 @@ class PythonReviewerAppIT {
                         topics.approvalsVotes().name(),
                         schema.toString(),
                         String.valueOf(ACTIONS),
-                        approver)
+                        approver,
+                        "python-reviewer-app",
+                        jwk.toString())
                 .redirectOutput(out)
                 .redirectError(err)
                 .start();
@@ -197,7 +230,7 @@ class PythonReviewerAppIT {
                 action, policy.evaluate(action, Optional.empty()).toAssessment(Instant.now()));
     }
 
-    private KafkaProducer<String, ClassifiedAction> producer() {
+    private <V extends org.apache.avro.specific.SpecificRecord> KafkaProducer<String, V> producer() {
         final Map<String, Object> config = cluster.clientConfig();
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         return new KafkaProducer<>(

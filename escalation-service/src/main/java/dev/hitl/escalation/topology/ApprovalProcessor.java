@@ -14,6 +14,7 @@ import dev.hitl.schemas.ApprovalStage;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Feedback;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.PolicyDocument;
@@ -22,10 +23,12 @@ import dev.hitl.schemas.RiskAssessment;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
 import dev.hitl.schemas.integrity.ArgumentsDiff;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.integrity.StrictJson;
+import dev.hitl.schemas.integrity.VoteVerifier;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +68,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private KeyValueStore<String, Integer> deadlines;
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
     private TimestampedKeyValueStore<String, AgentRegistration> registry;
+    private TimestampedKeyValueStore<String, VoterRegistration> voters;
 
     ApprovalProcessor(final EscalationTopology.Dependencies deps) {
         this.deps = deps;
@@ -78,6 +82,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         this.deadlines = context.getStateStore(EscalationTopology.DEADLINES_STORE);
         this.policies = context.getStateStore(EscalationTopology.POLICY_STORE);
         this.registry = context.getStateStore(EscalationTopology.REGISTRY_STORE);
+        this.voters = context.getStateStore(EscalationTopology.VOTERS_STORE);
         context.schedule(deps.deadlineCheckEvery(), PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
     }
 
@@ -382,9 +387,13 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private void vote(final Vote vote, final long timestamp) {
         final Progress state = progress.get(vote.getActionId());
         final ClassifiedAction classified = state == null ? null : actions.get(state.actionId());
-        final String refusal = refusal(vote, state, classified);
+        // Who voted comes from the voter that attests it, checked before anything the vote says.
+        final VoteVerifier.Result authenticity = VoteVerifier.verify(vote, voter(vote.getVoterId()));
+        final String refusal = authenticity == VoteVerifier.Result.VALID
+                ? refusal(vote, state, classified)
+                : "unauthenticated: " + authenticity.describe() + " (voter " + vote.getVoterId() + ")";
         if (refusal != null) {
-            ignore(vote, state, refusal);
+            ignore(vote, state, refusal, timestamp);
             return;
         }
         final Instant now = deps.clock().instant();
@@ -423,7 +432,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 StrictJson.parseObject(vote.getModifiedArguments());
                 hash = CanonicalJson.sha256(vote.getModifiedArguments());
             } catch (IllegalArgumentException e) {
-                ignore(vote, state, "bad modification: " + e.getMessage());
+                ignore(vote, state, "bad modification: " + e.getMessage(), timestamp);
                 return;
             }
             if (!hash.equals(argumentsHash(state, classified))) {
@@ -448,8 +457,30 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         progress.put(next.actionId(), next);
     }
 
-    private void ignore(final Vote vote, final Progress state, final String refusal) {
-        deps.metrics().voteIgnored(refusal.split(":")[0]);
+    /**
+     * A vote that does not count: logged, counted, kept with the action's state, and written with
+     * its reason to {@code hitl.approvals.ignored-votes}, which the audit log records.
+     */
+    private void ignore(final Vote vote, final Progress state, final String refusal, final long timestamp) {
+        final String category = refusal.split(":")[0];
+        deps.metrics().voteIgnored(category);
+        forward(
+                Out.Destination.IGNORED_VOTE,
+                vote.getActionId(),
+                IgnoredVote.newBuilder()
+                        .setVoteId(vote.getVoteId())
+                        .setActionId(vote.getActionId())
+                        .setAgentId(state == null ? null : state.agentId())
+                        .setVoterId(vote.getVoterId())
+                        .setApprover(vote.getApprover())
+                        .setGroups(new ArrayList<>(vote.getGroups()))
+                        .setVerdict(vote.getVerdict())
+                        .setCategory(category.replace(' ', '-'))
+                        .setReason(refusal)
+                        .setVotedAt(vote.getVotedAt())
+                        .setIgnoredAt(Instant.ofEpochMilli(deps.clock().millis()))
+                        .build(),
+                timestamp);
         LOG.info(
                 "Ignored vote {} by {} on action {}: {}",
                 vote.getVoteId(),
@@ -518,6 +549,12 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                             .toList();
         }
         return null;
+    }
+
+    /** The latest registration of a voter on {@code hitl.voters.registry}, or null. */
+    private VoterRegistration voter(final String voterId) {
+        final ValueAndTimestamp<VoterRegistration> registered = voterId == null ? null : voters.get(voterId);
+        return registered == null ? null : registered.value();
     }
 
     /** Whether the agent's registration (the latest on {@code hitl.agents.registry}) names the person an owner. */

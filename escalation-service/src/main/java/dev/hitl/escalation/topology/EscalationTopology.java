@@ -7,7 +7,9 @@ import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -40,6 +42,11 @@ import org.apache.kafka.streams.state.Stores;
  *       (raise tier, group review, halt the agent), and an {@code ApprovalRequest} is published per
  *       open stage; its deadline (shortened by the agent's {@code replyBy}) goes to a changelogged
  *       store.
+ *   <li>A vote counts only when a registered voter ({@code hitl.voters.registry}) attests it: signed
+ *       with one of the voter's keys, the voter ACTIVE, its groups and approver within the voter's
+ *       allowance ({@link dev.hitl.schemas.integrity.VoteVerifier}); this is checked first, so
+ *       nothing a vote says is believed before. Every vote that does not count, for any reason, is
+ *       written with its reason to {@code hitl.approvals.ignored-votes} (the audit log records it).
  *   <li>A vote is checked (open request, processed before the deadline by the service's clock,
  *       current escalation level, current version of the action and its argumentsHash, the
  *       approver's groups, not the person the agent acts for, not an owner of the agent in {@code
@@ -75,6 +82,11 @@ public final class EscalationTopology {
     public static final String POLICY_STORE = "escalation-policy";
     /** Global store of {@code hitl.agents.registry}: each agent's owners, who may not approve its actions. */
     public static final String REGISTRY_STORE = "escalation-agents-registry";
+    /**
+     * Global store of {@code hitl.voters.registry}: each voter's public keys and allowance; a vote
+     * counts only when its voter's key signed it, within that allowance.
+     */
+    public static final String VOTERS_STORE = "escalation-voters-registry";
     /**
      * The header of a withdrawal (a tombstone keyed by actionId) naming the agent that withdraws; the
      * agent SDK writes it on {@code hitl.actions.proposed} and the classifier passes it on.
@@ -123,6 +135,12 @@ public final class EscalationTopology {
                 Materialized.<String, AgentRegistration, KeyValueStore<Bytes, byte[]>>as(REGISTRY_STORE)
                         .withKeySerde(serdes.keySerde(topics.agentsRegistry()))
                         .withValueSerde(serdes.valueSerde(topics.agentsRegistry())));
+        builder.globalTable(
+                topics.votersRegistry().name(),
+                serdes.consumed(topics.votersRegistry()).withName("voters-source"),
+                Materialized.<String, VoterRegistration, KeyValueStore<Bytes, byte[]>>as(VOTERS_STORE)
+                        .withKeySerde(serdes.keySerde(topics.votersRegistry()))
+                        .withValueSerde(serdes.valueSerde(topics.votersRegistry())));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), new JsonSerde<>(Progress.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -186,7 +204,17 @@ public final class EscalationTopology {
                                                 (key, out) -> KeyValue.pair(out.key(), (AgentControl) out.value()),
                                                 Named.as("control-records"))
                                         .to(topics.agentsControl().name(), serdes.produced(topics.agentsControl())),
-                                "agent-control"));
+                                "agent-control"))
+                .branch(
+                        (key, out) -> out.destination() == Out.Destination.IGNORED_VOTE,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, out) -> KeyValue.pair(out.key(), (IgnoredVote) out.value()),
+                                                Named.as("ignored-vote-records"))
+                                        .to(
+                                                topics.approvalsIgnoredVotes().name(),
+                                                serdes.produced(topics.approvalsIgnoredVotes())),
+                                "ignored-votes"));
         return inputs;
     }
 }

@@ -14,6 +14,7 @@ record Out(Destination destination, String key, SpecificRecord value) {
     enum Destination {
         REQUEST,
         DECISION,
-        AGENT_CONTROL
+        AGENT_CONTROL,
+        IGNORED_VOTE
     }
 }

@@ -14,6 +14,7 @@ import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Money;
 import dev.hitl.schemas.OnTimeout;
@@ -22,11 +23,15 @@ import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
+import dev.hitl.schemas.VoterStatus;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.integrity.ProposalHash;
+import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.serde.InMemorySchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -73,6 +78,11 @@ class EscalationTopologyTest {
     private TestInputTopic<String, Vote> votes;
     private TestInputTopic<String, PolicyDocument> policies;
     private TestInputTopic<String, AgentRegistration> registry;
+    private TestInputTopic<String, VoterRegistration> voters;
+    private TestOutputTopic<String, IgnoredVote> ignored;
+    /** The voter every test's reviewers vote through, registered for any group and reviewer. */
+    private final VoteSigner voter = new VoteSigner("reviewer-app", DecisionKeys.generate("reviewer-app-1"));
+
     private TestOutputTopic<String, ApprovalRequest> requests;
     private TestOutputTopic<String, Decision> decisions;
     private TestOutputTopic<String, AgentControl> control;
@@ -166,6 +176,15 @@ class EscalationTopologyTest {
                 topics.agentsRegistry().name(),
                 new StringSerializer(),
                 serdes.valueSerde(topics.agentsRegistry()).serializer());
+        voters = driver.createInputTopic(
+                topics.votersRegistry().name(),
+                new StringSerializer(),
+                serdes.valueSerde(topics.votersRegistry()).serializer());
+        ignored = driver.createOutputTopic(
+                topics.approvalsIgnoredVotes().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.approvalsIgnoredVotes()).deserializer());
+        registerVoter(voter, List.of("*"), List.of("*"), VoterStatus.ACTIVE);
         requests = driver.createOutputTopic(
                 topics.approvalsRequests().name(),
                 new StringDeserializer(),
@@ -258,8 +277,27 @@ class EscalationTopologyTest {
                 .setArgumentsHash(request.getArgumentsHash());
     }
 
+    /** Casts a vote as the registered voter attests it (signed with its key). */
     private void cast(final Vote.Builder vote) {
-        votes.pipeInput(vote.getActionId(), vote.build());
+        votes.pipeInput(vote.getActionId(), voter.sign(vote.build()));
+    }
+
+    private void registerVoter(
+            final VoteSigner signer,
+            final List<String> groups,
+            final List<String> reviewers,
+            final VoterStatus status) {
+        voters.pipeInput(
+                signer.voterId(),
+                VoterRegistration.newBuilder()
+                        .setVoterId(signer.voterId())
+                        .setPublicKeys(List.of(signer.voterKey()))
+                        .setAllowedGroups(groups)
+                        .setAllowedReviewers(reviewers)
+                        .setStatus(status)
+                        .setChangedBy("ops")
+                        .setChangedAt(START)
+                        .build());
     }
 
     private List<String> ignoredReasons(final String actionId) {
@@ -1067,5 +1105,118 @@ class EscalationTopologyTest {
 
     private static byte[] bytes(final String key) {
         return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- votes count only when a registered voter attests them (hitl.voters.registry) -------
+
+    @Test
+    void shouldNotCountAVoteWrittenWithTopicAccessButNoVoterKey() {
+        submit(action("forged-1", "email.send", EMAIL).build());
+        // Anyone who can write the votes topic: unsigned, claiming a reviewer and the group.
+        votes.pipeInput(
+                "forged-1",
+                ballot("forged-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE)
+                        .build());
+        // Signed with a key of its own under the registered voter's id and key id.
+        final VoteSigner impostor = new VoteSigner(voter.voterId(), DecisionKeys.generate("reviewer-app-1"));
+        votes.pipeInput(
+                "forged-1",
+                impostor.sign(ballot("forged-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE)
+                        .build()));
+        // A genuine vote changed after signing (the approver swapped).
+        final Vote genuine = voter.sign(ballot("forged-1", "erin@example.com", List.of("reviewers"), Verdict.REJECT)
+                .setReason("no")
+                .build());
+        votes.pipeInput(
+                "forged-1",
+                Vote.newBuilder(genuine)
+                        .setApprover("bob@example.com")
+                        .setVerdict(Verdict.APPROVE)
+                        .build());
+        // A voter nobody registered.
+        votes.pipeInput(
+                "forged-1",
+                new VoteSigner("rogue-app", DecisionKeys.generate("rogue-1"))
+                        .sign(ballot("forged-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE)
+                                .build()));
+
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("forged-1"))
+                .containsExactly(
+                        "unauthenticated: not signed by a voter (voter null)",
+                        "unauthenticated: its signature does not verify (changed or forged) (voter reviewer-app)",
+                        "unauthenticated: its signature does not verify (changed or forged) (voter reviewer-app)",
+                        "unauthenticated: its voter is not registered (voter rogue-app)");
+        final List<IgnoredVote> recorded = ignored.readValuesToList();
+        assertThat(recorded).hasSize(4).allSatisfy(v -> {
+            assertThat(v.getActionId()).isEqualTo("forged-1");
+            assertThat(v.getAgentId()).isEqualTo("support-agent-1");
+            assertThat(v.getCategory()).isEqualTo("unauthenticated");
+            assertThat(v.getApprover()).isEqualTo("bob@example.com");
+        });
+        assertThat(recorded.get(3).getVoterId()).isEqualTo("rogue-app");
+        assertThat(votesIgnored).containsOnly("unauthenticated");
+
+        cast(ballot("forged-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE));
+        assertThat(decisions.readValue().getApprovers()).containsExactly("bob@example.com");
+    }
+
+    @Test
+    void shouldNotCountAVoteForAGroupOrReviewerOutsideItsVotersAllowance() {
+        // A finance team's app may vote for finance only, and only for its own people.
+        final VoteSigner financeApp = new VoteSigner("finance-app", DecisionKeys.generate("finance-app-1"));
+        registerVoter(financeApp, List.of("finance"), List.of("*@finance.example.com"), VoterStatus.ACTIVE);
+        submit(action("allow-1", "email.send", EMAIL).build());
+        votes.pipeInput(
+                "allow-1",
+                financeApp.sign(ballot("allow-1", "fred@finance.example.com", List.of("reviewers"), Verdict.APPROVE)
+                        .build()));
+        votes.pipeInput(
+                "allow-1",
+                financeApp.sign(ballot("allow-1", "bob@example.com", List.of("finance"), Verdict.APPROVE)
+                        .build()));
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("allow-1"))
+                .containsExactly(
+                        "unauthenticated: it names a group its voter may not vote for (voter finance-app)",
+                        "unauthenticated: it names a reviewer its voter may not attest (voter finance-app)");
+        assertThat(ignored.readValuesToList())
+                .extracting(IgnoredVote::getReason)
+                .containsExactly(
+                        "unauthenticated: it names a group its voter may not vote for (voter finance-app)",
+                        "unauthenticated: it names a reviewer its voter may not attest (voter finance-app)");
+
+        // Within its allowance the same app's vote counts where the route asks finance.
+        registerVoter(
+                financeApp, List.of("finance", "reviewers"), List.of("*@finance.example.com"), VoterStatus.ACTIVE);
+        votes.pipeInput(
+                "allow-1",
+                financeApp.sign(ballot("allow-1", "fred@finance.example.com", List.of("reviewers"), Verdict.APPROVE)
+                        .build()));
+        assertThat(decisions.readValue().getApprovers()).containsExactly("fred@finance.example.com");
+    }
+
+    @Test
+    void shouldStopCountingAVotersVotesOnceItIsRevoked() {
+        submit(action("revoked-1", "email.send", EMAIL).build());
+        registerVoter(voter, List.of("*"), List.of("*"), VoterStatus.REVOKED);
+        vote("revoked-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(decisions.isEmpty()).isTrue();
+        assertThat(ignoredReasons("revoked-1"))
+                .containsExactly("unauthenticated: its voter is revoked (voter reviewer-app)");
+    }
+
+    @Test
+    void shouldRecordEveryIgnoredVoteWithItsCategory() {
+        submit(action("why-1", "email.send", EMAIL).build());
+        vote("why-1", "alice@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        vote("why-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 3);
+        vote("nothing-1", "bob@example.com", List.of("reviewers"), Verdict.APPROVE, 0);
+        assertThat(ignored.readValuesToList())
+                .extracting(IgnoredVote::getCategory, IgnoredVote::getActionId)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("self-approval", "why-1"),
+                        org.assertj.core.groups.Tuple.tuple("stale-level", "why-1"),
+                        org.assertj.core.groups.Tuple.tuple("no-request", "nothing-1"));
     }
 }
