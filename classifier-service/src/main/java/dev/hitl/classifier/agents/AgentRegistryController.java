@@ -3,6 +3,7 @@ package dev.hitl.classifier.agents;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.hitl.classifier.topology.AgentAuthenticator;
 import dev.hitl.runtime.OperatorAuthorization;
+import dev.hitl.runtime.Problem;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentStatus;
 import dev.hitl.schemas.integrity.AgentCredentials;

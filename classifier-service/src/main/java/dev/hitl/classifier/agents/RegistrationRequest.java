@@ -1,6 +1,7 @@
 package dev.hitl.classifier.agents;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hitl.runtime.Problem;
 import dev.hitl.schemas.integrity.StrictJson;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package dev.hitl.classifier.policy;
 
-import dev.hitl.classifier.CompactedTopicReader;
 import dev.hitl.policy.Policy;
+import dev.hitl.runtime.CompactedTopicReader;
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.PolicyDocument;

@@ -1,4 +1,4 @@
-package dev.hitl.classifier.agents;
+package dev.hitl.runtime;
 
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -37,7 +37,7 @@ public record Problem(String type, String title, int status, String detail, List
      * @param errors the fields at fault
      * @return the response
      */
-    static MutableHttpResponse<Problem> of(
+    public static MutableHttpResponse<Problem> of(
             final HttpStatus status,
             final String kind,
             final String title,
@@ -48,7 +48,14 @@ public record Problem(String type, String title, int status, String detail, List
                 .body(new Problem("https://hitl.dev/problems/" + kind, title, status.getCode(), detail, errors));
     }
 
-    static MutableHttpResponse<Problem> of(
+    /**
+     * @param status the HTTP status
+     * @param kind a short kind, e.g. {@code agent-not-registered}
+     * @param title the kind, in words
+     * @param detail this occurrence, in words
+     * @return the response, with no field errors
+     */
+    public static MutableHttpResponse<Problem> of(
             final HttpStatus status, final String kind, final String title, final String detail) {
         return of(status, kind, title, detail, List.of());
     }

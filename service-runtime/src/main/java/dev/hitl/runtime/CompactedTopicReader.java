@@ -1,4 +1,4 @@
-package dev.hitl.classifier;
+package dev.hitl.runtime;
 
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
