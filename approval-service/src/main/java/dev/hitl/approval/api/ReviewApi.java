@@ -429,8 +429,9 @@ public class ReviewApi {
                 .setArgumentsHash(argumentsHash)
                 .setTimeOnCardMillis(command.timeOnCardMillis())
                 .build();
-        votes.publish(vote);
-        return HttpResponse.accepted().body(Recorded.of(vote));
+        // Signed by the publisher as sent: nothing may change the vote after this line.
+        final Vote sent = votes.publish(vote);
+        return HttpResponse.accepted().body(Recorded.of(sent));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.hitl.approval.api;
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
@@ -18,20 +19,32 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 
-/** Writes reviewers' votes to {@code hitl.approvals.votes} (idempotent producer, all replicas). */
+/**
+ * Writes reviewers' votes to {@code hitl.approvals.votes} (idempotent producer, all replicas), each
+ * signed as this service's registered voter ({@link VoteSigner}, {@code hitl.voter.*}). Every vote
+ * the service publishes (the API, the web UI and batches, all through {@link ReviewApi}) passes
+ * here, and is signed here as the last step before sending, so the signature covers exactly what is
+ * sent.
+ */
 @Singleton
 public class VotePublisher {
 
     private final Topic<String, Vote> topic;
     private final KafkaProducer<String, Vote> producer;
+    private final VoteSigner signer;
 
     /**
      * @param topics the provisioned topics
      * @param serdes their serdes
      * @param kafka the {@code kafka.*} settings
+     * @param signer signs each vote as this service's voter
      */
     public VotePublisher(
-            final ProvisionedTopics topics, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
+            final ProvisionedTopics topics,
+            final TopicSerdes serdes,
+            final KafkaDefaultConfiguration kafka,
+            final VoteSigner signer) {
+        this.signer = signer;
         this.topic = topics.catalogue().approvalsVotes();
         final Map<String, Object> config = KafkaClientSettings.producer(kafka);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -43,14 +56,17 @@ public class VotePublisher {
     }
 
     /**
-     * Sends a vote and waits until Kafka has it.
+     * Signs a vote as this service's voter, sends it and waits until Kafka has it.
      *
-     * @param vote the vote
+     * @param vote the vote with every field set (not changed: the signed copy is sent)
+     * @return the vote as sent: signed, with voterId, signatureKeyId and signatureAlgorithm
      */
-    public void publish(final Vote vote) {
+    public Vote publish(final Vote vote) {
+        final Vote signed = signer.sign(vote);
         try {
-            producer.send(new ProducerRecord<>(topic.name(), vote.getActionId(), vote))
+            producer.send(new ProducerRecord<>(topic.name(), signed.getActionId(), signed))
                     .get(30, TimeUnit.SECONDS);
+            return signed;
         } catch (ExecutionException e) {
             throw new KafkaException(
                     "the vote could not be recorded: " + e.getCause().getMessage(), e.getCause());

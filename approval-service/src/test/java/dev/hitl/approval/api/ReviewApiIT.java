@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.approval.voter.VoteSignatures;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
@@ -22,6 +23,7 @@ import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.ArgumentsDiff;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -60,6 +62,11 @@ class ReviewApiIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** This run's voter: configured as JWK text ({@code hitl.voter.key}, {@code HITL_VOTER_KEY}). */
+    private static final String VOTER_ID = "approval-service-it";
+
+    private static final DecisionKeys.PrivateKey VOTER_KEY = DecisionKeys.generate("approval-service-it-1");
+
     private final KafkaCluster cluster;
     private final PolicyEvaluator policy = new PolicyEvaluator(DefaultPolicy.load());
     private String namespace;
@@ -87,7 +94,11 @@ class ReviewApiIT {
                         "hitl.topics.partitions",
                         3,
                         "hitl.registry.url",
-                        cluster.schemaRegistryUrl()));
+                        cluster.schemaRegistryUrl(),
+                        "hitl.voter.id",
+                        VOTER_ID,
+                        "hitl.voter.key",
+                        VOTER_KEY.toJwk()));
         http = HttpClient.create(server.getURL());
     }
 
@@ -219,7 +230,8 @@ class ReviewApiIT {
     }
 
     @Test
-    void shouldPublishAVoteOnceForADoubleClickAndCloseTheItemOnTheDecision() throws Exception {
+    void shouldPublishAVoteOnceForADoubleClickSignedAsTheConfiguredVoterAndCloseTheItemOnTheDecision()
+            throws Exception {
         open(action("v-1", "carol@example.com"), "reviewers");
         final String reviewer = login("reviewer", "reviewer");
         await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
@@ -232,7 +244,9 @@ class ReviewApiIT {
                 "modifiedArguments",
                 "{\"to\":\"customer@gmail.com\",\"body\":\"Hello\"}",
                 "requestVersion",
-                0);
+                0,
+                "timeOnCardMillis",
+                4200);
         final HttpResponse<Map> first =
                 http.toBlocking().exchange(as(reviewer, HttpRequest.POST("/api/requests/v-1/votes", body)), Map.class);
         final HttpResponse<Map> second =
@@ -246,6 +260,15 @@ class ReviewApiIT {
         assertThat(votes.get(0).getApprover()).isEqualTo("reviewer");
         assertThat(votes.get(0).getVerdict()).isEqualTo(Verdict.MODIFY);
         assertThat(votes.get(0).getRequestId()).isEqualTo("v-1:0:0");
+        // Signed as the configured voter after every field was set: the escalation service, holding
+        // the registered public key, verifies what was sent, and another key does not.
+        assertThat(votes.get(0).getModifiedArguments()).isEqualTo("{\"to\":\"customer@gmail.com\",\"body\":\"Hello\"}");
+        assertThat(votes.get(0).getReason()).isEqualTo("No script in mails");
+        assertThat(votes.get(0).getTimeOnCardMillis()).isEqualTo(4200L);
+        assertThat(votes.get(0).getArgumentsHash()).isNotNull();
+        for (final Vote vote : votes) {
+            VoteSignatures.assertSignedBy(vote, VOTER_ID, VOTER_KEY.publicKey());
+        }
 
         send(
                 topics.decisions().name(),
@@ -684,7 +707,10 @@ class ReviewApiIT {
                                         Map.of("batchId", "batch-1", "exclude", List.of("b-3"), "verdict", "APPROVE"))),
                         Map.class);
         assertThat((List<?>) result.get("results")).hasSize(4);
-        assertThat(readVotes(4)).extracting(Vote::getActionId).containsExactlyInAnyOrder("b-0", "b-1", "b-2", "b-4");
+        final List<Vote> votes = readVotes(4);
+        assertThat(votes).extracting(Vote::getActionId).containsExactlyInAnyOrder("b-0", "b-1", "b-2", "b-4");
+        // Batch votes are signed one by one, as single votes are.
+        votes.forEach(vote -> VoteSignatures.assertSignedBy(vote, VOTER_ID, VOTER_KEY.publicKey()));
     }
 
     private static HttpClientResponseException catchResponse(final Runnable call) {

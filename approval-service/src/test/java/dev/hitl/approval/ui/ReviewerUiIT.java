@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.voter.VoteSignatures;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.schemas.ActionContext;
@@ -22,6 +23,7 @@ import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.ArgumentsDiff;
 import dev.hitl.schemas.integrity.CanonicalJson;
+import dev.hitl.schemas.integrity.DevelopmentKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -235,6 +237,9 @@ class ReviewerUiIT {
         assertThat(JSON.readTree(vote.getModifiedArguments()))
                 .isEqualTo(JSON.readTree("{\"to\":\"customer@example.com\",\"amount\":50}"));
         assertThat(vote.getTimeOnCardMillis()).isNotNull().isPositive();
+        // No voter key configured: signed with the development voter key, as the default voter.
+        VoteSignatures.assertSignedBy(
+                vote, "approval-service", DevelopmentKeys.voterKey().publicKey());
 
         awaitLive();
         assertThat(driver.findElements(itemBy("ui-flow-1")))
