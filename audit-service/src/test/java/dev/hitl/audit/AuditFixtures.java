@@ -11,6 +11,7 @@ import dev.hitl.schemas.AutonomyLevel;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Feedback;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Money;
 import dev.hitl.schemas.OnTimeout;
@@ -22,10 +23,13 @@ import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.Trigger;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
+import dev.hitl.schemas.VoterStatus;
 import dev.hitl.schemas.integrity.ArgumentsDiff;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -41,6 +45,12 @@ public final class AuditFixtures {
 
     /** Signs as the deciders do, with the development key ({@link DevelopmentKeys}). */
     public static final DecisionSigner SIGNER = new DecisionSigner(DevelopmentKeys.privateKey());
+
+    /** The voter the approval service is registered as. */
+    public static final String VOTER_ID = "approval-service";
+
+    /** Signs votes as the approval service does, with the development voter key. */
+    public static final VoteSigner VOTE_SIGNER = new VoteSigner(VOTER_ID, DevelopmentKeys.voterKey());
 
     /** The arguments of {@link #proposed}. */
     public static final String ARGUMENTS = "{\"amount\":\"12.50\",\"to\":\"ACME \\\"Ltd\\\"\",\"note\":\"ünïcode ✓\"}";
@@ -114,6 +124,53 @@ public final class AuditFixtures {
                 .setReason("looks right")
                 .setVotedAt(at)
                 .setTimeOnCardMillis(4200L)
+                .build();
+    }
+
+    /** {@link #vote}, signed by the approval service's voter ({@link #VOTE_SIGNER}). */
+    public static Vote signedVote(final String actionId, final String approver, final Instant at) {
+        return VOTE_SIGNER.sign(vote(actionId, approver, at));
+    }
+
+    /**
+     * A vote the escalation service did not count, as it records one.
+     *
+     * @param vote the vote
+     * @param agentId the action's agent, or null
+     * @param category why, in one word
+     * @param reason why, in a sentence
+     * @param at when it was ignored
+     * @return the ignored vote
+     */
+    public static IgnoredVote ignored(
+            final Vote vote, final String agentId, final String category, final String reason, final Instant at) {
+        return IgnoredVote.newBuilder()
+                .setVoteId(vote.getVoteId())
+                .setActionId(vote.getActionId())
+                .setAgentId(agentId)
+                .setVoterId(vote.getVoterId())
+                .setApprover(vote.getApprover())
+                .setGroups(new ArrayList<>(vote.getGroups()))
+                .setVerdict(vote.getVerdict())
+                .setCategory(category)
+                .setReason(reason)
+                .setVotedAt(vote.getVotedAt())
+                .setIgnoredAt(at)
+                .build();
+    }
+
+    /** The approval service's voter registration (the development voter key), made by an operator. */
+    public static VoterRegistration voter(final String changedBy, final Instant at) {
+        return VoterRegistration.newBuilder()
+                .setVoterId(VOTER_ID)
+                .setDescription("the approval service")
+                .setPublicKeys(List.of(VOTE_SIGNER.voterKey()))
+                .setAllowedGroups(List.of("finance-*", "ops"))
+                .setAllowedReviewers(List.of("*@example.com"))
+                .setStatus(VoterStatus.ACTIVE)
+                .setReason("registered at install")
+                .setChangedBy(changedBy)
+                .setChangedAt(at)
                 .build();
     }
 
@@ -216,6 +273,52 @@ public final class AuditFixtures {
                 new Input(topics.decisions().name(), agent, decision));
     }
 
+    /** The reason the escalation service gives for {@link #ignoredVotes}' forged vote. */
+    public static final String UNSIGNED_REASON = "unauthenticated: not signed by a voter";
+
+    /**
+     * An action with votes that did not count: a vote as carol written without a voter key is ignored
+     * as unauthenticated; bob's signed approval decides it; dan's signed approval after the decision
+     * is ignored as late (in the same millisecond). Each ignored vote is on the votes topic and, with
+     * its reason, on the ignored-votes topic.
+     *
+     * @param topics the topic catalogue
+     * @param actionId the action
+     * @param at when it is proposed
+     * @return the input records, in order
+     */
+    public static List<Input> ignoredVotes(final TopicCatalogue topics, final String actionId, final Instant at) {
+        final String agent = "agent-1";
+        final ProposedAction action = proposed(actionId, agent, at);
+        final ClassifiedAction classified = classified(action, RiskClass.IRREVERSIBLE);
+        final Instant votedAt = at.plusSeconds(60);
+        final Vote forged = Vote.newBuilder(vote(actionId, "carol@example.com", votedAt))
+                .setVoteId(actionId + "-forged")
+                .setTimeOnCardMillis(900L)
+                .build();
+        final Vote bob = signedVote(actionId, "bob@example.com", at.plusSeconds(90));
+        final Vote late = signedVote(actionId, "dan@example.com", at.plusSeconds(120));
+        return List.of(
+                new Input(topics.actionsProposed().name(), actionId, action),
+                new Input(topics.approvalsPending().name(), actionId, classified),
+                new Input(topics.approvalsRequests().name(), actionId, request(classified)),
+                new Input(topics.approvalsVotes().name(), actionId, forged),
+                new Input(
+                        topics.approvalsIgnoredVotes().name(),
+                        actionId,
+                        ignored(forged, agent, "unauthenticated", UNSIGNED_REASON, votedAt.plusMillis(5))),
+                new Input(topics.approvalsVotes().name(), actionId, bob),
+                new Input(
+                        topics.decisions().name(),
+                        agent,
+                        decision(actionId, agent, Outcome.APPROVED, at.plusSeconds(91))),
+                new Input(topics.approvalsVotes().name(), actionId, late),
+                new Input(
+                        topics.approvalsIgnoredVotes().name(),
+                        actionId,
+                        ignored(late, agent, "late", "late: the action was already decided", at.plusSeconds(120))));
+    }
+
     public static AgentControl halt(final String agentId, final String actionId, final Instant at) {
         return AgentControl.newBuilder()
                 .setAgentId(agentId)
@@ -241,7 +344,9 @@ public final class AuditFixtures {
     /**
      * The whole life of {@code count} actions, in an order the services could produce it: for each
      * action a proposal, its classification (every fifth auto-approved, the rest pending, a request
-     * and a vote), a decision; plus one agent-control and one policy event every ten actions.
+     * and a vote signed by the approval service's voter), a decision; every ten actions one forged
+     * (unsigned) vote and its record as ignored, one agent-control, one voter-registry and one policy
+     * event.
      *
      * @param topics the topic catalogue
      * @param prefix action id prefix
@@ -268,12 +373,31 @@ public final class AuditFixtures {
                 final ClassifiedAction classified = classified(action, RiskClass.IRREVERSIBLE);
                 out.add(new Input(topics.approvalsPending().name(), id, classified));
                 out.add(new Input(topics.approvalsRequests().name(), id, request(classified)));
-                out.add(new Input(topics.approvalsVotes().name(), id, vote(id, "bob@example.com", at.plusMillis(500))));
+                out.add(new Input(
+                        topics.approvalsVotes().name(), id, signedVote(id, "bob@example.com", at.plusMillis(500))));
+                if (i % 10 == 4) {
+                    // someone with write access to the votes topic but no voter key votes as carol
+                    final Vote forged = Vote.newBuilder(vote(id, "carol@example.com", at.plusMillis(400)))
+                            .setVoteId(id + "-forged")
+                            .build();
+                    out.add(new Input(topics.approvalsVotes().name(), id, forged));
+                    out.add(new Input(
+                            topics.approvalsIgnoredVotes().name(),
+                            id,
+                            ignored(
+                                    forged,
+                                    agent,
+                                    "unauthenticated",
+                                    "unauthenticated: not signed by a voter",
+                                    at.plusMillis(410))));
+                }
                 out.add(new Input(
                         topics.decisions().name(), agent, decision(id, agent, Outcome.APPROVED, at.plusMillis(600))));
             }
             if (i % 10 == 9) {
                 out.add(new Input(topics.agentsControl().name(), agent, halt(agent, id, at.plusMillis(700))));
+                out.add(new Input(
+                        topics.votersRegistry().name(), VOTER_ID, voter("operator:" + prefix, at.plusMillis(800))));
                 out.add(new Input(topics.policy().name(), "default", policy("default", prefix + "-v" + i, at)));
             }
         }

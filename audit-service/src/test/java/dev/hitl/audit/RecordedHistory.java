@@ -60,9 +60,11 @@ public final class RecordedHistory {
                     topics.approvalsPending(),
                     topics.approvalsRequests(),
                     topics.approvalsVotes(),
+                    topics.approvalsIgnoredVotes(),
                     topics.decisions(),
                     topics.agentsControl(),
                     topics.agentsRegistry(),
+                    topics.votersRegistry(),
                     topics.policy())) {
                 in.put(topic.name(), driver.createInputTopic(topic.name(), new StringSerializer(), (Serializer)
                         serdes.valueSerde((Topic) topic).serializer()));

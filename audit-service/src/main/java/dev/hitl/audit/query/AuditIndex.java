@@ -21,8 +21,21 @@ import java.util.Objects;
 public final class AuditIndex {
 
     /** Order of an action's story when two events carry the same time. */
-    private static final Map<String, Integer> STORY_RANK =
-            Map.of("PROPOSED", 0, "AUTO_APPROVED", 1, "PENDING", 1, "REQUESTED", 2, "VOTED", 3, "DECIDED", 4);
+    private static final Map<String, Integer> STORY_RANK = Map.of(
+            "PROPOSED",
+            0,
+            "AUTO_APPROVED",
+            1,
+            "PENDING",
+            1,
+            "REQUESTED",
+            2,
+            "VOTED",
+            3,
+            "VOTE_IGNORED",
+            4,
+            "DECIDED",
+            5);
 
     /** Order of lists: by time, then by place in the log. */
     public static final Comparator<Entry> BY_TIME = Comparator.comparing(
@@ -32,7 +45,7 @@ public final class AuditIndex {
 
     private static final Comparator<Entry> STORY = Comparator.comparing(
                     (Entry e) -> e.record().occurredAt())
-            .thenComparingInt(e -> STORY_RANK.getOrDefault(e.record().eventType(), 5))
+            .thenComparingInt(e -> STORY_RANK.getOrDefault(e.record().eventType(), 6))
             .thenComparingInt(e -> e.record().partition())
             .thenComparingLong(e -> e.record().offset());
 
@@ -95,7 +108,8 @@ public final class AuditIndex {
     /**
      * @param actionId an action
      * @return its records in the order they happened (PROPOSED, AUTO_APPROVED or PENDING,
-     *     REQUESTED, VOTED, DECIDED: by occurredAt, equal times in that order); empty when unknown
+     *     REQUESTED, VOTED, VOTE_IGNORED, DECIDED: by occurredAt, equal times in that order); empty
+     *     when unknown
      */
     public synchronized List<Entry> story(final String actionId) {
         final List<Entry> story = new ArrayList<>(byAction.getOrDefault(actionId, List.of()));

@@ -11,7 +11,8 @@ import java.util.List;
  * approvers (a vote's approver; a decision's approvers), a decision's outcome, a vote's verdict and
  * time on card, the triggers of a classification or request, and the version of the action a request
  * asks about or a vote answers, with, for a modified version, who made it, why, and its changes
- * against the agent's arguments.
+ * against the agent's arguments; the voter that attested a vote, and, for a vote the escalation
+ * service did not count, the category and reason it gave.
  *
  * @param actionType the action type, or null
  * @param riskClass the assessed risk class, or null
@@ -25,6 +26,10 @@ import java.util.List;
  * @param modifiedBy the reviewer whose modification made a requested version above 0, or null
  * @param modificationReason why they modified it, or null
  * @param changes how a requested version's arguments differ from the agent's (empty at version 0)
+ * @param voteId the voteId of a vote or an ignored vote, or null
+ * @param voterId the voter a vote or an ignored vote names, or null
+ * @param ignoredCategory why a vote was not counted, in one word (VOTE_IGNORED), or null
+ * @param ignoredReason why a vote was not counted, in a sentence (VOTE_IGNORED), or null
  */
 public record RecordFacts(
         String actionType,
@@ -37,7 +42,11 @@ public record RecordFacts(
         Integer actionVersion,
         String modifiedBy,
         String modificationReason,
-        List<Change> changes) {
+        List<Change> changes,
+        String voteId,
+        String voterId,
+        String ignoredCategory,
+        String ignoredReason) {
 
     /**
      * One change of a modified version's arguments ({@code ArgumentChange}).
@@ -67,6 +76,10 @@ public record RecordFacts(
         String modifiedBy = null;
         String reason = null;
         final List<Change> changes = new ArrayList<>();
+        String voteId = null;
+        String voterId = null;
+        String category = null;
+        String ignoredReason = null;
         switch (type) {
             case "PROPOSED" -> actionType = text(p.path("actionType"));
             case "AUTO_APPROVED", "PENDING", "REQUESTED" -> {
@@ -96,6 +109,20 @@ public record RecordFacts(
                 verdict = text(p.path("verdict"));
                 final JsonNode t = p.path("timeOnCardMillis");
                 timeOnCard = t.isNumber() ? Long.valueOf(t.asLong()) : t.isTextual() ? parse(t.asText()) : null;
+                voteId = text(p.path("voteId"));
+                voterId = text(p.path("voterId"));
+            }
+            case "VOTE_IGNORED" -> {
+                // the reviewer the ignored vote named (unverified when it was not authenticated)
+                final String approver = text(p.path("approver"));
+                if (approver != null) {
+                    approvers.add(approver);
+                }
+                verdict = text(p.path("verdict"));
+                voteId = text(p.path("voteId"));
+                voterId = text(p.path("voterId"));
+                category = text(p.path("category"));
+                ignoredReason = text(p.path("reason"));
             }
             case "DECIDED" -> {
                 actionType = text(p.path("actionType"));
@@ -105,7 +132,7 @@ public record RecordFacts(
                 }
             }
             default -> {
-                // agent control and policy events carry nothing the filters use
+                // agent control, registries and policy events carry nothing the filters use
             }
         }
         return new RecordFacts(
@@ -119,7 +146,11 @@ public record RecordFacts(
                 version,
                 modifiedBy,
                 reason,
-                List.copyOf(changes));
+                List.copyOf(changes),
+                voteId,
+                voterId,
+                category,
+                ignoredReason);
     }
 
     /** Records written before versions existed carry none: they are of the agent's proposal. */

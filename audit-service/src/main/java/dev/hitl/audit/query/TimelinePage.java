@@ -53,8 +53,12 @@ public final class TimelinePage {
                 item(html, "actor", r.getActor());
                 item(html, "agent", r.getAgentId());
                 item(html, "summary", summary(e));
+                item(html, "voter", e.facts().voterId());
                 if ("REQUESTED".equals(r.getEventType())) {
                     version(html, e.facts());
+                }
+                if ("VOTE_IGNORED".equals(r.getEventType())) {
+                    item(html, "not counted because", e.facts().ignoredReason());
                 }
                 item(html, "policy version", r.getPolicyVersion());
                 item(html, "source", r.getSource());
@@ -90,6 +94,10 @@ public final class TimelinePage {
                 f.verdict()
                         + (isModified(f) ? " of version " + f.actionVersion() : "")
                         + (f.timeOnCardMillis() == null ? "" : " after " + f.timeOnCardMillis() + " ms on the card");
+            case "VOTE_IGNORED" ->
+                (f.verdict() == null ? "vote" : f.verdict())
+                        + " not counted"
+                        + (f.ignoredCategory() == null ? "" : " (" + f.ignoredCategory() + ")");
             case "DECIDED" -> f.outcome() + (f.approvers().isEmpty() ? "" : " by " + String.join(", ", f.approvers()));
             default -> null;
         };

@@ -16,8 +16,10 @@ import java.util.function.Consumer;
 /**
  * Computes a {@link CalibrationReport} from audit records handed over one by one, in any order.
  * Counts come from the records whose occurredAt lies in [from, to); the start of a human decision's
- * wait may lie before the range. Keeps per action a few times and names, and per reviewer the times
- * on card.
+ * wait may lie before the range. Keeps per action a few times and names, and the votes in the range
+ * (reviewer, verdict, time on card) until the report: a vote the escalation service ignored as
+ * {@value #UNAUTHENTICATED} (its VOTE_IGNORED record may come before or after it) is not counted
+ * for the reviewer it names, since nothing shows that reviewer cast it.
  */
 public final class Calibration implements Consumer<LogRecord> {
 
@@ -27,6 +29,9 @@ public final class Calibration implements Consumer<LogRecord> {
     public static final double RUBBER_STAMP_APPROVE_RATE = 0.95;
     /** ...with a median time on card below this. */
     public static final long RUBBER_STAMP_MAX_MEDIAN_MILLIS = 5_000;
+
+    /** The category of a vote ignored because its voter's signature or allowance did not hold. */
+    public static final String UNAUTHENTICATED = "unauthenticated";
 
     private static final Set<String> HUMAN = Set.of("APPROVED", "MODIFIED", "REJECTED");
 
@@ -38,6 +43,8 @@ public final class Calibration implements Consumer<LogRecord> {
     }
 
     private record Decided(String actionId, String agentId, String actionType, String outcome, Instant at) {}
+
+    private record Cast(String key, String approver, String verdict, Long timeOnCardMillis) {}
 
     private static final class Votes {
         private long votes;
@@ -51,7 +58,9 @@ public final class Calibration implements Consumer<LogRecord> {
     private final Instant to;
     private final Map<String, Action> actions = new HashMap<>();
     private final List<Decided> decisions = new ArrayList<>();
-    private final Map<String, Votes> reviewers = new TreeMap<>();
+    private final List<Cast> votes = new ArrayList<>();
+    private final Set<String> unauthenticated = new HashSet<>();
+    private final Map<String, Long> ignoredVotes = new TreeMap<>();
     private final Map<String, Set<String>> triggers = new TreeMap<>();
     private final Set<String> autoApproved = new HashSet<>();
     private final Set<String> pending = new HashSet<>();
@@ -108,16 +117,19 @@ public final class Calibration implements Consumer<LogRecord> {
             }
             case "VOTED" -> {
                 if (inRange) {
-                    final Votes v = reviewers.computeIfAbsent(r.record().getActor(), k -> new Votes());
-                    v.votes++;
-                    switch (String.valueOf(facts.verdict())) {
-                        case "APPROVE" -> v.approvals++;
-                        case "MODIFY" -> v.modifications++;
-                        default -> v.rejections++;
-                    }
-                    if (facts.timeOnCardMillis() != null) {
-                        v.timesOnCard.add(facts.timeOnCardMillis());
-                    }
+                    votes.add(new Cast(
+                            voteKey(actionId, facts.voteId()),
+                            r.record().getActor(),
+                            facts.verdict(),
+                            facts.timeOnCardMillis()));
+                }
+            }
+            case "VOTE_IGNORED" -> {
+                if (UNAUTHENTICATED.equals(facts.ignoredCategory())) {
+                    unauthenticated.add(voteKey(actionId, facts.voteId()));
+                }
+                if (inRange) {
+                    ignoredVotes.merge(String.valueOf(facts.ignoredCategory()), 1L, Long::sum);
                 }
             }
             case "DECIDED" -> {
@@ -158,6 +170,22 @@ public final class Calibration implements Consumer<LogRecord> {
                     : action.pendingAt != null ? action.pendingAt : action.proposedAt;
             if (start != null && !d.at().isBefore(start)) {
                 waits.add(d.at().toEpochMilli() - start.toEpochMilli());
+            }
+        }
+        final Map<String, Votes> reviewers = new TreeMap<>();
+        for (final Cast c : votes) {
+            if (unauthenticated.contains(c.key())) {
+                continue;
+            }
+            final Votes v = reviewers.computeIfAbsent(c.approver(), k -> new Votes());
+            v.votes++;
+            switch (String.valueOf(c.verdict())) {
+                case "APPROVE" -> v.approvals++;
+                case "MODIFY" -> v.modifications++;
+                default -> v.rejections++;
+            }
+            if (c.timeOnCardMillis() != null) {
+                v.timesOnCard.add(c.timeOnCardMillis());
             }
         }
         final List<CalibrationReport.Reviewer> reviewerList = new ArrayList<>();
@@ -201,7 +229,13 @@ public final class Calibration implements Consumer<LogRecord> {
                 human + timeouts == 0 ? null : (double) timeouts / (human + timeouts),
                 byTrigger,
                 reviewerList,
-                flagged);
+                flagged,
+                new TreeMap<>(ignoredVotes));
+    }
+
+    /** A vote by its action and voteId (a voteId is the voter's, unique only with its action). */
+    private static String voteKey(final String actionId, final String voteId) {
+        return actionId + '\n' + voteId;
     }
 
     /**

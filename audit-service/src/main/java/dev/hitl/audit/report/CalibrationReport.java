@@ -22,8 +22,11 @@ import java.util.Map;
  * @param timeoutRate timeouts / (human decisions + timeouts), or null when both are 0
  * @param escalationsByTrigger per trigger name, the actions whose PENDING or REQUESTED record in
  *     the range carries it
- * @param reviewers per approver, from their votes in the range
+ * @param reviewers per approver, from their votes in the range (not counting the votes the
+ *     escalation service ignored as unauthenticated: nothing shows the named reviewer cast them)
  * @param suspectedRubberStamping the approvers flagged as suspected rubber-stamping
+ * @param ignoredVotes VOTE_IGNORED records in the range per category (why the escalation service did
+ *     not count the vote: unauthenticated, late, self-approval, ...)
  */
 public record CalibrationReport(
         String from,
@@ -40,7 +43,8 @@ public record CalibrationReport(
         Double timeoutRate,
         Map<String, Long> escalationsByTrigger,
         List<Reviewer> reviewers,
-        List<String> suspectedRubberStamping) {
+        List<String> suspectedRubberStamping,
+        Map<String, Long> ignoredVotes) {
 
     /**
      * @param humanDecisions APPROVED, MODIFIED and REJECTED decisions

@@ -5,8 +5,8 @@ package dev.hitl.audit.topology;
  * apart from partition, sequence, prevHash and hash. Travels as JSON through the service's internal
  * repartition topic (not a public contract).
  *
- * @param eventType PROPOSED, AUTO_APPROVED, PENDING, REQUESTED, VOTED, DECIDED, AGENT_CONTROL, AGENT_REGISTRY or
- *     POLICY_PUBLISHED
+ * @param eventType PROPOSED, WITHDRAWAL, AUTO_APPROVED, PENDING, REQUESTED, VOTED, VOTE_IGNORED, DECIDED,
+ *     AGENT_CONTROL, AGENT_REGISTRY, VOTER_REGISTRY or POLICY_PUBLISHED
  * @param actionId the action, or null
  * @param agentId the agent, or null
  * @param actor who caused it

@@ -20,9 +20,9 @@ import org.apache.kafka.streams.state.Stores;
  * AuditRecord} on {@code hitl.audit.log}, in a SHA-256 hash chain per audit-log partition.
  *
  * <ol>
- *   <li>Each input record (proposals, auto-approved, pending, requests, votes, decisions, agent
- *       control, policy) is described ({@link Described}) and turned into canonical JSON, keyed by
- *       its audit key.
+ *   <li>Each input record (proposals, auto-approved, pending, requests, votes, ignored votes,
+ *       decisions, agent control, agent and voter registrations, policy) is described ({@link
+ *       Described}) and turned into canonical JSON, keyed by its audit key.
  *   <li>The events are repartitioned into {@value #REPARTITION} with exactly the audit log's
  *       partition count and {@link AuditPartitioner}, the partitioner the audit log is written with.
  *   <li>{@link ChainProcessor}, in the task of partition p, appends each event to chain p, keeps the
@@ -85,10 +85,14 @@ public final class AuditTopology {
                 .merge(describe(builder, deps, topics.approvalsPending(), "pending", Described::pending))
                 .merge(describe(builder, deps, topics.approvalsRequests(), "requests", Described::requested))
                 .merge(describe(builder, deps, topics.approvalsVotes(), "votes", Described::voted))
+                // votes the escalation service did not count, and why, on the action's chain
+                .merge(describe(builder, deps, topics.approvalsIgnoredVotes(), "ignored-votes", Described::voteIgnored))
                 .merge(describe(builder, deps, topics.decisions(), "decisions", Described::decided))
                 .merge(describe(builder, deps, topics.agentsControl(), "agent-control", Described::agentControl))
                 // registrations, rotations and revocations of agents, under the operator who made them
                 .merge(describe(builder, deps, topics.agentsRegistry(), "agent-registry", Described::agentRegistered))
+                // registrations, key rotations and revocations of voters, under the operator who made them
+                .merge(describe(builder, deps, topics.votersRegistry(), "voter-registry", Described::voterRegistered))
                 .merge(describe(builder, deps, topics.policy(), "policy", Described::policyPublished));
 
         final KStream<String, AuditRecord> records = events.repartition(

@@ -5,16 +5,19 @@ import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
 import java.time.Instant;
 
 /**
  * What the audit log says about one source record: its audit key (the key on {@code
  * hitl.audit.log}, which picks the chain), event type, who and when.
  *
- * @param auditKey actionId for action events, agentId for agent control, the policy name for policy
+ * @param auditKey actionId for action events (ignored votes too), agentId for agent control and
+ *     registrations, voterId for voter registrations, the policy name for policy
  * @param eventType the event type
  * @param actionId the action, or null
  * @param agentId the agent, or null
@@ -35,6 +38,8 @@ public record Described(
     public static final String CLASSIFIER = "service:classifier";
     /** The actor of approval requests of the agent's own proposal (version 0). */
     public static final String ESCALATION = "service:escalation";
+    /** The actor of an ignored vote that names neither a reviewer nor a voter. */
+    public static final String UNKNOWN = "unknown";
 
     static Described proposed(final ProposedAction a) {
         return new Described(
@@ -85,6 +90,19 @@ public record Described(
         return new Described(v.getActionId(), "VOTED", v.getActionId(), null, v.getApprover(), v.getVotedAt(), null);
     }
 
+    /**
+     * A vote the escalation service did not count, on the action's chain next to the vote itself.
+     * Its actor is whom the vote named: the reviewer, else the voter, else {@value #UNKNOWN} (for an
+     * unauthenticated vote these names are unverified, which the payload's category says). It
+     * happened when the escalation service ignored the vote.
+     */
+    static Described voteIgnored(final IgnoredVote v) {
+        final String actor =
+                present(v.getApprover()) ? v.getApprover() : present(v.getVoterId()) ? v.getVoterId() : UNKNOWN;
+        return new Described(
+                v.getActionId(), "VOTE_IGNORED", v.getActionId(), v.getAgentId(), actor, v.getIgnoredAt(), null);
+    }
+
     static Described decided(final Decision d) {
         return new Described(
                 d.getActionId(),
@@ -106,8 +124,16 @@ public record Described(
                 r.getAgentId(), "AGENT_REGISTRY", null, r.getAgentId(), r.getChangedBy(), r.getChangedAt(), null);
     }
 
+    static Described voterRegistered(final VoterRegistration r) {
+        return new Described(r.getVoterId(), "VOTER_REGISTRY", null, null, r.getChangedBy(), r.getChangedAt(), null);
+    }
+
     static Described policyPublished(final PolicyDocument p) {
         return new Described(
                 p.getName(), "POLICY_PUBLISHED", null, null, p.getPublishedBy(), p.getPublishedAt(), p.getVersion());
+    }
+
+    private static boolean present(final String value) {
+        return value != null && !value.isBlank();
     }
 }

@@ -2,10 +2,12 @@ package dev.hitl.audit.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.log.LogRecord;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -119,5 +121,40 @@ class AuditIndexTest {
         assertThat(paged).containsExactlyElementsOf(all);
         assertThat(paged).isSortedAccordingTo(AuditIndex.BY_TIME);
         assertThat(index.search(searchAgent, 5, 7).records()).isEmpty();
+    }
+
+    @Test
+    void shouldPlaceAnIgnoredVoteAfterItsVoteAndFindItByTheReviewerItNames() throws Exception {
+        final List<LogRecord> ignored = RecordedHistory.record(
+                topics -> AuditFixtures.ignoredVotes(topics, "i-1", Instant.parse("2026-03-02T10:00:00Z")));
+        final List<LogRecord> shuffled = new ArrayList<>(ignored);
+        Collections.shuffle(shuffled, new Random(11));
+
+        for (final AuditIndex index : List.of(index(ignored), index(shuffled))) {
+            // dan's late vote and its being ignored carry the same time: the vote comes first
+            assertThat(types(index.story("i-1")))
+                    .containsExactly(
+                            "PROPOSED",
+                            "PENDING",
+                            "REQUESTED",
+                            "VOTED",
+                            "VOTE_IGNORED",
+                            "VOTED",
+                            "DECIDED",
+                            "VOTED",
+                            "VOTE_IGNORED");
+            final List<AuditIndex.Entry> carol = index.search(
+                            new RecordFilter(null, "carol@example.com", null, null, null, null, null, null), 0, 10)
+                    .records();
+            assertThat(types(carol)).containsExactly("VOTED", "VOTE_IGNORED");
+            assertThat(carol.get(1).facts().ignoredCategory()).isEqualTo("unauthenticated");
+            assertThat(carol.get(1).facts().ignoredReason()).isEqualTo(AuditFixtures.UNSIGNED_REASON);
+            assertThat(index.search(
+                                    new RecordFilter("agent-1", null, null, null, null, "VOTE_IGNORED", null, null),
+                                    0,
+                                    10)
+                            .total())
+                    .isEqualTo(2);
+        }
     }
 }

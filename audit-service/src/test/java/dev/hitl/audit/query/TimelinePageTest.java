@@ -68,6 +68,34 @@ class TimelinePageTest {
     }
 
     @Test
+    void shouldShowAVoteThatWasNotCountedWithItsCategoryAndReason() throws Exception {
+        final List<LogRecord> log = RecordedHistory.record(
+                topics -> AuditFixtures.ignoredVotes(topics, "i-1", Instant.parse("2026-03-02T10:00:00Z")));
+        final AuditIndex index = new AuditIndex();
+        log.forEach(index::add);
+
+        final String html = TimelinePage.render("i-1", index.story("i-1"));
+
+        assertThat(html)
+                .containsSubsequence(
+                        "<li class=\"event voted\">",
+                        "<dt>actor</dt><dd>carol@example.com</dd>",
+                        "<li class=\"event vote_ignored\">",
+                        "<span class=\"type\">VOTE_IGNORED</span>",
+                        "<dt>actor</dt><dd>carol@example.com</dd>",
+                        "<dt>summary</dt><dd>APPROVE not counted (unauthenticated)</dd>",
+                        "<dt>not counted because</dt><dd>unauthenticated: not signed by a voter</dd>",
+                        "<li class=\"event voted\">",
+                        "<dt>actor</dt><dd>bob@example.com</dd>",
+                        "<dt>voter</dt><dd>approval-service</dd>",
+                        "APPROVED by bob@example.com",
+                        "<dt>actor</dt><dd>dan@example.com</dd>",
+                        "<dt>summary</dt><dd>APPROVE not counted (late)</dd>",
+                        "<dt>voter</dt><dd>approval-service</dd>",
+                        "<dt>not counted because</dt><dd>late: the action was already decided</dd>");
+    }
+
+    @Test
     void shouldEscapeTheFiveHtmlSpecialCharacters() {
         assertThat(TimelinePage.escape("<a href=\"x\" title='y'>&</a>"))
                 .isEqualTo("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");

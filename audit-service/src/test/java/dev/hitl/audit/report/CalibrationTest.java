@@ -3,6 +3,7 @@ package dev.hitl.audit.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.log.LogRecord;
@@ -107,5 +108,25 @@ class CalibrationTest {
         assertThat(r.timeToDecision().medianMillis())
                 .isEqualTo(Duration.ofMinutes(9).toMillis());
         assertThat(report(shuffled, null, null)).isEqualTo(report(log, null, null));
+    }
+
+    @Test
+    void shouldNotCountAForgedVoteForTheReviewerItNamesAndCountIgnoredVotesByCategory() throws Exception {
+        final List<LogRecord> ignored = new ArrayList<>(RecordedHistory.record(
+                topics -> AuditFixtures.ignoredVotes(topics, "i-1", Instant.parse("2026-03-02T10:00:00Z"))));
+
+        final CalibrationReport r = report(ignored, null, null);
+
+        // carol never voted: the vote in her name was written without a voter key
+        assertThat(r.reviewers())
+                .extracting(CalibrationReport.Reviewer::approver)
+                .containsExactly("bob@example.com", "dan@example.com");
+        // dan's late vote was his own: it did not count for the decision, but it is his behaviour
+        assertThat(r.reviewers().get(1).votes()).isEqualTo(1);
+        assertThat(r.ignoredVotes()).containsExactlyInAnyOrderEntriesOf(Map.of("unauthenticated", 1L, "late", 1L));
+        // the ignored vote's record may come first
+        Collections.reverse(ignored);
+        assertThat(report(ignored, null, null)).isEqualTo(r);
+        assertThat(report(log, null, null).ignoredVotes()).isEmpty();
     }
 }

@@ -69,9 +69,11 @@ class AuditTopologyTest {
                 topics.approvalsPending(),
                 topics.approvalsRequests(),
                 topics.approvalsVotes(),
+                topics.approvalsIgnoredVotes(),
                 topics.decisions(),
                 topics.agentsControl(),
                 topics.agentsRegistry(),
+                topics.votersRegistry(),
                 topics.policy())) {
             inputs.put(topic.name(), driver.createInputTopic(topic.name(), new StringSerializer(), (Serializer)
                     serdes.valueSerde((Topic) topic).serializer()));
@@ -113,8 +115,10 @@ class AuditTopologyTest {
                         "PENDING",
                         "REQUESTED",
                         "VOTED",
+                        "VOTE_IGNORED",
                         "DECIDED",
                         "AGENT_CONTROL",
+                        "VOTER_REGISTRY",
                         "POLICY_PUBLISHED");
         // Every source record appears once, named by topic/partition/offset.
         assertThat(out.stream().map(r -> r.value().getSource()).collect(Collectors.toSet()))
@@ -260,6 +264,136 @@ class AuditTopologyTest {
     }
 
     @Test
+    void shouldRecordAnIgnoredVoteInTheActionsChainWithItsCategoryAndReason() throws Exception {
+        final dev.hitl.schemas.ProposedAction action = AuditFixtures.proposed("ign-1", "agent-1", START);
+        // written by someone who can write the votes topic but holds no voter key
+        final dev.hitl.schemas.Vote forged = AuditFixtures.vote("ign-1", "carol@example.com", START.plusSeconds(30));
+        final dev.hitl.schemas.IgnoredVote ignored = AuditFixtures.ignored(
+                forged, "agent-1", "unauthenticated", "unauthenticated: not signed by a voter", START.plusSeconds(31));
+        final List<TestRecord<String, AuditRecord>> out = pipe(List.of(
+                new AuditFixtures.Input(topics.actionsProposed().name(), "ign-1", action),
+                new AuditFixtures.Input(topics.approvalsVotes().name(), "ign-1", forged),
+                new AuditFixtures.Input(topics.approvalsIgnoredVotes().name(), "ign-1", ignored)));
+
+        assertThat(out).extracting(r -> r.value().getEventType()).containsExactly("PROPOSED", "VOTED", "VOTE_IGNORED");
+        final TestRecord<String, AuditRecord> record = out.get(2);
+        final AuditRecord v = record.value();
+        assertThat(record.key()).isEqualTo("ign-1");
+        assertThat(v.getActionId()).isEqualTo("ign-1");
+        assertThat(v.getAgentId()).isEqualTo("agent-1");
+        assertThat(v.getActor()).isEqualTo("carol@example.com");
+        assertThat(v.getOccurredAt()).isEqualTo(START.plusSeconds(31));
+        assertThat(v.getPolicyVersion()).isNull();
+        assertThat(v.getSource()).isEqualTo(topics.approvalsIgnoredVotes().name() + "/0/0");
+        // in the action's chain, right after the vote it is about
+        assertThat(v.getPartition()).isEqualTo(out.get(0).value().getPartition());
+        assertThat(v.getSequence()).isEqualTo(2L);
+        assertThat(v.getPrevHash()).isEqualTo(out.get(1).value().getHash());
+        assertThat(v.getHash()).isEqualTo(AuditHashing.hash(v));
+        assertThat(IndependentVerifier.problems(
+                        v.getPartition(), out.stream().map(TestRecord::value).toList()))
+                .isEmpty();
+        final com.fasterxml.jackson.databind.JsonNode payload =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.getPayload());
+        assertThat(v.getPayload()).isEqualTo(IndependentVerifier.resorted(v.getPayload()));
+        assertThat(payload.path("category").asText()).isEqualTo("unauthenticated");
+        assertThat(payload.path("reason").asText()).isEqualTo("unauthenticated: not signed by a voter");
+        assertThat(payload.path("voteId").asText()).isEqualTo(forged.getVoteId());
+        assertThat(payload.path("verdict").asText()).isEqualTo("APPROVE");
+        assertThat(payload.path("voterId").isNull()).isTrue();
+        assertThat(payload.path("ignoredAt").asText()).isEqualTo("2026-03-01T09:00:31.000Z");
+    }
+
+    @Test
+    void shouldNameTheVoterOrUnknownAsTheActorOfAnIgnoredVoteThatNamesNoReviewer() {
+        final dev.hitl.schemas.Vote byApp = dev.hitl.schemas.Vote.newBuilder(AuditFixtures.vote("ign-2", "", START))
+                .setVoterId("finance-bot")
+                .build();
+        final dev.hitl.schemas.Vote anonymous = dev.hitl.schemas.Vote.newBuilder(AuditFixtures.vote("ign-3", "", START))
+                .build();
+        final List<TestRecord<String, AuditRecord>> out = pipe(List.of(
+                new AuditFixtures.Input(
+                        topics.approvalsIgnoredVotes().name(),
+                        "ign-2",
+                        dev.hitl.schemas.IgnoredVote.newBuilder(
+                                        AuditFixtures.ignored(byApp, null, "no-approver", "no approver", START))
+                                .setApprover(null)
+                                .build()),
+                new AuditFixtures.Input(
+                        topics.approvalsIgnoredVotes().name(),
+                        "ign-3",
+                        dev.hitl.schemas.IgnoredVote.newBuilder(AuditFixtures.ignored(
+                                        anonymous, null, "no-request", "no request for this action", START))
+                                .setApprover(" ")
+                                .build())));
+
+        assertThat(out)
+                .extracting(
+                        r -> r.value().getActionId(),
+                        r -> r.value().getActor(),
+                        r -> r.value().getAgentId())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ign-2", "finance-bot", null),
+                        org.assertj.core.groups.Tuple.tuple("ign-3", Described.UNKNOWN, null));
+    }
+
+    @Test
+    void shouldRecordAVoterRegistrationUnderTheOperatorWhoMadeIt() {
+        final dev.hitl.schemas.VoterRegistration registration = dev.hitl.schemas.VoterRegistration.newBuilder(
+                        AuditFixtures.voter("operator:carol", START.plusSeconds(5)))
+                .setStatus(dev.hitl.schemas.VoterStatus.REVOKED)
+                .setReason("its key leaked")
+                .build();
+        final List<TestRecord<String, AuditRecord>> out = pipe(
+                List.of(new AuditFixtures.Input(topics.votersRegistry().name(), AuditFixtures.VOTER_ID, registration)));
+
+        assertThat(out).hasSize(1);
+        final AuditRecord record = out.get(0).value();
+        assertThat(out.get(0).key()).isEqualTo(AuditFixtures.VOTER_ID);
+        assertThat(record.getEventType()).isEqualTo("VOTER_REGISTRY");
+        assertThat(record.getActionId()).isNull();
+        assertThat(record.getAgentId()).isNull();
+        assertThat(record.getActor()).isEqualTo("operator:carol");
+        assertThat(record.getOccurredAt()).isEqualTo(START.plusSeconds(5));
+        assertThat(record.getSource()).isEqualTo(topics.votersRegistry().name() + "/0/0");
+        assertThat(record.getPartition()).isEqualTo(AuditPartitioner.partitionOf(AuditFixtures.VOTER_ID, 3));
+        assertThat(record.getPayload())
+                .contains("\"status\":\"REVOKED\"")
+                .contains("its key leaked")
+                .contains("\"keyId\":\"" + dev.hitl.schemas.integrity.DevelopmentKeys.VOTER_KEY_ID + "\"");
+    }
+
+    @Test
+    void shouldKeepAVotesVoterAndSignatureSoTheVoteCanBeCheckedFromTheLog() throws Exception {
+        final dev.hitl.schemas.Vote signed = AuditFixtures.signedVote("sig-1", "bob@example.com", START);
+        final List<TestRecord<String, AuditRecord>> out =
+                pipe(List.of(new AuditFixtures.Input(topics.approvalsVotes().name(), "sig-1", signed)));
+
+        final AuditRecord voted = out.get(0).value();
+        assertThat(voted.getEventType()).isEqualTo("VOTED");
+        assertThat(voted.getActor()).isEqualTo("bob@example.com");
+        final com.fasterxml.jackson.databind.JsonNode payload =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(voted.getPayload());
+        assertThat(payload.path("voterId").asText()).isEqualTo(AuditFixtures.VOTER_ID);
+        assertThat(payload.path("signatureKeyId").asText())
+                .isEqualTo(dev.hitl.schemas.integrity.DevelopmentKeys.VOTER_KEY_ID);
+        assertThat(payload.path("signatureAlgorithm").asText()).isEqualTo("Ed25519");
+        assertThat(payload.path("signature").asText()).isEqualTo(signed.getSignature());
+        // read back from the log, the vote still verifies with its voter's registered key...
+        final dev.hitl.schemas.Vote recorded =
+                dev.hitl.audit.chain.AvroFromJson.read(payload, dev.hitl.schemas.Vote.class);
+        final dev.hitl.schemas.VoterRegistration voter = AuditFixtures.voter("operator:carol", START);
+        assertThat(dev.hitl.schemas.integrity.VoteVerifier.verify(recorded, voter))
+                .isEqualTo(dev.hitl.schemas.integrity.VoteVerifier.Result.VALID);
+        // ...and a vote whose approver was changed in the log does not
+        final com.fasterxml.jackson.databind.node.ObjectNode changed = payload.deepCopy();
+        changed.put("approver", "mallory@example.com");
+        assertThat(dev.hitl.schemas.integrity.VoteVerifier.verify(
+                        dev.hitl.audit.chain.AvroFromJson.read(changed, dev.hitl.schemas.Vote.class), voter))
+                .isEqualTo(dev.hitl.schemas.integrity.VoteVerifier.Result.BAD_SIGNATURE);
+    }
+
+    @Test
     void shouldKeyActionEventsByActionIdAgentControlByAgentAndPolicyByName() {
         final List<TestRecord<String, AuditRecord>> out = pipe(AuditFixtures.lifecycle(topics, "keys", 10, START));
 
@@ -270,6 +404,12 @@ class AuditTopologyTest {
                     assertThat(r.key()).isEqualTo(v.getAgentId());
                     assertThat(v.getActor()).isEqualTo("ops@example.com");
                     assertThat(v.getActionId()).isEqualTo("keys-9");
+                }
+                case "VOTER_REGISTRY" -> {
+                    assertThat(r.key()).isEqualTo(AuditFixtures.VOTER_ID);
+                    assertThat(v.getActionId()).isNull();
+                    assertThat(v.getAgentId()).isNull();
+                    assertThat(v.getActor()).isEqualTo("operator:keys");
                 }
                 case "POLICY_PUBLISHED" -> {
                     assertThat(r.key()).isEqualTo("default");
