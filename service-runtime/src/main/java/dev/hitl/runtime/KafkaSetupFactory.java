@@ -46,6 +46,10 @@ public class KafkaSetupFactory {
         if (settings.getBasicAuthUserInfo() != null) {
             config.put(RegistryClientConfig.USER_INFO, settings.getBasicAuthUserInfo());
         }
+        if (settings.getBearerToken() != null && !settings.getBearerToken().isBlank()) {
+            config.put(RegistryClientConfig.BEARER_CREDENTIALS_SOURCE, "STATIC_TOKEN");
+            config.put(RegistryClientConfig.BEARER_TOKEN, settings.getBearerToken());
+        }
         return new HttpSchemaRegistryClient(RegistryClientConfig.from(config));
     }
 

@@ -11,6 +11,8 @@ public class RegistrySettings {
 
     private boolean autoRegister = true;
     private String basicAuthUserInfo;
+    private String bearerToken;
+    private boolean publishContract = true;
 
     /** @return the registry's Confluent API root */
     public String getUrl() {
@@ -40,5 +42,35 @@ public class RegistrySettings {
     /** @param basicAuthUserInfo {@code user:password} for the registry */
     public void setBasicAuthUserInfo(final String basicAuthUserInfo) {
         this.basicAuthUserInfo = basicAuthUserInfo;
+    }
+
+    /** @return a bearer token for the registry, or null (wins over basic auth) */
+    public String getBearerToken() {
+        return bearerToken;
+    }
+
+    /** @param bearerToken a bearer token for the registry ({@code HITL_REGISTRY_BEARER_TOKEN}) */
+    public void setBearerToken(final String bearerToken) {
+        this.bearerToken = bearerToken;
+    }
+
+    /**
+     * @return whether the service publishes the contract at start: every topic's value schema under
+     *     its subject, with BACKWARD compatibility set on the registry ({@code SchemaContract})
+     */
+    public boolean isPublishContract() {
+        return publishContract;
+    }
+
+    /** @param publishContract whether the service publishes the contract at start */
+    public void setPublishContract(final boolean publishContract) {
+        this.publishContract = publishContract;
+    }
+
+    /** Never shows the credentials. */
+    @Override
+    public String toString() {
+        return "RegistrySettings[url=" + url + ", autoRegister=" + autoRegister + ", basicAuth="
+                + (basicAuthUserInfo != null) + ", bearer=" + (bearerToken != null) + "]";
     }
 }

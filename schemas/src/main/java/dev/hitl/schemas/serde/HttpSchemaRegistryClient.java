@@ -50,11 +50,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 .connectTimeout(config.requestTimeout())
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
-        this.authorization = config.basicAuthUserInfo() == null
-                ? null
-                : "Basic "
-                        + Base64.getEncoder()
-                                .encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8));
+        if (config.bearerToken() != null) {
+            this.authorization = "Bearer " + config.bearerToken();
+        } else if (config.basicAuthUserInfo() != null) {
+            this.authorization = "Basic "
+                    + Base64.getEncoder()
+                            .encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8));
+        } else {
+            this.authorization = null;
+        }
     }
 
     /**
@@ -100,6 +104,20 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     private static boolean lostCreationRace(final IncompatibleSchemaException e) {
         return e.getMessage() != null && e.getMessage().contains("already exists");
+    }
+
+    @Override
+    public void setCompatibility(final String subject, final String level) {
+        final String body = JSON.createObjectNode().put("compatibility", level).toString();
+        final JsonNode answer = call("PUT", "/config/" + encode(subject), body, subject);
+        if (!level.equals(answer.path("compatibility").asText(level))) {
+            throw new SchemaRegistryException(
+                    "The schema registry at " + url() + " set compatibility " + answer + " for subject " + subject
+                            + " where " + level + " was asked",
+                    200,
+                    -1,
+                    null);
+        }
     }
 
     @Override

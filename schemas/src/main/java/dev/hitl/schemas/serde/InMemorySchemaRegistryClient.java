@@ -15,6 +15,7 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Map<String, Integer> ids = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
+    private final Map<String, String> compatibility = new ConcurrentHashMap<>();
 
     @Override
     public int register(final String subject, final Schema schema) {
@@ -41,6 +42,20 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
             throw new UnknownSchemaIdException(id, url(), 40403);
         }
         return schema;
+    }
+
+    /** Kept, not enforced: tests of the serdes need no compatibility checks. */
+    @Override
+    public void setCompatibility(final String subject, final String level) {
+        compatibility.put(subject, level);
+    }
+
+    /**
+     * @param subject a subject
+     * @return the compatibility set for it, or null
+     */
+    public String compatibility(final String subject) {
+        return compatibility.get(subject);
     }
 
     @Override

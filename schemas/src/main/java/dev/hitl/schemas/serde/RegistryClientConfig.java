@@ -13,6 +13,8 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * @param urls registry base URLs (the Confluent API root), tried in order
  * @param basicAuthUserInfo {@code user:password} for HTTP basic auth, or null
+ * @param bearerToken a token sent as {@code Authorization: Bearer} (Confluent's {@code
+ *     bearer.auth.credentials.source=STATIC_TOKEN}), or null; wins over basic auth
  * @param requestTimeout timeout of one HTTP request
  * @param maxRetries retries after a transient failure (no answer, 429 or 5xx)
  * @param retryBackoff first back-off; doubled after each retry, up to {@code maxRetryBackoff}
@@ -21,6 +23,7 @@ import org.apache.kafka.common.config.ConfigException;
 public record RegistryClientConfig(
         List<String> urls,
         String basicAuthUserInfo,
+        String bearerToken,
         Duration requestTimeout,
         int maxRetries,
         Duration retryBackoff,
@@ -32,6 +35,10 @@ public record RegistryClientConfig(
     public static final String CREDENTIALS_SOURCE = "basic.auth.credentials.source";
     /** {@code user:password} for basic auth. */
     public static final String USER_INFO = "basic.auth.user.info";
+    /** {@code STATIC_TOKEN} to send {@link #BEARER_TOKEN}. */
+    public static final String BEARER_CREDENTIALS_SOURCE = "bearer.auth.credentials.source";
+    /** The bearer token, with {@link #BEARER_CREDENTIALS_SOURCE} {@code STATIC_TOKEN}. */
+    public static final String BEARER_TOKEN = "bearer.auth.token";
     /** Timeout of one request, in ms. */
     public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
     /** Retries after a transient failure. */
@@ -51,6 +58,33 @@ public record RegistryClientConfig(
         if (maxRetries < 0) {
             throw new ConfigException(MAX_RETRIES, maxRetries, "must not be negative");
         }
+    }
+
+    /**
+     * Settings without a bearer token.
+     *
+     * @param urls registry base URLs
+     * @param basicAuthUserInfo {@code user:password}, or null
+     * @param requestTimeout timeout of one request
+     * @param maxRetries retries after a transient failure
+     * @param retryBackoff first back-off
+     * @param maxRetryBackoff the longest back-off
+     */
+    public RegistryClientConfig(
+            final List<String> urls,
+            final String basicAuthUserInfo,
+            final Duration requestTimeout,
+            final int maxRetries,
+            final Duration retryBackoff,
+            final Duration maxRetryBackoff) {
+        this(urls, basicAuthUserInfo, null, requestTimeout, maxRetries, retryBackoff, maxRetryBackoff);
+    }
+
+    /** Never shows the credentials. */
+    @Override
+    public String toString() {
+        return "RegistryClientConfig[urls=" + urls + ", basicAuth=" + (basicAuthUserInfo != null) + ", bearer="
+                + (bearerToken != null) + ", requestTimeout=" + requestTimeout + ", maxRetries=" + maxRetries + "]";
     }
 
     /**
@@ -81,9 +115,19 @@ public record RegistryClientConfig(
         final String credentials = userInfo != null && (source == null || "USER_INFO".equals(source.toString()))
                 ? userInfo.toString()
                 : null;
+        final Object bearerSource = configs.get(BEARER_CREDENTIALS_SOURCE);
+        final Object token = configs.get(BEARER_TOKEN);
+        if (bearerSource != null && !"STATIC_TOKEN".equals(bearerSource.toString())) {
+            throw new ConfigException(
+                    BEARER_CREDENTIALS_SOURCE,
+                    bearerSource,
+                    "only STATIC_TOKEN is supported (with " + BEARER_TOKEN + ")");
+        }
+        final String bearer = token != null && !token.toString().isBlank() ? token.toString() : null;
         return new RegistryClientConfig(
                 urls,
                 credentials,
+                bearer,
                 Duration.ofMillis(number(configs, REQUEST_TIMEOUT_MS, 10_000)),
                 (int) number(configs, MAX_RETRIES, 3),
                 Duration.ofMillis(number(configs, RETRY_BACKOFF_MS, 100)),

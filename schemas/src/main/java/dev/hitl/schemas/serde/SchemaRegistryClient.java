@@ -39,6 +39,16 @@ public interface SchemaRegistryClient extends AutoCloseable {
      */
     Schema schemaById(int id);
 
+    /**
+     * Sets a subject's compatibility rule on the registry (Confluent {@code PUT /config/{subject}}),
+     * so the registry itself refuses an incompatible schema, whoever registers it.
+     *
+     * @param subject the subject
+     * @param level e.g. {@code BACKWARD}
+     * @throws SchemaRegistryException when the registry refuses
+     */
+    void setCompatibility(String subject, String level);
+
     /** @return the registry's URL, for messages */
     String url();
 

@@ -196,6 +196,37 @@ class HttpSchemaRegistryClientTest {
                 .hasMessageContaining("schema.registry.url");
     }
 
+    @Test
+    void shouldSendABearerTokenFromConfluentKeysAndNeverShowIt() {
+        answers.add(new Answer(200, "{\"id\":1}"));
+        final RegistryClientConfig config = RegistryClientConfig.from(java.util.Map.of(
+                "schema.registry.url",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/apis/ccompat/v7",
+                "bearer.auth.credentials.source",
+                "STATIC_TOKEN",
+                "bearer.auth.token",
+                "t0ken-xyz",
+                "basic.auth.user.info",
+                "u:p"));
+        new HttpSchemaRegistryClient(config).register("s-value", Vote.getClassSchema());
+        assertThat(authorizations).containsExactly("Bearer t0ken-xyz");
+        assertThat(config.toString()).doesNotContain("t0ken-xyz").doesNotContain("u:p");
+        assertThatThrownBy(() -> RegistryClientConfig.from(java.util.Map.of(
+                        "schema.registry.url", "http://a:1", "bearer.auth.credentials.source", "OAUTHBEARER")))
+                .hasMessageContaining("STATIC_TOKEN");
+    }
+
+    @Test
+    void shouldSetASubjectsCompatibility() {
+        answers.add(new Answer(200, "{\"compatibility\":\"BACKWARD\"}"));
+        client(0, null).setCompatibility("hitl.decisions-value", "BACKWARD");
+        assertThat(requests)
+                .singleElement()
+                .asString()
+                .contains("PUT /apis/ccompat/v7/config/hitl.decisions-value")
+                .contains("{\"compatibility\":\"BACKWARD\"}");
+    }
+
     private static String jsonString(final String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
