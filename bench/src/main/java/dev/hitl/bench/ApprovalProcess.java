@@ -68,7 +68,13 @@ final class ApprovalProcess implements AutoCloseable {
                         "SCHEMA_REGISTRY_URL", stack.registry.confluentApiUrl(),
                         "HITL_TOPIC_NAMESPACE", stack.topics.namespace(),
                         "HITL_TOPIC_PARTITIONS", "6",
-                        "HITL_NOTIFICATIONS_ENABLED", "false"),
+                        "HITL_NOTIFICATIONS_ENABLED", "false",
+                        // its own voter key, registered by the stack (votes without it do not count)
+                        "HITL_VOTER_KEY_FILE",
+                                stack.voters
+                                        .approvalServiceKeyFile()
+                                        .toAbsolutePath()
+                                        .toString()),
                 // The JIT of production, not of the quick-starting local stack.
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("-Xmx" + heapMb + "m"), jvmOptions.stream())
                         .toList(),

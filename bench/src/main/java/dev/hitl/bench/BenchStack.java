@@ -7,6 +7,7 @@ import dev.hitl.classifier.topology.DecisionFactory;
 import dev.hitl.classifier.topology.ProposalValidator;
 import dev.hitl.classifier.topology.RiskModel;
 import dev.hitl.classifier.topology.RiskModelGate;
+import dev.hitl.deploy.LocalVoters;
 import dev.hitl.escalation.topology.EscalationMetrics;
 import dev.hitl.escalation.topology.EscalationTopology;
 import dev.hitl.local.KafkaBroker;
@@ -17,6 +18,7 @@ import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicProvisioner;
@@ -53,7 +55,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * (KRaft, in this JVM), in a temporary directory, with hitl's topics under one namespace. Stream
  * apps (the classifier, the escalation service, bare pass-throughs) run in this JVM on top of it,
  * built by the same {@code build} methods the services call, so every ratio compares two topologies
- * on the same broker, in the same process, at the same moment.
+ * on the same broker, in the same process, at the same moment. The stack registers the bench agents,
+ * and two voters: the approval service (its key in {@link #voters}) and the reviewer app ({@link
+ * #reviewerVoter}), so votes are signed and checked as in production.
  */
 final class BenchStack implements AutoCloseable {
 
@@ -69,6 +73,12 @@ final class BenchStack implements AutoCloseable {
     /** The credential id of every bench agent. */
     static final String CREDENTIAL_ID = "bench";
 
+    /** The voter id of the bench's reviewer app ({@link Reviewer}), registered for any group. */
+    static final String REVIEWER_VOTER = "bench-reviewer-app";
+
+    /** The reviewer the bench's reviewer app votes as (the only one it may attest). */
+    static final String REVIEWER = "bench-reviewer";
+
     /** The agents every driver uses: the workload's {@code support-agent-0..49}, the clients' {@code bench-agent-0..255}. */
     private static final int WORKLOAD_AGENTS = 50;
 
@@ -81,6 +91,11 @@ final class BenchStack implements AutoCloseable {
     final HttpSchemaRegistryClient client;
     final TopicCatalogue topics;
     final TopicSerdes serdes;
+    /** The approval service's voter key (its file goes to the service as {@code HITL_VOTER_KEY_FILE}). */
+    final LocalVoters voters;
+    /** Signs the votes of the bench's reviewer app, as a registered voter. */
+    final VoteSigner reviewerVoter;
+
     private final List<KafkaStreams> apps = new java.util.ArrayList<>();
 
     private BenchStack(
@@ -99,6 +114,18 @@ final class BenchStack implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot publish the default policy or register the agents", e);
         }
+        // Votes count only from registered voters (as an operator registers them with POST /voters):
+        // the approval service, and the reviewer app on the topics. Before any app starts, so the
+        // escalation service holds them from its first vote on.
+        this.voters = LocalVoters.in(dir.resolve("keys"));
+        voters.registerApprovalService(broker.bootstrapServers(), registry.confluentApiUrl(), topics);
+        this.reviewerVoter = voters.register(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                registry.confluentApiUrl(),
+                topics,
+                REVIEWER_VOTER,
+                LocalVoters.ANY,
+                List.of(REVIEWER));
     }
 
     /**

@@ -28,8 +28,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * A reviewer app on the topics, as the design allows one: reads {@code hitl.approvals.requests}
  * (read_committed) and approves every request the moment it sees it, writing a {@code Vote} for
- * the request's stage and escalation level to {@code hitl.approvals.votes}. Records when each vote
- * was sent, so the drivers can time vote to decision.
+ * the request's stage and escalation level to {@code hitl.approvals.votes}, signed as the registered
+ * voter {@link BenchStack#REVIEWER_VOTER} (Ed25519, on this thread, as a reviewer app signs). Records
+ * when each vote was sent, so the drivers can time vote to decision.
  */
 final class Reviewer implements AutoCloseable {
 
@@ -92,10 +93,10 @@ final class Reviewer implements AutoCloseable {
                     }
                     requests.incrementAndGet();
                     final String actionId = request.getAction().getActionId();
-                    final Vote vote = Vote.newBuilder()
+                    final Vote vote = stack.reviewerVoter.sign(Vote.newBuilder()
                             .setVoteId(UUID.randomUUID().toString())
                             .setActionId(actionId)
-                            .setApprover("bench-reviewer")
+                            .setApprover(BenchStack.REVIEWER)
                             .setGroups(List.of(request.getRoute()
                                     .getStages()
                                     .get(request.getStageIndex())
@@ -107,7 +108,7 @@ final class Reviewer implements AutoCloseable {
                             .setRequestVersion(request.getEscalationLevel())
                             .setActionVersion(request.getActionVersion())
                             .setArgumentsHash(request.getArgumentsHash())
-                            .build();
+                            .build());
                     if (maxThinkMillis == 0) {
                         send(actionId, vote);
                     } else {

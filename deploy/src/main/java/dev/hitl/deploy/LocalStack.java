@@ -26,6 +26,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 /**
  * The local stack: a real Kafka broker (KRaft, in this JVM, data kept in {@code .hitl-local/} for
  * the next start), the schema registry (child process, its schemas kept there too), hitl's topics,
+ * the deciders' and the approval service's keys (made once, in {@code keys/}), the registered demo
+ * agents ({@link LocalAgents}) and the approval service as a registered voter ({@link LocalVoters}),
  * the four services from their runnable jars (child processes, configured by environment variables
  * as in production), the demo agents, and the MCP gateway's configuration with a demo MCP agent
  * ({@link McpGatewayDemo}). Ctrl-C stops everything cleanly.
@@ -60,6 +62,7 @@ public final class LocalStack implements AutoCloseable {
     private McpGatewayDemo mcpDemo;
     private Path decisionKeysFile;
     private LocalAgents agents;
+    private LocalVoters voters;
 
     private LocalStack() {}
 
@@ -102,6 +105,11 @@ public final class LocalStack implements AutoCloseable {
                     TopicCatalogue.standard(),
                     List.of(DEMO_AGENT_OWNER),
                     DEMO_AGENTS.toArray(String[]::new));
+            // A vote counts only when a registered voter signed it: the approval service signs with
+            // its own key (made once, next to the decision keys) and the stack registers it.
+            stack.voters = LocalVoters.in(options.dataDir().resolve("keys"));
+            stack.voters.registerApprovalService(
+                    stack.broker.bootstrapServers(), stack.registry.confluentApiUrl(), TopicCatalogue.standard());
             if (options.services()) {
                 int port = options.httpPort();
                 for (final String name : SERVICES) {
@@ -114,6 +122,14 @@ public final class LocalStack implements AutoCloseable {
                         env.put(
                                 "HITL_AGENT_CREDENTIALS_SECRET_FILE",
                                 stack.agents.secretFile().toAbsolutePath().toString());
+                    }
+                    if (name.equals("approval-service")) {
+                        env.put(
+                                "HITL_VOTER_KEY_FILE",
+                                stack.voters
+                                        .approvalServiceKeyFile()
+                                        .toAbsolutePath()
+                                        .toString());
                     }
                     if (DECIDERS.contains(name)) {
                         env.put(
@@ -215,6 +231,34 @@ public final class LocalStack implements AutoCloseable {
                 TopicCatalogue.standard(),
                 List.of(DEMO_AGENT_OWNER),
                 agentIds);
+    }
+
+    /** @return the stack's voter tooling (the approval service's voter key) */
+    public LocalVoters voters() {
+        return voters;
+    }
+
+    /**
+     * Registers a voter (e.g. a test's reviewer app) with a new key of its own. The escalation
+     * service reads the registry as it runs: a vote written the moment this returns may be read
+     * before the registration (a test should register its voters before it waits for a request).
+     *
+     * @param voterId the voter
+     * @param allowedGroups the groups it may vote for (globs)
+     * @param allowedReviewers the reviewers it may attest (globs)
+     * @return a signer holding the voter's private key
+     */
+    public dev.hitl.schemas.integrity.VoteSigner registerVoter(
+            final String voterId, final List<String> allowedGroups, final List<String> allowedReviewers) {
+        return voters.register(
+                Map.of(
+                        org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        broker.bootstrapServers()),
+                registry.confluentApiUrl(),
+                TopicCatalogue.standard(),
+                voterId,
+                allowedGroups,
+                allowedReviewers);
     }
 
     /** @return the deciders' public keys (a JWKS file): what agents and executors trust */

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.local.KafkaBroker;
 import dev.hitl.local.SchemaRegistryProcess;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
@@ -18,6 +21,8 @@ import dev.hitl.schemas.integrity.DecisionKeyTool;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.DevelopmentKeys;
+import dev.hitl.schemas.integrity.VoteSigner;
+import dev.hitl.schemas.integrity.VoteVerifier;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
@@ -74,10 +79,14 @@ import org.junit.jupiter.api.io.TempDir;
  * sign-in, the KRaft authorizer with nothing allowed without an ACL, and every ACL of the manifest's
  * {@code KafkaUser}s created as the Strimzi user operator would (the manifest itself, not a copy).
  * Agents may propose and read decisions and nothing else; only the classifier and escalation write
- * decisions, only the approval service and reviewer apps write votes, only the audit service writes
- * the audit log; the classifier and escalation services run from their jars on exactly their
- * manifest rights; and a decision forged onto the topic by a principal allowed to write there is
- * refused by the SDK.
+ * decisions, only the approval service and reviewer apps write votes, only the escalation service
+ * writes the voter registry and the ignored votes, only the audit service writes the audit log; the
+ * classifier, escalation and audit services run from their jars on exactly their manifest rights
+ * (the voters registered with the escalation service's principal, as its operator API does); a
+ * decision forged onto the topic by a principal allowed to write there is refused by the SDK; and a
+ * vote written with a reviewer app's real topic access counts only when the app's registered voter
+ * key signed it within the app's allowance (else the escalation service ignores it, says why on
+ * {@code hitl.approvals.ignored-votes}, and the audit log records it).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AccessControlIT {
@@ -91,6 +100,14 @@ class AccessControlIT {
     private static final String AGENT_ID = "acl-agent-1";
     private static final String SIGNING_KEY_ID = "escalation-local";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The reviewer app of the manifest; registered as a voter under the same name. */
+    private static final String REVIEWER_APP = "reviewer-app-example";
+    /** The groups the reviewer app may vote for: not finance. */
+    private static final List<String> REVIEWER_APP_GROUPS = List.of("reviewers", "support-*");
+    /** The reviewers the reviewer app may attest. */
+    private static final List<String> REVIEWER_APP_REVIEWERS = List.of("*@example.com");
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
     private final String operatorToken = secret();
@@ -102,6 +119,10 @@ class AccessControlIT {
     private Map<String, List<AclBinding>> acls;
     private HitlClient agent;
     private AssertionError servicesFailed;
+    /** The approval service's voter (its votes are written here directly, as its principal). */
+    private VoteSigner approvalVoter;
+    /** The reviewer app's voter: its private key is the app's alone. */
+    private VoteSigner reviewerAppVoter;
 
     @BeforeAll
     void startSecuredBroker(@TempDir final Path tempDir) throws IOException {
@@ -173,7 +194,8 @@ class AccessControlIT {
     @Test
     void shouldLetAnAgentProposeAndReadDecisionsButNothingElse() throws Exception {
         send(AGENT, topics.actionsProposed());
-        for (final Topic<?, ?> topic : List.of(topics.decisions(), topics.approvalsVotes(), topics.auditLog())) {
+        for (final Topic<?, ?> topic :
+                List.of(topics.decisions(), topics.approvalsVotes(), topics.votersRegistry(), topics.auditLog())) {
             assertThatThrownBy(() -> send(AGENT, topic))
                     .as("%s writes %s", AGENT, topic.name())
                     .hasRootCauseInstanceOf(TopicAuthorizationException.class);
@@ -203,10 +225,13 @@ class AccessControlIT {
     }
 
     @Test
-    void shouldKeepDecisionsVotesAndTheAuditLogToTheirWriters() throws InterruptedException {
+    void shouldKeepDecisionsVotesTheVoterRegistryIgnoredVotesAndTheAuditLogToTheirWriters()
+            throws InterruptedException {
         final Map<Topic<?, ?>, Set<String>> writers = Map.of(
                 topics.decisions(), Set.of("hitl-classifier", "hitl-escalation"),
-                topics.approvalsVotes(), Set.of("hitl-approval", "reviewer-app-example"),
+                topics.approvalsVotes(), Set.of("hitl-approval", REVIEWER_APP),
+                topics.votersRegistry(), Set.of("hitl-escalation"),
+                topics.approvalsIgnoredVotes(), Set.of("hitl-escalation"),
                 topics.auditLog(), Set.of("hitl-audit"));
         final List<String> problems = new ArrayList<>();
         for (final Map.Entry<Topic<?, ?>, Set<String>> writer : writers.entrySet()) {
@@ -350,27 +375,258 @@ class AccessControlIT {
                 "hitl-approval",
                 topics.approvalsVotes().name(),
                 email.getActionId(),
-                List.of(Vote.newBuilder()
-                        .setVoteId(UUID.randomUUID().toString())
-                        .setActionId(email.getActionId())
-                        .setApprover("bob@example.com")
-                        .setGroups(List.of(request.getRoute()
-                                .getStages()
-                                .get(request.getStageIndex())
-                                .getGroup()))
-                        .setVerdict(Verdict.REJECT)
-                        .setReason("Not to external addresses")
-                        .setVotedAt(Instant.now())
-                        .setRequestId(request.getRequestId())
-                        .setStageIndex(request.getStageIndex())
-                        .setRequestVersion(request.getEscalationLevel())
-                        .build()));
+                List.of(approvalVoter.sign(vote(
+                        request, "bob@example.com", group(request), Verdict.REJECT, "Not to external addresses"))));
         final AgentDecision decision = answer.get(60, TimeUnit.SECONDS);
         assertThat(decision.outcome()).isEqualTo(Outcome.REJECTED);
         assertThat(decision.mayRun()).isFalse();
         assertThat(decision.decision().getApprovers()).containsExactly("bob@example.com");
         assertThat(decision.decision().getSignatureKeyId()).isEqualTo(SIGNING_KEY_ID);
         assertThat(client.refusedDecisions()).isEqualTo(before + 4);
+    }
+
+    @Test
+    void shouldNotCountVotesThatNoRegisteredVoterKeySignedThoughWrittenWithAReviewerAppsTopicAccess() throws Exception {
+        final HitlClient client = agent();
+        final ProposedAction email = email("Tell Ann about her refund");
+        final CompletableFuture<AgentDecision> answer = client.propose(email);
+        final ApprovalRequest request = awaitRequest(email.getActionId());
+        final String group = group(request);
+        assertThat(REVIEWER_APP_GROUPS)
+                .as("the app may vote for the request's group")
+                .contains(group);
+
+        // The attacker holds the reviewer app's Kafka credentials (it may write votes), not its voter
+        // key. Each vote approves the request exactly as a counted vote would.
+        final Vote approve = vote(request, "mallory@example.com", group, Verdict.APPROVE, null);
+        final Vote unsigned = withNewId(approve);
+        final Vote unknownVoter =
+                new VoteSigner("mallory-app", DecisionKeys.generate("mallory-app-1")).sign(withNewId(approve));
+        final Vote unknownKey =
+                new VoteSigner(REVIEWER_APP, DecisionKeys.generate("stolen-2")).sign(withNewId(approve));
+        final Vote otherKeyUnderTheAppsKeyId = new VoteSigner(
+                        REVIEWER_APP,
+                        DecisionKeys.generate(reviewerAppVoter.voterKey().getKeyId()))
+                .sign(withNewId(approve));
+        // A vote the app really signed (a rejection), turned into an approval by someone else.
+        final Vote tampered = Vote.newBuilder(reviewerAppVoter.sign(
+                        vote(request, "bob@example.com", group, Verdict.REJECT, "Not to external addresses")))
+                .setVoteId(UUID.randomUUID().toString())
+                .setVerdict(Verdict.APPROVE)
+                .setReason(null)
+                .setApprover("mallory@example.com")
+                .build();
+        final Map<String, VoteVerifier.Result> forged = new LinkedHashMap<>();
+        forged.put(unsigned.getVoteId(), VoteVerifier.Result.UNSIGNED);
+        forged.put(unknownVoter.getVoteId(), VoteVerifier.Result.UNKNOWN_VOTER);
+        forged.put(unknownKey.getVoteId(), VoteVerifier.Result.UNKNOWN_KEY);
+        forged.put(otherKeyUnderTheAppsKeyId.getVoteId(), VoteVerifier.Result.BAD_SIGNATURE);
+        forged.put(tampered.getVoteId(), VoteVerifier.Result.BAD_SIGNATURE);
+        publish(
+                REVIEWER_APP,
+                topics.approvalsVotes().name(),
+                email.getActionId(),
+                List.of(unsigned, unknownVoter, unknownKey, otherKeyUnderTheAppsKeyId, tampered));
+
+        // A vote the app signed, for a reviewer and a group within its allowance, counts. It comes
+        // after the forged ones on the action's partition: had one of them counted, the action would
+        // be approved by mallory.
+        publish(
+                REVIEWER_APP,
+                topics.approvalsVotes().name(),
+                email.getActionId(),
+                List.of(reviewerAppVoter.sign(
+                        vote(request, "bob@example.com", group, Verdict.REJECT, "Not to external addresses"))));
+        final AgentDecision decision = answer.get(60, TimeUnit.SECONDS);
+        assertThat(decision.outcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(decision.decision().getApprovers()).containsExactly("bob@example.com");
+
+        assertIgnoredAndAudited(email.getActionId(), forged);
+    }
+
+    @Test
+    void shouldNotCountAReviewerAppsSignedVoteForAGroupOrAReviewerOutsideItsAllowance() throws Exception {
+        final HitlClient client = agent();
+        // A refund goes to finance, a group the reviewer app may not vote for.
+        final ProposedAction refund = Proposals.action(
+                        "refund.issue", "payments", "{\"order\":\"A-1001\",\"amount\":25,\"currency\":\"EUR\"}")
+                .onBehalfOf("alice@example.com")
+                .confidence(0.9)
+                .inputTrust(InputTrust.USER)
+                .domain("support")
+                .userRequest("Refund order A-1001")
+                .build();
+        final CompletableFuture<AgentDecision> refunded = client.propose(refund);
+        final ApprovalRequest refundRequest = awaitRequest(refund.getActionId());
+        final String finance = group(refundRequest);
+        assertThat(finance).as("the default policy routes refunds to finance").isEqualTo("finance");
+        final Vote outsideGroups =
+                reviewerAppVoter.sign(vote(refundRequest, "mallory@example.com", finance, Verdict.APPROVE, null));
+        publish(REVIEWER_APP, topics.approvalsVotes().name(), refund.getActionId(), List.of(outsideGroups));
+        // Only a legitimate voter decides it: a finance reviewer through the approval service.
+        publish(
+                "hitl-approval",
+                topics.approvalsVotes().name(),
+                refund.getActionId(),
+                List.of(approvalVoter.sign(
+                        vote(refundRequest, "carol@example.com", finance, Verdict.REJECT, "Not without the receipt"))));
+        final AgentDecision refundDecision = refunded.get(60, TimeUnit.SECONDS);
+        assertThat(refundDecision.outcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(refundDecision.decision().getApprovers()).containsExactly("carol@example.com");
+
+        // A reviewer the app may not attest, in a group it may vote for; then one it may, which counts.
+        final ProposedAction email = email("Tell Ann her refund is rejected");
+        final CompletableFuture<AgentDecision> sent = client.propose(email);
+        final ApprovalRequest emailRequest = awaitRequest(email.getActionId());
+        final Vote outsideReviewers = reviewerAppVoter.sign(
+                vote(emailRequest, "mallory@attacker.test", group(emailRequest), Verdict.APPROVE, null));
+        publish(
+                REVIEWER_APP,
+                topics.approvalsVotes().name(),
+                email.getActionId(),
+                List.of(
+                        outsideReviewers,
+                        reviewerAppVoter.sign(
+                                vote(emailRequest, "bob@example.com", group(emailRequest), Verdict.APPROVE, null))));
+        final AgentDecision emailDecision = sent.get(60, TimeUnit.SECONDS);
+        assertThat(emailDecision.outcome()).isEqualTo(Outcome.APPROVED);
+        assertThat(emailDecision.decision().getApprovers()).containsExactly("bob@example.com");
+
+        assertIgnoredAndAudited(
+                refund.getActionId(), Map.of(outsideGroups.getVoteId(), VoteVerifier.Result.GROUP_NOT_ALLOWED));
+        assertIgnoredAndAudited(
+                email.getActionId(), Map.of(outsideReviewers.getVoteId(), VoteVerifier.Result.REVIEWER_NOT_ALLOWED));
+    }
+
+    @Test
+    void shouldRegisterAVoterThroughTheEscalationOperatorApiOnItsManifestRights() throws Exception {
+        agent(); // the services are running
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        final String escalation = service("escalation-service").url();
+        final DecisionKeys.PrivateKey key = DecisionKeys.generate("ops-app-1");
+        final String body = "{\"voterId\":\"ops-app\",\"description\":\"a reviewer app\",\"publicKeys\":"
+                + DecisionKeys.PublicKeys.of(key.publicKey()).toJwks()
+                + ",\"allowedGroups\":[\"reviewers\"],\"allowedReviewers\":[\"*@example.com\"],"
+                + "\"reason\":\"access-control test\"}";
+        assertThat(post(http, escalation + "/voters", "", "application/json", body)
+                        .statusCode())
+                .as("registering a voter without the operators' token")
+                .isEqualTo(401);
+        final java.net.http.HttpResponse<String> registered =
+                post(http, escalation + "/voters", operatorToken, "application/json", body);
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        assertThat(JSON.readTree(registered.body()).path("voterId").asText()).isEqualTo("ops-app");
+        // Written to the registry by the escalation service's principal, and read back by it.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            final java.net.http.HttpResponse<String> read = http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(escalation + "/voters/ops-app"))
+                            .header("Authorization", "Bearer " + operatorToken)
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(read.body())
+                    .contains(VoteSigner.voterKey(key.publicKey()).getPublicKey());
+        });
+    }
+
+    /**
+     * The escalation service wrote each vote to {@code hitl.approvals.ignored-votes} as unauthenticated,
+     * with the verifier's reason, and the audit log holds a VOTE_IGNORED record of each saying so.
+     */
+    private void assertIgnoredAndAudited(final String actionId, final Map<String, VoteVerifier.Result> expected) {
+        final Map<String, IgnoredVote> ignored = new HashMap<>();
+        try (KafkaConsumer<String, IgnoredVote> consumer = new KafkaConsumer<>(
+                broker.clientConfig("hitl-audit", passwords.get("hitl-audit")),
+                new StringDeserializer(),
+                AvroDeserializer.specific(
+                        HttpSchemaRegistryClient.forUrl(registry.join().confluentApiUrl()), IgnoredVote.class))) {
+            final List<TopicPartition> partitions =
+                    consumer.partitionsFor(topics.approvalsIgnoredVotes().name()).stream()
+                            .map(p -> new TopicPartition(p.topic(), p.partition()))
+                            .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (actionId.equals(record.key()) && record.value() != null) {
+                        ignored.put(record.value().getVoteId(), record.value());
+                    }
+                });
+                return ignored.keySet().containsAll(expected.keySet());
+            });
+        }
+        expected.forEach((voteId, result) -> {
+            final IgnoredVote vote = ignored.get(voteId);
+            assertThat(vote.getCategory()).as("category of %s", voteId).isEqualTo("unauthenticated");
+            assertThat(vote.getReason()).as("reason of %s", voteId).contains(result.describe());
+        });
+        assertThat(ignored.keySet())
+                .as("only the forged votes were ignored")
+                .containsExactlyInAnyOrderElementsOf(expected.keySet());
+
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        final String audit = service("audit-service").url();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            final java.net.http.HttpResponse<String> story = http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(audit + "/audit/actions/" + actionId))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(story.statusCode()).as(story.body()).isEqualTo(200);
+            final Map<String, JsonNode> recorded = new HashMap<>();
+            for (final JsonNode record : JSON.readTree(story.body()).path("records")) {
+                if ("VOTE_IGNORED".equals(record.path("eventType").asText())) {
+                    recorded.put(record.path("payload").path("voteId").asText(), record.path("payload"));
+                }
+            }
+            assertThat(recorded.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+            expected.forEach((voteId, result) -> {
+                assertThat(recorded.get(voteId).path("category").asText()).isEqualTo("unauthenticated");
+                assertThat(recorded.get(voteId).path("reason").asText()).contains(result.describe());
+            });
+        });
+    }
+
+    private static ProposedAction email(final String userRequest) {
+        return Proposals.action(
+                        "email.send", "gmail", "{\"to\":\"ann@customer.org\",\"body\":\"Your refund is on its way\"}")
+                .onBehalfOf("alice@example.com")
+                .confidence(0.9)
+                .inputTrust(InputTrust.USER)
+                .domain("support")
+                .userRequest(userRequest)
+                .build();
+    }
+
+    /** @return the group of the request's stage */
+    private static String group(final ApprovalRequest request) {
+        return request.getRoute().getStages().get(request.getStageIndex()).getGroup();
+    }
+
+    /** @return an unsigned vote answering the request exactly (stage, level, version, arguments) */
+    private static Vote vote(
+            final ApprovalRequest request,
+            final String approver,
+            final String group,
+            final Verdict verdict,
+            final String reason) {
+        return Vote.newBuilder()
+                .setVoteId(UUID.randomUUID().toString())
+                .setActionId(request.getAction().getActionId())
+                .setApprover(approver)
+                .setGroups(List.of(group))
+                .setVerdict(verdict)
+                .setReason(reason)
+                .setVotedAt(Instant.now())
+                .setRequestId(request.getRequestId())
+                .setStageIndex(request.getStageIndex())
+                .setRequestVersion(request.getEscalationLevel())
+                .setActionVersion(request.getActionVersion())
+                .setArgumentsHash(request.getArgumentsHash())
+                .build();
+    }
+
+    private static Vote withNewId(final Vote vote) {
+        return Vote.newBuilder(vote).setVoteId(UUID.randomUUID().toString()).build();
     }
 
     /** An approval "signed" as before Ed25519: HMAC-SHA256 over the signed content, with the old development key. */
@@ -397,7 +653,8 @@ class AccessControlIT {
         }
         final Map<String, String> users = Map.of(
                 "classifier-service", "hitl-classifier",
-                "escalation-service", "hitl-escalation");
+                "escalation-service", "hitl-escalation",
+                "audit-service", "hitl-audit");
         final Path keys = LocalStack.decisionKeys(dir.resolve("keys")).getParent();
         // The agent is registered as the manifests allow: only the classifier's principal (its
         // operator API) writes the registry.
@@ -408,6 +665,21 @@ class AccessControlIT {
                 topics,
                 List.of("owner@example.com"),
                 AGENT_ID);
+        // The voters are registered as the manifests allow: only the escalation service's principal
+        // (its operator API) writes the voter registry. Before the services start, so the escalation
+        // service holds them from its first vote on.
+        final Map<String, Object> escalationClient =
+                broker.clientConfig("hitl-escalation", passwords.get("hitl-escalation"));
+        final LocalVoters voters = LocalVoters.in(keys);
+        voters.registerApprovalService(escalationClient, registry.join().confluentApiUrl(), topics);
+        approvalVoter = voters.approvalService();
+        reviewerAppVoter = voters.register(
+                escalationClient,
+                registry.join().confluentApiUrl(),
+                topics,
+                REVIEWER_APP,
+                REVIEWER_APP_GROUPS,
+                REVIEWER_APP_REVIEWERS);
         for (final Map.Entry<String, String> service : users.entrySet()) {
             final String name = service.getKey();
             final Map<String, String> env = new HashMap<>();
@@ -422,9 +694,12 @@ class AccessControlIT {
             env.put("HITL_TOPICS_PROVISION", "false");
             env.put("HITL_STATE_DIR", dir.resolve("state").resolve(name).toString());
             // As in the manifests: each decider has its own private key, and serves both public keys.
-            env.put(
-                    "HITL_SIGNING_KEY_FILE",
-                    keys.resolve(name.replace("-service", "") + "-local.jwk").toString());
+            if (!name.equals("audit-service")) {
+                env.put(
+                        "HITL_SIGNING_KEY_FILE",
+                        keys.resolve(name.replace("-service", "") + "-local.jwk")
+                                .toString());
+            }
             env.put(
                     "HITL_DECISION_PUBLIC_KEYS_FILE",
                     keys.resolve(DecisionKeyTool.PUBLIC_KEYS_FILE).toString());
@@ -491,14 +766,18 @@ class AccessControlIT {
                 broker.clientConfig(user, passwords.get(user)),
                 new StringSerializer(),
                 new AvroSerializer<>(
-                        HttpSchemaRegistryClient.forUrl(registry.join().confluentApiUrl()), true))) {
+                        HttpSchemaRegistryClient.forUrl(registry.join().confluentApiUrl()), false))) {
             for (final T value : values) {
                 producer.send(new ProducerRecord<>(topic, key, value)).get();
             }
         }
     }
 
-    /** Writes one record (bytes no service can read: they are dead-lettered or skipped) as the user. */
+    /**
+     * Writes one record as the user: bytes no service can read (they are dead-lettered or skipped),
+     * or, on the voter registry (a global table the escalation service restores at start), a
+     * tombstone of a key nobody uses, which needs the same right and changes nothing.
+     */
     private void send(final String user, final Topic<?, ?> topic) throws ExecutionException, InterruptedException {
         final Map<String, Object> config = broker.clientConfig(user, passwords.get(user));
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
@@ -507,7 +786,9 @@ class AccessControlIT {
             producer.send(new ProducerRecord<>(
                             topic.name(),
                             "acl-probe".getBytes(StandardCharsets.UTF_8),
-                            "not a record".getBytes(StandardCharsets.UTF_8)))
+                            topic.equals(topics.votersRegistry())
+                                    ? null
+                                    : "not a record".getBytes(StandardCharsets.UTF_8)))
                     .get();
         }
     }

@@ -129,6 +129,7 @@ final class BadInputCorpus {
         final String control = topics.agentsControl().name();
         final String policy = topics.policy().name();
         final String trust = topics.trust().name();
+        final String voters = topics.votersRegistry().name();
         // Unreadable bytes on every topic read; the other record type each one gets.
         unreadable(proposed, votes, Expect.DEAD_LETTER);
         unreadable(pending, decisions, Expect.DEAD_LETTER);
@@ -138,6 +139,8 @@ final class BadInputCorpus {
         unreadable(control, votes, Expect.DEAD_LETTER);
         unreadable(policy, votes, Expect.DEAD_LETTER);
         unreadable(trust, votes, Expect.DEAD_LETTER);
+        // The voter registry: the escalation service's global table and the audit log read it.
+        unreadable(voters, votes, Expect.DEAD_LETTER);
         // Readable, with an enum symbol the readers do not know: they read the enum's default.
         unknownSymbol(pending, "dev.hitl.schemas.RiskClass", List.of("assessment", "riskClass"), "CATASTROPHIC");
         unknownSymbol(votes, "dev.hitl.schemas.Verdict", List.of("verdict"), "ABSTAIN");
@@ -149,7 +152,7 @@ final class BadInputCorpus {
         for (final String topic : List.of(pending, votes, requests, decisions)) {
             add(topic, "null-key", null, samples.get(topic), Expect.READ, "a valid record with a null key");
         }
-        for (final String topic : List.of(control, policy, trust)) {
+        for (final String topic : List.of(control, policy, trust, voters)) {
             add(topic, "null-key", null, samples.get(topic), Expect.REFUSED_BY_BROKER, "compacted: keys required");
         }
         // A policy document that is Avro but not a policy: the running policy stays.

@@ -151,7 +151,8 @@ class BadInputIT {
                 topics.decisions().name(),
                 topics.agentsControl().name(),
                 topics.policy().name(),
-                topics.trust().name())) {
+                topics.trust().name(),
+                topics.votersRegistry().name())) {
             samples.put(topic, firstValue(topic));
         }
 

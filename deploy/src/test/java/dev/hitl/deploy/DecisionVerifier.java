@@ -42,7 +42,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *       once and nothing else; {@code hitl.approvals.pending} and {@code hitl.approvals.requests}
  *       hold each action for people once;
  *   <li>{@code hitl.audit.log} holds every record of every audited topic exactly once (by its
- *       {@code source}, topic/partition/offset) and nothing else, one DECIDED record per action.
+ *       {@code source}, topic/partition/offset; the voter registry and the votes the escalation
+ *       service ignored included) and nothing else, one DECIDED record per action.
  * </ul>
  */
 final class DecisionVerifier {
@@ -300,6 +301,7 @@ final class DecisionVerifier {
                 topics.decisions().name(),
                 topics.agentsControl().name(),
                 topics.agentsRegistry().name(),
+                topics.votersRegistry().name(),
                 topics.policy().name());
         final Set<String> sources = new HashSet<>();
         for (final String topic : audited) {
@@ -313,22 +315,37 @@ final class DecisionVerifier {
                 }
             }
         }
-        stats.put("auditedSourceRecords", (long) sources.size());
         final Map<String, Integer> recorded = new HashMap<>();
         final Map<String, Integer> decided = new HashMap<>();
-        try (TopicReader<AuditRecord> log = new TopicReader<>(
-                bootstrapServers, topics.auditLog().name(), AvroDeserializer.specific(registry, AuditRecord.class))) {
+        // The votes the escalation service did not count (late ones, after a timeout) are written
+        // to approvals.ignored-votes while it catches up with the last votes: read on with the log.
+        try (TopicReader<byte[]> ignored = new TopicReader<>(
+                        bootstrapServers, topics.approvalsIgnoredVotes().name(), new ByteArrayDeserializer());
+                TopicReader<AuditRecord> log = new TopicReader<>(
+                        bootstrapServers,
+                        topics.auditLog().name(),
+                        AvroDeserializer.specific(registry, AuditRecord.class))) {
+            ignored.drainToEnd(READ).forEach(r -> sources.add(where(r)));
             final long deadline = System.nanoTime() + timeout.toNanos();
             List<ConsumerRecord<String, AuditRecord>> read = log.drainToEnd(READ);
             while (true) {
                 count(read, recorded, decided);
-                if (recorded.keySet().containsAll(sources) || System.nanoTime() > deadline) {
+                if (recorded.keySet().equals(sources) || System.nanoTime() > deadline) {
                     break;
                 }
-                read = log.poll(Duration.ofMillis(500)); // the audit service is still catching up
+                // the escalation and audit services are still catching up
+                ignored.poll(Duration.ofMillis(100)).forEach(r -> sources.add(where(r)));
+                read = log.poll(Duration.ofMillis(500));
             }
-            // Anything the service wrote after the last input record (a repeat) is read too.
+            // Anything the service wrote after the last input record (a repeat) is read too; then the
+            // ignored votes again, so every one the log already records is among the sources, and
+            // any written meanwhile is waited for.
             count(log.drainToEnd(READ), recorded, decided);
+            ignored.drainToEnd(READ).forEach(r -> sources.add(where(r)));
+            while (!recorded.keySet().containsAll(sources) && System.nanoTime() < deadline) {
+                count(log.poll(Duration.ofMillis(500)), recorded, decided);
+            }
+            stats.put("auditedSourceRecords", (long) sources.size());
             stats.put("auditRecords", (long) log.records().size());
             final List<String> missing = sources.stream()
                     .filter(s -> !recorded.containsKey(s))

@@ -129,6 +129,91 @@ class DeploymentManifestsTest {
                 .containsExactlyInAnyOrder("hitl-approval", "reviewer-app-example");
         assertThat(writers.get(catalogue.actionsProposed().name()))
                 .containsExactlyInAnyOrder("agent-example", "mcp-gateway-example");
+        // The voter registry is written only through the escalation service's operator API, and only
+        // the escalation service says which votes it did not count.
+        assertThat(writers.get(catalogue.votersRegistry().name())).containsExactly("hitl-escalation");
+        assertThat(writers.get(catalogue.approvalsIgnoredVotes().name())).containsExactly("hitl-escalation");
+    }
+
+    @Test
+    void shouldLetTheEscalationReadTheVotersAndTheAuditReadTheVotersAndTheIgnoredVotes() throws IOException {
+        final Map<String, Set<String>> readers = new java.util.HashMap<>();
+        for (final Map<String, Object> user : manifests().stream()
+                .filter(m -> "KafkaUser".equals(m.get("kind")))
+                .toList()) {
+            final List<Map<String, Object>> acls = at(user, "spec", "authorization", "acls");
+            for (final Map<String, Object> acl : acls) {
+                final Map<String, Object> resource = at(acl, "resource");
+                final List<String> operations = at(acl, "operations");
+                if ("topic".equals(resource.get("type"))
+                        && !"prefix".equals(resource.get("patternType"))
+                        && (operations.contains("Read") || operations.contains("All"))) {
+                    readers.computeIfAbsent((String) resource.get("name"), n -> new HashSet<>())
+                            .add(at(user, "metadata", "name"));
+                }
+            }
+        }
+        assertThat(readers.get(catalogue.votersRegistry().name()))
+                .containsExactlyInAnyOrder("hitl-escalation", "hitl-audit");
+        assertThat(readers.get(catalogue.approvalsIgnoredVotes().name())).containsExactly("hitl-audit");
+        // The approval service reads who owns each agent (owners may not approve their agents' actions).
+        assertThat(readers.get(catalogue.agentsRegistry().name())).contains("hitl-approval");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldGiveTheApprovalServiceItsOwnVoterKeyFromASecretNoOtherPodMounts() throws IOException {
+        final List<Map<String, Object>> deployments = manifests().stream()
+                .filter(m -> "Deployment".equals(m.get("kind")))
+                .toList();
+        final Map<String, Object> approval = deployments.stream()
+                .filter(d -> "approval".equals(at(d, "metadata", "name")))
+                .findFirst()
+                .orElseThrow();
+        final Map<String, Object> container =
+                ((List<Map<String, Object>>) at(approval, "spec", "template", "spec", "containers")).get(0);
+        final String keyFile = ((List<Map<String, Object>>) container.get("env"))
+                .stream()
+                        .filter(e -> "HITL_VOTER_KEY_FILE".equals(e.get("name")))
+                        .map(e -> (String) e.get("value"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("the approval service has no HITL_VOTER_KEY_FILE"));
+        final Map<String, Object> mount = ((List<Map<String, Object>>) container.get("volumeMounts"))
+                .stream()
+                        .filter(m -> keyFile.startsWith(m.get("mountPath") + "/"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError(keyFile + " is on no volume of the approval service"));
+        final Map<String, Object> volume = ((List<Map<String, Object>>)
+                        at(approval, "spec", "template", "spec", "volumes"))
+                .stream()
+                        .filter(v -> mount.get("name").equals(v.get("name")))
+                        .findFirst()
+                        .orElseThrow();
+        final String secret = at(volume, "secret", "secretName");
+        assertThat(secret)
+                .as("the voter key comes from a secret, never a ConfigMap")
+                .isNotNull();
+        assertThat(deployments)
+                .as("pods mounting the approval service's voter key")
+                .filteredOn(d -> java.util.Objects.requireNonNullElse(
+                                (List<Map<String, Object>>) at(d, "spec", "template", "spec", "volumes"),
+                                List.<Map<String, Object>>of())
+                        .stream()
+                        .anyMatch(v -> v.get("secret") instanceof Map<?, ?> s && secret.equals(s.get("secretName"))))
+                .extracting(d -> (String) at(d, "metadata", "name"))
+                .containsExactly("approval");
+
+        // The compose file mounts it too, from outside the decision keys' directory (a key made there
+        // by bin/hitl-keys joins decisions.jwks.json, which every verifier trusts for decisions).
+        final Map<String, Object> compose =
+                documents(COMPOSE.resolve("docker-compose.yml")).get(0);
+        final String composeKey = at(compose, "services", "approval", "environment", "HITL_VOTER_KEY_FILE");
+        assertThat(composeKey).isNotBlank();
+        final List<String> volumes = at(compose, "services", "approval", "volumes");
+        assertThat(volumes)
+                .filteredOn(v -> v.endsWith(":" + composeKey + ":ro"))
+                .singleElement()
+                .satisfies(v -> assertThat(v).doesNotStartWith("./keys/"));
     }
 
     @Test

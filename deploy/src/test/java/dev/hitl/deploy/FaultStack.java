@@ -89,6 +89,10 @@ final class FaultStack implements AutoCloseable {
                             TopicCatalogue.standard(),
                             List.of(LocalStack.DEMO_AGENT_OWNER),
                             agentIds.toArray(String[]::new));
+            // The approval service signs its votes with its own voter key, registered before it starts.
+            stack.voters()
+                    .registerApprovalService(
+                            broker.bootstrapServers(), registry.confluentApiUrl(), TopicCatalogue.standard());
             for (final String service : List.of("classifier-service", "escalation-service", "audit-service")) {
                 for (int i = 1; i <= instances; i++) {
                     stack.slots.add(stack.slot(root, service, i));
@@ -131,6 +135,11 @@ final class FaultStack implements AutoCloseable {
                     "HITL_AGENT_CREDENTIALS_SECRET_FILE",
                     agents().secretFile().toAbsolutePath().toString());
         }
+        if (service.equals("approval-service")) {
+            env.put(
+                    "HITL_VOTER_KEY_FILE",
+                    voters().approvalServiceKeyFile().toAbsolutePath().toString());
+        }
         return new Slot(
                 id,
                 service,
@@ -146,6 +155,11 @@ final class FaultStack implements AutoCloseable {
     /** @return the agents' credentials (from the stack's master secret) */
     LocalAgents agents() {
         return LocalAgents.in(keys());
+    }
+
+    /** @return the approval service's voter key (made once in the stack's keys directory) */
+    LocalVoters voters() {
+        return LocalVoters.in(keys());
     }
 
     private Path keys() {
