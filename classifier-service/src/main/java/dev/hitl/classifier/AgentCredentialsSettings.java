@@ -1,5 +1,6 @@
 package dev.hitl.classifier;
 
+import dev.hitl.runtime.DevelopmentMode;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +51,7 @@ public class AgentCredentialsSettings {
      *     a warning)
      * @throws IllegalArgumentException when the configured secret is shorter than 32 bytes
      */
-    public byte[] masterSecret() {
+    public byte[] masterSecret(final DevelopmentMode development) {
         final String text;
         final String from;
         if (secretFile != null) {
@@ -64,6 +65,10 @@ public class AgentCredentialsSettings {
             text = secret;
             from = "hitl.classifier.agent-credentials.secret";
         } else {
+            development.require(
+                    "no agent credentials' master secret (the development secret would derive every agent's key)",
+                    "HITL_AGENT_CREDENTIALS_SECRET_FILE (hitl.classifier.agent-credentials.secret-file) to a secret"
+                            + " of at least 32 bytes, e.g. openssl rand -base64 48");
             LOG.warn("Agent credentials are derived from the DEVELOPMENT master secret, which is public: anyone can"
                     + " authenticate as any registered agent. Set HITL_AGENT_CREDENTIALS_SECRET_FILE to a secret of"
                     + " at least 32 bytes in any shared installation");
@@ -75,6 +80,9 @@ public class AgentCredentialsSettings {
                     + bytes.length + " bytes; at least 32 are needed (e.g. openssl rand -base64 48)");
         }
         if (ClassifierSettings.DEVELOPMENT_AGENT_SECRET.equals(text.strip())) {
+            development.require(
+                    "the development agent credentials' master secret configured in " + from,
+                    from + " to a secret of your own");
             LOG.warn("The configured agent credentials' master secret is the public development secret");
         }
         LOG.info("Agent credentials are derived from the master secret in {}", from);

@@ -8,6 +8,7 @@ import dev.hitl.classifier.topology.ProposalValidator;
 import dev.hitl.classifier.topology.RiskModel;
 import dev.hitl.classifier.topology.RiskModelGate;
 import dev.hitl.policy.PolicySource;
+import dev.hitl.runtime.DevelopmentMode;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
@@ -40,11 +41,13 @@ public class ClassifierStreamFactory {
 
     /**
      * @param settings where the operators' master secret is
+     * @param development whether the development secret may be used
      * @return authenticates proposals and withdrawals; derives the credentials the operator API issues
      */
     @Singleton
-    public AgentAuthenticator agentAuthenticator(final AgentCredentialsSettings settings) {
-        return new AgentAuthenticator(settings.masterSecret());
+    public AgentAuthenticator agentAuthenticator(
+            final AgentCredentialsSettings settings, final DevelopmentMode development) {
+        return new AgentAuthenticator(settings.masterSecret(development));
     }
 
     /**

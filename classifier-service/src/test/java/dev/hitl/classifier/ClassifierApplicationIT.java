@@ -299,4 +299,51 @@ class ClassifierApplicationIT {
         settings.put("kafka.streams.default.state.dir", "target/state/" + namespace);
         return settings;
     }
+
+    /**
+     * Outside the local environment the classifier refuses to derive agents' keys from the public
+     * development master secret, configured or not, and names the setting.
+     */
+    @Test
+    void shouldRefuseTheDevelopmentAgentSecretOutsideTheLocalEnvironment(
+            final KafkaCluster cluster, @org.junit.jupiter.api.io.TempDir final Path keys) throws Exception {
+        final Path key = dev.hitl.schemas.integrity.DecisionKeyTool.generate("classifier-1", keys);
+        final Map<String, Object> base = Map.of(
+                "micronaut.server.port",
+                -1,
+                "kafka.bootstrap.servers",
+                cluster.bootstrapServers(),
+                "hitl.topics.namespace",
+                cluster.newNamespace(),
+                "hitl.topics.partitions",
+                2,
+                "hitl.registry.url",
+                cluster.schemaRegistryUrl(),
+                "hitl.signing.key-file",
+                key.toString(),
+                "hitl.operators.olga.token",
+                "a-secret-token");
+        for (final Map<String, Object> extra : List.<Map<String, Object>>of(
+                Map.of(),
+                Map.of("hitl.classifier.agent-credentials.secret", ClassifierSettings.DEVELOPMENT_AGENT_SECRET))) {
+            final Map<String, Object> properties = new HashMap<>(base);
+            properties.putAll(extra);
+            final Exception refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    Exception.class,
+                    () -> ApplicationContext.builder()
+                            .deduceEnvironment(false)
+                            .environments("production")
+                            .properties(properties)
+                            .run(EmbeddedServer.class)
+                            .close());
+            final StringBuilder messages = new StringBuilder();
+            for (Throwable t = refused; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertThat(messages.toString())
+                    .as(extra.toString())
+                    .contains("agent credentials' master secret")
+                    .contains(extra.isEmpty() ? "HITL_AGENT_CREDENTIALS_SECRET_FILE" : "a secret of your own");
+        }
+    }
 }

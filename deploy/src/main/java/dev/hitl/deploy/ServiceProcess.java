@@ -27,6 +27,12 @@ public final class ServiceProcess implements AutoCloseable {
     public static final List<String> LOCAL_JVM_OPTIONS =
             List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+    /** The variable that names the Micronaut environments a service runs in. */
+    public static final String MICRONAUT_ENVIRONMENTS = "MICRONAUT_ENVIRONMENTS";
+
+    /** The local environment ({@code DevelopmentMode.LOCAL} in the services). */
+    public static final String LOCAL_ENVIRONMENT = "local";
+
     private final String name;
     private final Path jar;
     private final int port;
@@ -99,6 +105,11 @@ public final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         builder.environment().put("HITL_HTTP_PORT", String.valueOf(port));
+        // A local service: development keys, tokens and accounts are allowed only in this explicit
+        // environment (the services refuse them anywhere else), unless the caller chose another.
+        if (!environment.containsKey(MICRONAUT_ENVIRONMENTS)) {
+            builder.environment().put(MICRONAUT_ENVIRONMENTS, LOCAL_ENVIRONMENT);
+        }
         return new ServiceProcess(
                 name, jar, port, Map.copyOf(environment), List.copyOf(jvmOptions), log, builder.start());
     }

@@ -249,4 +249,46 @@ class DeploymentManifestsTest {
                 .containsExactlyInAnyOrderElementsOf(
                         catalogue.all().stream().map(Topic::name).toList());
     }
+
+    /**
+     * The services refuse to start with a development secret outside the local environment, so the
+     * manifests must give each one what production needs, and never switch the local environment on.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldGiveEveryServiceTheSecretsProductionNeedsAndNeverTheLocalEnvironment() throws IOException {
+        final Map<String, List<String>> needs = Map.of(
+                "classifier",
+                List.of("HITL_SIGNING_KEY_FILE", "HITL_AGENT_CREDENTIALS_SECRET", "HITL_OPERATOR_TOKEN"),
+                "escalation",
+                List.of("HITL_SIGNING_KEY_FILE", "HITL_OPERATOR_TOKEN"),
+                "approval",
+                List.of("HITL_JWT_SECRET", "HITL_VOTER_KEY_FILE"));
+        final Map<String, Map<String, Object>> k8s = new java.util.HashMap<>();
+        for (final Map<String, Object> d : manifests()) {
+            if ("Deployment".equals(d.get("kind"))) {
+                final Map<String, Object> container =
+                        ((List<Map<String, Object>>) at(d, "spec", "template", "spec", "containers")).get(0);
+                final Map<String, Object> env = new java.util.HashMap<>();
+                java.util.Objects.requireNonNullElse(
+                                (List<Map<String, Object>>) container.get("env"), List.<Map<String, Object>>of())
+                        .forEach(e -> env.put((String) e.get("name"), e.containsKey("value") ? e.get("value") : e));
+                k8s.put(at(d, "metadata", "name"), env);
+            }
+        }
+        final Map<String, Object> compose =
+                at(documents(COMPOSE.resolve("docker-compose.yml")).get(0), "services");
+        needs.forEach((service, variables) -> {
+            assertThat(k8s.get(service)).as("k8s " + service).containsKeys(variables.toArray(String[]::new));
+            final Map<String, Object> composeEnv = at(compose, service, "environment");
+            final Map<String, Object> merged = new java.util.HashMap<>(composeEnv);
+            assertThat(merged).as("compose " + service).containsKeys(variables.toArray(String[]::new));
+        });
+        for (final Map.Entry<String, Map<String, Object>> entry : k8s.entrySet()) {
+            assertThat(String.valueOf(entry.getValue().get("MICRONAUT_ENVIRONMENTS")))
+                    .as("k8s " + entry.getKey())
+                    .doesNotContain("local");
+        }
+        assertThat(Files.readString(COMPOSE.resolve("docker-compose.yml"))).doesNotContain("MICRONAUT_ENVIRONMENTS");
+    }
 }

@@ -97,4 +97,59 @@ class EscalationApplicationIT {
                             .all().stream().map(Topic::name).toList());
         }
     }
+
+    /**
+     * Outside the local environment (here: an explicit production environment, nothing deduced from
+     * the test) the service refuses to start with the development decision key or the development
+     * operator token, and says which setting to configure.
+     */
+    @Test
+    void shouldRefuseToStartWithDevelopmentSecretsOutsideTheLocalEnvironment(
+            final KafkaCluster cluster, @org.junit.jupiter.api.io.TempDir final java.nio.file.Path keys)
+            throws Exception {
+        final Map<String, Object> base = Map.of(
+                "micronaut.server.port",
+                -1,
+                "kafka.bootstrap.servers",
+                cluster.bootstrapServers(),
+                "hitl.topics.namespace",
+                cluster.newNamespace(),
+                "hitl.topics.partitions",
+                2,
+                "hitl.registry.url",
+                cluster.schemaRegistryUrl());
+        final java.util.function.Function<Map<String, Object>, Exception> startInProduction =
+                extra -> assertThrows(Exception.class, () -> {
+                    final Map<String, Object> properties = new java.util.HashMap<>(base);
+                    properties.putAll(extra);
+                    ApplicationContext.builder()
+                            .deduceEnvironment(false)
+                            .environments("production")
+                            .properties(properties)
+                            .run(EmbeddedServer.class)
+                            .close();
+                });
+
+        final Exception noKey = startInProduction.apply(Map.of("hitl.operators.olga.token", "a-secret-token"));
+        assertThat(rootMessages(noKey)).contains("HITL_SIGNING_KEY_FILE").contains("MICRONAUT_ENVIRONMENTS=local");
+
+        final java.nio.file.Path key = dev.hitl.schemas.integrity.DecisionKeyTool.generate("escalation-1", keys);
+        final Exception noOperator = startInProduction.apply(Map.of("hitl.signing.key-file", key.toString()));
+        assertThat(rootMessages(noOperator)).contains("HITL_OPERATORS");
+
+        final java.nio.file.Path devKey = keys.resolve("dev.jwk");
+        java.nio.file.Files.writeString(
+                devKey, dev.hitl.schemas.integrity.DevelopmentKeys.privateKey().toJwk());
+        final Exception copiedDevKey = startInProduction.apply(
+                Map.of("hitl.signing.key-file", devKey.toString(), "hitl.operators.olga.token", "a-secret-token"));
+        assertThat(rootMessages(copiedDevKey)).contains("the development decision key configured");
+    }
+
+    private static String rootMessages(final Throwable failure) {
+        final StringBuilder messages = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        return messages.toString();
+    }
 }

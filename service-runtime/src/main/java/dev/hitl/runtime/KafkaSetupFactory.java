@@ -59,16 +59,25 @@ public class KafkaSetupFactory {
      */
     @Singleton
     @Requires(property = "hitl.signing.enabled", value = "true")
-    public DecisionSigner decisionSigner(final SigningSettings settings) {
+    public DecisionSigner decisionSigner(final SigningSettings settings, final DevelopmentMode development) {
         final DecisionKeys.PrivateKey key;
         if (settings.getKeyFile() != null) {
             key = DecisionKeys.readPrivateJwk(Path.of(settings.getKeyFile()));
         } else if (settings.getKey() != null) {
             key = DecisionKeys.parsePrivateJwk(settings.getKey());
         } else {
+            development.require(
+                    "no decision signing key (the development key would sign)",
+                    "HITL_SIGNING_KEY_FILE (hitl.signing.key-file) to this service's private decision key, made"
+                            + " with bin/hitl-keys generate KID DIR");
             LOG.warn("Decisions are signed with the development key (public, proves nothing): set"
                     + " HITL_SIGNING_KEY_FILE to this service's private decision key in any shared installation");
             key = DevelopmentKeys.privateKey();
+        }
+        if (DevelopmentKeys.isTrustedBy(DecisionKeys.PublicKeys.of(key.publicKey()))) {
+            development.require(
+                    "the development decision key configured as this service's key",
+                    "HITL_SIGNING_KEY_FILE to a key of your own (bin/hitl-keys generate KID DIR)");
         }
         LOG.info("Decisions are signed with Ed25519 key {}", key.keyId());
         return new DecisionSigner(key);
@@ -81,13 +90,20 @@ public class KafkaSetupFactory {
      */
     @Singleton
     @Requires(property = "hitl.signing.enabled", value = "true")
-    public DecisionKeys.PublicKeys servedPublicKeys(final DecisionSigner signer, final SigningSettings settings) {
+    public DecisionKeys.PublicKeys servedPublicKeys(
+            final DecisionSigner signer, final SigningSettings settings, final DevelopmentMode development) {
         final Map<String, DecisionKeys.PublicKey> keys = new LinkedHashMap<>();
         keys.put(signer.keyId(), signer.publicKey());
         if (settings.getPublicKeysFile() != null) {
-            DecisionKeys.readPublicKeys(Path.of(settings.getPublicKeysFile()))
-                    .byId()
-                    .forEach(keys::putIfAbsent);
+            final DecisionKeys.PublicKeys configured =
+                    DecisionKeys.readPublicKeys(Path.of(settings.getPublicKeysFile()));
+            if (DevelopmentKeys.isTrustedBy(configured)) {
+                // Serving it would tell every verifier to trust decisions anyone can sign.
+                development.require(
+                        "the development public key among the decision public keys",
+                        "HITL_DECISION_PUBLIC_KEYS_FILE (hitl.signing.public-keys-file) to the deciders' own keys only");
+            }
+            configured.byId().forEach(keys::putIfAbsent);
         }
         return DecisionKeys.PublicKeys.of(keys.values().toArray(DecisionKeys.PublicKey[]::new));
     }

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With no operator configured, the development token {@value #DEVELOPMENT_TOKEN} opens the API
  * as {@value #DEVELOPMENT_OPERATOR}, and the service says so at start; once any operator is
- * configured the development token is refused.
+ * configured the development token is refused. Outside the local environment ({@link
+ * DevelopmentMode}) a service without operators, or with an operator holding the development
+ * token, refuses to start.
  *
  * <p>Use: {@code Authentication auth = operators.authenticate(authorizationHeader); if
  * (!auth.isAuthenticated()) → 401 with auth.refusal() and WWW-Authenticate: Bearer; else actor =
@@ -51,11 +53,31 @@ public class OperatorAuthorization {
      */
     @Inject
     public OperatorAuthorization(final Environment environment) {
-        this(OperatorSettings.from(environment));
+        this(OperatorSettings.from(environment), new DevelopmentMode(environment));
     }
 
-    /** @param settings the configured operators (none: the development token) */
+    /** @param settings the configured operators (none: the development token), in the local environment */
     public OperatorAuthorization(final OperatorSettings settings) {
+        this(settings, DevelopmentMode.local());
+    }
+
+    /**
+     * @param settings the configured operators (none: the development token, locally only)
+     * @param development whether development tokens may be used
+     */
+    public OperatorAuthorization(final OperatorSettings settings, final DevelopmentMode development) {
+        if (settings.credentials().isEmpty()) {
+            development.require(
+                    "no operator configured (the development operator token would open the operator API)",
+                    "HITL_OPERATORS (name:sha256hex of each operator's own token, comma separated) or"
+                            + " HITL_OPERATOR_TOKEN");
+        }
+        if (settings.credentials().stream()
+                .anyMatch(c -> c.tokenSha256().equals(OperatorSettings.sha256Hex(DEVELOPMENT_TOKEN)))) {
+            development.require(
+                    "an operator holding the development operator token",
+                    "a secret token of their own for every operator in HITL_OPERATORS / HITL_OPERATOR_TOKEN");
+        }
         final List<OperatorSettings.Credential> credentials =
                 settings.credentials().isEmpty()
                         ? List.of(new OperatorSettings.Credential(
@@ -65,7 +87,7 @@ public class OperatorAuthorization {
         this.hashes = credentials.stream()
                 .map(c -> HexFormat.of().parseHex(c.tokenSha256()))
                 .toList();
-        final String development = OperatorSettings.sha256Hex(DEVELOPMENT_TOKEN);
+        final String developmentToken = OperatorSettings.sha256Hex(DEVELOPMENT_TOKEN);
         if (settings.credentials().isEmpty()) {
             LOG.warn(
                     "No operator is configured: the operator API accepts the development token as '{}'."
@@ -77,7 +99,7 @@ public class OperatorAuthorization {
                     "The operator API accepts the tokens of {}",
                     names.stream().map(Operator::name).toList());
             settings.credentials().stream()
-                    .filter(c -> c.tokenSha256().equals(development))
+                    .filter(c -> c.tokenSha256().equals(developmentToken))
                     .forEach(c -> LOG.warn(
                             "Operator '{}' has the development token, which is public: give them a secret one",
                             c.name()));

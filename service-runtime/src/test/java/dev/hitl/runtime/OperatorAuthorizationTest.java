@@ -1,7 +1,9 @@
 package dev.hitl.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micronaut.context.exceptions.ConfigurationException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,27 @@ class OperatorAuthorizationTest {
                 .isEqualTo(new OperatorAuthorization.Operator(OperatorAuthorization.DEVELOPMENT_OPERATOR));
         assertThat(unconfigured.authenticate("Bearer " + ALICE).isAuthenticated())
                 .isFalse();
+    }
+
+    @Test
+    void shouldRefuseToStartWithoutOperatorsOrWithTheDevelopmentTokenOutsideTheLocalEnvironment() {
+        assertThatThrownBy(() ->
+                        new OperatorAuthorization(OperatorSettings.ofTokens(Map.of()), DevelopmentMode.production()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("HITL_OPERATORS")
+                .hasMessageContaining("MICRONAUT_ENVIRONMENTS=local");
+        assertThatThrownBy(() -> new OperatorAuthorization(
+                        OperatorSettings.ofTokens(
+                                Map.of("alice", ALICE, "mallory", OperatorAuthorization.DEVELOPMENT_TOKEN)),
+                        DevelopmentMode.production()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("development operator token");
+        assertThat(new OperatorAuthorization(
+                                OperatorSettings.ofTokens(Map.of("alice", ALICE)), DevelopmentMode.production())
+                        .authenticate("Bearer " + ALICE)
+                        .operator()
+                        .name())
+                .isEqualTo("alice");
     }
 
     @Test
