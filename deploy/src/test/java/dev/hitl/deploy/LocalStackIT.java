@@ -121,6 +121,77 @@ class LocalStackIT {
         });
     }
 
+    /**
+     * The operators' command against the real classifier: an agent registered with {@code
+     * bin/hitl-agents} proposes with the credential it printed and is auto-approved; once revoked with
+     * the command, the same credential gets INVALID.
+     */
+    @Test
+    void shouldRegisterAndRevokeAnAgentWithTheOperatorsCommand() throws Exception {
+        final JsonNode registered = JSON.readTree(hitlAgents(
+                "--json",
+                "register",
+                "cli-agent",
+                "--owner",
+                "olga@example.com",
+                "--action-types",
+                "search.*",
+                "--tools",
+                "web",
+                "--reason",
+                "made by LocalStackIT"));
+        assertThat(registered.at("/registration/status").asText()).isEqualTo("ACTIVE");
+        assertThat(registered.at("/registration/owners/0").asText()).isEqualTo("olga@example.com");
+        final dev.hitl.schemas.integrity.AgentCredentials.Credential credential =
+                dev.hitl.schemas.integrity.AgentCredentials.Credential.of(
+                        "cli-agent",
+                        registered.at("/credential/credentialId").asText(),
+                        registered.at("/credential/key").asText());
+        try (HitlClient cli = HitlClient.builder()
+                .agentId("cli-agent")
+                .kafka(Map.of("bootstrap.servers", stack.bootstrapServers()))
+                .schemaRegistryUrl(stack.registryUrl())
+                .decisionKeysFile(stack.decisionKeysFile())
+                .credential(credential)
+                .build()) {
+            final ProposedAction search = Proposals.action("search.web", "web", "{\"q\":\"refunds\"}")
+                    .onBehalfOf("alice@example.com")
+                    .confidence(0.95)
+                    .inputTrust(InputTrust.USER)
+                    .build();
+            assertThat(cli.proposeAndWait(search, Duration.ofSeconds(60)).outcome())
+                    .isEqualTo(Outcome.AUTO_APPROVED);
+
+            assertThat(hitlAgents("show", "cli-agent")).contains("ACTIVE");
+            assertThat(hitlAgents("revoke", "cli-agent", "--reason", "retired")).contains("REVOKED");
+            final ProposedAction again = Proposals.action("search.web", "web", "{\"q\":\"refunds\"}")
+                    .onBehalfOf("alice@example.com")
+                    .confidence(0.95)
+                    .inputTrust(InputTrust.USER)
+                    .build();
+            assertThat(cli.proposeAndWait(again, Duration.ofSeconds(60)).outcome())
+                    .isEqualTo(Outcome.INVALID);
+        }
+    }
+
+    /** Runs bin/hitl-agents against the stack's classifier as the development operator; exit 0 expected. */
+    private String hitlAgents(final String... args) throws Exception {
+        final java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of("..", "bin", "hitl-agents").toString());
+        command.addAll(java.util.List.of(args));
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("HITL_CLASSIFIER_URL", stack.url("classifier-service"));
+        builder.environment().put("HITL_OPERATOR_TOKEN", "hitl-local-operator-token-not-secret");
+        final Process process = builder.start();
+        final String output =
+                new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue())
+                .as(String.join(" ", args) + ":\n" + output)
+                .isZero();
+        return output;
+    }
+
     @Test
     void shouldRunTheDemoScenarioToItsEndWithScriptedReviewerVotes() throws Exception {
         try (DemoAgent demo = new DemoAgent(
