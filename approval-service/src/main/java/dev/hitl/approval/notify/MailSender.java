@@ -12,8 +12,12 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * Sends plain-text mail over SMTP with Jakarta Mail (Eclipse Angus). The {@code Message-ID} and
- * {@code X-Hitl-Request-Id} carry the request id, so receivers can drop a repeat.
+ * Sends plain-text mail over SMTP with Jakarta Mail (Eclipse Angus), never HTML. The {@code
+ * Message-ID} and {@code X-Hitl-Request-Id} carry the request id, so receivers can drop a repeat.
+ * The subject and body come from {@link NotificationMessages}, where agent text was already made
+ * visible and link-free; as a last step before sending, the subject is made one visible line and
+ * the body loses any invisible or control character but line breaks and tabs ({@link
+ * UntrustedText#visible}), whoever built them.
  */
 final class MailSender {
 
@@ -55,8 +59,8 @@ final class MailSender {
             };
             message.setFrom(new InternetAddress(smtp.getFrom(), true));
             message.setRecipients(Message.RecipientType.TO, InternetAddress.parse(String.join(",", to), true));
-            message.setSubject(subject, "UTF-8");
-            message.setText(text, "UTF-8", "plain");
+            message.setSubject(UntrustedText.visible(subject, false), "UTF-8");
+            message.setText(UntrustedText.visible(text, true), "UTF-8", "plain");
             message.setHeader("X-Hitl-Request-Id", key);
             message.setHeader("Auto-Submitted", "auto-generated");
             if (smtp.getUsername() != null && !smtp.getUsername().isBlank()) {

@@ -13,16 +13,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The text of notifications. Everything an agent wrote is untrusted (and so is a modifier's reason
- * and arguments): in the webhook it is escaped for Slack's mrkdwn ({@code & < >}, so it cannot make
- * links, mentions or {@code <!channel>}), the mail is plain text only (never HTML) and its subject
- * has no line breaks. A request for a modified version of the action says so: the version, who
- * modified it and why, the arguments to approve and each change against the agent's original.
+ * The text of notifications. Everything an agent wrote is untrusted (and so is a modifier's name,
+ * reason and arguments): every such value goes through {@link UntrustedText} before it is placed in
+ * a message, so it carries no bidirectional or other invisible control characters and no link (its
+ * URLs and host names are defanged: {@code https[:]//evil[.]example}). In the webhook it is then
+ * escaped for Slack's mrkdwn ({@code & < >}, so it cannot make links, mentions or {@code
+ * <!channel>}) and every mrkdwn text object is {@code verbatim} (Slack does not link-ify it); the
+ * mail is plain text only (never HTML) and its subject has no line breaks. The one link in a
+ * notification is hitl's own: the card's URL under the configured public URL. A request for a
+ * modified version of the action says so: the version, who modified it and why, the arguments to
+ * approve and each change against the agent's original.
  */
 public final class NotificationMessages {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_FIELD = 500;
+    private static final int MAX_NAME = 200;
 
     /** At most this many changes are listed; the card shows them all. */
     private static final int MAX_CHANGES = 20;
@@ -56,9 +62,7 @@ public final class NotificationMessages {
      */
     public static String webhookJson(final ApprovalRequest request, final String cardUrl) {
         final ProposedAction action = request.getAction();
-        final String headline = slack(opening(request))
-                + slack(action.getActionType()) + " by agent " + slack(action.getAgentId())
-                + " for " + slack(action.getOnBehalfOf());
+        final String headline = UntrustedText.escapeSlack(headline(request));
         final ObjectNode root = JSON.createObjectNode();
         root.put("text", headline + " <" + slackUrl(cardUrl) + "|Open the card>");
         final ArrayNode blocks = root.putArray("blocks");
@@ -66,24 +70,23 @@ public final class NotificationMessages {
         final StringBuilder facts = new StringBuilder();
         for (final String[] fact : facts(request)) {
             facts.append("*")
-                    .append(fact[0])
+                    .append(UntrustedText.escapeSlack(fact[0]))
                     .append(":* ")
-                    .append(slack(fact[1]))
+                    .append(UntrustedText.escapeSlack(fact[1]))
                     .append('\n');
         }
         section(blocks, facts.toString().strip());
-        final String rationale =
-                action.getContext() == null ? null : action.getContext().getRationale();
-        if (rationale != null && !rationale.isBlank()) {
-            section(blocks, "*Why:* " + slack(clip(rationale)));
+        final String rationale = rationale(action);
+        if (!rationale.isBlank()) {
+            section(blocks, "*Why:* " + UntrustedText.escapeSlack(rationale));
         }
         if (ActionVersion.isModified(request)) {
             final StringBuilder modified = new StringBuilder();
             for (final String[] fact : modification(request)) {
                 modified.append("*")
-                        .append(fact[0])
+                        .append(UntrustedText.escapeSlack(fact[0]))
                         .append(":* ")
-                        .append(slack(fact[1]))
+                        .append(UntrustedText.escapeSlack(fact[1]))
                         .append('\n');
             }
             section(blocks, modified.toString().strip());
@@ -108,11 +111,11 @@ public final class NotificationMessages {
         final ProposedAction action = request.getAction();
         final String subject = "[hitl] " + (request.getEscalationLevel() > 0 ? "Escalated: " : "")
                 + (ActionVersion.isModified(request)
-                        ? "modified by " + request.getModifiedBy() + ", approval needed again: "
+                        ? "modified by " + name(request.getModifiedBy()) + ", approval needed again: "
                         : "approval needed: ")
-                + action.getActionType() + " by " + action.getAgentId() + " ("
+                + name(action.getActionType()) + " by " + name(action.getAgentId()) + " ("
                 + request.getAssessment().getRiskClass() + ")";
-        return oneLine(subject, 200);
+        return UntrustedText.clip(UntrustedText.visible(subject, false), 200);
     }
 
     /**
@@ -132,11 +135,10 @@ public final class NotificationMessages {
         for (final String[] fact : facts(request)) {
             text.append(fact[0]).append(": ").append(fact[1]).append('\n');
         }
-        final String rationale =
-                action.getContext() == null ? null : action.getContext().getRationale();
-        if (rationale != null && !rationale.isBlank()) {
+        final String rationale = rationale(action);
+        if (!rationale.isBlank()) {
             text.append("\nThe agent's reason (untrusted text):\n")
-                    .append(clip(rationale))
+                    .append(rationale)
                     .append('\n');
         }
         if (ActionVersion.isModified(request)) {
@@ -147,9 +149,16 @@ public final class NotificationMessages {
         }
         text.append("\nOpen the card to decide: ").append(cardUrl).append('\n');
         text.append("\nRequest id (idempotency key): ")
-                .append(request.getRequestId())
+                .append(value(request.getRequestId()))
                 .append('\n');
         return text.toString();
+    }
+
+    /** The headline, plain text: new, escalated, or a modified version asked again; what, by whom, for whom. */
+    private static String headline(final ApprovalRequest request) {
+        final ProposedAction action = request.getAction();
+        return opening(request) + name(action.getActionType()) + " by agent " + name(action.getAgentId()) + " for "
+                + name(action.getOnBehalfOf());
     }
 
     /** The start of the headline: new, escalated, or a modified version asked again. */
@@ -157,8 +166,8 @@ public final class NotificationMessages {
         final String escalated =
                 request.getEscalationLevel() > 0 ? "Escalated (level " + request.getEscalationLevel() + "): " : "";
         if (ActionVersion.isModified(request)) {
-            return escalated + "Modified by " + request.getModifiedBy() + " (version " + request.getActionVersion()
-                    + "), approval needed again: ";
+            return escalated + "Modified by " + name(request.getModifiedBy()) + " (version "
+                    + request.getActionVersion() + "), approval needed again: ";
         }
         return escalated.isEmpty() ? "Approval needed: " : escalated + "approval needed: ";
     }
@@ -167,18 +176,18 @@ public final class NotificationMessages {
     private static List<String[]> modification(final ApprovalRequest request) {
         final List<String[]> facts = new ArrayList<>();
         facts.add(new String[] {"Version", String.valueOf(request.getActionVersion())});
-        facts.add(new String[] {"Modified by", String.valueOf(request.getModifiedBy())});
+        facts.add(new String[] {"Modified by", name(request.getModifiedBy())});
         facts.add(new String[] {
             "Their reason",
-            request.getModificationReason() == null ? "none given" : clip(oneLine(request.getModificationReason()))
+            request.getModificationReason() == null ? "none given" : value(request.getModificationReason())
         });
-        facts.add(new String[] {"Arguments to approve", clip(oneLine(ActionVersion.arguments(request)))});
+        facts.add(new String[] {"Arguments to approve", value(ActionVersion.arguments(request))});
         final List<ArgumentChange> changes = request.getArgumentsDiff();
         for (final ArgumentChange change : changes.subList(0, Math.min(changes.size(), MAX_CHANGES))) {
             facts.add(new String[] {
-                changeWord(change.getChange()) + " " + clip(oneLine(change.getPath())),
-                (change.getBefore() == null ? "(absent)" : clip(oneLine(change.getBefore()))) + " → "
-                        + (change.getAfter() == null ? "(removed)" : clip(oneLine(change.getAfter())))
+                changeWord(change.getChange()) + " " + value(change.getPath()),
+                (change.getBefore() == null ? "(absent)" : value(change.getBefore())) + " → "
+                        + (change.getAfter() == null ? "(removed)" : value(change.getAfter()))
             });
         }
         if (changes.size() > MAX_CHANGES) {
@@ -198,11 +207,11 @@ public final class NotificationMessages {
     private static List<String[]> facts(final ApprovalRequest request) {
         final ProposedAction action = request.getAction();
         final List<String[]> facts = new ArrayList<>();
-        facts.add(new String[] {"Action", action.getActionType() + " via " + action.getTool()});
-        facts.add(new String[] {"Agent", action.getAgentId()});
-        facts.add(new String[] {"On behalf of", action.getOnBehalfOf()});
+        facts.add(new String[] {"Action", name(action.getActionType()) + " via " + name(action.getTool())});
+        facts.add(new String[] {"Agent", name(action.getAgentId())});
+        facts.add(new String[] {"On behalf of", name(action.getOnBehalfOf())});
         if (action.getTarget() != null) {
-            facts.add(new String[] {"Target", clip(action.getTarget())});
+            facts.add(new String[] {"Target", value(action.getTarget())});
         }
         facts.add(new String[] {
             "Risk class", String.valueOf(request.getAssessment().getRiskClass())
@@ -211,16 +220,16 @@ public final class NotificationMessages {
             facts.add(new String[] {
                 "Cost",
                 action.getEstimatedCost().getAmount().stripTrailingZeros().toPlainString() + " "
-                        + action.getEstimatedCost().getCurrency()
+                        + name(action.getEstimatedCost().getCurrency())
             });
         }
         facts.add(new String[] {
-            "Group", group(request) + " (tier " + request.getRoute().getTier() + ")"
+            "Group", name(group(request)) + " (tier " + name(request.getRoute().getTier()) + ")"
         });
         facts.add(new String[] {"Escalation level", String.valueOf(request.getEscalationLevel())});
         facts.add(new String[] {"Deadline", String.valueOf(request.getDeadline())});
         if (action.getBatchId() != null) {
-            facts.add(new String[] {"Batch", action.getBatchId()});
+            facts.add(new String[] {"Batch", name(action.getBatchId())});
         }
         return facts;
     }
@@ -231,17 +240,8 @@ public final class NotificationMessages {
         final ObjectNode text = section.putObject("text");
         text.put("type", "mrkdwn");
         text.put("text", mrkdwn);
-    }
-
-    /**
-     * @param text untrusted text
-     * @return it escaped for Slack mrkdwn ({@code & < >} as entities)
-     */
-    static String slack(final String text) {
-        if (text == null) {
-            return "";
-        }
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        // No automatic links, channel names or mentions: only the <url|label> that hitl wrote.
+        text.put("verbatim", true);
     }
 
     /** A URL inside Slack's {@code <url|label>}: no {@code |}, {@code <} or {@code >}. */
@@ -249,16 +249,22 @@ public final class NotificationMessages {
         return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E");
     }
 
-    private static String clip(final String text) {
-        return text.length() <= MAX_FIELD ? text : text.substring(0, MAX_FIELD) + "…";
+    /** A name or short value an agent (or a reviewer) wrote: one line, visible, no link. */
+    private static String name(final String text) {
+        return UntrustedText.plain(text, false, MAX_NAME);
     }
 
-    private static String oneLine(final String text) {
-        return text == null ? "" : text.replaceAll("\\p{Cntrl}", " ");
+    /** A longer value an agent (or a reviewer) wrote: one line, visible, clipped, no link. */
+    private static String value(final String text) {
+        return UntrustedText.plain(text, false, MAX_FIELD);
     }
 
-    private static String oneLine(final String text, final int max) {
-        final String flat = text.replaceAll("\\p{Cntrl}", " ");
-        return flat.length() <= max ? flat : flat.substring(0, max) + "…";
+    /** The agent's rationale: lines kept, visible, clipped, no link; empty when there is none. */
+    private static String rationale(final ProposedAction action) {
+        final String rationale =
+                action.getContext() == null ? null : action.getContext().getRationale();
+        return rationale == null
+                ? ""
+                : UntrustedText.plain(rationale, true, MAX_FIELD).strip();
     }
 }

@@ -10,6 +10,7 @@ import dev.hitl.approval.api.ReviewApi.Summary;
 import dev.hitl.approval.api.ReviewApi.VoteCommand;
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.security.SignInRefused;
 import dev.hitl.approval.ui.Html.Safe;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
@@ -192,7 +193,9 @@ public class UiController {
     /**
      * @param request the sign-in POST
      * @param body username, password, the form's CSRF token and where to go next
-     * @return a redirect with the session cookie, or the form again
+     * @return a redirect with the session cookie, or the form again: 401 for a wrong user name or
+     *     password, 429 with {@code Retry-After} and a sentence saying how long to wait when too many
+     *     attempts failed (the sign-in throttle)
      */
     @Post(value = "/ui/login", consumes = MediaType.APPLICATION_FORM_URLENCODED)
     public HttpResponse<?> login(final HttpRequest<?> request, @Nullable @Body final Map<String, String> body) {
@@ -209,6 +212,10 @@ public class UiController {
         final AuthenticationResponse response = Mono.from(authenticator.authenticate(
                         request, new UsernamePasswordCredentials(username, form.getOrDefault("password", ""))))
                 .block(Duration.ofSeconds(30));
+        if (response instanceof SignInRefused refused) {
+            return loginPage(request, HttpStatus.TOO_MANY_REQUESTS, refused.sentence(), username, next)
+                    .header("Retry-After", refused.retryAfterHeader());
+        }
         final Optional<Authentication> authentication =
                 response == null || !response.isAuthenticated() ? Optional.empty() : response.getAuthentication();
         if (authentication.isEmpty()) {
@@ -612,7 +619,7 @@ public class UiController {
                 "The request could not be completed.");
     }
 
-    private HttpResponse<?> loginPage(
+    private MutableHttpResponse<?> loginPage(
             final HttpRequest<?> request,
             final HttpStatus status,
             final String error,

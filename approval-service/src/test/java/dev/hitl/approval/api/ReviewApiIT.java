@@ -98,7 +98,12 @@ class ReviewApiIT {
                         "hitl.voter.id",
                         VOTER_ID,
                         "hitl.voter.key",
-                        VOTER_KEY.toJwk()));
+                        VOTER_KEY.toJwk(),
+                        // Locked at the third failure, without the (timed) slowing down before it.
+                        "hitl.approval.sign-in.account.slow-down-after",
+                        3,
+                        "hitl.approval.sign-in.account.lock-after",
+                        3));
         http = HttpClient.create(server.getURL());
     }
 
@@ -207,6 +212,38 @@ class ReviewApiIT {
                 .isEqualTo(401);
         assertThat(status(() -> login("reviewer", "wrong"))).isEqualTo(401);
         assertThat(status(() -> login("nobody", "reviewer"))).isEqualTo(401);
+    }
+
+    @Test
+    void shouldAnswer429WithRetryAfterOnceAnAccountIsLockedEvenForTheRightPasswordAndCountIt() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            final int attempt = i;
+            assertThat(status(() -> login("reviewer", "guess-" + attempt))).isEqualTo(401);
+        }
+
+        final HttpClientResponseException locked = catchResponse(() -> login("reviewer", "reviewer"));
+        assertThat(locked.getStatus().getCode()).isEqualTo(429);
+        assertThat(Long.parseLong(locked.getResponse().getHeaders().get("Retry-After")))
+                .isBetween(1L, 900L);
+        assertThat(locked.getResponse().getContentType().map(Object::toString)).contains(Problem.MEDIA_TYPE);
+        final Map<?, ?> problem =
+                JSON.readValue(locked.getResponse().getBody(String.class).orElseThrow(), Map.class);
+        assertThat(problem.get("type")).isEqualTo("https://hitl.dev/problems/sign-in-throttled");
+        assertThat((String) problem.get("detail")).contains("this account").contains("locked for");
+
+        assertThat(login("senior", "senior"))
+                .as("another account from the same address")
+                .isNotBlank();
+        assertThat(status(() ->
+                        http.toBlocking().retrieve(HttpRequest.GET("/api/me").basicAuth("senior", "senior"))))
+                .as("no password check outside the throttled sign-in: HTTP basic auth is off")
+                .isEqualTo(401);
+        final String metrics = http.toBlocking().retrieve(HttpRequest.GET("/prometheus"));
+        assertThat(metrics)
+                .containsPattern("(?m)^hitl_approval_sign_in_attempts_total\\{[^}]*reason=\"account-locked\","
+                        + "result=\"refused\"[^}]*} 1\\.0$")
+                .containsPattern("(?m)^hitl_approval_sign_in_attempts_total\\{[^}]*reason=\"none\",result=\"failed\""
+                        + "[^}]*} 3\\.0$");
     }
 
     @Test

@@ -170,12 +170,14 @@ class NotificationsIT {
         assertThat(hook.get("blocks").isArray()).isTrue();
         final String blocks = hook.get("blocks").toString();
         assertThat(blocks)
-                .as("agent text cannot ping the channel, make links or carry markup")
+                .as("agent text cannot ping the channel, make links, carry markup or reorder text")
                 .contains("&lt;!channel&gt;")
-                .contains("&lt;http://evil.example|click here&gt;")
+                .contains("&lt;http[:]//evil[.]example|click here&gt;")
+                .contains("see https[:]//evil[.]example/login")
                 .contains("&lt;script&gt;")
                 .doesNotContain("<!channel>")
-                .doesNotContain("<http://evil.example")
+                .doesNotContain("evil.example")
+                .doesNotContain("\u202E")
                 .doesNotContain("<script>");
 
         final PythonSmtpServer.Mail mail = smtp.mails().stream()
@@ -186,12 +188,15 @@ class NotificationsIT {
         assertThat(mail.from()).isEqualTo("hitl@example.com");
         assertThat(mail.message().getContentType()).as("never HTML mail").startsWith("text/plain");
         assertThat(mail.message().getSubject())
-                .contains("approval needed: email.send")
+                .contains("approval needed: email[.]send")
                 .doesNotContain("\n");
         assertThat(mail.message().getMessageID()).contains(id + ":0:0");
         assertThat((String) mail.message().getContent())
                 .contains("Open the card to decide: " + card)
-                .contains("<script>alert(1)</script>"); // as plain text, shown and never run
+                .contains("<script>alert(1)</script>") // as plain text, shown and never run
+                .contains("gnp[.]exe see https[:]//evil[.]example/login")
+                .doesNotContain("\u202E")
+                .doesNotContain("evil.example");
 
         // A restart resumes after the committed offsets: the same requests are not notified again.
         server.close();
@@ -334,7 +339,8 @@ class NotificationsIT {
                 .setInputTrust(InputTrust.USER)
                 .setContext(ActionContext.newBuilder()
                         .setUserRequest("Answer the customer")
-                        .setRationale("<http://evil.example|click here> <script>alert(1)</script> & more")
+                        .setRationale("<http://evil.example|click here> <script>alert(1)</script> & more"
+                                + " \u202Egnp.exe\u202C see https://evil.example/login")
                         .build())
                 .setProposedAt(Instant.now())
                 .build();

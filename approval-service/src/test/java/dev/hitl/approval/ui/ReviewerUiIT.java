@@ -129,7 +129,18 @@ class ReviewerUiIT {
                         "hitl.topics.partitions",
                         3,
                         "hitl.registry.url",
-                        cluster.schemaRegistryUrl()));
+                        cluster.schemaRegistryUrl(),
+                        // An account of its own for the sign-in throttling test (password "reviewer"), so
+                        // its lock-out does not touch the accounts the other tests sign in with.
+                        "hitl.approval.users.locked-out.password-hash",
+                        "$2a$10$9yAgqqThL98EcJmswEHHceq753En/2MaILe1m.PjVAA.qfg3QvavS",
+                        "hitl.approval.users.locked-out.groups",
+                        List.of("reviewers"),
+                        // Locked at the third failure, no slowing down before (that is timed: unit tests).
+                        "hitl.approval.sign-in.account.slow-down-after",
+                        3,
+                        "hitl.approval.sign-in.account.lock-after",
+                        3));
         base = server.getURL().toString();
         profile = Files.createTempDirectory("hitl-chromium-");
         final ChromeOptions options = new ChromeOptions();
@@ -572,6 +583,50 @@ class ReviewerUiIT {
         assertThat(signedOut.headers().allValues("Set-Cookie"))
                 .anySatisfy(
                         c -> assertThat(c).startsWith(UiSession.COOKIE + "=;").contains("Max-Age=0"));
+    }
+
+    @Test
+    void shouldLockAnAccountAfterRepeatedWrongPasswordsAndSaySoOnTheFormEvenForTheRightOne() throws Exception {
+        driver.get(base + "/ui/login");
+        for (int i = 0; i < 3; i++) {
+            submitSignIn("locked-out", "guess-" + i);
+            assertThat(driver.findElement(By.cssSelector("p.error")).getText())
+                    .isEqualTo("Wrong user name or password.");
+        }
+        submitSignIn("locked-out", "reviewer");
+        assertThat(driver.getCurrentUrl()).as("not signed in").contains("/ui/login");
+        assertThat(driver.findElement(By.cssSelector("p.error[role=alert]")).getText())
+                .isEqualTo("Too many failed sign-in attempts for this account: sign-in is locked for 15 minutes."
+                        + " Try again then.");
+        screenshot("sign-in-locked");
+
+        final HttpResponse<String> form = get("/ui/login", null);
+        final String token = field(form.body(), "_csrf");
+        final HttpResponse<String> refused = post(
+                "/ui/login",
+                "hitl_login=" + token,
+                Map.of("_csrf", token, "username", "locked-out", "password", "reviewer"));
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow()))
+                .isBetween(1L, 900L);
+        assertThat(refused.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith(UiSession.COOKIE + "="));
+        assertStrictHeaders(refused);
+        assertThat(refused.body()).contains("sign-in is locked for");
+
+        signIn("reviewer", "reviewer"); // another account, from the same address, is not locked
+    }
+
+    /** Fills the sign-in form on the current page and waits for the next page. */
+    private void submitSignIn(final String user, final String password) {
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.name("username")));
+        final WebElement name = driver.findElement(By.name("username"));
+        name.clear();
+        name.sendKeys(user);
+        driver.findElement(By.name("password")).sendKeys(password);
+        final WebElement button = driver.findElement(By.id("sign-in"));
+        button.click();
+        wait.until(ExpectedConditions.stalenessOf(button));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.tagName("main")));
     }
 
     @Test
