@@ -95,6 +95,10 @@ public final class LocalStack implements AutoCloseable {
                 new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30))
                         .ensure(TopicCatalogue.standard().all());
             }
+            // The contract in the registry once, before the services start (each publishes it again).
+            dev.hitl.schemas.topics.SchemaContract.publish(
+                    dev.hitl.schemas.serde.HttpSchemaRegistryClient.forUrl(stack.registry.confluentApiUrl()),
+                    TopicCatalogue.standard().all());
             stack.decisionKeysFile = decisionKeys(options.dataDir().resolve("keys"));
             // Agents authenticate with their own credential: the stack registers its demo agents
             // (and any a test asks for) with keys derived from its own master secret.

@@ -76,6 +76,10 @@ final class FaultStack implements AutoCloseable {
                 new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30))
                         .ensure(TopicCatalogue.standard().all());
             }
+            // The contract in the registry once, before the services start (each publishes it again).
+            dev.hitl.schemas.topics.SchemaContract.publish(
+                    dev.hitl.schemas.serde.HttpSchemaRegistryClient.forUrl(registry.confluentApiUrl()),
+                    TopicCatalogue.standard().all());
             LocalStack.decisionKeys(stack.keys());
             // The agents authenticate with credentials from the stack's master secret.
             final List<String> agentIds = new ArrayList<>();

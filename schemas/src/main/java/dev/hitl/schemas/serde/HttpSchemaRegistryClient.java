@@ -121,6 +121,21 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     @Override
+    public java.util.Optional<String> compatibility(final String subject) {
+        try {
+            final JsonNode answer = call("GET", "/config/" + encode(subject), null, subject);
+            final String level = answer.path("compatibilityLevel")
+                    .asText(answer.path("compatibility").asText(""));
+            return level.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(level);
+        } catch (SchemaRegistryException e) {
+            if (e.status() == 404) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
     public int idOf(final String subject, final Schema schema) {
         final SubjectSchema key = new SubjectSchema(subject, schema.toString());
         final Integer cached = lookedUp.get(key);

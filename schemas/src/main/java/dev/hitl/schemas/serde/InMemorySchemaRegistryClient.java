@@ -50,12 +50,9 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
         compatibility.put(subject, level);
     }
 
-    /**
-     * @param subject a subject
-     * @return the compatibility set for it, or null
-     */
-    public String compatibility(final String subject) {
-        return compatibility.get(subject);
+    @Override
+    public java.util.Optional<String> compatibility(final String subject) {
+        return java.util.Optional.ofNullable(compatibility.get(subject));
     }
 
     @Override

@@ -49,6 +49,14 @@ public interface SchemaRegistryClient extends AutoCloseable {
      */
     void setCompatibility(String subject, String level);
 
+    /**
+     * @param subject the subject
+     * @return the compatibility rule set on the subject itself, or empty when none is (or the
+     *     subject does not exist)
+     * @throws SchemaRegistryException when the registry answers anything else
+     */
+    java.util.Optional<String> compatibility(String subject);
+
     /** @return the registry's URL, for messages */
     String url();
 

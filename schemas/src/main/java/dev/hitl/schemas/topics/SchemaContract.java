@@ -1,5 +1,6 @@
 package dev.hitl.schemas.topics;
 
+import dev.hitl.schemas.serde.IncompatibleSchemaException;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.serde.SchemaRegistryException;
 import java.util.ArrayList;
@@ -30,6 +31,30 @@ public final class SchemaContract {
      * @param topics the topics
      * @return the subjects published, in catalogue order
      */
+    /**
+     * @return whether the rule is set; false when the subject does not exist yet (a registry that
+     *     keeps rules per existing subject only, as Apicurio does)
+     */
+    private static boolean setCompatibility(final SchemaRegistryClient registry, final String subject) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                registry.setCompatibility(subject, COMPATIBILITY);
+                return true;
+            } catch (IncompatibleSchemaException e) {
+                // Another instance created the rule between our look and our write (Apicurio: 409 "a
+                // rule named COMPATIBILITY already exists"): set it again, now as an update.
+                if (attempt > 0 || e.getMessage() == null || !e.getMessage().contains("already exists")) {
+                    throw e;
+                }
+            } catch (SchemaRegistryException e) {
+                if (e.status() == 404) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+    }
+
     public static List<String> publish(final SchemaRegistryClient registry, final List<Topic<?, ?>> topics) {
         final List<String> subjects = new ArrayList<>();
         for (final Topic<?, ?> topic : topics) {
@@ -38,18 +63,18 @@ public final class SchemaContract {
             }
             final String subject = topic.name() + "-value";
             final org.apache.avro.Schema schema = SpecificData.get().getSchema(topic.valueType());
-            try {
-                // Compatibility first, so the registration below is checked against it.
-                registry.setCompatibility(subject, COMPATIBILITY);
-                registry.register(subject, schema);
-            } catch (SchemaRegistryException e) {
-                if (e.status() != 404) {
-                    throw e;
-                }
-                // A registry that keeps rules per existing subject only (Apicurio): the first
-                // version makes the subject, then its rule is set.
-                registry.register(subject, schema);
-                registry.setCompatibility(subject, COMPATIBILITY);
+            // Several services start at once and each publishes: every step tolerates the others'.
+            final boolean ruleSet =
+                    COMPATIBILITY.equals(registry.compatibility(subject).orElse(null))
+                            || setCompatibility(registry, subject); // first, so the registration is checked against it
+            registry.register(subject, schema);
+            if (!ruleSet && !setCompatibility(registry, subject)) {
+                throw new SchemaRegistryException(
+                        "The schema registry at " + registry.url() + " has no subject " + subject
+                                + " right after its schema was registered",
+                        404,
+                        -1,
+                        null);
             }
             subjects.add(subject);
         }

@@ -71,6 +71,44 @@ class SchemaContractIT {
                 .isInstanceOf(IncompatibleSchemaException.class);
     }
 
+    /** Four services starting at once each publish the contract: every one succeeds. */
+    @Test
+    void shouldPublishFromSeveralServicesAtOnce() throws Exception {
+        final TopicCatalogue topics = new TopicCatalogue(cluster.newNamespace(), 3);
+        final java.util.concurrent.ExecutorService services = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            final List<java.util.concurrent.Future<List<String>>> started = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                started.add(services.submit(() -> SchemaContract.publish(
+                        HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), topics.all())));
+            }
+            for (final java.util.concurrent.Future<List<String>> service : started) {
+                assertThat(service.get(120, java.util.concurrent.TimeUnit.SECONDS))
+                        .hasSize(topics.all().size() - 1);
+            }
+        } finally {
+            services.shutdownNow();
+        }
+        for (final Topic<?, ?> topic : topics.all()) {
+            if (topic.equals(topics.deadLetters())) {
+                continue;
+            }
+            final String subject = topic.name() + "-value";
+            assertThat(get("/config/" + subject).path("compatibilityLevel").asText())
+                    .isEqualTo("BACKWARD");
+            // Apicurio may record a concurrent identical registration as a second version of the same
+            // content (Confluent's registry would not): harmless, as long as every version is it.
+            for (final com.fasterxml.jackson.databind.JsonNode version : get("/subjects/" + subject + "/versions")) {
+                assertThat(new Schema.Parser()
+                                .parse(get("/subjects/" + subject + "/versions/" + version.asInt())
+                                        .path("schema")
+                                        .asText()))
+                        .as(subject + " version " + version)
+                        .isEqualTo(org.apache.avro.specific.SpecificData.get().getSchema(topic.valueType()));
+            }
+        }
+    }
+
     private com.fasterxml.jackson.databind.JsonNode get(final String path) throws Exception {
         final HttpResponse<String> response = HttpClient.newHttpClient()
                 .send(
