@@ -9,6 +9,7 @@ import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.RevokedSession;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
@@ -45,6 +46,7 @@ public final class TopicCatalogue {
     private final Topic<String, ApprovalRequest> approvalsRequests;
     private final Topic<String, Vote> approvalsVotes;
     private final Topic<String, IgnoredVote> approvalsIgnoredVotes;
+    private final Topic<String, RevokedSession> approvalsRevokedSessions;
     private final Topic<String, Decision> decisions;
     private final Topic<String, AgentControl> agentsControl;
     private final Topic<String, AgentRegistration> agentsRegistry;
@@ -98,6 +100,19 @@ public final class TopicCatalogue {
                 partitions,
                 month,
                 "Votes the escalation service did not count, and why; the audit log records them.");
+        approvalsRevokedSessions = topic(
+                "approvals.revoked-sessions",
+                RevokedSession.class,
+                1,
+                Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        COMPACT,
+                        TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
+                        "0",
+                        TopicConfig.DELETE_RETENTION_MS_CONFIG,
+                        String.valueOf(Duration.ofDays(1).toMillis())),
+                "Reviewers' session tokens signed out before they expired; every approval-service instance refuses"
+                        + " them until they expire.");
         decisions = topic(
                 "decisions", Decision.class, partitions, month, "The one final decision per action, keyed by agentId.");
         agentsControl = topic(
@@ -199,6 +214,11 @@ public final class TopicCatalogue {
         return approvalsIgnoredVotes;
     }
 
+    /** @return signed-out session tokens, compacted, one partition (key: the token's jti) */
+    public Topic<String, RevokedSession> approvalsRevokedSessions() {
+        return approvalsRevokedSessions;
+    }
+
     /** @return final decisions (key: agentId) */
     public Topic<String, Decision> decisions() {
         return decisions;
@@ -248,6 +268,7 @@ public final class TopicCatalogue {
                 approvalsRequests,
                 approvalsVotes,
                 approvalsIgnoredVotes,
+                approvalsRevokedSessions,
                 decisions,
                 agentsControl,
                 agentsRegistry,

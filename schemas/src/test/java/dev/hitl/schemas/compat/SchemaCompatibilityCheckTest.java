@@ -22,7 +22,7 @@ class SchemaCompatibilityCheckTest {
 
     @Test
     void shouldFindTheCurrentSchemasCompatibleWithTheReleasedOnes() {
-        assertThat(SchemaCompatibilityCheck.registeredSchemas()).hasSize(12);
+        assertThat(SchemaCompatibilityCheck.registeredSchemas()).hasSize(13);
         assertThat(SchemaCompatibilityCheck.check(RELEASED, SchemaCompatibilityCheck.registeredSchemas()))
                 .isEmpty();
     }

@@ -19,6 +19,7 @@ class TopicCatalogueTest {
                         "hitl.approvals.requests",
                         "hitl.approvals.votes",
                         "hitl.approvals.ignored-votes",
+                        "hitl.approvals.revoked-sessions",
                         "hitl.decisions",
                         "hitl.agents.control",
                         "hitl.agents.registry",
