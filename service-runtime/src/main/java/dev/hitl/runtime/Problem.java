@@ -59,4 +59,27 @@ public record Problem(String type, String title, int status, String detail, List
             final HttpStatus status, final String kind, final String title, final String detail) {
         return of(status, kind, title, detail, List.of());
     }
+
+    /**
+     * @param refusal why the operator API refuses the caller (see {@link OperatorAuthorization})
+     * @return 401 with {@code WWW-Authenticate: Bearer}
+     */
+    public static MutableHttpResponse<Problem> notAnOperator(final String refusal) {
+        return of(HttpStatus.UNAUTHORIZED, "unauthorized", "Not an operator", refusal)
+                .header("WWW-Authenticate", "Bearer");
+    }
+
+    /**
+     * @param kind a short kind, e.g. {@code invalid-registration}
+     * @param errors the fields at fault (at least one)
+     * @return 422 naming every field at fault
+     */
+    public static MutableHttpResponse<Problem> invalid(final String kind, final List<FieldError> errors) {
+        return of(
+                HttpStatus.UNPROCESSABLE_ENTITY,
+                kind,
+                "The request is invalid",
+                errors.size() == 1 ? "1 field is wrong" : errors.size() + " fields are wrong",
+                errors);
+    }
 }

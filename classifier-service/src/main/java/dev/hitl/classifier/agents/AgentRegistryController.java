@@ -101,11 +101,11 @@ public class AgentRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final Operator operator = operator(authorization);
         if (operator.refusal() != null) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         final RegistrationRequest.Parsed parsed = RegistrationRequest.parse(body);
         if (parsed instanceof RegistrationRequest.Invalid invalid) {
-            return invalid(invalid.errors());
+            return Problem.invalid("invalid-registration", invalid.errors());
         }
         final RegistrationRequest request = ((RegistrationRequest.Valid) parsed).request();
         final Optional<AgentRegistration> current = registry.latest(request.agentId());
@@ -146,7 +146,7 @@ public class AgentRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final Operator operator = operator(authorization);
         if (operator.refusal() != null) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         return current(agentId)
                 .<HttpResponse<?>>map(r -> HttpResponse.ok(view(r)))
@@ -166,11 +166,11 @@ public class AgentRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final Operator operator = operator(authorization);
         if (operator.refusal() != null) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         final RegistrationRequest.Reason reason = RegistrationRequest.reason(body);
         if (!reason.errors().isEmpty()) {
-            return invalid(reason.errors());
+            return Problem.invalid("invalid-registration", reason.errors());
         }
         final Optional<AgentRegistration> current = current(agentId);
         if (current.isEmpty()) {
@@ -209,7 +209,7 @@ public class AgentRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final Operator operator = operator(authorization);
         if (operator.refusal() != null) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         final Optional<AgentRegistration> current = current(agentId);
         if (current.isEmpty()) {
@@ -245,11 +245,11 @@ public class AgentRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final Operator operator = operator(authorization);
         if (operator.refusal() != null) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         final RegistrationRequest.Reason reason = RegistrationRequest.reason(body);
         if (!reason.errors().isEmpty()) {
-            return invalid(reason.errors());
+            return Problem.invalid("invalid-registration", reason.errors());
         }
         final Optional<AgentRegistration> current = current(agentId);
         if (current.isEmpty()) {
@@ -316,20 +316,6 @@ public class AgentRegistryController {
     /** Avro keeps milliseconds: a registration read back equals the one published. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    }
-
-    private static HttpResponse<Problem> unauthorized(final String refusal) {
-        return Problem.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Not an operator", refusal)
-                .header("WWW-Authenticate", "Bearer");
-    }
-
-    private static HttpResponse<Problem> invalid(final List<Problem.FieldError> errors) {
-        return Problem.of(
-                HttpStatus.UNPROCESSABLE_ENTITY,
-                "invalid-registration",
-                "The request is invalid",
-                errors.size() == 1 ? "1 field is wrong" : errors.size() + " fields are wrong",
-                errors);
     }
 
     private static HttpResponse<Problem> notRegistered(final String agentId) {

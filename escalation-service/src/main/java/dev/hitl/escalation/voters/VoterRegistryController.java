@@ -98,11 +98,11 @@ public class VoterRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final OperatorAuthorization.Authentication operator = operators.authenticate(authorization);
         if (!operator.isAuthenticated()) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         final VoterRequest.Parsed<VoterRequest.Registration> parsed = VoterRequest.registration(body);
         if (!parsed.errors().isEmpty()) {
-            return invalid(parsed.errors());
+            return Problem.invalid("invalid-voter", parsed.errors());
         }
         final VoterRequest.Registration request = parsed.value();
         final Optional<VoterRegistration> current = registry.latest(request.voterId());
@@ -141,7 +141,7 @@ public class VoterRegistryController {
             @Header(value = "Authorization", defaultValue = "") final String authorization) {
         final OperatorAuthorization.Authentication operator = operators.authenticate(authorization);
         if (!operator.isAuthenticated()) {
-            return unauthorized(operator.refusal());
+            return Problem.notAnOperator(operator.refusal());
         }
         return current(voterId)
                 .<HttpResponse<?>>map(r -> HttpResponse.ok(view(r)))
@@ -283,10 +283,10 @@ public class VoterRegistryController {
     private Active active(final String voterId, final String authorization, final List<Problem.FieldError> errors) {
         final OperatorAuthorization.Authentication operator = operators.authenticate(authorization);
         if (!operator.isAuthenticated()) {
-            return new Active(null, null, unauthorized(operator.refusal()));
+            return new Active(null, null, Problem.notAnOperator(operator.refusal()));
         }
         if (!errors.isEmpty()) {
-            return new Active(null, null, invalid(errors));
+            return new Active(null, null, Problem.invalid("invalid-voter", errors));
         }
         final Optional<VoterRegistration> current = current(voterId);
         if (current.isEmpty()) {
@@ -329,20 +329,6 @@ public class VoterRegistryController {
     /** Avro keeps milliseconds: a registration read back equals the one published. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    }
-
-    private static HttpResponse<Problem> unauthorized(final String refusal) {
-        return Problem.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Not an operator", refusal)
-                .header("WWW-Authenticate", "Bearer");
-    }
-
-    private static HttpResponse<Problem> invalid(final List<Problem.FieldError> errors) {
-        return Problem.of(
-                HttpStatus.UNPROCESSABLE_ENTITY,
-                "invalid-voter",
-                "The request is invalid",
-                errors.size() == 1 ? "1 field is wrong" : errors.size() + " fields are wrong",
-                errors);
     }
 
     private static HttpResponse<Problem> notRegistered(final String voterId) {
