@@ -106,6 +106,7 @@ final class DecisionVerifier {
             found.forEach(d -> check(plan, d));
         }
         outcomes.forEach((outcome, n) -> stats.put("outcome." + outcome, n));
+        notBeforeTheDeadline(decisions);
         decisions.keySet().stream()
                 .filter(id -> !planned.containsKey(id))
                 .forEach(id -> violation("a decision for " + id + ", which nobody proposed"));
@@ -128,6 +129,44 @@ final class DecisionVerifier {
                 r -> r.getAction().getActionId(),
                 planned,
                 Kind::human);
+    }
+
+    /**
+     * A timeout never comes early: each TIMED_OUT decision is made at or after the deadline of the
+     * last request its action was asked in (a deadline that fired at once would pass every other check).
+     */
+    private void notBeforeTheDeadline(final Map<String, List<Decision>> decisions) {
+        final Map<String, ApprovalRequest> lastRequest = new HashMap<>();
+        try (TopicReader<ApprovalRequest> reader = new TopicReader<>(
+                bootstrapServers,
+                topics.approvalsRequests().name(),
+                AvroDeserializer.specific(registry, ApprovalRequest.class))) {
+            for (final ConsumerRecord<String, ApprovalRequest> record : reader.drainToEnd(READ)) {
+                if (record.value() != null) {
+                    lastRequest.merge(
+                            record.value().getAction().getActionId(),
+                            record.value(),
+                            (a, b) -> b.getEscalationLevel() >= a.getEscalationLevel() ? b : a);
+                }
+            }
+        }
+        long timedOut = 0;
+        for (final List<Decision> found : decisions.values()) {
+            for (final Decision d : found) {
+                if (d.getOutcome() != Outcome.TIMED_OUT) {
+                    continue;
+                }
+                timedOut++;
+                final ApprovalRequest request = lastRequest.get(d.getActionId());
+                if (request == null) {
+                    violation(d.getActionId() + ": TIMED_OUT without a request");
+                } else if (d.getDecidedAt().isBefore(request.getDeadline())) {
+                    violation(d.getActionId() + ": TIMED_OUT at " + d.getDecidedAt() + ", before its deadline "
+                            + request.getDeadline());
+                }
+            }
+        }
+        stats.put("timedOutNotEarly", timedOut);
     }
 
     private void check(final Planned plan, final Decision decision) {

@@ -152,6 +152,23 @@ class FaultToleranceIT {
             assertThat(recovered)
                     .as("every instance up again after the faults; %s\n%s", chaos.timeline(), stack.logs())
                     .isTrue();
+            // The faults happened as planned: a skipped one would make this a plain load test.
+            final Map<String, Long> happened = chaos.counts();
+            assertThat(happened.getOrDefault("kills", 0L))
+                    .as("SIGKILLs carried out; %s", chaos.timeline())
+                    .isEqualTo(settings.plan().kills());
+            assertThat(happened.getOrDefault("rebalance.stops", 0L))
+                    .as("rebalances carried out; %s", chaos.timeline())
+                    .isEqualTo(settings.plan().rebalances());
+            assertThat(happened.getOrDefault("brokerRestarts", 0L))
+                    .as("broker restarts carried out; %s", chaos.timeline())
+                    .isEqualTo(settings.plan().brokerRestarts());
+            assertThat(happened.getOrDefault("agentRestarts", 0L))
+                    .as("agent restarts carried out; %s", chaos.timeline())
+                    .isEqualTo(settings.plan().agentRestarts());
+            assertThat(happened.getOrDefault("restarts", 0L))
+                    .as("every killed or stopped instance started again; %s", chaos.timeline())
+                    .isEqualTo(settings.plan().kills() + settings.plan().rebalances());
 
             // ---- every action decided --------------------------------------------------------
             final Map<String, Planned> planned = new HashMap<>();
