@@ -42,6 +42,11 @@ final class Agents implements AutoCloseable {
     private final AtomicLong sendFailures = new AtomicLong();
     private final AtomicLong resends = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
+    /** What each agent's own future answered, per action: the SDK's verdict on every decision. */
+    private final Map<String, List<dev.hitl.sdk.AgentDecision>> answers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final java.util.Set<String> restarted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final java.nio.file.Path decisionKeys;
     private final LocalAgents credentials;
@@ -94,6 +99,10 @@ final class Agents implements AutoCloseable {
      */
     synchronized void propose(final ProposedAction action) {
         clients.get(action.getAgentId()).propose(action).whenComplete((decision, error) -> {
+            if (decision != null) {
+                answers.computeIfAbsent(action.getActionId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(decision);
+            }
             final Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause != null && !(cause instanceof CancellationException)) {
                 sendFailures.incrementAndGet();
@@ -143,6 +152,7 @@ final class Agents implements AutoCloseable {
         clients.remove(agentId).close();
         clients.put(agentId, client(agentId));
         restarts.incrementAndGet();
+        restarted.add(agentId);
         again.forEach(this::propose);
     }
 
@@ -167,6 +177,20 @@ final class Agents implements AutoCloseable {
                                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         raw.send(record);
         resends.incrementAndGet();
+    }
+
+    /** @return what the agents' own futures answered, by actionId (every answer, in order) */
+    Map<String, List<dev.hitl.sdk.AgentDecision>> answers() {
+        return Map.copyOf(answers);
+    }
+
+    /**
+     * @param agentId an agent
+     * @return whether it crashed and came back (a future of its earlier client may have been
+     *     cancelled before it completed)
+     */
+    boolean restarted(final String agentId) {
+        return restarted.contains(agentId);
     }
 
     long sendFailures() {

@@ -242,6 +242,30 @@ class FaultToleranceIT {
                     + String.join("\n  ", chaos.timeline()));
 
             assertThat(reviewer.surprises()).as("what the reviewer saw").isEmpty();
+            // The agents' own view: each future answered with the outcome the plan expects, and the
+            // SDK let exactly the approved ones run (a genuine decision it refused would show here).
+            final List<String> agentViolations = new ArrayList<>();
+            final Map<String, List<dev.hitl.sdk.AgentDecision>> answers = agents.answers();
+            for (final Planned plan : planned.values()) {
+                final List<dev.hitl.sdk.AgentDecision> answered = answers.getOrDefault(plan.actionId(), List.of());
+                if (answered.isEmpty() && !agents.restarted(plan.agentId())) {
+                    agentViolations.add(plan.actionId() + ": the agent's future never answered");
+                }
+                final boolean runs = plan.kind().expected() == dev.hitl.schemas.Outcome.AUTO_APPROVED
+                        || plan.kind().expected() == dev.hitl.schemas.Outcome.APPROVED
+                        || plan.kind().expected() == dev.hitl.schemas.Outcome.MODIFIED;
+                for (final dev.hitl.sdk.AgentDecision a : answered) {
+                    if (a.outcome() != plan.kind().expected() || a.mayRun() != runs) {
+                        agentViolations.add(plan.actionId() + ": the agent got " + a.outcome() + " mayRun=" + a.mayRun()
+                                + " " + a.problem().orElse("") + ", expected "
+                                + plan.kind().expected());
+                    }
+                }
+            }
+            report.add("agents' futures answered " + answers.size() + " of " + planned.size() + " actions");
+            assertThat(agentViolations)
+                    .as("what the agents' own futures answered")
+                    .isEmpty();
             final List<String> violations = verifier.violations();
             if (!violations.isEmpty()) {
                 final List<String> first = violations.subList(0, Math.min(50, violations.size()));
