@@ -144,6 +144,131 @@ class ApprovalApplicationIT {
         }
     }
 
+    // ---- secure by default: outside the local environment -----------------------------------
+
+    /** A JWT secret of the operator's own (as {@code HITL_JWT_SECRET} gives it). */
+    private static final String OWN_JWT_SECRET = "cHJvZHVjdGlvbi1zZWNyZXQtb2YtdGhlLW9wZXJhdG9yLTQ4LWJ5dGVz";
+
+    /** An account of the operator's own: password "correct horse battery staple" (bcrypt). */
+    private static final String OWN_PASSWORD = "correct horse battery staple";
+
+    /**
+     * Everything production needs: a JWT secret, a voter key and an account of one's own, each
+     * replaced by a test with what must be refused.
+     */
+    private Map<String, Object> production(final KafkaCluster cluster, final String namespace) {
+        final Map<String, Object> config = config(cluster, namespace);
+        config.put("micronaut.security.token.jwt.signatures.secret.generator.secret", OWN_JWT_SECRET);
+        config.put("hitl.voter.key", DecisionKeys.generate("approval-service-1").toJwk());
+        config.put(
+                "hitl.approval.users.alice.password-hash",
+                at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(10, OWN_PASSWORD.toCharArray()));
+        config.put("hitl.approval.users.alice.groups", List.of("reviewers", "finance"));
+        config.put("hitl.approval.notifications.enabled", false);
+        return config;
+    }
+
+    /** Starts the service in an explicit production environment (nothing deduced from the test). */
+    private static EmbeddedServer startInProduction(final Map<String, Object> config) {
+        return ApplicationContext.builder()
+                .deduceEnvironment(false)
+                .environments("production")
+                .properties(config)
+                .run(EmbeddedServer.class);
+    }
+
+    /** Asserts the start is refused naming the setting, before any topic was provisioned. */
+    private static void assertRefusedAtStart(
+            final KafkaCluster cluster, final String namespace, final Map<String, Object> config, final String... named)
+            throws Exception {
+        assertThatThrownBy(() -> startInProduction(config).close()).satisfies(e -> {
+            final StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertThat(messages.toString()).contains(named).contains("MICRONAUT_ENVIRONMENTS=local");
+        });
+        try (Admin admin = cluster.admin()) {
+            assertThat(admin.listTopics().names().get())
+                    .as("refused before it provisioned or read a topic")
+                    .noneMatch(name -> name.startsWith(namespace + "."));
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartOutsideTheLocalEnvironmentWithTheDevelopmentJwtSecret(final KafkaCluster cluster)
+            throws Exception {
+        final String namespace = cluster.newNamespace();
+        final Map<String, Object> unset = production(cluster, namespace);
+        // HITL_JWT_SECRET not set: application.yml's default, the development secret.
+        unset.remove("micronaut.security.token.jwt.signatures.secret.generator.secret");
+        assertRefusedAtStart(cluster, namespace, unset, "the development JWT secret", "HITL_JWT_SECRET");
+
+        final Map<String, Object> copied = production(cluster, namespace);
+        copied.put(
+                "micronaut.security.token.jwt.signatures.secret.generator.secret",
+                dev.hitl.approval.security.SecureDefaults.DEVELOPMENT_JWT_SECRET);
+        assertRefusedAtStart(cluster, namespace, copied, "the development JWT secret", "HITL_JWT_SECRET");
+    }
+
+    @Test
+    void shouldRefuseToStartOutsideTheLocalEnvironmentWithTheDevelopmentVoterKey(final KafkaCluster cluster)
+            throws Exception {
+        final String namespace = cluster.newNamespace();
+        final Map<String, Object> none = production(cluster, namespace);
+        none.remove("hitl.voter.key");
+        assertRefusedAtStart(cluster, namespace, none, "the development voter key", "HITL_VOTER_KEY_FILE");
+
+        final Path devKey = Files.writeString(
+                dir.resolve("dev-voter.jwk"),
+                dev.hitl.schemas.integrity.DevelopmentKeys.voterKey().toJwk());
+        final Map<String, Object> copied = production(cluster, namespace);
+        copied.remove("hitl.voter.key");
+        copied.put("hitl.voter.key-file", devKey.toString());
+        assertRefusedAtStart(cluster, namespace, copied, "the development voter key configured", "HITL_VOTER_KEY_FILE");
+    }
+
+    @Test
+    void shouldRefuseToStartOutsideTheLocalEnvironmentWithABuiltInAccountsPassword(final KafkaCluster cluster)
+            throws Exception {
+        final String namespace = cluster.newNamespace();
+        // The local stack's reviewer/reviewer, configured by hand (as application.yml once shipped it).
+        final Map<String, Object> config = production(cluster, namespace);
+        config.put(
+                "hitl.approval.users.reviewer.password-hash",
+                dev.hitl.approval.security.SecureDefaults.BUILT_IN_PASSWORD_HASHES.get("reviewer"));
+        config.put("hitl.approval.users.reviewer.groups", List.of("reviewers", "finance"));
+        assertRefusedAtStart(
+                cluster, namespace, config, "hitl.approval.users.reviewer.password-hash", "built-in account reviewer");
+    }
+
+    @Test
+    void shouldStartOutsideTheLocalEnvironmentWithItsOwnSecretsAndNoBuiltInAccounts(final KafkaCluster cluster)
+            throws Exception {
+        final String namespace = cluster.newNamespace();
+        try (EmbeddedServer server = startInProduction(production(cluster, namespace));
+                HttpClient http = HttpClient.create(server.getURL())) {
+            assertThat(server.getApplicationContext().getEnvironment().getActiveNames())
+                    .doesNotContain("local", "test");
+            final Map<?, ?> token = http.toBlocking()
+                    .retrieve(
+                            HttpRequest.POST("/login", Map.of("username", "alice", "password", OWN_PASSWORD)),
+                            Map.class);
+            final String jwt = (String) token.get("access_token");
+            assertThat(http.toBlocking().retrieve(HttpRequest.GET("/api/me").bearerAuth(jwt)))
+                    .contains("\"alice\"")
+                    .contains("finance");
+            for (final String builtIn : List.of("reviewer", "senior", "admin")) {
+                assertThatThrownBy(() -> http.toBlocking()
+                                .retrieve(HttpRequest.POST("/login", Map.of("username", builtIn, "password", builtIn))))
+                        .as("no built-in account " + builtIn)
+                        .isInstanceOfSatisfying(
+                                io.micronaut.http.client.exceptions.HttpClientResponseException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(401));
+            }
+        }
+    }
+
     private static Vote readVote(final KafkaCluster cluster, final TopicCatalogue topics, final String actionId) {
         final Map<String, Object> config = cluster.clientConfig();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "votes-" + UUID.randomUUID());

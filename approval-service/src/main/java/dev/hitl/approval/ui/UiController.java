@@ -10,6 +10,7 @@ import dev.hitl.approval.api.ReviewApi.Summary;
 import dev.hitl.approval.api.ReviewApi.VoteCommand;
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.security.RevokedSessions;
 import dev.hitl.approval.security.SignInRefused;
 import dev.hitl.approval.ui.Html.Safe;
 import dev.hitl.schemas.Verdict;
@@ -94,6 +95,7 @@ public class UiController {
     private final Clock clock = Clock.systemUTC();
     private final Duration heartbeat;
     private final dev.hitl.approval.fatigue.FatigueMetrics fatigue;
+    private final RevokedSessions revoked;
 
     /**
      * @param api the reviewers' API, whose checks every vote goes through
@@ -103,6 +105,7 @@ public class UiController {
      * @param tokens issues the session JWT
      * @param json writes event data
      * @param fatigue the reviewers' fatigue signals
+     * @param revoked the signed-out session tokens (sign-out adds the session's)
      */
     public UiController(
             final ReviewApi api,
@@ -111,7 +114,8 @@ public class UiController {
             final Authenticator<HttpRequest<?>> authenticator,
             final AccessRefreshTokenGenerator tokens,
             final JsonMapper json,
-            final dev.hitl.approval.fatigue.FatigueMetrics fatigue) {
+            final dev.hitl.approval.fatigue.FatigueMetrics fatigue,
+            final RevokedSessions revoked) {
         this.api = api;
         this.inbox = materializer.inbox();
         this.session = session;
@@ -120,6 +124,7 @@ public class UiController {
         this.json = json;
         this.heartbeat = Duration.ofSeconds(15);
         this.fatigue = fatigue;
+        this.revoked = revoked;
     }
 
     /** @return a redirect to the inbox */
@@ -230,12 +235,20 @@ public class UiController {
     }
 
     /**
+     * Signs out: the session's token is revoked for every instance of the service (published on
+     * {@code hitl.approvals.revoked-sessions}, waited for), then the cookie is cleared.
+     *
      * @param request the sign-out POST
+     * @param user the signed-in reviewer, if the session is still valid
      * @param body the session's CSRF token
-     * @return a redirect to the sign-in page, the session cookie cleared
+     * @return a redirect to the sign-in page, the session cookie cleared; 503 (still signed in) when
+     *     the sign-out could not be recorded
      */
     @Post(value = "/ui/logout", consumes = MediaType.APPLICATION_FORM_URLENCODED)
-    public HttpResponse<?> logout(final HttpRequest<?> request, @Nullable @Body final Map<String, String> body) {
+    public HttpResponse<?> logout(
+            final HttpRequest<?> request,
+            @Nullable final Authentication user,
+            @Nullable @Body final Map<String, String> body) {
         final Map<String, String> form = body == null ? Map.of() : body;
         if (crossSite(request)) {
             return crossSiteRefused(null);
@@ -244,6 +257,20 @@ public class UiController {
             return page(
                     HttpStatus.FORBIDDEN,
                     Views.error(null, "Sign-out refused", "The form did not come from this session. Reload the page."));
+        }
+        if (user != null) {
+            // The session's token is refused by every instance from now until it expires.
+            try {
+                revoked.revoke(user);
+            } catch (KafkaException e) {
+                return page(
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        Views.error(
+                                viewer(request, user),
+                                "Sign-out failed",
+                                "Your sign-out could not be recorded (" + e.getMessage() + "), so you are still"
+                                        + " signed in. Please try again."));
+            }
         }
         return HttpResponse.seeOther(URI.create("/ui/login")).cookie(session.clearedSessionCookie(request));
     }
@@ -520,7 +547,7 @@ public class UiController {
      * Live inbox updates: a {@code snapshot} of the reviewer's open requests on connect, then {@code
      * opened} (a request of the reviewer's groups opened or escalated) and {@code closed} (it was
      * decided, or escalated away), and a {@code ping} now and then. The stream ends when the session
-     * does; the listener is removed when the browser goes away.
+     * does (its token expires or is signed out); the listener is removed when the browser goes away.
      *
      * @param user the reviewer
      * @return the events
@@ -552,7 +579,9 @@ public class UiController {
                 FluxSink.OverflowStrategy.BUFFER);
         final Flux<Event<String>> pings =
                 Flux.interval(heartbeat).map(i -> Event.of("{}").name("ping"));
-        return Flux.merge(changes, pings).take(sessionLeft(user));
+        // Ends with the session: when its token expires, or once it is signed out (seen at the next
+        // event or ping; nothing is sent after).
+        return Flux.merge(changes, pings).take(sessionLeft(user)).takeWhile(event -> !revoked.refused(user));
     }
 
     private Event<String> event(final String name, final Object data) {

@@ -19,8 +19,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The browser session of the web UI: the signed JWT (the same token {@code POST /login} issues for
  * the API) in an HttpOnly, SameSite=Strict cookie scoped to {@code /ui}, Secure when the page came
  * over HTTPS, and the session's CSRF token: an HMAC of that JWT, put in a hidden field of every form
- * and checked on every POST. Signing in again gives a new token, signing out clears the cookie; the
- * JWT expires after {@code micronaut.security.token.jwt.generator.access-token.expiration}.
+ * and checked on every POST. Signing in again gives a new token; signing out revokes the token for
+ * every instance (its {@code jti} on {@code hitl.approvals.revoked-sessions}) and clears the cookie;
+ * the JWT expires after {@code micronaut.security.token.jwt.generator.access-token.expiration}.
  */
 @Singleton
 public class UiSession {

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.hitl.runtime.DevelopmentMode;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.DecisionKeys;
@@ -33,6 +34,9 @@ class VoteSignerFactoryTest {
     private static final String SECRET_D = Base64.getUrlEncoder()
             .withoutPadding()
             .encodeToString("never-print-this-secret-seed-32b".getBytes(StandardCharsets.UTF_8));
+
+    /** The local stack and tests: the development voter key may sign. */
+    private static final DevelopmentMode LOCAL = DevelopmentMode.local();
 
     @TempDir
     Path dir;
@@ -79,7 +83,7 @@ class VoteSignerFactoryTest {
     void shouldFallBackToTheDevelopmentVoterKeyAndWarnOnceWhenNoKeyIsConfigured() {
         final VoteSigner[] signer = new VoteSigner[1];
         final List<ILoggingEvent> warnings =
-                warningsWhile(() -> signer[0] = VoteSignerFactory.create(settings(null, null, null)));
+                warningsWhile(() -> signer[0] = VoteSignerFactory.create(settings(null, null, null), LOCAL));
 
         assertThat(signer[0].voterId()).isEqualTo("approval-service");
         assertThat(signer[0].publicKey().keyId()).isEqualTo(DevelopmentKeys.VOTER_KEY_ID);
@@ -102,7 +106,7 @@ class VoteSignerFactoryTest {
 
         final VoteSigner[] signer = new VoteSigner[1];
         final List<ILoggingEvent> warnings = warningsWhile(
-                () -> signer[0] = VoteSignerFactory.create(settings("approvals-eu", file.toString(), null)));
+                () -> signer[0] = VoteSignerFactory.create(settings("approvals-eu", file.toString(), null), LOCAL));
 
         assertThat(warnings).isEmpty();
         VoteSignatures.assertSignedBy(signer[0].sign(vote()), "approvals-eu", key.publicKey());
@@ -112,7 +116,7 @@ class VoteSignerFactoryTest {
     void shouldSignWithTheKeyGivenAsJwkText() {
         final DecisionKeys.PrivateKey key = DecisionKeys.generate("approval-service-2");
 
-        final VoteSigner signer = VoteSignerFactory.create(settings(null, null, key.toJwk()));
+        final VoteSigner signer = VoteSignerFactory.create(settings(null, null, key.toJwk()), LOCAL);
 
         VoteSignatures.assertSignedBy(signer.sign(vote()), "approval-service", key.publicKey());
     }
@@ -130,14 +134,14 @@ class VoteSignerFactoryTest {
                 "{\"kty\":\"RSA\",\"kid\":\"k\",\"d\":\"" + SECRET_D + "\"}", "Ed25519");
         int i = 0;
         for (final Map.Entry<String, String> entry : malformed.entrySet()) {
-            assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, null, entry.getKey())))
+            assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, null, entry.getKey()), LOCAL))
                     .as(entry.getValue())
                     .isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("hitl.voter.key (HITL_VOTER_KEY)")
                     .hasMessageContaining(entry.getValue())
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET_D));
             final Path file = Files.writeString(dir.resolve("bad-" + i++ + ".jwk"), entry.getKey());
-            assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, file.toString(), null)))
+            assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, file.toString(), null), LOCAL))
                     .as(entry.getValue())
                     .isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("hitl.voter.key-file (HITL_VOTER_KEY_FILE) " + file)
@@ -147,13 +151,50 @@ class VoteSignerFactoryTest {
     }
 
     @Test
+    void shouldRefuseTheDevelopmentVoterKeyOutsideTheLocalEnvironmentNamingTheSetting() throws Exception {
+        final DevelopmentMode production = DevelopmentMode.production();
+        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, null, null), production))
+                .as("no key: the development voter key would sign")
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("the development voter key")
+                .hasMessageContaining("HITL_VOTER_KEY_FILE")
+                .hasMessageContaining("MICRONAUT_ENVIRONMENTS=local");
+        // The development key copied into a file, and given as text under another key id.
+        final Path copied = Files.writeString(
+                dir.resolve("copied.jwk"), DevelopmentKeys.voterKey().toJwk());
+        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, copied.toString(), null), production))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("the development voter key configured")
+                .hasMessageContaining("HITL_VOTER_KEY_FILE");
+        final String renamed = DevelopmentKeys.voterKey()
+                .toJwk()
+                .replaceAll("\"kid\"\\s*:\\s*\"local-dev-voter\"", "\"kid\":\"approval-service-1\"");
+        assertThat(DecisionKeys.parsePrivateJwk(renamed).keyId()).isEqualTo("approval-service-1");
+        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, null, renamed), production))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("the development voter key configured");
+        // Allowed locally (the local stack registers that key).
+        assertThat(VoteSignerFactory.create(settings(null, copied.toString(), null), LOCAL)
+                        .publicKey()
+                        .keyId())
+                .isEqualTo(DevelopmentKeys.VOTER_KEY_ID);
+        // A key of one's own starts in production.
+        final DecisionKeys.PrivateKey own = DecisionKeys.generate("approval-service-1");
+        VoteSignatures.assertSignedBy(
+                VoteSignerFactory.create(settings(null, null, own.toJwk()), production)
+                        .sign(vote()),
+                "approval-service",
+                own.publicKey());
+    }
+
+    @Test
     void shouldRefuseAMissingKeyFileAndTwoKeysAtOnce() {
         final Path missing = dir.resolve("nowhere.jwk");
-        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, missing.toString(), null)))
+        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, missing.toString(), null), LOCAL))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("hitl.voter.key-file (HITL_VOTER_KEY_FILE) " + missing + " cannot be read");
         final String jwk = DecisionKeys.generate("k").toJwk();
-        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, missing.toString(), jwk)))
+        assertThatThrownBy(() -> VoteSignerFactory.create(settings(null, missing.toString(), jwk), LOCAL))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("Set only one of hitl.voter.key-file")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(jwk));
