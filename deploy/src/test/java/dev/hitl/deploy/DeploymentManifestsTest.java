@@ -290,5 +290,20 @@ class DeploymentManifestsTest {
                     .doesNotContain("local");
         }
         assertThat(Files.readString(COMPOSE.resolve("docker-compose.yml"))).doesNotContain("MICRONAUT_ENVIRONMENTS");
+        // Reviewers' accounts come from a file the operator supplies (a secret in k8s), never built in.
+        assertThat(k8s.get("approval")).containsEntry("MICRONAUT_CONFIG_FILES", "/etc/hitl/users/users.yml");
+        assertThat((Map<String, Object>) at(compose, "approval", "environment")).containsKey("MICRONAUT_CONFIG_FILES");
+        final String builtIn =
+                Files.readString(Path.of("../approval-service/src/main/resources/application-local.yml"));
+        final Matcher hashes = Pattern.compile("\\$2a\\$10\\$[./A-Za-z0-9]{53}").matcher(builtIn);
+        final List<String> localHashes = new ArrayList<>();
+        while (hashes.find()) {
+            localHashes.add(hashes.group());
+        }
+        assertThat(localHashes).as("the local accounts' hashes").isNotEmpty();
+        for (final Path file : List.of(
+                COMPOSE.resolve("docker-compose.yml"), K8S.resolve("50-services.yaml"), K8S.resolve("30-users.yaml"))) {
+            assertThat(Files.readString(file)).as(file.toString()).doesNotContain(localHashes);
+        }
     }
 }

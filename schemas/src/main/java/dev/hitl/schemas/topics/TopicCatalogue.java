@@ -104,13 +104,15 @@ public final class TopicCatalogue {
                 "approvals.revoked-sessions",
                 RevokedSession.class,
                 1,
+                // Every key is a unique token id: compaction alone would keep every sign-out forever.
+                // Deleted after two days, far longer than any session token lives.
                 Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG,
-                        COMPACT,
+                        COMPACT + "," + DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        String.valueOf(Duration.ofDays(2).toMillis()),
                         TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
-                        "0",
-                        TopicConfig.DELETE_RETENTION_MS_CONFIG,
-                        String.valueOf(Duration.ofDays(1).toMillis())),
+                        "0"),
                 "Reviewers' session tokens signed out before they expired; every approval-service instance refuses"
                         + " them until they expire.");
         decisions = topic(
