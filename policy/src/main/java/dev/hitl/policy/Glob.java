@@ -1,6 +1,6 @@
 package dev.hitl.policy;
 
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * A glob on dotted names: {@code *} matches any run of characters (dots included), {@code ?} one
@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  *
  * <p>The policy matches several globs per proposal, so a glob without {@code ?} (all of the default
  * policy's) is matched as its literal pieces between the stars, with {@code startsWith}, {@code
- * indexOf} and {@code endsWith}, not through a regular expression.
+ * indexOf} and {@code endsWith}, not through a regular expression. A glob with {@code ?} runs on
+ * RE2/J. Either way no name makes a match take more than linear time in the name's length.
  */
 public final class Glob {
 
@@ -33,13 +34,16 @@ public final class Glob {
         if (text.indexOf('?') < 0) {
             return new Glob(text, text.split("\\*", -1), null);
         }
-        final StringBuilder regex = new StringBuilder();
-        for (final char c : text.toCharArray()) {
+        // (?s): a star or a question mark matches line breaks too, as the literal pieces do
+        final StringBuilder regex = new StringBuilder("(?s)");
+        for (int i = 0; i < text.length(); ) {
+            final int c = text.codePointAt(i);
             switch (c) {
                 case '*' -> regex.append(".*");
                 case '?' -> regex.append('.');
-                default -> regex.append(Pattern.quote(String.valueOf(c)));
+                default -> regex.append(Pattern.quote(new String(Character.toChars(c))));
             }
+            i += Character.charCount(c);
         }
         return new Glob(text, null, Pattern.compile(regex.toString()));
     }

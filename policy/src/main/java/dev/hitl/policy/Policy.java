@@ -1,5 +1,6 @@
 package dev.hitl.policy;
 
+import com.google.re2j.Pattern;
 import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.OnTimeout;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A parsed and validated policy document: immutable, and safe to share between threads. Built only
@@ -144,11 +144,23 @@ public record Policy(
         /** @return the field, as a JSON pointer (e.g. {@code /to} or {@code /payment/amount}) */
         String field();
 
-        /** The field's text contains a match of the pattern. */
+        /** The field's text contains a match of the pattern (RE2 syntax, matched in linear time). */
         record Matches(String field, Pattern pattern) implements ArgumentPredicate {}
 
         /** The field is absent, or its text contains no match of the pattern. */
         record NotMatches(String field, Pattern pattern) implements ArgumentPredicate {}
+
+        /**
+         * Some statement of the field's text (the text split at every {@code ;}) contains a match of
+         * {@code matches} that no match of {@code notFollowedBy} follows in that statement: precisely,
+         * a match of {@code matches} starting after the start of the statement's last match of
+         * {@code notFollowedBy}. For "a DELETE with no WHERE after it, statement by statement".
+         *
+         * @param field the field
+         * @param matches what a statement must contain
+         * @param notFollowedBy what must not come after it in the same statement, if anything
+         */
+        record Statement(String field, Pattern matches, Optional<Pattern> notFollowedBy) implements ArgumentPredicate {}
 
         /** The field's text is one of the values. */
         record In(String field, Set<String> values) implements ArgumentPredicate {}

@@ -373,6 +373,9 @@ public final class PolicyEvaluator {
         if (predicate instanceof ArgumentPredicate.NotMatches m) {
             return !present || !m.pattern().matcher(text(value)).find();
         }
+        if (predicate instanceof ArgumentPredicate.Statement statement) {
+            return present && anyStatement(statement, text(value));
+        }
         if (predicate instanceof ArgumentPredicate.In in) {
             return present && in.values().contains(text(value));
         }
@@ -390,6 +393,43 @@ public final class PolicyEvaluator {
         throw new IllegalStateException("unknown predicate " + predicate);
     }
 
+    /**
+     * Splits at every {@code ;} (one inside a quoted string or a comment too: a statement that is
+     * really longer only gives more pieces, each checked on its own).
+     */
+    private static boolean anyStatement(final ArgumentPredicate.Statement predicate, final String text) {
+        // one matcher per pattern, reset on a view of each statement: a text of a million
+        // semicolons costs no more than a million characters
+        final com.google.re2j.Matcher matches = predicate.matches().matcher("");
+        final com.google.re2j.Matcher after =
+                predicate.notFollowedBy().map(p -> p.matcher("")).orElse(null);
+        int start = 0;
+        while (start <= text.length()) {
+            final int semicolon = text.indexOf(';', start);
+            final int end = semicolon < 0 ? text.length() : semicolon;
+            final CharSequence statement = java.nio.CharBuffer.wrap(text, start, end);
+            if (statementHolds(matches.reset(statement), after == null ? null : after.reset(statement), end - start)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    private static boolean statementHolds(
+            final com.google.re2j.Matcher matches, final com.google.re2j.Matcher after, final int length) {
+        if (after == null) {
+            return matches.find();
+        }
+        // A match of `matches` that starts after the last match of `notFollowedBy` starts has none
+        // after it: one pass over the statement for each pattern, whatever the number of matches.
+        int last = -1;
+        while (after.find()) {
+            last = after.start();
+        }
+        return last < length && matches.find(last + 1);
+    }
+
     private static String text(final JsonNode value) {
         return value.isValueNode() ? value.asText() : value.toString();
     }
@@ -399,9 +439,15 @@ public final class PolicyEvaluator {
         if (value.isArray()) {
             value.forEach(element -> addresses.add(element.asText()));
         } else {
-            for (final String part : value.asText().split("[,;]")) {
-                if (!part.isBlank()) {
-                    addresses.add(part.trim());
+            final String text = value.asText();
+            int start = 0;
+            for (int i = 0; i <= text.length(); i++) {
+                if (i == text.length() || text.charAt(i) == ',' || text.charAt(i) == ';') {
+                    final String part = text.substring(start, i);
+                    if (!part.isBlank()) {
+                        addresses.add(part.trim());
+                    }
+                    start = i + 1;
                 }
             }
         }

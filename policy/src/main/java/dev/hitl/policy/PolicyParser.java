@@ -1,5 +1,6 @@
 package dev.hitl.policy;
 
+import com.google.re2j.Pattern;
 import dev.hitl.policy.Policy.ArgumentPredicate;
 import dev.hitl.schemas.ApprovalMode;
 import dev.hitl.schemas.InputTrust;
@@ -24,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -45,6 +44,12 @@ public final class PolicyParser {
     /** The most aliases to lists or mappings a document may use (refuses "billion laughs"). */
     public static final int MAX_ALIASES = 20;
 
+    /**
+     * The largest RE2 program one regular expression may compile to, in instructions. Matching is
+     * linear in the text but proportional to the program too; the default policy's largest is 125.
+     */
+    public static final int MAX_PATTERN_SIZE = 500;
+
     private static final Set<String> TOP = Set.of(
             "name",
             "version",
@@ -61,8 +66,9 @@ public final class PolicyParser {
             Set.of("id", "description", "match", "block", "riskClass", "scoreAdd", "route", "promotable", "reason");
     private static final Set<String> MATCH =
             Set.of("actionType", "tool", "arguments", "costAbove", "systemsAtLeast", "inputTrust", "domain");
-    private static final Set<String> PREDICATE =
-            Set.of("field", "matches", "notMatches", "in", "domainNotIn", "greaterThan", "lessThan", "exists");
+    private static final Set<String> PREDICATE = Set.of(
+            "field", "matches", "notMatches", "statement", "in", "domainNotIn", "greaterThan", "lessThan", "exists");
+    private static final Set<String> STATEMENT = Set.of("matches", "notFollowedBy");
     private static final Set<String> ROUTE =
             Set.of("tier", "stages", "mode", "deadline", "onTimeout", "escalateTo", "approvalValidFor");
 
@@ -352,6 +358,7 @@ public final class PolicyParser {
                     pattern(value).ifPresent(p -> predicates.add(new ArgumentPredicate.Matches(pointer, p)));
                 case "notMatches" ->
                     pattern(value).ifPresent(p -> predicates.add(new ArgumentPredicate.NotMatches(pointer, p)));
+                case "statement" -> statement(pointer, value).ifPresent(predicates::add);
                 case "in" -> predicates.add(new ArgumentPredicate.In(pointer, texts(value)));
                 case "domainNotIn" ->
                     predicates.add(new ArgumentPredicate.DomainNotIn(
@@ -368,10 +375,21 @@ public final class PolicyParser {
             }
         }
         if (fields.keySet().stream().noneMatch(key -> !key.equals("field") && PREDICATE.contains(key))) {
-            node.problem("an argument condition needs one of matches, notMatches, in, domainNotIn, greaterThan,"
-                    + " lessThan or exists");
+            node.problem("an argument condition needs one of matches, notMatches, statement, in, domainNotIn,"
+                    + " greaterThan, lessThan or exists");
         }
         return predicates;
+    }
+
+    private Optional<ArgumentPredicate> statement(final String pointer, final YamlNode node) {
+        final Map<String, YamlNode> fields = node.fields(STATEMENT);
+        final Optional<Pattern> matches = required(fields, "matches", node).flatMap(this::pattern);
+        final Optional<Pattern> notFollowedBy =
+                Optional.ofNullable(fields.get("notFollowedBy")).flatMap(this::pattern);
+        if (matches.isEmpty() || (fields.containsKey("notFollowedBy") && notFollowedBy.isEmpty())) {
+            return Optional.empty();
+        }
+        return Optional.of(new ArgumentPredicate.Statement(pointer, matches.get(), notFollowedBy));
     }
 
     private Map<String, Policy.Route> routes(final Optional<YamlNode> node) {
@@ -647,10 +665,9 @@ public final class PolicyParser {
     private Optional<Pattern> pattern(final YamlNode node) {
         return node.text().flatMap(text -> {
             try {
-                return Optional.of(Pattern.compile(text));
-            } catch (PatternSyntaxException e) {
-                node.problem("not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex()
-                        + " of '" + text + "'");
+                return Optional.of(PolicyRegex.compile(text));
+            } catch (IllegalArgumentException e) {
+                node.problem(e.getMessage() + " in '" + text + "'");
                 return Optional.empty();
             }
         });

@@ -18,10 +18,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The evaluator against the shipped default policy. */
@@ -52,6 +54,17 @@ class PolicyEvaluatorTest {
     private static ProposedAction.Builder sql(final String sql) {
         return action("db.execute", "{\"sql\":\"" + sql + "\"}");
     }
+
+    /** SQL with any characters (control characters included), encoded as an agent's JSON would be. */
+    private static ProposedAction.Builder sqlText(final String sql) {
+        return action("db.execute", JSON.createObjectNode().put("sql", sql).toString());
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The vertical tab: Java's \s matched it, RE2's \s does not (and Java strings have no \v escape). */
+    private static final String VT = "\u000b";
 
     private static Money money(final String amount, final String currency) {
         return new Money(new BigDecimal(amount), currency);
@@ -99,6 +112,48 @@ class PolicyEvaluatorTest {
         assertThat(evaluation.riskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
     }
 
+    static Stream<String> dropVariants() {
+        return Stream.of(
+                "DROP" + VT + "TABLE users",
+                "TRUNCATE" + VT + "TABLE audit",
+                "DROP\tTABLE users",
+                "DROP\n\t TABLE users",
+                "drop\r\ndatabase shop",
+                "DROP\fSCHEMA app CASCADE",
+                "DROP/**/TABLE users",
+                "DROP /* because */ TABLE users",
+                "DROP /* multi\nline */\tTABLE users",
+                "DROP -- old\nTABLE users",
+                "DROP # mysql comment\nTABLE users",
+                "dRoP tAbLe users",
+                "SELECT 1;DROP TABLE users",
+                "select 1;\n\ndrop\ttable users;",
+                "tRuNcAtE orders");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dropVariants")
+    void shouldBlockDroppingOrTruncatingWhateverSeparatesOrCasesTheWords(final String statement) {
+        // when
+        final Evaluation evaluation = evaluate(sqlText(statement));
+
+        // then
+        assertThat(evaluation.disposition()).isEqualTo(Disposition.BLOCK);
+        assertThat(evaluation.blockedBy()).map(Policy.Rule::id).contains("sql.drop-or-truncate");
+    }
+
+    @Test
+    void shouldBlockAVerticalTabSentAsTheJsonEscapeAnAgentWouldWrite() {
+        // given: the argument exactly as it arrives on the wire, with the JSON escape for the vertical tab
+        final ProposedAction.Builder action = action("db.execute", "{\"sql\":\"DROP\\u000bTABLE users\"}");
+
+        // when
+        final Evaluation evaluation = evaluate(action);
+
+        // then
+        assertThat(evaluation.blockedBy()).map(Policy.Rule::id).contains("sql.drop-or-truncate");
+    }
+
     @Test
     void shouldNotBlockDroppingAnIndexButSendItToTheDataOwners() {
         // when
@@ -128,6 +183,69 @@ class PolicyEvaluatorTest {
         assertThat(evaluation.blockedBy()).map(Policy.Rule::id).contains("sql.delete-without-where");
         assertThat(evaluation.reasons())
                 .contains("A DELETE or UPDATE without a WHERE clause changes every row of the table.");
+    }
+
+    static Stream<String> unboundedWriteVariants() {
+        return Stream.of(
+                "DELETE" + VT + "FROM users",
+                "UPDATE" + VT + "accounts SET balance = 0",
+                "DELETE\tFROM users",
+                "DELETE\n  FROM users",
+                "DELETE/**/FROM users",
+                "DELETE /* all of them */ FROM users",
+                "DELETE -- all\nFROM users",
+                "DeLeTe FrOm users",
+                "uPdAtE accounts SeT balance = 0",
+                "update\naccounts\nset balance = 0",
+                // a WHERE before the DELETE (in a CTE) does not bound the DELETE
+                "WITH old AS (SELECT id FROM t WHERE a = 1) DELETE FROM users",
+                "EXPLAIN ANALYZE DELETE FROM users",
+                "SELECT 1; DELETE FROM users",
+                "DELETE FROM a WHERE id = 1;\nDELETE" + VT + "FROM b",
+                "UPDATE a SET x = 1 WHERE id = 2;UPDATE b SET y = 2;",
+                // 'where' inside an identifier is not a WHERE clause
+                "DELETE FROM users AS where$1",
+                "DELETE FROM users AS \u00e9where",
+                "DELETE FROM users_where",
+                // FOR UPDATE elsewhere does not excuse a DELETE
+                "DELETE FROM jobs USING (SELECT id FROM jobs FOR UPDATE) j");
+    }
+
+    @ParameterizedTest
+    @MethodSource("unboundedWriteVariants")
+    void shouldBlockADeleteOrUpdateWithoutWhereWhateverSeparatesOrCasesTheWords(final String statement) {
+        // when
+        final Evaluation evaluation = evaluate(sqlText(statement));
+
+        // then
+        assertThat(evaluation.disposition()).isEqualTo(Disposition.BLOCK);
+        assertThat(evaluation.blockedBy()).map(Policy.Rule::id).contains("sql.delete-without-where");
+    }
+
+    static Stream<String> boundedWriteVariants() {
+        return Stream.of(
+                "DELETE" + VT + "FROM users" + VT + "WHERE id = 7",
+                "DELETE FROM users\n\tWHERE id = 7",
+                "delete from users where id = 7; update t set a = 1 where b = 2",
+                "DELETE FROM users /* the one */ WHERE(id = 7)",
+                "UPDATE accounts SET balance = 0 WHERE id IN (SELECT id FROM t FOR UPDATE)",
+                "SELECT * FROM jobs FOR\tUPDATE",
+                "SELECT * FROM jobs FOR" + VT + "UPDATE SKIP LOCKED",
+                "SELECT * FROM jobs FOR NO KEY\n UPDATE",
+                "INSERT INTO t (id, n) VALUES (1, 2) ON DUPLICATE KEY" + VT + "UPDATE n = 2",
+                "insert into t (id, n) values (1, 2) on conflict (id) do\nupdate set n = 2",
+                "DELETE FROM orders WHERE id = 1;");
+    }
+
+    @ParameterizedTest
+    @MethodSource("boundedWriteVariants")
+    void shouldNotBlockABoundedDeleteOrUpdateOrALockWhateverSeparatesTheWords(final String statement) {
+        // when
+        final Evaluation evaluation = evaluate(sqlText(statement));
+
+        // then
+        assertThat(evaluation.blockedBy()).isEmpty();
+        assertThat(evaluation.matchedRules()).contains("sql.write");
     }
 
     @ParameterizedTest
@@ -201,6 +319,17 @@ class PolicyEvaluatorTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"/etc\n", "/etc\r\n", "/\n", "/home \t", "~\u2028", "/./\u0085", "/usr/\n"})
+    void shouldBlockASystemPathWithALineBreakOrBlanksAtTheEnd(final String path) {
+        // Java's $ also matched before a final line break; RE2's $ is the very end of the text
+        final Evaluation evaluation = evaluate(
+                action("file.delete", JSON.createObjectNode().put("path", path).toString()));
+
+        // then
+        assertThat(evaluation.blockedBy()).map(Policy.Rule::id).contains("files.delete-system-paths");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"/tmp/report.txt", "/home/alice/old-report.txt", "/var/log/app/old.log", "reports/q3.csv"})
     void shouldNotBlockDeletingAnOrdinaryFileButAskAHuman(final String path) {
         // when
@@ -239,6 +368,9 @@ class PolicyEvaluatorTest {
         "deploy.service, '{\"environment\":\"staging\"}', REVERSIBLE_WRITE",
         "deploy.service, '{\"environment\":\"production\"}', IRREVERSIBLE",
         "deploy.service, '{\"environment\":\"PROD-eu\"}', IRREVERSIBLE",
+        "deploy.service, '{\"environment\":\"production\\n\"}', IRREVERSIBLE",
+        "deploy.service, '{\"environment\":\"\\u000bprod\"}', IRREVERSIBLE",
+        "db.query, '{\"sql\":\"\\u000bSELECT 1\"}', READ_ONLY",
         "http.request, '{\"method\":\"GET\"}', READ_ONLY",
         "http.get, {}, READ_ONLY",
         "http.request, '{\"method\":\"POST\"}', IRREVERSIBLE",

@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -68,6 +70,11 @@ class PolicyParserTest {
         final List<String> lines = new ArrayList<>(Arrays.asList(MINIMAL.split("\n", -1)));
         lines.set(line - 1, text);
         return String.join("\n", lines);
+    }
+
+    /** @return MINIMAL with its first rule matching db.* and one argument condition, in flow style */
+    private static String withArgument(final String condition) {
+        return withLine(14, "    match: {actionType: [\"db.*\"], arguments: [" + condition + "]}");
     }
 
     private static PolicyException refusal(final String yaml) {
@@ -202,7 +209,73 @@ class PolicyParserTest {
                                 "    match: {actionType: [\"db.*\"], arguments: [{field: sql, matches: \"(select\"}]}"),
                         14,
                         "rules[0].match.arguments[0].matches",
-                        "not a valid regular expression: Unclosed group"),
+                        "not a valid RE2 regular expression: missing closing ) at `(select` in '(select'"),
+                Arguments.of(
+                        "a backreference, which needs backtracking",
+                        withArgument("{field: sql, matches: '(drop)\\s+\\1'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "backreferences are not supported"),
+                Arguments.of(
+                        "a look-behind (the old default policy's sql.delete-without-where)",
+                        withArgument("{field: sql, matches: '(?<!\\b(for|key|do)\\s{1,20})\\bupdate\\b'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "look-ahead and look-behind are not supported"),
+                Arguments.of(
+                        "a negative look-ahead in notMatches",
+                        withArgument("{field: sql, notMatches: '(?!.*where).*'}"),
+                        14,
+                        "rules[0].match.arguments[0].notMatches",
+                        "look-ahead and look-behind are not supported"),
+                Arguments.of(
+                        "a look-ahead in a statement condition",
+                        withArgument("{field: sql, statement: {matches: delete, notFollowedBy: '(?=where)'}}"),
+                        14,
+                        "rules[0].match.arguments[0].statement.notFollowedBy",
+                        "look-ahead and look-behind are not supported"),
+                Arguments.of(
+                        "a possessive quantifier",
+                        withArgument("{field: sql, matches: 'a++b'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "possessive quantifiers are not supported"),
+                Arguments.of(
+                        "a Java class intersection, which RE2 would read as literal characters",
+                        withArgument("{field: sql, matches: '[a-z&&[^aeiou]]'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "Java's class intersection"),
+                Arguments.of(
+                        "a pattern whose RE2 program is too large",
+                        withArgument("{field: sql, matches: '[ab]{1,1000}c'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "at most " + PolicyParser.MAX_PATTERN_SIZE + " are allowed"),
+                Arguments.of(
+                        "a case-insensitive character RE2/J cannot fold (its compiler would never finish)",
+                        withArgument("{field: sql, matches: '(?i)\u1c80'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "cannot match U+1C80 case-insensitively"),
+                Arguments.of(
+                        "a case-insensitive range over such a character",
+                        withArgument("{field: sql, matches: 'x(?i:[^\\w$\\x{80}-\\x{10FFFF}])'}"),
+                        14,
+                        "rules[0].match.arguments[0].matches",
+                        "cannot match U+1C80 case-insensitively"),
+                Arguments.of(
+                        "a statement condition without matches",
+                        withArgument("{field: sql, statement: {notFollowedBy: where}}"),
+                        14,
+                        "rules[0].match.arguments[0].statement.matches",
+                        "required field 'matches' is missing"),
+                Arguments.of(
+                        "a statement condition with an unknown key",
+                        withArgument("{field: sql, statement: {matches: delete, notFollowdBy: where}}"),
+                        14,
+                        "rules[0].match.arguments[0].statement.notFollowdBy",
+                        "did you mean 'notFollowedBy'?"),
                 Arguments.of(
                         "a duration that is not ISO-8601",
                         withLine(20, "    deadline: 30m"),
@@ -274,7 +347,7 @@ class PolicyParserTest {
                         withLine(14, "    match: {actionType: [\"db.*\"], arguments: [{field: sql}]}"),
                         14,
                         "rules[0].match.arguments[0]",
-                        "an argument condition needs one of matches, notMatches, in"),
+                        "an argument condition needs one of matches, notMatches, statement, in"),
                 Arguments.of(
                         "a GROUP_REVIEW trigger without a group",
                         withLine(27, "  - {id: big, when: COST_ABOVE, threshold: 1000, effect: GROUP_REVIEW}"),
@@ -343,6 +416,8 @@ class PolicyParserTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformedDocuments")
+    // a guard, not a measure: a pattern RE2/J would compile forever must fail the build, not hang it
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldRefuseAMalformedDocumentWithItsLineFieldAndAPreciseMessage(
             final String description, final String yaml, final int line, final String field, final String fragment) {
         // when
@@ -521,6 +596,29 @@ class PolicyParserTest {
         assertThat(match.arguments().get(3))
                 .isEqualTo(new Policy.ArgumentPredicate.DomainNotIn("/to", java.util.Set.of("example.com")));
         assertThat(match.arguments().get(6)).isEqualTo(new Policy.ArgumentPredicate.Exists("/dryRun", false));
+    }
+
+    @Test
+    void shouldReadAStatementConditionWithItsTwoPatterns() throws Exception {
+        // given
+        final String yaml =
+                withArgument("{field: sql, statement: {matches: '(?i)\\bdelete\\b', notFollowedBy: '(?i)\\bwhere\\b'}},"
+                        + " {field: sql, statement: {matches: update}}");
+
+        // when
+        final List<Policy.ArgumentPredicate> arguments =
+                PolicyParser.parse(yaml).rules().get(0).match().arguments();
+
+        // then
+        assertThat(arguments)
+                .hasSize(2)
+                .allSatisfy(predicate -> assertThat(predicate).isInstanceOf(Policy.ArgumentPredicate.Statement.class));
+        final Policy.ArgumentPredicate.Statement first = (Policy.ArgumentPredicate.Statement) arguments.get(0);
+        assertThat(first.field()).isEqualTo("/sql");
+        assertThat(first.matches().pattern()).isEqualTo("(?i)\\bdelete\\b");
+        assertThat(first.notFollowedBy()).map(com.google.re2j.Pattern::pattern).contains("(?i)\\bwhere\\b");
+        assertThat(((Policy.ArgumentPredicate.Statement) arguments.get(1)).notFollowedBy())
+                .isEmpty();
     }
 
     @Test
