@@ -160,12 +160,39 @@ class ApprovalApplicationIT {
         final Map<String, Object> config = config(cluster, namespace);
         config.put("micronaut.security.token.jwt.signatures.secret.generator.secret", OWN_JWT_SECRET);
         config.put("hitl.voter.key", DecisionKeys.generate("approval-service-1").toJwk());
+        config.put("hitl.approval.decision-public-keys-file", deciderKeys().toString());
         config.put(
                 "hitl.approval.users.alice.password-hash",
                 at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(10, OWN_PASSWORD.toCharArray()));
         config.put("hitl.approval.users.alice.groups", List.of("reviewers", "finance"));
         config.put("hitl.approval.notifications.enabled", false);
         return config;
+    }
+
+    /** @return a JWKS file of the deciders' public keys (keys of this test, not the development one) */
+    private static java.nio.file.Path deciderKeys() {
+        try {
+            final java.nio.file.Path file = java.nio.file.Files.createTempFile("deciders", ".jwks.json");
+            java.nio.file.Files.writeString(
+                    file,
+                    DecisionKeys.PublicKeys.of(
+                                    DecisionKeys.generate("classifier-1").publicKey(),
+                                    DecisionKeys.generate("escalation-1").publicKey())
+                            .toJwks());
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartOutsideTheLocalEnvironmentTrustingTheDevelopmentDecisionKey(final KafkaCluster cluster)
+            throws Exception {
+        final String namespace = cluster.newNamespace();
+        final Map<String, Object> none = production(cluster, namespace);
+        none.remove("hitl.approval.decision-public-keys-file");
+        assertRefusedAtStart(cluster, namespace, none, "HITL_DECISION_PUBLIC_KEYS_FILE");
     }
 
     /** Starts the service in an explicit production environment (nothing deduced from the test). */

@@ -74,7 +74,9 @@ final class ApprovalProcess implements AutoCloseable {
                                 stack.voters
                                         .approvalServiceKeyFile()
                                         .toAbsolutePath()
-                                        .toString()),
+                                        .toString(),
+                        // the deciders' public keys: a decision closes a request only when it verifies
+                        "HITL_DECISION_PUBLIC_KEYS_FILE", decisionKeys(stack).toString()),
                 // The JIT of production, not of the quick-starting local stack.
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("-Xmx" + heapMb + "m"), jvmOptions.stream())
                         .toList(),
@@ -241,5 +243,16 @@ final class ApprovalProcess implements AutoCloseable {
     @Override
     public void close() {
         process.close();
+    }
+
+    /** Writes the bench deciders' public keys as a JWKS file in the stack's directory. */
+    private static Path decisionKeys(final BenchStack stack) throws IOException {
+        final Path file = stack.dir.resolve("decisions.jwks.json");
+        Files.writeString(
+                file,
+                dev.hitl.schemas.integrity.DecisionKeys.PublicKeys.of(
+                                BenchStack.CLASSIFIER_KEY.publicKey(), BenchStack.ESCALATION_KEY.publicKey())
+                        .toJwks());
+        return file.toAbsolutePath();
     }
 }

@@ -263,7 +263,7 @@ class DeploymentManifestsTest {
                 "escalation",
                 List.of("HITL_SIGNING_KEY_FILE", "HITL_OPERATOR_TOKEN"),
                 "approval",
-                List.of("HITL_JWT_SECRET", "HITL_VOTER_KEY_FILE"));
+                List.of("HITL_JWT_SECRET", "HITL_VOTER_KEY_FILE", "HITL_DECISION_PUBLIC_KEYS_FILE"));
         final Map<String, Map<String, Object>> k8s = new java.util.HashMap<>();
         for (final Map<String, Object> d : manifests()) {
             if ("Deployment".equals(d.get("kind"))) {

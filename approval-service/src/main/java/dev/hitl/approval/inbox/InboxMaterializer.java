@@ -7,6 +7,7 @@ import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -39,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * records only), in one thread. The inbox is rebuilt from the topics at every start, so it survives
  * restarts and every instance of the service holds the same inbox (reads scale out by adding
  * instances; votes go to Kafka, so no instance holds state another needs).
+ *
+ * <p>A decision closes its request only when its signature verifies with the deciders' public keys
+ * ({@link TrustedDecisionKeys}): a forged one is skipped (logged, counted) and the request stays
+ * open for its reviewers.
  */
 @Context
 public class InboxMaterializer {
@@ -55,14 +60,22 @@ public class InboxMaterializer {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
+    private final DecisionVerifier decisions;
+    private final java.util.concurrent.atomic.AtomicLong refusedDecisions =
+            new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param provisioned the topics
      * @param serdes their serdes
      * @param kafka the {@code kafka.*} settings
+     * @param decisions verifies decisions with the deciders' public keys
      */
     public InboxMaterializer(
-            final ProvisionedTopics provisioned, final TopicSerdes serdes, final KafkaDefaultConfiguration kafka) {
+            final ProvisionedTopics provisioned,
+            final TopicSerdes serdes,
+            final KafkaDefaultConfiguration kafka,
+            final DecisionVerifier decisions) {
+        this.decisions = decisions;
         this.topics = provisioned.catalogue();
         final Map<String, Object> config = KafkaClientSettings.consumer(kafka);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -101,6 +114,11 @@ public class InboxMaterializer {
      */
     public boolean awaitCaughtUp(final Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** @return how many decisions were ignored because their signature did not verify */
+    public long refusedDecisions() {
+        return refusedDecisions.get();
     }
 
     /** @return whether the inbox has caught up with the topics */
@@ -157,6 +175,18 @@ public class InboxMaterializer {
         if (value instanceof ApprovalRequest request) {
             inbox.request(sharedText.share(request));
         } else if (value instanceof Decision decision) {
+            final DecisionVerifier.Result verified = decisions.verify(decision);
+            if (verified != DecisionVerifier.Result.VALID) {
+                refusedDecisions.incrementAndGet();
+                LOG.warn(
+                        "Ignored the decision of action {} at {}-{}@{}: {}; its request stays open",
+                        decision.getActionId(),
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        verified.describe());
+                return;
+            }
             inbox.decision(decision, clock.instant());
         } else if (value instanceof Vote vote) {
             inbox.vote(vote);

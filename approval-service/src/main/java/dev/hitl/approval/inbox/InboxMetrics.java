@@ -25,6 +25,10 @@ public class InboxMetrics {
         Gauge.builder("hitl.approval.inbox.closed.remembered", inbox, Inbox::closedCount)
                 .description("Decided actions remembered so that a late request cannot reopen them")
                 .register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "hitl.approval.inbox.decisions.refused", materializer, InboxMaterializer::refusedDecisions)
+                .description("Decisions ignored because their signature does not verify (their requests stay open)")
+                .register(meters);
         Gauge.builder("hitl.approval.inbox.caught.up", materializer, m -> m.isCaughtUp() ? 1 : 0)
                 .description("1 once the inbox has read what was on the topics when the service started")
                 .register(meters);

@@ -307,16 +307,34 @@ class ReviewApiIT {
             VoteSignatures.assertSignedBy(vote, VOTER_ID, VOTER_KEY.publicKey());
         }
 
+        // A decision nobody signed (written by whoever can write the topic) does not close the request.
+        final Decision forged = Decision.newBuilder()
+                .setActionId("v-1")
+                .setAgentId("support-agent-1")
+                .setOutcome(Outcome.REJECTED)
+                .setDecidedBy("mallory")
+                .setDecidedAt(Instant.now())
+                .build();
+        send(topics.decisions().name(), "support-agent-1", forged);
+        final dev.hitl.approval.inbox.InboxMaterializer materializer =
+                server.getApplicationContext().getBean(dev.hitl.approval.inbox.InboxMaterializer.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> materializer.refusedDecisions() >= 1);
+        assertThat(inbox(reviewer))
+                .as("the request stays open after a forged decision")
+                .isNotEmpty();
+
+        // The decider's signed decision closes it.
         send(
                 topics.decisions().name(),
                 "support-agent-1",
-                Decision.newBuilder()
-                        .setActionId("v-1")
-                        .setAgentId("support-agent-1")
-                        .setOutcome(Outcome.MODIFIED)
-                        .setDecidedBy("reviewers:reviewer")
-                        .setDecidedAt(Instant.now())
-                        .build());
+                new dev.hitl.schemas.integrity.DecisionSigner(dev.hitl.schemas.integrity.DevelopmentKeys.privateKey())
+                        .sign(Decision.newBuilder()
+                                .setActionId("v-1")
+                                .setAgentId("support-agent-1")
+                                .setOutcome(Outcome.MODIFIED)
+                                .setDecidedBy("reviewers:reviewer")
+                                .setDecidedAt(Instant.now())
+                                .build()));
         await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).isEmpty());
         assertThat(status(() -> http.toBlocking()
                         .exchange(as(

@@ -260,13 +260,14 @@ class ReviewerUiIT {
         send(
                 topics.decisions().name(),
                 "support-agent-1",
-                Decision.newBuilder()
-                        .setActionId("ui-flow-1")
-                        .setAgentId("support-agent-1")
-                        .setOutcome(Outcome.MODIFIED)
-                        .setDecidedBy("reviewers:reviewer")
-                        .setDecidedAt(Instant.now())
-                        .build());
+                new dev.hitl.schemas.integrity.DecisionSigner(dev.hitl.schemas.integrity.DevelopmentKeys.privateKey())
+                        .sign(Decision.newBuilder()
+                                .setActionId("ui-flow-1")
+                                .setAgentId("support-agent-1")
+                                .setOutcome(Outcome.MODIFIED)
+                                .setDecidedBy("reviewers:reviewer")
+                                .setDecidedAt(Instant.now())
+                                .build()));
         wait.until(ExpectedConditions.numberOfElementsToBe(itemBy("ui-flow-1"), 0));
         assertThat(marked()).as("no reload").isTrue();
         assertThat(driver.findElement(By.id("count")).getText())
