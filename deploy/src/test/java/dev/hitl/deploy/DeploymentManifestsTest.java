@@ -53,6 +53,9 @@ class DeploymentManifestsTest {
     private static <T> T at(final Map<String, Object> node, final String... path) {
         Object value = node;
         for (final String key : path) {
+            if (value == null) {
+                return null;
+            }
             value = ((Map<String, Object>) value).get(key);
         }
         return (T) value;
@@ -305,5 +308,55 @@ class DeploymentManifestsTest {
                 COMPOSE.resolve("docker-compose.yml"), K8S.resolve("50-services.yaml"), K8S.resolve("30-users.yaml"))) {
             assertThat(Files.readString(file)).as(file.toString()).doesNotContain(localHashes);
         }
+    }
+
+    /**
+     * Only the intended callers reach each service: everything closed by default, each service
+     * opened on its own port to named callers only, and the registry to hitl's services and clients.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldCloseEveryPodByDefaultAndOpenEachServiceToItsCallersOnly() throws IOException {
+        final List<Map<String, Object>> policies = manifests().stream()
+                .filter(m -> "NetworkPolicy".equals(m.get("kind")))
+                .toList();
+        assertThat(policies)
+                .as("a default deny of ingress for every pod of the namespace")
+                .anySatisfy(p -> {
+                    assertThat((Map<String, Object>) at(p, "spec", "podSelector"))
+                            .isEmpty();
+                    assertThat((List<String>) at(p, "spec", "policyTypes")).containsExactly("Ingress");
+                    assertThat((Object) at(p, "spec", "ingress")).isNull();
+                });
+        final Map<String, Integer> ports = Map.of(
+                "schema-registry", 8080, "classifier", 8091, "escalation", 8092, "approval", 8093, "audit", 8094);
+        ports.forEach((app, port) -> {
+            final List<Map<String, Object>> selecting = policies.stream()
+                    .filter(p -> app.equals(at(p, "spec", "podSelector", "matchLabels", "app")))
+                    .toList();
+            assertThat(selecting).as("the policy of " + app).hasSize(1);
+            final List<Map<String, Object>> rules = at(selecting.get(0), "spec", "ingress");
+            assertThat(rules).as(app).isNotEmpty().allSatisfy(rule -> {
+                assertThat((List<Object>) rule.get("from"))
+                        .as(app + ": every rule names its callers (no rule open to all)")
+                        .isNotEmpty();
+                assertThat((List<Map<String, Object>>) rule.get("ports"))
+                        .as(app + ": only its own port")
+                        .extracting(p -> p.get("port"))
+                        .containsExactly(port);
+            });
+        });
+        // The registry: hitl's four services, labelled clients and operators; nobody else.
+        final Map<String, Object> registry = policies.stream()
+                .filter(p -> "schema-registry".equals(at(p, "spec", "podSelector", "matchLabels", "app")))
+                .findFirst()
+                .orElseThrow();
+        final List<Map<String, Object>> from =
+                (List<Map<String, Object>>) ((List<Map<String, Object>>) at(registry, "spec", "ingress"))
+                        .get(0)
+                        .get("from");
+        assertThat(from).noneMatch(peer -> peer.containsKey("namespaceSelector") || peer.containsKey("ipBlock"));
+        assertThat(from.toString())
+                .contains("classifier", "escalation", "approval", "audit", "hitl.dev/client", "hitl.dev/operator");
     }
 }
