@@ -655,4 +655,16 @@ class PolicyParserTest {
         assertThat(other.sha256()).isNotEqualTo(one.sha256());
         assertThat(other.version()).isEqualTo("2");
     }
+
+    /**
+     * Known answers for the policy document hash (the PolicyDocument's sha256): hashes computed
+     * outside Java ({@code printf '%s' 'name: x' | sha256sum}), of the text's UTF-8 bytes.
+     */
+    @Test
+    void shouldHashThePolicyTextToKnownAnswers() {
+        assertThat(PolicyParser.sha256("name: x"))
+                .isEqualTo("cc624066a62194526885793b2b32066d82c6a1cbf9eb523f3e80614ebbdb0dcb");
+        assertThat(PolicyParser.sha256("name: \"caf\u00e9\""))
+                .isEqualTo("e054cb867bc40cb1c8ded68a5e5c90a417918a718296055dd6fc18955c06be8a");
+    }
 }

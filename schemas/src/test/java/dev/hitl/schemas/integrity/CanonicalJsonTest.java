@@ -64,6 +64,20 @@ class CanonicalJsonTest {
                 .hasSize(64);
     }
 
+    /**
+     * Known answers, written by hand: the canonical forms below were written out by a person, and
+     * their hashes computed outside Java ({@code printf '%s' '<canonical>' | sha256sum}).
+     */
+    @Test
+    void shouldHashToKnownAnswers() {
+        // {"a":[1,true,null],"b":"x"}
+        assertThat(CanonicalJson.sha256("{ \"b\" : \"x\",\n  \"a\" : [1, true, null] }"))
+                .isEqualTo("64156349ae56ec12c2431d0fc0bead67422a2e73b75e882a5853482b247aa396");
+        // {"z":1.5,"é":"€"}: z (U+007A) sorts before é (U+00E9); 1.50 is written 1.5; no escapes
+        assertThat(CanonicalJson.sha256("{\"\\u00e9\": \"\\u20ac\", \"z\": 1.50}"))
+                .isEqualTo("99c3513462e77d16c9fcda6a2d4a3aaf0eeb10f5eb07724525295d9733883a69");
+    }
+
     @Test
     void shouldRefuseText_thatIsNotJson() {
         assertThatThrownBy(() -> CanonicalJson.canonicalize("{not json"))
