@@ -1,16 +1,13 @@
 package dev.hitl.audit;
 
-import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.audit.topology.AuditTopology;
 import dev.hitl.audit.verify.AuditLogVerifier;
-import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
-import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -30,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Wires {@link AuditTopology} into Micronaut's Kafka Streams (settings under {@code
  * kafka.streams.default}; the state directory defaults to {@code HITL_STATE_DIR}, else {@code
  * <java.io.tmpdir>/hitl-state}), the verifier of the log behind {@code GET /audit/verify} (with the
- * deciders' public keys, when configured) and the reader of the whole log.
+ * deciders' public keys, when configured).
  */
 @Factory
 public class AuditStreamFactory {
@@ -96,22 +93,5 @@ public class AuditStreamFactory {
                 topics.auditLog().name(),
                 timeout,
                 keys);
-    }
-
-    /**
-     * @param kafka the {@code kafka.*} settings (bootstrap servers, security)
-     * @param registry the schema registry client
-     * @param topics the topic catalogue
-     * @param timeout how long one read of the whole log may take
-     * @return the reader of the whole log behind the export
-     */
-    @Singleton
-    public AuditLogReader auditLogReader(
-            final KafkaDefaultConfiguration kafka,
-            final SchemaRegistryClient registry,
-            final TopicCatalogue topics,
-            @Value("${hitl.audit.read-timeout:PT30M}") final Duration timeout) {
-        return new AuditLogReader(
-                KafkaClientSettings.consumer(kafka), registry, topics.auditLog().name(), timeout);
     }
 }

@@ -10,12 +10,17 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @HitlKafka
 class AuditApplicationIT {
+
+    @TempDir
+    Path state;
 
     @Test
     void shouldStartAgainstTheRealBrokerProvisionTopicsAndReportHealthy(final KafkaCluster cluster) throws Exception {
@@ -32,7 +37,10 @@ class AuditApplicationIT {
                                 "hitl.topics.partitions",
                                 2,
                                 "hitl.registry.url",
-                                cluster.schemaRegistryUrl()));
+                                cluster.schemaRegistryUrl(),
+                                // the Streams state and the audit store's embedded database
+                                "kafka.streams.default.state.dir",
+                                state.toString()));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));

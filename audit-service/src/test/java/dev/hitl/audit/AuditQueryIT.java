@@ -12,6 +12,7 @@ import dev.hitl.audit.export.ExportWriter;
 import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.audit.log.LogRecord;
 import dev.hitl.policy.DefaultPolicy;
+import dev.hitl.runtime.OperatorAuthorization;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -47,8 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Queries, export, calibration and simulation on the real broker: the designed {@link History} is
- * produced to the input topics, recorded by the service, and then read back through every endpoint
- * and both commands.
+ * produced to the input topics, recorded by the service, filled into its audit store (its own
+ * embedded PostgreSQL server), and then read back through every endpoint and both commands; the
+ * store is refilled from the log on an operator's request, and a restarted service resumes it.
  */
 @HitlKafka
 class AuditQueryIT {
@@ -72,21 +74,8 @@ class AuditQueryIT {
         final String namespace = cluster.newNamespace();
         final TopicCatalogue topics = new TopicCatalogue(namespace, PARTITIONS);
         final List<AuditFixtures.Input> history = History.build(topics);
-        try (EmbeddedServer service = ApplicationContext.run(
-                        EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
-                                namespace,
-                                "hitl.topics.partitions",
-                                PARTITIONS,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                "kafka.streams.default.state.dir",
-                                dir.resolve("state").toString()));
+        final String story;
+        try (EmbeddedServer service = start(namespace);
                 HttpClient client = HttpClient.create(service.getURL());
                 KafkaProducer<String, SpecificRecord> producer = producer()) {
             final BlockingHttpClient http = client.toBlocking();
@@ -95,7 +84,7 @@ class AuditQueryIT {
             }
             producer.flush();
 
-            // The log holds the whole history, and the index has read all of it.
+            // The log holds the whole history, and the audit store has read all of it.
             final AuditLogReader reader = new AuditLogReader(
                     cluster.clientConfig(),
                     HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()),
@@ -116,11 +105,13 @@ class AuditQueryIT {
             });
 
             // The story of one action, in order, as JSON and as a page.
-            final JsonNode story = json(http.exchange(HttpRequest.GET("/audit/actions/c-3"), String.class));
-            assertThat(story.get("records").findValuesAsText("eventType"))
+            story = http.retrieve(HttpRequest.GET("/audit/actions/c-3"), String.class);
+            assertThat(JSON.readTree(story).get("records").findValuesAsText("eventType"))
                     .containsExactly("PROPOSED", "PENDING", "REQUESTED", "VOTED", "DECIDED");
-            assertThat(story.at("/records/4/payload/outcome").asText()).isEqualTo("MODIFIED");
-            assertThat(story.at("/records/0/payload/target").asText()).isEqualTo("<script>alert('c-3')</script>");
+            assertThat(JSON.readTree(story).at("/records/4/payload/outcome").asText())
+                    .isEqualTo("MODIFIED");
+            assertThat(JSON.readTree(story).at("/records/0/payload/target").asText())
+                    .isEqualTo("<script>alert('c-3')</script>");
             final HttpResponse<String> page =
                     http.exchange(HttpRequest.GET("/audit/actions/c-3/timeline"), String.class);
             assertThat(page.getContentType().orElseThrow().getName()).isEqualTo(MediaType.TEXT_HTML);
@@ -257,6 +248,68 @@ class AuditQueryIT {
             assertThat(fromCli.get("toAutoApproval").asInt()).isEqualTo(History.LOOSER_TO_AUTO_APPROVAL);
             assertThat(fromCli.get("autoApprovedButRejectedByHumans").findValuesAsText("actionId"))
                     .containsExactlyInAnyOrderElementsOf(History.REJECTED_OR_MODIFIED_C);
+
+            // The store is dropped and filled again from the log on an operator's request, to the same records.
+            assertThat(status(http, HttpRequest.POST("/audit/store/refill", "")))
+                    .isEqualTo(401);
+            assertThat(http.exchange(
+                                    HttpRequest.POST("/audit/store/refill", "")
+                                            .bearerAuth(OperatorAuthorization.DEVELOPMENT_TOKEN),
+                                    String.class)
+                            .getStatus()
+                            .getCode())
+                    .isEqualTo(202);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                final JsonNode status = JSON.readTree(storeStatus(http));
+                return status.get("ready").asBoolean()
+                        && status.get("generation").asLong() == 1
+                        && status.get("records").asInt() == history.size();
+            });
+            assertThat(http.retrieve(HttpRequest.GET("/audit/actions/c-3"), String.class))
+                    .isEqualTo(story);
+        }
+
+        // Started again on the same state: the store resumes where it was, every record once.
+        try (EmbeddedServer service = start(namespace);
+                HttpClient client = HttpClient.create(service.getURL())) {
+            final BlockingHttpClient http = client.toBlocking();
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> JSON.readTree(storeStatus(http)).get("ready").asBoolean());
+            final JsonNode status = JSON.readTree(storeStatus(http));
+            assertThat(status.get("records").asInt()).isEqualTo(history.size());
+            assertThat(status.get("generation").asLong()).isEqualTo(1);
+            assertThat(json(http.exchange(HttpRequest.GET("/audit/records?size=1"), String.class))
+                            .get("total")
+                            .asInt())
+                    .isEqualTo(history.size());
+            assertThat(http.retrieve(HttpRequest.GET("/audit/actions/c-3"), String.class))
+                    .isEqualTo(story);
+        }
+    }
+
+    private EmbeddedServer start(final String namespace) {
+        return ApplicationContext.run(
+                EmbeddedServer.class,
+                Map.of(
+                        "micronaut.server.port",
+                        -1,
+                        "kafka.bootstrap.servers",
+                        cluster.bootstrapServers(),
+                        "hitl.topics.namespace",
+                        namespace,
+                        "hitl.topics.partitions",
+                        PARTITIONS,
+                        "hitl.registry.url",
+                        cluster.schemaRegistryUrl(),
+                        "kafka.streams.default.state.dir",
+                        dir.resolve("state").toString()));
+    }
+
+    private static String storeStatus(final BlockingHttpClient http) {
+        try {
+            return http.retrieve(HttpRequest.GET("/audit/store"), String.class);
+        } catch (HttpClientResponseException e) {
+            return e.getResponse().getBody(String.class).orElse("{\"ready\":false}");
         }
     }
 

@@ -266,7 +266,9 @@ class DeploymentManifestsTest {
                 "escalation",
                 List.of("HITL_SIGNING_KEY_FILE", "HITL_OPERATOR_TOKEN"),
                 "approval",
-                List.of("HITL_JWT_SECRET", "HITL_VOTER_KEY_FILE", "HITL_DECISION_PUBLIC_KEYS_FILE"));
+                List.of("HITL_JWT_SECRET", "HITL_VOTER_KEY_FILE", "HITL_DECISION_PUBLIC_KEYS_FILE"),
+                "audit",
+                List.of("HITL_AUDIT_DB_URL", "HITL_AUDIT_DB_USER", "HITL_AUDIT_DB_PASSWORD"));
         final Map<String, Map<String, Object>> k8s = new java.util.HashMap<>();
         for (final Map<String, Object> d : manifests()) {
             if ("Deployment".equals(d.get("kind"))) {

@@ -3,7 +3,7 @@ package dev.hitl.audit.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.RecordJson;
-import dev.hitl.audit.simulate.PolicySimulation;
+import dev.hitl.audit.simulate.LogSimulation;
 import dev.hitl.audit.simulate.SimulateController;
 import dev.hitl.audit.simulate.SimulationReport;
 import dev.hitl.policy.Policy;
@@ -89,7 +89,7 @@ public final class SimulateCommand {
             return INVALID_POLICY;
         }
         try (SchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(options.required("registry-url"))) {
-            final PolicySimulation simulation = new PolicySimulation(policy, from, to);
+            final LogSimulation simulation = new LogSimulation(policy, from, to);
             options.reader(registry).forEach(simulation);
             out.println(pretty(simulation.report()));
             return OK;

@@ -1,8 +1,9 @@
 package dev.hitl.audit.export;
 
-import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.QueryController;
+import dev.hitl.audit.store.AuditQueries;
+import dev.hitl.audit.store.AuditStoreFiller;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -24,11 +25,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /audit/export?from=&to=&format=jsonl|csv}: the records whose occurredAt lies in [from,
- * to), streamed. A worker reads the log (partition by partition, in offset order) and writes record
- * by record into a pipe whose other end is the response body, which Micronaut sends in chunks as it
- * is read: the pipe's few chunks ({@link ChunkPipe}, 64 KB) are all the export holds in memory, and a
- * slow client slows the reading down. A failure after the first bytes (the status is already sent)
- * breaks the response instead of ending it, so a cut-short export does not look complete.
+ * to), streamed. A worker reads the audit store with a cursor (partition by partition, in offset
+ * order, one snapshot) and writes record by record into a pipe whose other end is the response body,
+ * which Micronaut sends in chunks as it is read: one fetch of rows and the pipe's few chunks ({@link
+ * ChunkPipe}, 64 KB) are all the export holds in memory, and a slow client slows the reading down. A
+ * failure after the first bytes (the status is already sent) breaks the response instead of ending
+ * it, so a cut-short export does not look complete. While the store catches up with the log it
+ * answers 503 (the command line's export reads the log itself).
  */
 @Controller("/audit")
 public class ExportController {
@@ -37,16 +40,16 @@ public class ExportController {
     private static final int CHUNKS = 8;
     private static final int CHUNK_SIZE = 8 * 1024;
 
-    private final AuditLogReader reader;
+    private final AuditStoreFiller store;
     private final ExecutorService executor;
 
     /**
-     * @param reader reads the log
+     * @param store fills the audit store
      * @param executor runs the readers
      */
     public ExportController(
-            final AuditLogReader reader, @Named(TaskExecutors.BLOCKING) final ExecutorService executor) {
-        this.reader = reader;
+            final AuditStoreFiller store, @Named(TaskExecutors.BLOCKING) final ExecutorService executor) {
+        this.store = store;
         this.executor = executor;
     }
 
@@ -54,7 +57,7 @@ public class ExportController {
      * @param from first occurredAt (inclusive), ISO-8601; none for the beginning
      * @param to end (exclusive); none for no end
      * @param format jsonl (default) or csv
-     * @return the stream; 400 on bad parameters
+     * @return the stream; 400 on bad parameters; 503 while the store catches up with the log
      */
     @Get("/export")
     public HttpResponse<?> export(
@@ -74,13 +77,17 @@ public class ExportController {
                     .contentType(MediaType.APPLICATION_JSON_TYPE)
                     .body(QueryController.error(e.getMessage()));
         }
+        if (!store.ready()) {
+            return QueryController.notReady().contentType(MediaType.APPLICATION_JSON_TYPE);
+        }
+        final AuditQueries queries = new AuditQueries(store.dataSource());
         final ChunkPipe pipe = new ChunkPipe(CHUNKS, CHUNK_SIZE);
         executor.execute(() -> {
             try {
                 final Writer writer =
                         new BufferedWriter(new OutputStreamWriter(pipe.output(), StandardCharsets.UTF_8), CHUNK_SIZE);
                 final ExportWriter export = new ExportWriter(f, writer, fromAt, toAt);
-                reader.forEach(export);
+                queries.forEach(fromAt, toAt, export);
                 writer.close();
                 LOG.info("Exported {} audit records ({} to {}, {})", export.written(), fromAt, toAt, f);
             } catch (Exception e) {

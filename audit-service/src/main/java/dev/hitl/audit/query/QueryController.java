@@ -2,6 +2,8 @@ package dev.hitl.audit.query;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.audit.store.AuditQueries;
+import dev.hitl.audit.store.AuditStoreFiller;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -16,13 +18,16 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Queries answered from the {@link AuditIndex}: the story of one action (JSON and an HTML timeline),
- * filtered and paged lists of records, and the index's own state. While the index is still catching
- * up with the log the queries answer 503.
+ * Queries answered from the audit store ({@link AuditQueries}): the story of one action (JSON and an
+ * HTML timeline) and filtered, paged lists of records. While the store is still catching up with the
+ * log, or cannot be reached, the queries answer 503.
  */
 @Controller("/audit")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -31,21 +36,14 @@ public class QueryController {
     /** Largest page size. */
     public static final int MAX_PAGE_SIZE = 1000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(QueryController.class);
     private static final byte[] STYLESHEET = readStylesheet();
 
-    private final AuditIndexer indexer;
+    private final AuditStoreFiller store;
 
-    /** @param indexer keeps the index */
-    public QueryController(final AuditIndexer indexer) {
-        this.indexer = indexer;
-    }
-
-    /** @return {@code {ready, records, actions, unreadable}}: 200 when ready, 503 while catching up */
-    @Get(value = "/index", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<String> index() {
-        final String body = RecordJson.write(RecordJson.JSON.valueToTree(indexer.status()));
-        return HttpResponse.status(indexer.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-                .body(body);
+    /** @param store fills the audit store */
+    public QueryController(final AuditStoreFiller store) {
+        this.store = store;
     }
 
     /**
@@ -55,10 +53,15 @@ public class QueryController {
      */
     @Get(value = "/actions/{actionId}", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<String> action(@PathVariable final String actionId) {
-        if (!indexer.ready()) {
+        if (!store.ready()) {
             return notReady();
         }
-        final List<AuditIndex.Entry> story = indexer.index().story(actionId);
+        final List<AuditEntry> story;
+        try {
+            story = new AuditQueries(store.dataSource()).story(actionId);
+        } catch (SQLException e) {
+            return unavailable(e);
+        }
         final ObjectNode body = RecordJson.JSON.createObjectNode();
         body.put("actionId", actionId);
         final ArrayNode records = body.putArray("records");
@@ -75,14 +78,21 @@ public class QueryController {
      */
     @Get(value = "/actions/{actionId}/timeline", produces = MediaType.TEXT_HTML)
     public HttpResponse<String> timeline(@PathVariable final String actionId) {
-        if (!indexer.ready()) {
+        List<AuditEntry> story = null;
+        if (store.ready()) {
+            try {
+                story = new AuditQueries(store.dataSource()).story(actionId);
+            } catch (SQLException e) {
+                LOG.warn("The audit store cannot be read: {}", e.toString());
+            }
+        }
+        if (story == null) {
             return page(
-                    HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE),
+                    HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5"),
                     "<!DOCTYPE html>\n<html lang=\"en\">"
                             + "<head><meta charset=\"utf-8\"><title>Not ready</title></head><body>"
-                            + "<p>The audit index is still reading the log; try again shortly.</p></body></html>\n");
+                            + "<p>The audit store is still reading the log; try again shortly.</p></body></html>\n");
         }
-        final List<AuditIndex.Entry> story = indexer.index().story(actionId);
         return page(
                 HttpResponse.status(story.isEmpty() ? HttpStatus.NOT_FOUND : HttpStatus.OK),
                 TimelinePage.render(actionId, story));
@@ -113,7 +123,7 @@ public class QueryController {
             @Nullable @QueryValue final String to,
             @Nullable @QueryValue final Integer page,
             @Nullable @QueryValue final Integer size) {
-        if (!indexer.ready()) {
+        if (!store.ready()) {
             return notReady();
         }
         final int p = page == null ? 0 : page;
@@ -130,11 +140,17 @@ public class QueryController {
         } catch (IllegalArgumentException e) {
             return HttpResponse.status(HttpStatus.BAD_REQUEST).body(error(e.getMessage()));
         }
-        final AuditIndex.Page result = indexer.index()
-                .search(
-                        new RecordFilter(agentId, approver, outcome, actionType, riskClass, eventType, fromAt, toAt),
-                        p,
-                        s);
+        final AuditQueries.Page result;
+        try {
+            result = new AuditQueries(store.dataSource())
+                    .search(
+                            new RecordFilter(
+                                    agentId, approver, outcome, actionType, riskClass, eventType, fromAt, toAt),
+                            p,
+                            s);
+        } catch (SQLException e) {
+            return unavailable(e);
+        }
         final ObjectNode body = RecordJson.JSON.createObjectNode();
         body.put("page", result.page());
         body.put("size", result.size());
@@ -154,11 +170,22 @@ public class QueryController {
                 .header("X-Frame-Options", "DENY");
     }
 
-    /** @return a 503 answer for queries made before the index caught up */
-    static HttpResponse<String> notReady() {
+    /** @return a 503 answer for queries made before the store caught up with the log */
+    public static MutableHttpResponse<String> notReady() {
         return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header("Retry-After", "5")
-                .body(error("the audit index is still reading the log"));
+                .body(error("the audit store is still reading the log"));
+    }
+
+    /**
+     * @param e why the store could not answer
+     * @return a 503 answer
+     */
+    public static MutableHttpResponse<String> unavailable(final SQLException e) {
+        LOG.warn("The audit store cannot be read: {}", e.toString());
+        return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", "5")
+                .body(error("the audit store cannot be read now"));
     }
 
     /**

@@ -25,7 +25,7 @@ public final class TimelinePage {
      * @param story its records in order (may be empty)
      * @return the page
      */
-    public static String render(final String actionId, final List<AuditIndex.Entry> story) {
+    public static String render(final String actionId, final List<AuditEntry> story) {
         final StringBuilder html = new StringBuilder(4096);
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<title>Audit timeline of ")
@@ -41,7 +41,7 @@ public final class TimelinePage {
             html.append("<p>")
                     .append(story.size())
                     .append(" records, in the order they happened.</p><ol class=\"timeline\">");
-            for (final AuditIndex.Entry e : story) {
+            for (final AuditEntry e : story) {
                 final AuditRecord r = e.record().record();
                 html.append("<li class=\"event ")
                         .append(escape(r.getEventType().toLowerCase(java.util.Locale.ROOT)))
@@ -78,7 +78,7 @@ public final class TimelinePage {
         return html.toString();
     }
 
-    private static String summary(final AuditIndex.Entry e) {
+    private static String summary(final AuditEntry e) {
         final RecordFacts f = e.facts();
         return switch (e.record().eventType()) {
             case "PROPOSED" -> "proposed " + f.actionType();

@@ -1,27 +1,30 @@
 package dev.hitl.audit.report;
 
 import dev.hitl.audit.chain.AvroJson;
-import dev.hitl.audit.log.LogRecord;
-import dev.hitl.audit.query.RecordFacts;
+import dev.hitl.audit.store.RecordRow;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
+import javax.sql.DataSource;
 
 /**
- * Computes a {@link CalibrationReport} from audit records handed over one by one, in any order.
- * Counts come from the records whose occurredAt lies in [from, to); the start of a human decision's
- * wait may lie before the range. Keeps per action a few times and names, and the votes in the range
- * (reviewer, verdict, time on card) until the report: a vote the escalation service ignored as
- * {@value #UNAUTHENTICATED} (its VOTE_IGNORED record may come before or after it) is not counted
- * for the reviewer it names, since nothing shows that reviewer cast it.
+ * Computes a {@link CalibrationReport} in the audit store: every count, rate and percentile is an
+ * aggregate in SQL, so the service holds no more than one row per agent, action type, trigger and
+ * reviewer. Counts come from the records (with an actionId, agent control excepted) whose
+ * occurredAt lies in [from, to); the start of a human decision's wait may lie before the range (the
+ * action's first REQUESTED, else its first PENDING, else its first PROPOSED). A vote the escalation
+ * service ignored as {@value #UNAUTHENTICATED} (a VOTE_IGNORED record of the same action and voteId,
+ * at any time) is not counted for the reviewer it names, since nothing shows that reviewer cast it.
+ * Percentiles are nearest-rank ({@code percentile_disc}: the value at rank ⌈p·n⌉ of the n sorted
+ * values).
  */
-public final class Calibration implements Consumer<LogRecord> {
+public final class Calibration {
 
     /** A reviewer needs at least this many votes to be flagged. */
     public static final int RUBBER_STAMP_MIN_VOTES = 10;
@@ -33,244 +36,226 @@ public final class Calibration implements Consumer<LogRecord> {
     /** The category of a vote ignored because its voter's signature or allowance did not hold. */
     public static final String UNAUTHENTICATED = "unauthenticated";
 
-    private static final Set<String> HUMAN = Set.of("APPROVED", "MODIFIED", "REJECTED");
+    private static final String HUMAN = "('APPROVED', 'MODIFIED', 'REJECTED')";
+    private static final String MILLIS = "(extract(epoch from %s) * 1000)::bigint";
 
-    private static final class Action {
-        private Instant proposedAt;
-        private Instant pendingAt;
-        private Instant requestedAt;
-        private String actionType;
+    private final DataSource dataSource;
+
+    /** @param dataSource the audit store's database */
+    public Calibration(final DataSource dataSource) {
+        this.dataSource = dataSource;
     }
-
-    private record Decided(String actionId, String agentId, String actionType, String outcome, Instant at) {}
-
-    private record Cast(String key, String approver, String verdict, Long timeOnCardMillis) {}
-
-    private static final class Votes {
-        private long votes;
-        private long approvals;
-        private long rejections;
-        private long modifications;
-        private final List<Long> timesOnCard = new ArrayList<>();
-    }
-
-    private final Instant from;
-    private final Instant to;
-    private final Map<String, Action> actions = new HashMap<>();
-    private final List<Decided> decisions = new ArrayList<>();
-    private final List<Cast> votes = new ArrayList<>();
-    private final Set<String> unauthenticated = new HashSet<>();
-    private final Map<String, Long> ignoredVotes = new TreeMap<>();
-    private final Map<String, Set<String>> triggers = new TreeMap<>();
-    private final Set<String> autoApproved = new HashSet<>();
-    private final Set<String> pending = new HashSet<>();
-    private long proposed;
 
     /**
      * @param from first occurredAt (inclusive), or null
      * @param to end (exclusive), or null
+     * @return the report over the records of [from, to)
+     * @throws SQLException when the database fails
      */
-    public Calibration(final Instant from, final Instant to) {
-        this.from = from;
-        this.to = to;
-    }
-
-    @Override
-    public void accept(final LogRecord r) {
-        final String actionId = r.actionId();
-        final String type = r.eventType();
-        final boolean inRange = r.occurredIn(from, to);
-        if (actionId == null || "AGENT_CONTROL".equals(type)) {
-            return;
-        }
-        final RecordFacts facts = RecordFacts.of(r);
-        final Action action = actions.computeIfAbsent(actionId, id -> new Action());
-        if (action.actionType == null && facts.actionType() != null && !"DECIDED".equals(type)) {
-            action.actionType = facts.actionType();
-        }
-        switch (type) {
-            case "PROPOSED" -> {
-                action.proposedAt = earliest(action.proposedAt, r.occurredAt());
-                if (inRange) {
-                    proposed++;
-                }
-            }
-            case "AUTO_APPROVED" -> {
-                if (inRange) {
-                    autoApproved.add(actionId);
-                }
-            }
-            case "PENDING", "REQUESTED" -> {
-                if ("PENDING".equals(type)) {
-                    action.pendingAt = earliest(action.pendingAt, r.occurredAt());
-                } else {
-                    action.requestedAt = earliest(action.requestedAt, r.occurredAt());
-                }
-                if (inRange) {
-                    if ("PENDING".equals(type)) {
-                        pending.add(actionId);
-                    }
-                    facts.triggers()
-                            .forEach(t -> triggers.computeIfAbsent(t, k -> new HashSet<>())
-                                    .add(actionId));
-                }
-            }
-            case "VOTED" -> {
-                if (inRange) {
-                    votes.add(new Cast(
-                            voteKey(actionId, facts.voteId()),
-                            r.record().getActor(),
-                            facts.verdict(),
-                            facts.timeOnCardMillis()));
-                }
-            }
-            case "VOTE_IGNORED" -> {
-                if (UNAUTHENTICATED.equals(facts.ignoredCategory())) {
-                    unauthenticated.add(voteKey(actionId, facts.voteId()));
-                }
-                if (inRange) {
-                    ignoredVotes.merge(String.valueOf(facts.ignoredCategory()), 1L, Long::sum);
-                }
-            }
-            case "DECIDED" -> {
-                if (inRange) {
-                    decisions.add(new Decided(
-                            actionId, r.record().getAgentId(), facts.actionType(), facts.outcome(), r.occurredAt()));
-                }
-            }
-            default -> {
-                // nothing else counts
-            }
+    public CalibrationReport report(final Instant from, final Instant to) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            // one snapshot for every number
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            final Range range = new Range(from, to);
+            final long proposed = count(c, range, "count(*)", "PROPOSED");
+            final long autoApproved = count(c, range, "count(distinct r.action_id)", "AUTO_APPROVED");
+            final long sentToHumans = count(c, range, "count(distinct r.action_id)", "PENDING");
+            final Map<String, Long> outcomes = counts(
+                    c,
+                    range,
+                    "select r.outcome, count(*) from audit_record r where r.event_type = 'DECIDED' and %s"
+                            + " group by r.outcome");
+            final Map<String, CalibrationReport.Rejections> byAgent = rejections(c, range, "d.agent_id");
+            final Map<String, CalibrationReport.Rejections> byType =
+                    rejections(c, range, "coalesce(d.action_type, a.action_type)");
+            final CalibrationReport.Durations waits = waits(c, range);
+            final Map<String, Long> triggers = counts(
+                    c,
+                    range,
+                    "select t, count(distinct r.action_id) from audit_record r cross join unnest(r.triggers) t"
+                            + " where r.event_type in ('PENDING', 'REQUESTED') and %s group by t");
+            final List<CalibrationReport.Reviewer> reviewers = reviewers(c, range);
+            final Map<String, Long> ignored = counts(
+                    c,
+                    range,
+                    "select r.ignored_category, count(*) from audit_record r where r.event_type = 'VOTE_IGNORED'"
+                            + " and %s group by r.ignored_category");
+            c.commit();
+            final long timeouts = outcomes.getOrDefault("TIMED_OUT", 0L);
+            final long human = byAgent.values().stream()
+                    .mapToLong(CalibrationReport.Rejections::humanDecisions)
+                    .sum();
+            final long classified = autoApproved + sentToHumans;
+            final List<String> flagged = reviewers.stream()
+                    .filter(CalibrationReport.Reviewer::suspectedRubberStamping)
+                    .map(CalibrationReport.Reviewer::approver)
+                    .toList();
+            return new CalibrationReport(
+                    from == null ? null : AvroJson.timestamp(from),
+                    to == null ? null : AvroJson.timestamp(to),
+                    proposed,
+                    autoApproved,
+                    sentToHumans,
+                    classified == 0 ? null : (double) autoApproved / classified,
+                    outcomes,
+                    byAgent,
+                    byType,
+                    waits,
+                    timeouts,
+                    human + timeouts == 0 ? null : (double) timeouts / (human + timeouts),
+                    triggers,
+                    reviewers,
+                    flagged,
+                    ignored);
         }
     }
 
-    /** @return the report of everything accepted so far */
-    public CalibrationReport report() {
-        final Map<String, Long> outcomes = new TreeMap<>();
-        final Map<String, long[]> byAgent = new TreeMap<>();
-        final Map<String, long[]> byType = new TreeMap<>();
-        final List<Long> waits = new ArrayList<>();
-        long timeouts = 0;
-        long human = 0;
-        for (final Decided d : decisions) {
-            outcomes.merge(String.valueOf(d.outcome()), 1L, Long::sum);
-            if ("TIMED_OUT".equals(d.outcome())) {
-                timeouts++;
-            }
-            if (!HUMAN.contains(d.outcome())) {
-                continue;
-            }
-            human++;
-            final Action action = actions.get(d.actionId());
-            final String actionType = d.actionType() != null ? d.actionType() : action.actionType;
-            count(byAgent, String.valueOf(d.agentId()), d.outcome());
-            count(byType, String.valueOf(actionType), d.outcome());
-            final Instant start = action.requestedAt != null
-                    ? action.requestedAt
-                    : action.pendingAt != null ? action.pendingAt : action.proposedAt;
-            if (start != null && !d.at().isBefore(start)) {
-                waits.add(d.at().toEpochMilli() - start.toEpochMilli());
-            }
-        }
-        final Map<String, Votes> reviewers = new TreeMap<>();
-        for (final Cast c : votes) {
-            if (unauthenticated.contains(c.key())) {
-                continue;
-            }
-            final Votes v = reviewers.computeIfAbsent(c.approver(), k -> new Votes());
-            v.votes++;
-            switch (String.valueOf(c.verdict())) {
-                case "APPROVE" -> v.approvals++;
-                case "MODIFY" -> v.modifications++;
-                default -> v.rejections++;
-            }
-            if (c.timeOnCardMillis() != null) {
-                v.timesOnCard.add(c.timeOnCardMillis());
-            }
-        }
-        final List<CalibrationReport.Reviewer> reviewerList = new ArrayList<>();
-        final List<String> flagged = new ArrayList<>();
-        reviewers.forEach((approver, v) -> {
-            final double approveRate = (double) v.approvals / v.votes;
-            final Long median = percentile(v.timesOnCard, 0.5);
-            final boolean stamp = v.votes >= RUBBER_STAMP_MIN_VOTES
-                    && approveRate > RUBBER_STAMP_APPROVE_RATE
-                    && median != null
-                    && median < RUBBER_STAMP_MAX_MEDIAN_MILLIS;
-            if (stamp) {
-                flagged.add(approver);
-            }
-            reviewerList.add(new CalibrationReport.Reviewer(
-                    approver,
-                    v.votes,
-                    v.approvals,
-                    v.rejections,
-                    v.modifications,
-                    approveRate,
-                    v.timesOnCard.size(),
-                    median,
-                    stamp));
-        });
-        final Map<String, Long> byTrigger = new TreeMap<>();
-        triggers.forEach((t, ids) -> byTrigger.put(t, (long) ids.size()));
-        final long classified = autoApproved.size() + pending.size();
-        return new CalibrationReport(
-                from == null ? null : AvroJson.timestamp(from),
-                to == null ? null : AvroJson.timestamp(to),
-                proposed,
-                autoApproved.size(),
-                pending.size(),
-                classified == 0 ? null : (double) autoApproved.size() / classified,
-                outcomes,
-                rejections(byAgent),
-                rejections(byType),
-                new CalibrationReport.Durations(waits.size(), percentile(waits, 0.5), percentile(waits, 0.9)),
-                timeouts,
-                human + timeouts == 0 ? null : (double) timeouts / (human + timeouts),
-                byTrigger,
-                reviewerList,
-                flagged,
-                new TreeMap<>(ignoredVotes));
-    }
+    /** The records a report counts: in the range, with an actionId, agent control excepted. */
+    private record Range(Instant from, Instant to) {
 
-    /** A vote by its action and voteId (a voteId is the voter's, unique only with its action). */
-    private static String voteKey(final String actionId, final String voteId) {
-        return actionId + '\n' + voteId;
-    }
-
-    /**
-     * @param values some values (sorted here)
-     * @param p the percentile, in (0, 1]
-     * @return the nearest-rank percentile: the value at rank ceil(p·n) of the sorted values, or null
-     */
-    public static Long percentile(final List<Long> values, final double p) {
-        if (values.isEmpty()) {
-            return null;
+        /** @return the condition on {@code alias} */
+        String sql(final String alias) {
+            final StringBuilder sql = new StringBuilder()
+                    .append(alias)
+                    .append(".action_id is not null and ")
+                    .append(alias)
+                    .append(".event_type <> 'AGENT_CONTROL'");
+            if (from != null) {
+                sql.append(" and ").append(alias).append(".occurred_at >= ?::timestamptz");
+            }
+            if (to != null) {
+                sql.append(" and ").append(alias).append(".occurred_at < ?::timestamptz");
+            }
+            return sql.toString();
         }
-        final List<Long> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        final int rank = (int) Math.ceil(p * sorted.size());
-        return sorted.get(Math.max(0, Math.min(sorted.size(), rank) - 1));
-    }
 
-    private static void count(final Map<String, long[]> map, final String key, final String outcome) {
-        final long[] n = map.computeIfAbsent(key, k -> new long[3]);
-        n[0]++;
-        if ("REJECTED".equals(outcome)) {
-            n[1]++;
-        } else if ("MODIFIED".equals(outcome)) {
-            n[2]++;
+        /** @return the next parameter index */
+        int bind(final PreparedStatement q, final int first) throws SQLException {
+            int i = first;
+            if (from != null) {
+                q.setString(i++, RecordRow.bound(from));
+            }
+            if (to != null) {
+                q.setString(i++, RecordRow.bound(to));
+            }
+            return i;
         }
     }
 
-    private static Map<String, CalibrationReport.Rejections> rejections(final Map<String, long[]> counts) {
+    private static long count(final Connection c, final Range range, final String what, final String eventType)
+            throws SQLException {
+        try (PreparedStatement q = c.prepareStatement(
+                "select " + what + " from audit_record r where r.event_type = ? and " + range.sql("r"))) {
+            q.setString(1, eventType);
+            range.bind(q, 2);
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** @param sql a query of (key, count) with one {@code %s} for the range on {@code r} */
+    private static Map<String, Long> counts(final Connection c, final Range range, final String sql)
+            throws SQLException {
+        final Map<String, Long> counts = new TreeMap<>();
+        try (PreparedStatement q = c.prepareStatement(String.format(sql, range.sql("r")))) {
+            range.bind(q, 1);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    counts.merge(String.valueOf(rs.getString(1)), rs.getLong(2), Long::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    private static final String HUMAN_DECISIONS = "from audit_record d left join audit_action a"
+            + " on a.action_id = d.action_id where d.event_type = 'DECIDED' and d.outcome in " + HUMAN + " and %s";
+
+    private static Map<String, CalibrationReport.Rejections> rejections(
+            final Connection c, final Range range, final String key) throws SQLException {
         final Map<String, CalibrationReport.Rejections> out = new TreeMap<>();
-        counts.forEach((key, n) -> out.put(
-                key, new CalibrationReport.Rejections(n[0], n[1], n[2], (double) n[1] / n[0], (double) n[2] / n[0])));
+        try (PreparedStatement q = c.prepareStatement("select " + key + ", count(*),"
+                + " count(*) filter (where d.outcome = 'REJECTED'), count(*) filter (where d.outcome = 'MODIFIED') "
+                + String.format(HUMAN_DECISIONS, range.sql("d")) + " group by 1")) {
+            range.bind(q, 1);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    final long n = rs.getLong(2);
+                    final long rejected = rs.getLong(3);
+                    final long modified = rs.getLong(4);
+                    out.put(
+                            String.valueOf(rs.getString(1)),
+                            new CalibrationReport.Rejections(
+                                    n, rejected, modified, (double) rejected / n, (double) modified / n));
+                }
+            }
+        }
         return out;
     }
 
-    private static Instant earliest(final Instant current, final Instant candidate) {
-        return current == null || candidate.isBefore(current) ? candidate : current;
+    private static CalibrationReport.Durations waits(final Connection c, final Range range) throws SQLException {
+        final String start = "coalesce(a.requested_at, a.pending_at, a.proposed_at)";
+        final String wait = String.format(MILLIS, "d.occurred_at") + " - " + String.format(MILLIS, start);
+        try (PreparedStatement q = c.prepareStatement("select count(*), percentile_disc(0.5) within group (order by w),"
+                + " percentile_disc(0.9) within group (order by w) from (select " + wait + " as w "
+                + String.format(HUMAN_DECISIONS, range.sql("d"))
+                + " and isfinite(d.occurred_at) and isfinite(" + start + ") and d.occurred_at >= " + start + ") x")) {
+            range.bind(q, 1);
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return new CalibrationReport.Durations(rs.getLong(1), longOrNull(rs, 2), longOrNull(rs, 3));
+            }
+        }
+    }
+
+    private static List<CalibrationReport.Reviewer> reviewers(final Connection c, final Range range)
+            throws SQLException {
+        final Map<String, CalibrationReport.Reviewer> reviewers = new TreeMap<>();
+        try (PreparedStatement q = c.prepareStatement("select v.actor, count(*),"
+                + " count(*) filter (where v.verdict = 'APPROVE'), count(*) filter (where v.verdict = 'MODIFY'),"
+                + " count(v.time_on_card_millis), percentile_disc(0.5) within group (order by v.time_on_card_millis)"
+                + " from audit_record v where v.event_type = 'VOTED' and " + range.sql("v")
+                + " and not exists (select 1 from audit_record i where i.action_id = v.action_id"
+                + " and i.event_type = 'VOTE_IGNORED' and i.ignored_category = ?"
+                + " and i.vote_id is not distinct from v.vote_id) group by v.actor")) {
+            final int next = range.bind(q, 1);
+            q.setString(next, UNAUTHENTICATED);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    final String approver = rs.getString(1);
+                    final long votes = rs.getLong(2);
+                    final long approvals = rs.getLong(3);
+                    final long modifications = rs.getLong(4);
+                    final double approveRate = (double) approvals / votes;
+                    final Long median = longOrNull(rs, 6);
+                    final boolean stamp = votes >= RUBBER_STAMP_MIN_VOTES
+                            && approveRate > RUBBER_STAMP_APPROVE_RATE
+                            && median != null
+                            && median < RUBBER_STAMP_MAX_MEDIAN_MILLIS;
+                    reviewers.put(
+                            approver,
+                            new CalibrationReport.Reviewer(
+                                    approver,
+                                    votes,
+                                    approvals,
+                                    votes - approvals - modifications,
+                                    modifications,
+                                    approveRate,
+                                    rs.getLong(5),
+                                    median,
+                                    stamp));
+                }
+            }
+        }
+        return new ArrayList<>(reviewers.values());
+    }
+
+    private static Long longOrNull(final ResultSet rs, final int column) throws SQLException {
+        final long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
     }
 }

@@ -1,10 +1,9 @@
 package dev.hitl.audit.report;
 
-import dev.hitl.audit.query.AuditIndex;
-import dev.hitl.audit.query.AuditIndexer;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.QueryController;
 import dev.hitl.audit.query.RecordJson;
+import dev.hitl.audit.store.AuditStoreFiller;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -14,24 +13,25 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.sql.SQLException;
 import java.time.Instant;
 
-/** {@code GET /audit/reports/calibration?from=&to=}: the {@link CalibrationReport}, from the audit index. */
+/** {@code GET /audit/reports/calibration?from=&to=}: the {@link CalibrationReport}, from the audit store. */
 @Controller("/audit/reports")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ReportController {
 
-    private final AuditIndexer indexer;
+    private final AuditStoreFiller store;
 
-    /** @param indexer keeps the index */
-    public ReportController(final AuditIndexer indexer) {
-        this.indexer = indexer;
+    /** @param store fills the audit store */
+    public ReportController(final AuditStoreFiller store) {
+        this.store = store;
     }
 
     /**
      * @param from first occurredAt (inclusive), or none
      * @param to end (exclusive), or none
-     * @return the report; 400 on bad parameters, 503 while the index catches up
+     * @return the report; 400 on bad parameters, 503 while the store catches up with the log
      */
     @Get(value = "/calibration", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<String> calibration(
@@ -45,15 +45,15 @@ public class ReportController {
         } catch (IllegalArgumentException e) {
             return HttpResponse.status(HttpStatus.BAD_REQUEST).body(QueryController.error(e.getMessage()));
         }
-        if (!indexer.ready()) {
-            return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .header("Retry-After", "5")
-                    .body(QueryController.error("the audit index is still reading the log"));
+        if (!store.ready()) {
+            return QueryController.notReady();
         }
-        final Calibration calibration = new Calibration(fromAt, toAt);
-        for (final AuditIndex.Entry e : indexer.index().snapshot()) {
-            calibration.accept(e.record());
+        final CalibrationReport report;
+        try {
+            report = new Calibration(store.dataSource()).report(fromAt, toAt);
+        } catch (SQLException e) {
+            return QueryController.unavailable(e);
         }
-        return HttpResponse.ok(RecordJson.write(RecordJson.JSON.valueToTree(calibration.report())));
+        return HttpResponse.ok(RecordJson.write(RecordJson.JSON.valueToTree(report)));
     }
 }

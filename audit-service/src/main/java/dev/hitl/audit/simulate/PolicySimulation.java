@@ -3,7 +3,6 @@ package dev.hitl.audit.simulate;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hitl.audit.chain.AvroFromJson;
 import dev.hitl.audit.chain.AvroJson;
-import dev.hitl.audit.log.LogRecord;
 import dev.hitl.audit.query.RecordJson;
 import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
@@ -20,16 +19,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
- * Replays the recorded proposals through a candidate policy with the classifier's own evaluation
- * ({@link PolicyEvaluator#evaluate}, without track records) and compares with what happened: the
- * recorded classification (an AUTO_APPROVED record: auto-approved; PENDING: human review; a BLOCKED
- * decision without either: blocked) and the humans' decision. Fed record by record (any order): a
- * proposal is evaluated as it is read, and only a few facts per action are kept.
+ * Replays recorded proposals through a candidate policy with the classifier's own evaluation
+ * ({@link PolicyEvaluator#evaluate}, without track records) and compares each with what happened:
+ * the recorded classification (an AUTO_APPROVED record: auto-approved; PENDING: human review; a
+ * BLOCKED decision without either: blocked) and the humans' decision. One proposal at a time
+ * ({@link #evaluate}, then {@link #compare}): it keeps counts and the first {@value #MAX_LISTED}
+ * moved actions, so it needs no memory per action. Fed by the audit store ({@link
+ * StoreSimulation}) or by the log itself ({@link LogSimulation}, the command line).
  */
-public final class PolicySimulation implements Consumer<LogRecord> {
+public final class PolicySimulation {
 
     /** How many moved actions and unevaluated proposals the report lists (the counts are complete). */
     public static final int MAX_LISTED = 500;
@@ -38,31 +38,93 @@ public final class PolicySimulation implements Consumer<LogRecord> {
     private static final String REVIEW = Evaluation.Disposition.NEEDS_APPROVAL.name();
     private static final String BLOCK = Evaluation.Disposition.BLOCK.name();
 
-    private record Candidate(String agentId, String actionType, String disposition, double score, List<String> rules) {}
+    /**
+     * What the candidate does with a proposal.
+     *
+     * @param agentId the proposing agent
+     * @param actionType the action type
+     * @param disposition AUTO_APPROVE, NEEDS_APPROVAL or BLOCK
+     * @param score its risk score
+     * @param rules the rules it matched
+     */
+    public record Candidate(String agentId, String actionType, String disposition, double score, List<String> rules) {}
 
-    private static final class Recorded {
-        private String classification;
-        private Double score;
-        private List<String> rules = List.of();
-        private String autonomy;
-        private String outcome;
-        private String decidedBy;
-        private String reason;
+    /**
+     * How an action was classified when it was recorded.
+     *
+     * @param disposition AUTO_APPROVE or NEEDS_APPROVAL
+     * @param score the recorded score, or null
+     * @param rules the rules the recorded assessment matched
+     * @param autonomy the recorded autonomy level, or null
+     */
+    public record Classification(String disposition, Double score, List<String> rules, String autonomy) {
+
+        /**
+         * @param eventType AUTO_APPROVED or PENDING
+         * @param payload that record's payload
+         * @return its classification
+         */
+        public static Classification of(final String eventType, final String payload) {
+            final JsonNode assessment = RecordJson.payloadTree(payload).path("assessment");
+            return new Classification(
+                    "AUTO_APPROVED".equals(eventType) ? AUTO : REVIEW,
+                    assessment.path("score").isNumber()
+                            ? assessment.path("score").asDouble()
+                            : null,
+                    texts(assessment.path("matchedRules")),
+                    assessment.path("autonomyLevel").asText(null));
+        }
+    }
+
+    /**
+     * How an action was decided.
+     *
+     * @param outcome the outcome
+     * @param decidedBy who decided
+     * @param reason the feedback's reason, or null
+     */
+    public record Decision(String outcome, String decidedBy, String reason) {
+
+        /**
+         * @param payload a DECIDED record's payload
+         * @return its decision
+         */
+        public static Decision of(final String payload) {
+            final JsonNode decision = RecordJson.payloadTree(payload);
+            final JsonNode reason = decision.path("feedback").path("reason");
+            return new Decision(
+                    decision.path("outcome").asText(null),
+                    decision.path("decidedBy").asText(null),
+                    reason.isTextual() ? reason.asText() : null);
+        }
     }
 
     private final Policy policy;
     private final PolicyEvaluator evaluator;
     private final Instant from;
     private final Instant to;
-    private final Map<String, Candidate> candidates = new LinkedHashMap<>();
-    private final Map<String, Recorded> recorded = new HashMap<>();
+    private final Map<String, Long> recordedCounts = dispositions();
+    private final Map<String, Long> candidateCounts = dispositions();
+    private final Map<String, Long> changes = new TreeMap<>();
+    private final Map<String, long[]> causes = new HashMap<>();
+    private final List<SimulationReport.Change> changed = new ArrayList<>();
+    private final List<SimulationReport.Overruled> overruled = new ArrayList<>();
     private final List<SimulationReport.NotEvaluated> notEvaluated = new ArrayList<>();
     private long notEvaluatedCount;
+    private long evaluated;
+    private long compared;
+    private long unclassified;
+    private long unchanged;
+    private long toAuto;
+    private long toReview;
+    private long toBlocked;
+    private long fromBlocked;
+    private long withAutonomy;
 
     /**
      * @param candidate the candidate policy
-     * @param from first proposal time (inclusive), or null
-     * @param to end of proposal times (exclusive), or null
+     * @param from first proposal time (inclusive), or null (for the report)
+     * @param to end of proposal times (exclusive), or null (for the report)
      */
     public PolicySimulation(final Policy candidate, final Instant from, final Instant to) {
         this.policy = candidate;
@@ -71,155 +133,108 @@ public final class PolicySimulation implements Consumer<LogRecord> {
         this.to = to;
     }
 
-    @Override
-    public void accept(final LogRecord r) {
-        final String actionId = r.actionId();
-        if (actionId == null) {
-            return;
-        }
-        switch (r.eventType()) {
-            case "PROPOSED" -> {
-                if (r.occurredIn(from, to) && !candidates.containsKey(actionId)) {
-                    evaluate(actionId, r);
-                }
-            }
-            case "AUTO_APPROVED", "PENDING" -> {
-                final JsonNode assessment =
-                        RecordJson.payloadTree(r.record().getPayload()).path("assessment");
-                final Recorded rec = recorded(actionId);
-                if (rec.classification == null || "AUTO_APPROVED".equals(r.eventType())) {
-                    rec.classification = "AUTO_APPROVED".equals(r.eventType()) ? AUTO : REVIEW;
-                    rec.score = assessment.path("score").isNumber()
-                            ? assessment.path("score").asDouble()
-                            : null;
-                    rec.rules = texts(assessment.path("matchedRules"));
-                    rec.autonomy = assessment.path("autonomyLevel").asText(null);
-                }
-            }
-            case "DECIDED" -> {
-                final JsonNode decision = RecordJson.payloadTree(r.record().getPayload());
-                final Recorded rec = recorded(actionId);
-                rec.outcome = decision.path("outcome").asText(null);
-                rec.decidedBy = decision.path("decidedBy").asText(null);
-                final JsonNode reason = decision.path("feedback").path("reason");
-                rec.reason = reason.isTextual() ? reason.asText() : null;
-            }
-            default -> {
-                // requests, votes, agent control and policy events do not change the comparison
-            }
-        }
-    }
-
-    private void evaluate(final String actionId, final LogRecord r) {
+    /**
+     * @param actionId the action
+     * @param proposalPayload its PROPOSED record's payload
+     * @return what the candidate does with it; empty when the payload is not an action or the
+     *     candidate cannot evaluate it (counted, and listed up to {@value #MAX_LISTED})
+     */
+    public Optional<Candidate> evaluate(final String actionId, final String proposalPayload) {
         try {
             final ProposedAction action =
-                    AvroFromJson.read(RecordJson.JSON.readTree(r.record().getPayload()), ProposedAction.class);
+                    AvroFromJson.read(RecordJson.JSON.readTree(proposalPayload), ProposedAction.class);
             final Evaluation e = evaluator.evaluate(action, Optional.empty());
-            candidates.put(
-                    actionId,
-                    new Candidate(
-                            action.getAgentId(),
-                            action.getActionType(),
-                            e.disposition().name(),
-                            e.score(),
-                            e.matchedRules()));
+            evaluated++;
+            return Optional.of(new Candidate(
+                    action.getAgentId(), action.getActionType(), e.disposition().name(), e.score(), e.matchedRules()));
         } catch (Exception e) {
             notEvaluatedCount++;
             if (notEvaluated.size() < MAX_LISTED) {
                 notEvaluated.add(new SimulationReport.NotEvaluated(actionId, String.valueOf(e.getMessage())));
             }
+            return Optional.empty();
         }
     }
 
-    private Recorded recorded(final String actionId) {
-        return recorded.computeIfAbsent(actionId, id -> new Recorded());
+    /**
+     * Compares what the candidate does with an action with what happened to it.
+     *
+     * @param actionId the action
+     * @param c what the candidate does
+     * @param classification how it was classified, or null
+     * @param decision its (last) decision, or null
+     */
+    public void compare(
+            final String actionId, final Candidate c, final Classification classification, final Decision decision) {
+        final String outcome = decision == null ? null : decision.outcome();
+        String was = classification == null ? null : classification.disposition();
+        if (was == null && "BLOCKED".equals(outcome)) {
+            was = BLOCK;
+        }
+        if (c.disposition().equals(AUTO) && ("REJECTED".equals(outcome) || "MODIFIED".equals(outcome))) {
+            overruled.add(new SimulationReport.Overruled(
+                    actionId,
+                    c.agentId(),
+                    c.actionType(),
+                    outcome,
+                    decision.decidedBy(),
+                    decision.reason(),
+                    c.score(),
+                    c.rules()));
+        }
+        if (was == null) {
+            unclassified++;
+            return;
+        }
+        compared++;
+        recordedCounts.merge(was, 1L, Long::sum);
+        candidateCounts.merge(c.disposition(), 1L, Long::sum);
+        if (was.equals(c.disposition())) {
+            unchanged++;
+            return;
+        }
+        changes.merge(was + "->" + c.disposition(), 1L, Long::sum);
+        final int kind;
+        if (c.disposition().equals(AUTO)) {
+            toAuto++;
+            kind = 0;
+        } else if (c.disposition().equals(REVIEW) && was.equals(AUTO)) {
+            toReview++;
+            kind = 1;
+        } else {
+            kind = 2;
+        }
+        if (c.disposition().equals(BLOCK)) {
+            toBlocked++;
+        }
+        if (was.equals(BLOCK)) {
+            fromBlocked++;
+        }
+        final String autonomy = classification == null ? null : classification.autonomy();
+        if ("PROMOTED".equals(autonomy) || "DEMOTED".equals(autonomy)) {
+            withAutonomy++;
+        }
+        final List<String> recordedRules = classification == null ? List.of() : classification.rules();
+        for (final String cause : causes(recordedRules, c.rules())) {
+            causes.computeIfAbsent(cause, k -> new long[3])[kind]++;
+        }
+        if (changed.size() < MAX_LISTED) {
+            changed.add(new SimulationReport.Change(
+                    actionId,
+                    c.agentId(),
+                    c.actionType(),
+                    was,
+                    c.disposition(),
+                    classification == null ? null : classification.score(),
+                    c.score(),
+                    recordedRules,
+                    c.rules(),
+                    outcome));
+        }
     }
 
-    /** @return the comparison of everything accepted so far */
+    /** @return the comparison of everything evaluated and compared so far */
     public SimulationReport report() {
-        final Map<String, Long> recordedCounts = dispositions();
-        final Map<String, Long> candidateCounts = dispositions();
-        final Map<String, Long> changes = new TreeMap<>();
-        final Map<String, long[]> causes = new HashMap<>();
-        final List<SimulationReport.Change> changed = new ArrayList<>();
-        final List<SimulationReport.Overruled> overruled = new ArrayList<>();
-        long compared = 0;
-        long unclassified = 0;
-        long unchanged = 0;
-        long toAuto = 0;
-        long toReview = 0;
-        long toBlocked = 0;
-        long fromBlocked = 0;
-        long withAutonomy = 0;
-        for (final Map.Entry<String, Candidate> entry : candidates.entrySet()) {
-            final String actionId = entry.getKey();
-            final Candidate c = entry.getValue();
-            final Recorded rec = recorded.get(actionId);
-            String was = rec == null ? null : rec.classification;
-            if (was == null && rec != null && "BLOCKED".equals(rec.outcome)) {
-                was = BLOCK;
-            }
-            if (rec != null
-                    && c.disposition().equals(AUTO)
-                    && ("REJECTED".equals(rec.outcome) || "MODIFIED".equals(rec.outcome))) {
-                overruled.add(new SimulationReport.Overruled(
-                        actionId,
-                        c.agentId(),
-                        c.actionType(),
-                        rec.outcome,
-                        rec.decidedBy,
-                        rec.reason,
-                        c.score(),
-                        c.rules()));
-            }
-            if (was == null) {
-                unclassified++;
-                continue;
-            }
-            compared++;
-            recordedCounts.merge(was, 1L, Long::sum);
-            candidateCounts.merge(c.disposition(), 1L, Long::sum);
-            if (was.equals(c.disposition())) {
-                unchanged++;
-                continue;
-            }
-            changes.merge(was + "->" + c.disposition(), 1L, Long::sum);
-            final int kind;
-            if (c.disposition().equals(AUTO)) {
-                toAuto++;
-                kind = 0;
-            } else if (c.disposition().equals(REVIEW) && was.equals(AUTO)) {
-                toReview++;
-                kind = 1;
-            } else {
-                kind = 2;
-            }
-            if (c.disposition().equals(BLOCK)) {
-                toBlocked++;
-            }
-            if (was.equals(BLOCK)) {
-                fromBlocked++;
-            }
-            if ("PROMOTED".equals(rec.autonomy) || "DEMOTED".equals(rec.autonomy)) {
-                withAutonomy++;
-            }
-            for (final String cause : causes(rec.rules, c.rules())) {
-                causes.computeIfAbsent(cause, k -> new long[3])[kind]++;
-            }
-            if (changed.size() < MAX_LISTED) {
-                changed.add(new SimulationReport.Change(
-                        actionId,
-                        c.agentId(),
-                        c.actionType(),
-                        was,
-                        c.disposition(),
-                        rec.score,
-                        c.score(),
-                        rec.rules,
-                        c.rules(),
-                        rec.outcome));
-            }
-        }
         final List<SimulationReport.Cause> causeList = new ArrayList<>();
         causes.forEach((cause, n) -> causeList.add(new SimulationReport.Cause(cause, n[0], n[1], n[2])));
         causeList.sort(Comparator.comparingLong(
@@ -230,23 +245,23 @@ public final class PolicySimulation implements Consumer<LogRecord> {
                 policy.version(),
                 from == null ? null : AvroJson.timestamp(from),
                 to == null ? null : AvroJson.timestamp(to),
-                candidates.size() + notEvaluatedCount,
+                evaluated + notEvaluatedCount,
                 compared,
                 unclassified,
                 notEvaluatedCount,
                 List.copyOf(notEvaluated),
-                recordedCounts,
-                candidateCounts,
+                new LinkedHashMap<>(recordedCounts),
+                new LinkedHashMap<>(candidateCounts),
                 unchanged,
                 toAuto,
                 toReview,
                 toBlocked,
                 fromBlocked,
-                changes,
+                new TreeMap<>(changes),
                 causeList,
                 withAutonomy,
-                changed,
-                overruled);
+                List.copyOf(changed),
+                List.copyOf(overruled));
     }
 
     private static List<String> causes(final List<String> recordedRules, final List<String> candidateRules) {

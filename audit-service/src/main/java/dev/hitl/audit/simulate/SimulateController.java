@@ -2,11 +2,10 @@ package dev.hitl.audit.simulate;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hitl.audit.query.AuditIndex;
-import dev.hitl.audit.query.AuditIndexer;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.QueryController;
 import dev.hitl.audit.query.RecordJson;
+import dev.hitl.audit.store.AuditStoreFiller;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyException;
 import dev.hitl.policy.PolicyParser;
@@ -21,11 +20,13 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.sql.SQLException;
 import java.time.Instant;
 
 /**
  * {@code POST /audit/simulate[?from=&to=]} with a candidate policy's YAML as the body: the
- * {@link SimulationReport} of the recorded proposals (from the audit index) under it. 422 with the
+ * {@link SimulationReport} of the recorded proposals (from the audit store, {@link StoreSimulation})
+ * under it. 422 with the
  * policy's problems ({@code {error, problems: [{line, column, field, message}]}}) when it does not
  * validate; nothing is published.
  */
@@ -33,11 +34,11 @@ import java.time.Instant;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class SimulateController {
 
-    private final AuditIndexer indexer;
+    private final AuditStoreFiller store;
 
-    /** @param indexer keeps the index */
-    public SimulateController(final AuditIndexer indexer) {
-        this.indexer = indexer;
+    /** @param store fills the audit store */
+    public SimulateController(final AuditStoreFiller store) {
+        this.store = store;
     }
 
     /**
@@ -65,16 +66,16 @@ public class SimulateController {
         } catch (PolicyException e) {
             return HttpResponse.status(HttpStatus.UNPROCESSABLE_ENTITY).body(RecordJson.write(problems(e)));
         }
-        if (!indexer.ready()) {
-            return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .header("Retry-After", "5")
-                    .body(QueryController.error("the audit index is still reading the log"));
+        if (!store.ready()) {
+            return QueryController.notReady();
         }
-        final PolicySimulation simulation = new PolicySimulation(policy, fromAt, toAt);
-        for (final AuditIndex.Entry e : indexer.index().snapshot()) {
-            simulation.accept(e.record());
+        final SimulationReport report;
+        try {
+            report = new StoreSimulation(store.dataSource()).simulate(policy, fromAt, toAt);
+        } catch (SQLException e) {
+            return QueryController.unavailable(e);
         }
-        return HttpResponse.ok(RecordJson.write(RecordJson.JSON.valueToTree(simulation.report())));
+        return HttpResponse.ok(RecordJson.write(RecordJson.JSON.valueToTree(report)));
     }
 
     /**

@@ -6,19 +6,24 @@ import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.log.LogRecord;
+import dev.hitl.audit.store.AuditQueries;
+import dev.hitl.audit.store.TestDatabase;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TimelinePageTest {
 
+    /** The story of an action as the service reads it: from a store (a real PostgreSQL) filled with the log. */
+    private static List<AuditEntry> story(final List<LogRecord> log, final String actionId) throws Exception {
+        return new AuditQueries(TestDatabase.filled(log)).story(actionId);
+    }
+
     @Test
     void shouldRenderTheStoryWithEveryValueEscapedAndNoScript() throws Exception {
         final List<LogRecord> log = RecordedHistory.record(History::build);
-        final AuditIndex index = new AuditIndex();
-        log.forEach(index::add);
 
-        final String html = TimelinePage.render("d-4\"><script>x</script>", index.story("d-4"));
+        final String html = TimelinePage.render("d-4\"><script>x</script>", story(log, "d-4"));
 
         assertThat(html).doesNotContainIgnoringCase("<script");
         assertThat(html).contains("&lt;script&gt;alert(&#39;d-4&#39;)&lt;/script&gt;"); // the target, in the payload
@@ -33,11 +38,9 @@ class TimelinePageTest {
     void shouldShowAModifiedVersionWithItsModifierReasonAndDiff() throws Exception {
         final List<LogRecord> log = RecordedHistory.record(
                 topics -> AuditFixtures.modification(topics, "m-1", Instant.parse("2026-03-02T10:00:00Z")));
-        final AuditIndex index = new AuditIndex();
-        log.forEach(index::add);
-        final List<AuditIndex.Entry> story = index.story("m-1");
+        final List<AuditEntry> story = story(log, "m-1");
 
-        final AuditIndex.Entry version1 = story.stream()
+        final AuditEntry version1 = story.stream()
                 .filter(e -> "REQUESTED".equals(e.record().eventType()))
                 .filter(e -> e.facts().actionVersion() == 1)
                 .findFirst()
@@ -71,10 +74,8 @@ class TimelinePageTest {
     void shouldShowAVoteThatWasNotCountedWithItsCategoryAndReason() throws Exception {
         final List<LogRecord> log = RecordedHistory.record(
                 topics -> AuditFixtures.ignoredVotes(topics, "i-1", Instant.parse("2026-03-02T10:00:00Z")));
-        final AuditIndex index = new AuditIndex();
-        log.forEach(index::add);
 
-        final String html = TimelinePage.render("i-1", index.story("i-1"));
+        final String html = TimelinePage.render("i-1", story(log, "i-1"));
 
         assertThat(html)
                 .containsSubsequence(

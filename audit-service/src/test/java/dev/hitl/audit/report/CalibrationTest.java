@@ -7,6 +7,9 @@ import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.log.LogRecord;
+import dev.hitl.audit.store.AuditStore;
+import dev.hitl.audit.store.TestDatabase;
+import dev.hitl.schemas.AuditRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +21,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The calibration report over the designed {@link History}: every number is known by construction. */
+/**
+ * The calibration report, computed in the audit store (a real PostgreSQL server), over the designed
+ * {@link History}: every number is known by construction.
+ */
 class CalibrationTest {
 
     private static List<LogRecord> log;
@@ -28,14 +34,16 @@ class CalibrationTest {
         log = RecordedHistory.record(History::build);
     }
 
-    private static CalibrationReport report(final List<LogRecord> records, final Instant from, final Instant to) {
-        final Calibration calibration = new Calibration(from, to);
-        records.forEach(calibration);
-        return calibration.report();
+    /** Fills a store with the records in the order given (batches of 5), then reports. */
+    private static CalibrationReport report(final List<LogRecord> records, final Instant from, final Instant to)
+            throws Exception {
+        final javax.sql.DataSource store = TestDatabase.fresh();
+        TestDatabase.fill(new AuditStore(store), records, 5);
+        return new Calibration(store).report(from, to);
     }
 
     @Test
-    void shouldCountAutoApprovalsOutcomesRejectionRatesTimeoutsAndTriggers() {
+    void shouldCountAutoApprovalsOutcomesRejectionRatesTimeoutsAndTriggers() throws Exception {
         final CalibrationReport r = report(log, null, null);
 
         assertThat(r.proposed()).isEqualTo(30);
@@ -60,19 +68,63 @@ class CalibrationTest {
     }
 
     @Test
-    void shouldGiveTheMedianAndP90TimeToAHumanDecisionByNearestRank() {
+    void shouldGiveTheMedianAndP90TimeToAHumanDecisionByNearestRank() throws Exception {
         // 11 human decisions, 1..11 minutes after their request: median the 6th, p90 the 10th
         final CalibrationReport.Durations t = report(log, null, null).timeToDecision();
 
         assertThat(t.count()).isEqualTo(11);
         assertThat(t.medianMillis()).isEqualTo(Duration.ofMinutes(6).toMillis());
         assertThat(t.p90Millis()).isEqualTo(Duration.ofMinutes(10).toMillis());
-        assertThat(Calibration.percentile(List.of(4L, 1L, 3L, 2L), 0.5)).isEqualTo(2L);
-        assertThat(Calibration.percentile(List.of(), 0.5)).isNull();
+        // and none in a range without decisions
+        final CalibrationReport.Durations none = report(
+                        log, History.START.minus(Duration.ofDays(2)), History.START.minus(Duration.ofDays(1)))
+                .timeToDecision();
+        assertThat(none).isEqualTo(new CalibrationReport.Durations(0, null, null));
     }
 
     @Test
-    void shouldFlagOnlyTheReviewerWhoApprovesAlmostEverythingFastOverTenVotes() {
+    void shouldTakeTheLowerMiddleAsTheMedianOfAnEvenCount() throws Exception {
+        // four votes of one reviewer, 4, 1, 3 and 2 s on the card: the median is the 2nd of 1, 2, 3, 4
+        final List<LogRecord> votes = new ArrayList<>();
+        final long[] seconds = {4, 1, 3, 2};
+        for (int i = 0; i < seconds.length; i++) {
+            votes.add(vote(i, "e-" + i, "eve@example.com", seconds[i] * 1000));
+        }
+
+        final CalibrationReport r = report(votes, null, null);
+
+        assertThat(r.reviewers()).singleElement().satisfies(v -> {
+            assertThat(v.votes()).isEqualTo(4);
+            assertThat(v.medianTimeOnCardMillis()).isEqualTo(2_000L);
+        });
+    }
+
+    /** A VOTED record as the log holds it (its chain fields are not checked here). */
+    private static LogRecord vote(final int offset, final String actionId, final String approver, final long millis) {
+        final String payload = "{\"actionId\":\"" + actionId + "\",\"approver\":\"" + approver
+                + "\",\"timeOnCardMillis\":" + millis + ",\"verdict\":\"APPROVE\",\"voteId\":\"v-" + offset + "\"}";
+        return new LogRecord(
+                0,
+                offset,
+                AuditRecord.newBuilder()
+                        .setPartition(0)
+                        .setSequence(offset)
+                        .setHashVersion(1)
+                        .setEventType("VOTED")
+                        .setActionId(actionId)
+                        .setAgentId(null)
+                        .setActor(approver)
+                        .setOccurredAt(History.START.plusSeconds(offset))
+                        .setPolicyVersion(null)
+                        .setSource("hitl.approvals.votes/0/" + offset)
+                        .setPayload(payload)
+                        .setPrevHash("0".repeat(64))
+                        .setHash(Integer.toHexString(offset).repeat(64).substring(0, 64))
+                        .build());
+    }
+
+    @Test
+    void shouldFlagOnlyTheReviewerWhoApprovesAlmostEverythingFastOverTenVotes() throws Exception {
         final CalibrationReport r = report(log, null, null);
         final Map<String, CalibrationReport.Reviewer> reviewers =
                 r.reviewers().stream().collect(Collectors.toMap(CalibrationReport.Reviewer::approver, x -> x));
@@ -90,7 +142,7 @@ class CalibrationTest {
     }
 
     @Test
-    void shouldCountOnlyTheRangeAndNotDependOnTheOrderOfTheRecords() {
+    void shouldCountOnlyTheRangeAndNotDependOnTheOrderOfTheRecords() throws Exception {
         final List<LogRecord> shuffled = new ArrayList<>(log);
         Collections.shuffle(shuffled, new Random(3));
         // from the first payment on: group D only (C's decisions all fall before it)

@@ -8,6 +8,7 @@ import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.chain.AvroFromJson;
 import dev.hitl.audit.chain.AvroJson;
 import dev.hitl.audit.log.LogRecord;
+import dev.hitl.audit.store.TestDatabase;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyParser;
 import dev.hitl.schemas.ProposedAction;
@@ -18,20 +19,28 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The simulation of the default policy and of a stricter and a looser variant over {@link History}. */
+/**
+ * The simulation of the default policy and of a stricter and a looser variant over {@link History}:
+ * each from the audit store (a real PostgreSQL server, as the service runs it) and from the log
+ * itself (as the command line runs it), with the same report.
+ */
 class PolicySimulationTest {
 
     private static List<LogRecord> log;
+    private static StoreSimulation store;
 
     @BeforeAll
     static void record() throws Exception {
         log = RecordedHistory.record(History::build);
+        store = new StoreSimulation(TestDatabase.filled(log));
     }
 
     private static SimulationReport simulate(final String yaml, final Instant from) throws Exception {
-        final PolicySimulation simulation = new PolicySimulation(PolicyParser.parse(yaml), from, null);
+        final SimulationReport fromStore = store.simulate(PolicyParser.parse(yaml), from, null);
+        final LogSimulation simulation = new LogSimulation(PolicyParser.parse(yaml), from, null);
         log.forEach(simulation);
-        return simulation.report();
+        assertThat(simulation.report()).as("the same report from the log").isEqualTo(fromStore);
+        return fromStore;
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.hitl.audit.query;
+package dev.hitl.audit.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,37 +6,52 @@ import dev.hitl.audit.AuditFixtures;
 import dev.hitl.audit.History;
 import dev.hitl.audit.RecordedHistory;
 import dev.hitl.audit.log.LogRecord;
+import dev.hitl.audit.query.AuditEntry;
+import dev.hitl.audit.query.RecordFilter;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The index over the designed {@link History}, recorded by the production topology. */
-class AuditIndexTest {
+/**
+ * The queries of the audit store (a real PostgreSQL server) over the designed {@link History},
+ * recorded by the production topology.
+ */
+class AuditQueriesTest {
+
+    private static final Comparator<AuditEntry> BY_TIME = Comparator.comparing(
+                    (AuditEntry e) -> e.record().occurredAt())
+            .thenComparingInt(e -> e.record().partition())
+            .thenComparingLong(e -> e.record().offset());
 
     private static List<LogRecord> log;
+    private static AuditQueries queries;
 
     @BeforeAll
     static void record() throws Exception {
         log = RecordedHistory.record(History::build);
+        queries = new AuditQueries(TestDatabase.filled(log));
     }
 
-    private static AuditIndex index(final List<LogRecord> records) {
-        final AuditIndex index = new AuditIndex();
-        records.forEach(index::add);
-        return index;
+    /** A store filled in batches of records in another order than the log's. */
+    private static AuditQueries filledInOrder(final List<LogRecord> records) throws SQLException {
+        final var ds = TestDatabase.fresh();
+        TestDatabase.fill(new AuditStore(ds), records, 7);
+        return new AuditQueries(ds);
     }
 
-    private static List<String> types(final List<AuditIndex.Entry> entries) {
+    private static List<String> types(final List<AuditEntry> entries) {
         return entries.stream().map(e -> e.record().eventType()).toList();
     }
 
-    private static long count(final RecordFilter filter) {
-        return index(log).search(filter, 0, 1000).total();
+    private static long count(final RecordFilter filter) throws SQLException {
+        return queries.search(filter, 0, 1000).total();
     }
 
     private static RecordFilter filter(
@@ -50,11 +65,11 @@ class AuditIndexTest {
     }
 
     @Test
-    void shouldTellTheStoryOfAnActionInTheOrderItHappenedWhateverTheOrderItWasIndexedIn() {
+    void shouldTellTheStoryOfAnActionInTheOrderItHappenedWhateverTheOrderItWasStoredIn() throws Exception {
         final List<LogRecord> shuffled = new ArrayList<>(log);
         Collections.shuffle(shuffled, new Random(7));
 
-        for (final AuditIndex index : List.of(index(log), index(shuffled))) {
+        for (final AuditQueries index : List.of(queries, filledInOrder(shuffled))) {
             assertThat(types(index.story("c-3")))
                     .containsExactly("PROPOSED", "PENDING", "REQUESTED", "VOTED", "DECIDED");
             assertThat(types(index.story("a-4"))).containsExactly("PROPOSED", "AUTO_APPROVED", "DECIDED");
@@ -69,7 +84,7 @@ class AuditIndexTest {
     }
 
     @Test
-    void shouldSelectRecordsByOutcomeApproverAgentActionTypeRiskClassAndEventType() {
+    void shouldSelectRecordsByOutcomeApproverAgentActionTypeRiskClassAndEventType() throws Exception {
         assertThat(count(filter(null, null, "REJECTED", null, null, null))).isEqualTo(4);
         assertThat(count(filter(null, null, "TIMED_OUT", null, null, null))).isEqualTo(1);
         // rita only votes; carol votes and is named in the decisions she made
@@ -102,16 +117,16 @@ class AuditIndexTest {
     }
 
     @Test
-    void shouldPageThroughAFilteredListInTimeOrderWithoutLosingOrRepeatingARecord() {
-        final AuditIndex index = index(log);
+    void shouldPageThroughAFilteredListInTimeOrderWithoutLosingOrRepeatingARecord() throws Exception {
+        final AuditQueries index = queries;
         final RecordFilter searchAgent = filter("agent-search", null, null, null, null, null);
-        final List<AuditIndex.Entry> all = index.search(searchAgent, 0, 1000).records();
+        final List<AuditEntry> all = index.search(searchAgent, 0, 1000).records();
         assertThat(all).hasSize(30);
 
-        final List<AuditIndex.Entry> paged = new ArrayList<>();
+        final List<AuditEntry> paged = new ArrayList<>();
         final List<Integer> sizes = new ArrayList<>();
         for (int page = 0; page < 5; page++) {
-            final AuditIndex.Page p = index.search(searchAgent, page, 7);
+            final AuditQueries.Page p = index.search(searchAgent, page, 7);
             assertThat(p.total()).isEqualTo(30);
             assertThat(p.totalPages()).isEqualTo(5);
             sizes.add(p.records().size());
@@ -119,7 +134,7 @@ class AuditIndexTest {
         }
         assertThat(sizes).containsExactly(7, 7, 7, 7, 2);
         assertThat(paged).containsExactlyElementsOf(all);
-        assertThat(paged).isSortedAccordingTo(AuditIndex.BY_TIME);
+        assertThat(paged).isSortedAccordingTo(BY_TIME);
         assertThat(index.search(searchAgent, 5, 7).records()).isEmpty();
     }
 
@@ -130,7 +145,7 @@ class AuditIndexTest {
         final List<LogRecord> shuffled = new ArrayList<>(ignored);
         Collections.shuffle(shuffled, new Random(11));
 
-        for (final AuditIndex index : List.of(index(ignored), index(shuffled))) {
+        for (final AuditQueries index : List.of(filledInOrder(ignored), filledInOrder(shuffled))) {
             // dan's late vote and its being ignored carry the same time: the vote comes first
             assertThat(types(index.story("i-1")))
                     .containsExactly(
@@ -143,7 +158,7 @@ class AuditIndexTest {
                             "DECIDED",
                             "VOTED",
                             "VOTE_IGNORED");
-            final List<AuditIndex.Entry> carol = index.search(
+            final List<AuditEntry> carol = index.search(
                             new RecordFilter(null, "carol@example.com", null, null, null, null, null, null), 0, 10)
                     .records();
             assertThat(types(carol)).containsExactly("VOTED", "VOTE_IGNORED");
