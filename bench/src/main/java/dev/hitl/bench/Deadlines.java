@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * (broker, classifier, escalation, agents) after a GC and the size of the escalation's state stores
  * on disk: the capacity side.
  *
- * <pre>bin/bench deadlines [open=100000] [firstDeadlineAfterSeconds=120] [windowSeconds=60] [agents=6]</pre>
+ * <pre>bin/bench deadlines [open=100000] [firstDeadlineAfterSeconds=120] [windowSeconds=60] [agents=6] [deadlineCheckEveryMs=100]</pre>
  */
 public final class Deadlines {
 
@@ -36,7 +36,7 @@ public final class Deadlines {
 
     /**
      * @param args open requests, seconds until the first deadline, seconds over which deadlines are
-     *     spread, agents
+     *     spread, agents, how often the escalation service checks deadlines (ms; its default is 100)
      * @throws Exception when the run fails
      */
     public static void main(final String[] args) throws Exception {
@@ -44,10 +44,10 @@ public final class Deadlines {
         final int firstAfter = args.length > 1 ? Integer.parseInt(args[1]) : 120;
         final int window = args.length > 2 ? Integer.parseInt(args[2]) : 60;
         final int agentCount = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+        final Duration checkEvery = Duration.ofMillis(args.length > 4 ? Long.parseLong(args[4]) : 100);
         try (BenchStack stack = BenchStack.start(6)) {
             stack.streams("bench-classifier", 100, b -> ClassifierTopology.build(b, stack.classifier()));
-            stack.streams(
-                    "bench-escalation", 100, b -> EscalationTopology.build(b, stack.escalation(Duration.ofSeconds(1))));
+            stack.streams("bench-escalation", 100, b -> EscalationTopology.build(b, stack.escalation(checkEvery)));
             final List<HitlClient> agents = stack.agents(agentCount);
             final Instant first = Instant.now().plusSeconds(firstAfter);
             final long[] deadlines = new long[open];
@@ -104,10 +104,11 @@ public final class Deadlines {
                     java.util.Arrays.stream(lateness).map(ms -> ms * 1_000_000).toArray());
             System.out.printf(
                     Locale.ROOT,
-                    "%nopen=%d deadlines spread over %d s starting %d s after the start, deadline check every 1 s%n",
+                    "%nopen=%d deadlines spread over %d s starting %d s after the start, deadline check every %d ms%n",
                     open,
                     window,
-                    firstAfter);
+                    firstAfter,
+                    checkEvery.toMillis());
             System.out.println(stats.line("TIMED_OUT at the agent, after its deadline"));
             agents.forEach(HitlClient::close);
         }

@@ -387,16 +387,18 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private void vote(final Vote vote, final long timestamp) {
         final Progress state = progress.get(vote.getActionId());
         final ClassifiedAction classified = state == null ? null : actions.get(state.actionId());
+        // One reading of the clock for the deadline check and the decision's decidedAt, so that a
+        // vote counted before the deadline never yields a decision dated at or after it.
+        final Instant now = deps.clock().instant();
         // Who voted comes from the voter that attests it, checked before anything the vote says.
         final VoteVerifier.Result authenticity = VoteVerifier.verify(vote, voter(vote.getVoterId()));
         final String refusal = authenticity == VoteVerifier.Result.VALID
-                ? refusal(vote, state, classified)
+                ? refusal(vote, state, classified, now.toEpochMilli())
                 : "unauthenticated: " + authenticity.describe() + " (voter " + vote.getVoterId() + ")";
         if (refusal != null) {
             ignore(vote, state, refusal, timestamp);
             return;
         }
-        final Instant now = deps.clock().instant();
         if (argumentsHash(state, classified) == null) {
             // Only state written before strict parsing: such arguments can never be approved.
             decideInvalid(
@@ -500,14 +502,14 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     }
 
     /** Why a vote does not count, or null when it does (a MODIFY's arguments are checked after). */
-    private String refusal(final Vote vote, final Progress state, final ClassifiedAction classified) {
+    private String refusal(final Vote vote, final Progress state, final ClassifiedAction classified, final long now) {
         if (state == null) {
             return "no request: no action " + vote.getActionId() + " is waiting for approval";
         }
         if (state.decided()) {
             return "late: the action is already decided";
         }
-        if (deps.clock().millis() >= state.deadline()) {
+        if (now >= state.deadline()) {
             // The service's clock, never the vote's votedAt: the deadline sweep may not have run yet.
             return "late: the deadline " + Instant.ofEpochMilli(state.deadline())
                     + " passed before the vote was processed";
@@ -800,6 +802,9 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 deadlines.range(deadlineKey(0, ""), deadlineKey(wallClock, "\uffff"))) {
             it.forEachRemaining(due::add);
         }
+        if (due.isEmpty()) {
+            return;
+        }
         final Instant now = Instant.ofEpochMilli(wallClock);
         for (final KeyValue<String, Integer> entry : due) {
             deadlines.delete(entry.key);
@@ -831,6 +836,9 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                         wallClock);
             }
         }
+        // The agent sees a decision only once its transaction commits: ask for the commit now
+        // rather than wait for the next commit interval (it would add up to commit.interval.ms).
+        context.commit();
     }
 
     /** The next route's stages ask about the current version (its arguments, history and assessment stay). */
