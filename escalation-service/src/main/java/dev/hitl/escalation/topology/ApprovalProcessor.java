@@ -4,6 +4,7 @@ import dev.hitl.escalation.topology.Progress.StageProgress;
 import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentState;
@@ -55,6 +56,7 @@ import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** Routes waiting actions, counts votes and enforces deadlines; see {@link EscalationTopology}. */
 final class ApprovalProcessor implements Processor<String, Input, String, Out> {
@@ -88,12 +90,18 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
 
     @Override
     public void process(final Record<String, Input> record) {
-        if (record.value().pending() != null) {
-            open(record.value().pending(), record.timestamp());
-        } else if (record.value().vote() != null) {
-            vote(record.value().vote(), record.timestamp());
-        } else {
-            withdraw(record.value().withdrawn(), withdrawnBy(record.headers()), record.timestamp());
+        // Every log line about this record names its action (the logs' actionId field).
+        MDC.put(HitlLogEncoder.ACTION_ID, record.key());
+        try {
+            if (record.value().pending() != null) {
+                open(record.value().pending(), record.timestamp());
+            } else if (record.value().vote() != null) {
+                vote(record.value().vote(), record.timestamp());
+            } else {
+                withdraw(record.value().withdrawn(), withdrawnBy(record.headers()), record.timestamp());
+            }
+        } finally {
+            MDC.remove(HitlLogEncoder.ACTION_ID);
         }
     }
 
@@ -809,36 +817,45 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         for (final KeyValue<String, Integer> entry : due) {
             deadlines.delete(entry.key);
             final String id = entry.key.substring(entry.key.indexOf('|') + 1);
-            final Progress state = progress.get(id);
-            if (state == null || state.decided() || state.level() != entry.value) {
-                continue;
-            }
-            final ClassifiedAction classified = actions.get(id);
-            final boolean agentStillWaits = state.replyBy() == 0 || wallClock < state.replyBy();
-            final Optional<Policy.Route> next = Optional.ofNullable(state.escalateTo())
-                    .filter(name -> agentStillWaits)
-                    .flatMap(name ->
-                            Optional.ofNullable(policy().policy().routes().get(name)));
-            if (next.isPresent()) {
-                escalate(state, classified, next.get(), now, wallClock);
-            } else {
-                decide(
-                        state,
-                        classified.getAction(),
-                        Outcome.TIMED_OUT,
-                        null,
-                        new Feedback(
-                                "No reviewer decided by the deadline (" + Instant.ofEpochMilli(state.deadline())
-                                        + "), so the action was not run.",
-                                "timeout"),
-                        "escalation:deadline",
-                        now,
-                        wallClock);
+            MDC.put(HitlLogEncoder.ACTION_ID, id);
+            try {
+                fireDeadline(id, entry.value, now, wallClock);
+            } finally {
+                MDC.remove(HitlLogEncoder.ACTION_ID);
             }
         }
         // The agent sees a decision only once its transaction commits: ask for the commit now
         // rather than wait for the next commit interval (it would add up to commit.interval.ms).
         context.commit();
+    }
+
+    /** The deadline of the level passed: escalate to the next route, or decide TIMED_OUT. */
+    private void fireDeadline(final String id, final int level, final Instant now, final long wallClock) {
+        final Progress state = progress.get(id);
+        if (state == null || state.decided() || state.level() != level) {
+            return;
+        }
+        final ClassifiedAction classified = actions.get(id);
+        final boolean agentStillWaits = state.replyBy() == 0 || wallClock < state.replyBy();
+        final Optional<Policy.Route> next = Optional.ofNullable(state.escalateTo())
+                .filter(name -> agentStillWaits)
+                .flatMap(name -> Optional.ofNullable(policy().policy().routes().get(name)));
+        if (next.isPresent()) {
+            escalate(state, classified, next.get(), now, wallClock);
+        } else {
+            decide(
+                    state,
+                    classified.getAction(),
+                    Outcome.TIMED_OUT,
+                    null,
+                    new Feedback(
+                            "No reviewer decided by the deadline (" + Instant.ofEpochMilli(state.deadline())
+                                    + "), so the action was not run.",
+                            "timeout"),
+                    "escalation:deadline",
+                    now,
+                    wallClock);
+        }
     }
 
     /** The next route's stages ask about the current version (its arguments, history and assessment stay). */
