@@ -1,6 +1,9 @@
 """hitl for Python agents: propose actions, get verified decisions.
 
 >>> from hitl import HitlClient, action
+
+Adapters (optional extras): :mod:`hitl.langgraph` (``hitl-agents[langgraph]``) and
+:mod:`hitl.openai_agents` (``hitl-agents[openai-agents]``).
 """
 
 from .canonical import StrictJsonError, arguments_hash, canonical_json, canonicalize, parse_strict
@@ -39,6 +42,7 @@ from .proposals import (
     proposal_hash,
     wire_form,
 )
+from .tools import ToolAction, ToolGate, ToolReview
 
 __version__ = "0.1.0"
 
@@ -66,6 +70,9 @@ __all__ = [
     "PublicKeys",
     "SentProposal",
     "StrictJsonError",
+    "ToolAction",
+    "ToolGate",
+    "ToolReview",
     "Verification",
     "action",
     "arguments_hash",

@@ -39,6 +39,14 @@ class EscalationApplicationIT {
                                 cluster.schemaRegistryUrl()));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
+            // Ready only once its Kafka Streams app is RUNNING (service-runtime StreamsReadiness).
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .ignoreExceptions()
+                    .until(() -> http.toBlocking()
+                            .retrieve(HttpRequest.GET("/health/readiness"))
+                            .contains("\"streamsRunning\":{\"name\":\"escalation-service\",\"status\":\"UP\","
+                                    + "\"details\":{\"app-0\":\"RUNNING\"}}"));
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
             assertThat(health).contains("\"status\":\"UP\"");
             // A streams client in ERROR ends the process (service-runtime's StreamsFailFast).
