@@ -25,14 +25,33 @@ public record Problem(String type, String title, int status, String detail) {
      * @param kind a short kind, e.g. {@code not-in-group}
      * @param title the kind, in words
      * @param detail this occurrence, in words
+     * @return the problem
+     */
+    public static Problem create(final HttpStatus status, final String kind, final String title, final String detail) {
+        return new Problem("https://hitl.dev/problems/" + kind, title, status.getCode(), detail);
+    }
+
+    /**
+     * @param status the HTTP status
+     * @param kind a short kind, e.g. {@code not-in-group}
+     * @param title the kind, in words
+     * @param detail this occurrence, in words
      * @param <T> the response body type expected by the caller
      * @return the response
      */
-    @SuppressWarnings("unchecked")
     public static <T> HttpResponse<T> of(
             final HttpStatus status, final String kind, final String title, final String detail) {
-        return (HttpResponse<T>) HttpResponse.status(status)
+        return create(status, kind, title, detail).response();
+    }
+
+    /**
+     * @param <T> the response body type expected by the caller
+     * @return this problem as a response ({@value #MEDIA_TYPE}, its status)
+     */
+    @SuppressWarnings("unchecked")
+    public <T> HttpResponse<T> response() {
+        return (HttpResponse<T>) HttpResponse.status(HttpStatus.valueOf(status))
                 .contentType(MediaType.of(MEDIA_TYPE))
-                .body(new Problem("https://hitl.dev/problems/" + kind, title, status.getCode(), detail));
+                .body(this);
     }
 }

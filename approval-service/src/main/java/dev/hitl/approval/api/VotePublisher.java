@@ -22,7 +22,7 @@ import org.apache.kafka.common.KafkaException;
 /**
  * Writes reviewers' votes to {@code hitl.approvals.votes} (idempotent producer, all replicas), each
  * signed as this service's registered voter ({@link VoteSigner}, {@code hitl.voter.*}). Every vote
- * the service publishes (the API, the web UI and batches, all through {@link ReviewApi}) passes
+ * the service publishes (the API, the web UI and batches, all through {@link VoteService}) passes
  * here, and is signed here as the last step before sending, so the signature covers exactly what is
  * sent.
  */

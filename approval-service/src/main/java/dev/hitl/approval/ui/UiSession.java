@@ -1,9 +1,11 @@
 package dev.hitl.approval.ui;
 
+import dev.hitl.approval.security.Reviewers;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.cookie.Cookie;
 import io.micronaut.http.cookie.SameSite;
+import io.micronaut.security.authentication.Authentication;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -68,6 +70,15 @@ public class UiSession {
      */
     public String csrfToken(final HttpRequest<?> request) {
         return token(request).map(this::csrfFor).orElse("");
+    }
+
+    /**
+     * @param request a request of a signed-in reviewer
+     * @param user the reviewer
+     * @return who is looking at the page, with the session's CSRF token for its forms
+     */
+    public Viewer viewer(final HttpRequest<?> request, final Authentication user) {
+        return new Viewer(user.getName(), Reviewers.displayName(user), Reviewers.groups(user), csrfToken(request));
     }
 
     /**

@@ -2,12 +2,20 @@ package dev.hitl.approval.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hitl.approval.api.ReviewApi.Change;
-import dev.hitl.approval.api.ReviewApi.Detail;
-import dev.hitl.approval.api.ReviewApi.Modification;
-import dev.hitl.approval.api.ReviewApi.Stage;
-import dev.hitl.approval.api.ReviewApi.Summary;
-import dev.hitl.approval.api.ReviewApi.TrackRecord;
+import dev.hitl.approval.api.Change;
+import dev.hitl.approval.api.Detail;
+import dev.hitl.approval.api.Modification;
+import dev.hitl.approval.api.Stage;
+import dev.hitl.approval.api.Summary;
+import dev.hitl.approval.api.TrackRecord;
+import dev.hitl.approval.fatigue.Fatigue;
+import dev.hitl.approval.ui.admin.FatiguePage;
+import dev.hitl.approval.ui.batch.BatchPage;
+import dev.hitl.approval.ui.batch.Batches;
+import dev.hitl.approval.ui.card.CardPage;
+import dev.hitl.approval.ui.inbox.InboxPage;
+import dev.hitl.approval.ui.signin.SignInPage;
+import dev.hitl.approval.ui.signin.SignInProvider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,25 +24,28 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The pages show every agent-written value as text: nothing it writes becomes markup. */
-class ViewsTest {
+/**
+ * The pages, rendered from the compiled templates, show every agent-written value as text: nothing
+ * it writes becomes markup, and no link leads anywhere but this service's own pages.
+ */
+class PagesTest {
 
-    private static final String EVIL = "<script>window.__pwned=1</script><img src=x onerror=\"alert(1)\">'`&";
-    private static final String EVIL_ESCAPED =
+    static final String EVIL = "<script>window.__pwned=1</script><img src=x onerror=\"alert(1)\">'`&";
+    static final String EVIL_ESCAPED =
             "&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#39;&#96;&amp;";
-    private static final Instant NOW = Instant.parse("2030-01-01T10:00:00Z");
-    private static final Views.Viewer VIEWER =
-            new Views.Viewer("reviewer", "Local <b>Reviewer</b>", List.of("reviewers", "<g>"), "csrf-token\"x");
+    static final Instant NOW = Instant.parse("2030-01-01T10:00:00Z");
+    static final Viewer VIEWER =
+            new Viewer("reviewer", "Local <b>Reviewer</b>", List.of("reviewers", "<g>"), "csrf-token\"x");
 
-    private static Summary summary(final String id, final boolean canVote) {
+    static Summary summary(final String id, final boolean canVote) {
         return summary(id, canVote, "batch " + EVIL);
     }
 
-    private static Summary summary(final String id, final boolean canVote, final String batchId) {
+    static Summary summary(final String id, final boolean canVote, final String batchId) {
         return summary(id, canVote, batchId, 0, null);
     }
 
-    private static Summary summary(
+    static Summary summary(
             final String id, final boolean canVote, final String batchId, final int version, final String modifiedBy) {
         return new Summary(
                 id,
@@ -56,11 +67,11 @@ class ViewsTest {
                 canVote ? null : "done on your behalf");
     }
 
-    private static Detail detail(final Summary summary) {
+    static Detail detail(final Summary summary) {
         return detail(summary, "{\"body\":\"" + EVIL.replace("\"", "\\\"") + "\"}", "hash-0", null);
     }
 
-    private static Detail detail(
+    static Detail detail(
             final Summary summary, final String arguments, final String hash, final Modification modification) {
         return new Detail(
                 summary,
@@ -86,8 +97,58 @@ class ViewsTest {
                 new TrackRecord(3, 1, 2, 0, 6, "STANDARD"));
     }
 
-    /** The only script a page may have is the one static file; no inline handlers or styles. */
-    private static void assertInert(final String page) {
+    static List<Batches.Member> batchMembers() {
+        return List.of(
+                new Batches.Member(
+                        "b-1",
+                        "email.send",
+                        "agent",
+                        "t " + EVIL,
+                        "{\"x\":\"" + EVIL.replace("\"", "'") + "\"}",
+                        null,
+                        null),
+                new Batches.Member("b-2", "email.send", "agent", "u " + EVIL, "{\"x\":\"y\"}", null, null));
+    }
+
+    static BatchPage batchPage(final List<Batches.Member> members) {
+        final Batches.Summary summary = Batches.summarize(members, 2);
+        return new BatchPage(
+                VIEWER,
+                "batch " + EVIL,
+                summary,
+                members,
+                NOW.plus(Duration.ofMinutes(30)).toString(),
+                List.of(summary("b-3", false)),
+                summary.samples().stream().map(Batches.Member::arguments).toList(),
+                "Refused: " + EVIL,
+                NOW);
+    }
+
+    static Detail modifiedDetail(final Summary s) {
+        final String modified = "{\"sql\":\"DROP TABLE invoices; -- " + EVIL.replace("\"", "'") + "\"}";
+        return detail(
+                s,
+                modified,
+                "hash-of-version-2",
+                new Modification(
+                        "senior " + EVIL,
+                        "tightened " + EVIL,
+                        "{\"sql\":\"UPDATE invoices SET note='x' WHERE id=7\"}",
+                        List.of(
+                                new Change(
+                                        "/sql",
+                                        "CHANGED",
+                                        "\"UPDATE invoices SET note='x' WHERE id=7\"",
+                                        "\"before " + EVIL.replace("\"", "'") + "\""),
+                                new Change("/path " + EVIL, "ADDED", null, "\"after " + EVIL.replace("\"", "'") + "\""),
+                                new Change("/gone", "REMOVED", "1", null))));
+    }
+
+    /**
+     * The only script a page may have is the one static file; no inline handlers or styles; every
+     * link, form and source a path of this service.
+     */
+    static void assertInert(final String page) {
         final Matcher scripts = Pattern.compile("<script").matcher(page);
         int count = 0;
         while (scripts.find()) {
@@ -105,17 +166,25 @@ class ViewsTest {
                     .doesNotContainPattern("\\son[a-z]+\\s*=")
                     .doesNotContain("javascript:");
         }
+        final Matcher links =
+                Pattern.compile("\\s(href|action|src|formaction)=\"([^\"]*)\"").matcher(page);
+        while (links.find()) {
+            assertThat(links.group(2))
+                    .as("where " + links.group() + " leads: a path of this service, never text an agent wrote")
+                    .startsWith("/")
+                    .doesNotStartWith("//")
+                    .doesNotContain(":");
+        }
     }
 
     @Test
     void shouldRenderAnInboxWithEveryValueEscaped() {
-        final String page = Views.inbox(
-                        VIEWER,
-                        List.of(summary("a-1", true, null), summary("a\"2<", false, null)),
-                        Set.of("a-1"),
-                        "Voted on " + EVIL,
-                        NOW)
-                .toString();
+        final String page = Pages.render(new InboxPage(
+                VIEWER,
+                List.of(summary("a-1", true, null), summary("a\"2<", false, null)),
+                Set.of("a-1"),
+                "Voted on " + EVIL,
+                NOW));
         assertInert(page);
         assertThat(page)
                 .contains("email.send " + EVIL_ESCAPED)
@@ -132,14 +201,31 @@ class ViewsTest {
     }
 
     @Test
+    void shouldKeepAHostileActionIdInsideTheLinkToItsCard() {
+        final String page = Pages.render(new InboxPage(
+                VIEWER,
+                List.of(
+                        summary("javascript:alert(1)", true, null),
+                        summary("//evil.example/x?y#z", true, null),
+                        summary("../../api/requests", true, null)),
+                Set.of(),
+                null,
+                NOW));
+        assertInert(page);
+        assertThat(page)
+                .contains("href=\"/ui/requests/javascript%3Aalert%281%29\"")
+                .contains("href=\"/ui/requests/%2F%2Fevil.example%2Fx%3Fy%23z\"")
+                .contains("href=\"/ui/requests/..%2F..%2Fapi%2Frequests\"");
+    }
+
+    @Test
     void shouldShowRequestsOfABatchAsOneEscapedInboxLineAndTheBatchPageEscaped() {
-        final String inbox = Views.inbox(
-                        VIEWER,
-                        List.of(summary("b-1", true), summary("b-2", true), summary("c-1", true, null)),
-                        Set.of(),
-                        null,
-                        NOW)
-                .toString();
+        final String inbox = Pages.render(new InboxPage(
+                VIEWER,
+                List.of(summary("b-1", true), summary("b-2", true), summary("c-1", true, null)),
+                Set.of(),
+                null,
+                NOW));
         assertInert(inbox);
         assertThat(inbox)
                 .contains("data-batch-id=\"batch " + EVIL_ESCAPED + "\"")
@@ -147,30 +233,7 @@ class ViewsTest {
                 .doesNotContain("data-action-id=\"b-1\"")
                 .contains("data-action-id=\"c-1\"");
 
-        final List<Batches.Member> members = List.of(
-                new Batches.Member(
-                        "b-1",
-                        "email.send",
-                        "agent",
-                        "t " + EVIL,
-                        "{\"x\":\"" + EVIL.replace("\"", "'") + "\"}",
-                        null,
-                        null),
-                new Batches.Member("b-2", "email.send", "agent", "u " + EVIL, "{\"x\":\"y\"}", null, null));
-        final Batches.Summary summary = Batches.summarize(members, 2);
-        final String page = Views.batch(
-                        VIEWER,
-                        "batch " + EVIL,
-                        summary,
-                        members,
-                        NOW.plus(Duration.ofMinutes(30)).toString(),
-                        List.of(summary("b-3", false)),
-                        summary.samples().stream()
-                                .map(Batches.Member::arguments)
-                                .toList(),
-                        "Refused: " + EVIL,
-                        NOW)
-                .toString();
+        final String page = Pages.render(batchPage(batchMembers()));
         assertInert(page);
         assertThat(page)
                 .contains("Batch batch " + EVIL_ESCAPED)
@@ -183,27 +246,26 @@ class ViewsTest {
 
     @Test
     void shouldRenderAnEmptyInboxWithTheEmptyNoteShown() {
-        final String page = Views.inbox(VIEWER, List.of(), Set.of(), null, NOW).toString();
+        final String page = Pages.render(new InboxPage(VIEWER, List.of(), Set.of(), null, NOW));
         assertThat(page).contains("id=\"empty\">").contains("<span class=\"count\" id=\"count\">0</span>");
     }
 
     @Test
     void shouldSayHowManyMoreAreWaitingWhenTheInboxIsLongerThanThePage() {
         final List<Summary> shown = List.of(summary("a-1", true, null), summary("a-2", true, null));
-        final String longer =
-                Views.inbox(VIEWER, shown, 1_234_567, Set.of(), null, NOW).toString();
+        final String longer = Pages.render(new InboxPage(VIEWER, shown, 1_234_567, Set.of(), null, NOW));
         assertThat(longer)
                 .contains("<p class=\"more\" id=\"more\">1234567 requests are waiting: these are the 2 with")
                 .contains("<span class=\"count\" id=\"count\">2</span>");
-        final String all = Views.inbox(VIEWER, shown, 2, Set.of(), null, NOW).toString();
+        final String all = Pages.render(new InboxPage(VIEWER, shown, 2, Set.of(), null, NOW));
         assertThat(all).doesNotContain("id=\"more\"");
     }
 
     @Test
     void shouldRenderACardWithEveryValueEscapedAndTheVoteForms() {
         final Detail d = detail(summary("c-1", true));
-        final String page = Views.card(VIEWER, d, UiController.prettyJson(d.arguments()), "Refused: " + EVIL, NOW)
-                .toString();
+        final String page =
+                Pages.render(new CardPage(VIEWER, d, JsonText.pretty(d.arguments()), "Refused: " + EVIL, NOW));
         assertInert(page);
         for (final String label : List.of(
                 "asked ",
@@ -237,25 +299,8 @@ class ViewsTest {
     @Test
     void shouldMarkAModifiedVersionAsAskedAgainWithTheModifierTheReasonAndEveryChangeEscaped() {
         final Summary s = summary("m-1", true, null, 2, "senior " + EVIL);
-        final String modified = "{\"sql\":\"DROP TABLE invoices; -- " + EVIL.replace("\"", "'") + "\"}";
-        final Detail d = detail(
-                s,
-                modified,
-                "hash-of-version-2",
-                new Modification(
-                        "senior " + EVIL,
-                        "tightened " + EVIL,
-                        "{\"sql\":\"UPDATE invoices SET note='x' WHERE id=7\"}",
-                        List.of(
-                                new Change(
-                                        "/sql",
-                                        "CHANGED",
-                                        "\"UPDATE invoices SET note='x' WHERE id=7\"",
-                                        "\"before " + EVIL.replace("\"", "'") + "\""),
-                                new Change("/path " + EVIL, "ADDED", null, "\"after " + EVIL.replace("\"", "'") + "\""),
-                                new Change("/gone", "REMOVED", "1", null))));
-        final String page = Views.card(VIEWER, d, UiController.prettyJson(modified), 1, null, NOW)
-                .toString();
+        final Detail d = modifiedDetail(s);
+        final String page = Pages.render(new CardPage(VIEWER, d, JsonText.pretty(d.arguments()), 1, null, NOW));
         assertInert(page);
         final String escapedInJson = EVIL_ESCAPED.replace("&quot;", "&#39;");
         assertThat(page)
@@ -275,8 +320,7 @@ class ViewsTest {
                 .contains("name=\"argumentsHash\" value=\"hash-of-version-2\"")
                 .contains(">Approve version 2</button>");
 
-        final String inbox =
-                Views.inbox(VIEWER, List.of(s), Set.of(), null, NOW).toString();
+        final String inbox = Pages.render(new InboxPage(VIEWER, List.of(s), Set.of(), null, NOW));
         assertInert(inbox);
         assertThat(inbox)
                 .contains("data-version=\"2\"")
@@ -287,7 +331,7 @@ class ViewsTest {
     @Test
     void shouldShowNoModificationOnTheAgentsOwnProposal() {
         final Detail d = detail(summary("c-3", true));
-        final String page = Views.card(VIEWER, d, d.arguments(), null, NOW).toString();
+        final String page = Pages.render(new CardPage(VIEWER, d, d.arguments(), null, NOW));
         assertThat(page)
                 .doesNotContain("id=\"modification\"")
                 .contains("name=\"actionVersion\" value=\"0\"")
@@ -298,7 +342,7 @@ class ViewsTest {
     @Test
     void shouldHideTheVoteButtonsAndSayWhyOnTheReviewersOwnBehalf() {
         final Detail d = detail(summary("c-2", false));
-        final String page = Views.card(VIEWER, d, d.arguments(), null, NOW).toString();
+        final String page = Pages.render(new CardPage(VIEWER, d, d.arguments(), null, NOW));
         assertInert(page);
         assertThat(page)
                 .contains("id=\"cannot-vote\"")
@@ -309,28 +353,59 @@ class ViewsTest {
 
     @Test
     void shouldRenderTheSignInAndErrorPagesEscaped() {
-        final String login = Views.login("Wrong " + EVIL, "bob" + EVIL, "tok", "/ui/requests/x")
-                .toString();
+        final String login =
+                Pages.render(new SignInPage("Wrong " + EVIL, "bob" + EVIL, "tok", "/ui/requests/x", List.of()));
         assertInert(login);
         assertThat(login)
                 .contains("Wrong " + EVIL_ESCAPED)
                 .contains("value=\"bob" + EVIL_ESCAPED + "\"")
                 .contains("name=\"_csrf\" value=\"tok\"")
                 .contains("name=\"next\" value=\"/ui/requests/x\"")
-                .doesNotContain("sign-out");
-        final String error = Views.error(VIEWER, "No " + EVIL, "Detail " + EVIL).toString();
+                .doesNotContain("sign-out")
+                .doesNotContain("id=\"providers\"");
+        final String error = Pages.render(new ErrorPage(VIEWER, "No " + EVIL, "Detail " + EVIL));
         assertInert(error);
         assertThat(error).contains("No " + EVIL_ESCAPED).contains("Detail " + EVIL_ESCAPED);
     }
 
     @Test
+    void shouldOfferEachConfiguredIdentityProviderOnTheSignInPage() {
+        final String login = Pages.render(
+                new SignInPage(null, null, "tok", null, List.of(new SignInProvider("corp idp/../x", "Corp " + EVIL))));
+        assertInert(login);
+        assertThat(login)
+                .contains("href=\"/oauth/login/corp%20idp%2F..%2Fx\"")
+                .contains("Sign in with Corp " + EVIL_ESCAPED)
+                .contains("id=\"sign-in\"")
+                .contains("value=\"\"");
+    }
+
+    @Test
+    void shouldRenderTheFatiguePageEscapedWithTheRubberStampingFlag() {
+        final String page = Pages.render(new FatiguePage(
+                VIEWER,
+                List.of(
+                        new Fatigue.Signals("stamper " + EVIL, 12, 10, Duration.ofMillis(1_200), 1.0, true),
+                        new Fatigue.Signals("careful", 0, 0, null, 0, false))));
+        assertInert(page);
+        assertThat(page)
+                .contains("<tr data-reviewer=\"stamper " + EVIL_ESCAPED + "\"><td>stamper " + EVIL_ESCAPED + "</td>")
+                .contains("<td class=\"median\">1.2 s</td>")
+                .contains("<td class=\"approve-rate\">100%</td>")
+                .contains("possible rubber-stamping")
+                .contains("<td class=\"approve-rate\">—</td>")
+                .doesNotContain("No votes yet.");
+        assertThat(Pages.render(new FatiguePage(VIEWER, List.of()))).contains("No votes yet.");
+    }
+
+    @Test
     void shouldCountDownAndColourRiskClasses() {
-        assertThat(Views.remaining(NOW.plusSeconds(3725).toString(), NOW)).isEqualTo("1h 02m left");
-        assertThat(Views.remaining(NOW.plusSeconds(65).toString(), NOW)).isEqualTo("1:05 left");
-        assertThat(Views.remaining(NOW.minusSeconds(1).toString(), NOW)).isEqualTo("overdue");
-        assertThat(Views.riskCss("READ_ONLY")).isEqualTo("risk-low");
-        assertThat(Views.riskCss("REVERSIBLE_WRITE")).isEqualTo("risk-medium");
-        assertThat(Views.riskCss("IRREVERSIBLE")).isEqualTo("risk-high");
-        assertThat(Views.riskCss("SOMETHING_NEW")).isEqualTo("risk-high");
+        assertThat(Format.remaining(NOW.plusSeconds(3725).toString(), NOW)).isEqualTo("1h 02m left");
+        assertThat(Format.remaining(NOW.plusSeconds(65).toString(), NOW)).isEqualTo("1:05 left");
+        assertThat(Format.remaining(NOW.minusSeconds(1).toString(), NOW)).isEqualTo("overdue");
+        assertThat(Format.riskCss("READ_ONLY")).isEqualTo("risk-low");
+        assertThat(Format.riskCss("REVERSIBLE_WRITE")).isEqualTo("risk-medium");
+        assertThat(Format.riskCss("IRREVERSIBLE")).isEqualTo("risk-high");
+        assertThat(Format.riskCss("SOMETHING_NEW")).isEqualTo("risk-high");
     }
 }

@@ -1,4 +1,4 @@
-package dev.hitl.approval.ui;
+package dev.hitl.approval.ui.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.hitl.approval.ui;
+package dev.hitl.approval.ui.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
