@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The escalation service's meters (Prometheus at {@code /prometheus}): {@code
  * hitl.escalation.open_requests{tier,group}}, {@code hitl.escalation.decisions{outcome}} with the
  * time to decision, {@code hitl.escalation.triggers{trigger}}, {@code
- * hitl.escalation.deadline_escalations}, {@code hitl.escalation.votes.ignored{reason}}, {@code
+ * hitl.escalation.deadline_escalations}, {@code hitl.escalation.deadline.lateness} (how long after its
+ * deadline the sweep acted on a request, with a histogram), {@code hitl.escalation.votes.ignored{reason}}, {@code
  * hitl.escalation.votes.moved} (votes read on another partition than their action's), {@code
  * hitl.escalation.withdrawals.ignored{reason}} and {@code hitl.escalation.policy.refused}.
  * Withdrawals that end an action count in {@code decisions{outcome="withdrawn"}}.
@@ -26,6 +27,7 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
 
     private final MeterRegistry registry;
     private final Map<Tags, AtomicLong> open = new ConcurrentHashMap<>();
+    private final Timer lateness;
 
     /** @param registry the service's meter registry */
     public MicrometerEscalationMetrics(final MeterRegistry registry) {
@@ -33,6 +35,23 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
         // Registered up front, so dashboards see 0 rather than no series.
         registry.counter("hitl.escalation.deadline_escalations");
         registry.counter("hitl.escalation.votes.moved");
+        // Every outcome's timer too: a counter created at its first increment loses that increment
+        // to rate() and increase(), which need two samples of the series.
+        for (final Outcome outcome : Outcome.values()) {
+            decisions(outcome);
+        }
+        lateness = Timer.builder("hitl.escalation.deadline.lateness")
+                .description("How long after its deadline the deadline sweep acted on a request")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
+    }
+
+    private Timer decisions(final Outcome outcome) {
+        return Timer.builder("hitl.escalation.decisions")
+                .tag("outcome", outcome.name().toLowerCase())
+                .register(registry);
     }
 
     private AtomicLong open(final String tier, final String group) {
@@ -53,10 +72,12 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
 
     @Override
     public void decided(final Outcome outcome, final Duration timeToDecision) {
-        Timer.builder("hitl.escalation.decisions")
-                .tag("outcome", outcome.name().toLowerCase())
-                .register(registry)
-                .record(timeToDecision.isNegative() ? Duration.ZERO : timeToDecision);
+        decisions(outcome).record(timeToDecision.isNegative() ? Duration.ZERO : timeToDecision);
+    }
+
+    @Override
+    public void deadlineFired(final Duration lateness) {
+        this.lateness.record(lateness.isNegative() ? Duration.ZERO : lateness);
     }
 
     @Override

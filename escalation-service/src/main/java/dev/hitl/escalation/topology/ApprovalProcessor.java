@@ -835,6 +835,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         if (state == null || state.decided() || state.level() != level) {
             return;
         }
+        deps.metrics().deadlineFired(Duration.ofMillis(wallClock - state.deadline()));
         final ClassifiedAction classified = actions.get(id);
         final boolean agentStillWaits = state.replyBy() == 0 || wallClock < state.replyBy();
         final Optional<Policy.Route> next = Optional.ofNullable(state.escalateTo())

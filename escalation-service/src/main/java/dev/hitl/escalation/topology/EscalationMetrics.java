@@ -33,6 +33,12 @@ public interface EscalationMetrics {
     /** A deadline escalated a request to the next tier. */
     default void escalatedOnDeadline() {}
 
+    /**
+     * @param lateness how long after its deadline the deadline sweep acted on it (escalated or timed
+     *     out); what a check interval, a slow sweep or a lagging service adds to every timeout
+     */
+    default void deadlineFired(Duration lateness) {}
+
     /** @param reason why a vote was ignored, in a few words */
     default void voteIgnored(String reason) {}
 

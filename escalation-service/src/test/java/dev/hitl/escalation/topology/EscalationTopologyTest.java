@@ -90,7 +90,13 @@ class EscalationTopologyTest {
     private final List<Outcome> decided = new java.util.ArrayList<>();
     private final List<String> votesIgnored = new java.util.ArrayList<>();
     private int votesMoved;
+    private final List<Duration> deadlineLateness = new java.util.ArrayList<>();
     private final EscalationMetrics metrics = new EscalationMetrics() {
+        @Override
+        public void deadlineFired(final Duration lateness) {
+            deadlineLateness.add(lateness);
+        }
+
         @Override
         public void voteIgnored(final String reason) {
             votesIgnored.add(reason);
@@ -530,6 +536,8 @@ class EscalationTopologyTest {
         advance(Duration.ofMinutes(6));
         assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.TIMED_OUT);
         assertThat(requests.isEmpty()).isTrue();
+        // The sweep ran a minute after the deadline (the test's clock jumped): the lateness meter says so.
+        assertThat(deadlineLateness).containsExactly(Duration.ofMinutes(1));
     }
 
     @Test
