@@ -57,6 +57,11 @@ public class MicrometerClassifierMetrics implements ClassifierMetrics {
     }
 
     @Override
+    public void repeatedRejection() {
+        registry.counter("hitl.classifier.repeated_rejections").increment();
+    }
+
+    @Override
     public void duplicate() {
         registry.counter("hitl.classifier.duplicates").increment();
     }

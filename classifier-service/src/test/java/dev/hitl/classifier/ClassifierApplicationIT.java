@@ -65,10 +65,14 @@ class ClassifierApplicationIT {
         try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, settings(cluster, namespace));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
-            final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
-            assertThat(health).contains("\"status\":\"UP\"");
+            // Ready once its Kafka Streams app runs (StreamsReadiness): DOWN (503) while it starts.
+            await().atMost(java.time.Duration.ofSeconds(60))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(http.toBlocking().retrieve(HttpRequest.GET("/health")))
+                            .contains("\"status\":\"UP\""));
             assertThat(http.toBlocking().retrieve(HttpRequest.GET("/prometheus")))
-                    .contains("hitl_classifier_policy_in_force{version=\"2026-11-28.1\"} 1.0");
+                    .contains("hitl_classifier_policy_in_force{version=\""
+                            + dev.hitl.policy.DefaultPolicy.load().version() + "\"} 1.0");
             assertThat(admin.listTopics().names().get())
                     .containsAll(new TopicCatalogue(namespace, 2)
                             .all().stream().map(Topic::name).toList());

@@ -302,12 +302,12 @@ class ClassifierIT {
         assertThat(refused.getResponse().getBody(String.class).orElseThrow())
                 .contains("\"field\":\"thresholds.autoApproveMaxScor\"")
                 .contains("did you mean 'autoApproveMaxScore'")
-                .contains("\"line\":14");
+                .contains("\"line\":" + lineOf(DefaultPolicy.yaml(), "  autoApproveMaxScore: 0.35"));
 
         final String stricter = DefaultPolicy.yaml()
-                .replace("version: \"2026-11-28.1\"", "version: \"it-2\"")
+                .replace("version: \"" + DefaultPolicy.load().version() + "\"", "version: \"it-2\"")
                 .replace("autoApproveMaxScore: 0.35", "autoApproveMaxScore: 0.01")
-                .replace("lowTrustAutoApproveMaxScore: 0.2", "lowTrustAutoApproveMaxScore: 0.01");
+                .replace("lowTrustAutoApproveMaxScore: 0.25", "lowTrustAutoApproveMaxScore: 0.01");
         final HttpResponse<String> published = http.toBlocking()
                 .exchange(
                         HttpRequest.POST("/policy", stricter)
@@ -490,6 +490,100 @@ class ClassifierIT {
     }
 
     /** The proposal authenticated with its agent's credential, as the SDK sends it. */
+    @Test
+    void shouldRejectAtOnceAProposalPeopleRejectedBeforeAndAskThemAboutAnyOther() {
+        // given: an email to a customer, sent to people, who reject it (a decision signed as the
+        // escalation service signs one; here with the development key this service trusts)
+        final String agent = "support-agent-3";
+        final String email = "{\"to\":\"customer@gmail.com\",\"body\":\"Your refund is on its way\"}";
+        final ProposedAction first = ProposedAction.newBuilder(action("memory-1", "email.send", email))
+                .setAgentId(agent)
+                .build();
+        final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+        final Map<String, Object> producerConfig = cluster.clientConfig();
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (KafkaProducer<String, ProposedAction> producer = producer();
+                KafkaProducer<String, Decision> people = new KafkaProducer<>(
+                        producerConfig, new StringSerializer(), new AvroSerializer<>(registry, false));
+                KafkaConsumer<String, Decision> decisions =
+                        consumer(AvroDeserializer.specific(registry, Decision.class));
+                KafkaConsumer<String, ClassifiedAction> pending =
+                        consumer(AvroDeserializer.specific(registry, ClassifiedAction.class));
+                KafkaConsumer<String, dev.hitl.schemas.TrustStats> trust =
+                        consumer(AvroDeserializer.specific(registry, dev.hitl.schemas.TrustStats.class))) {
+            decisions.subscribe(List.of(topics.decisions().name()));
+            pending.subscribe(List.of(topics.approvalsPending().name()));
+            trust.subscribe(List.of(topics.trust().name()));
+            producer.send(authenticated(first));
+            producer.flush();
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> pending.poll(Duration.ofMillis(200))
+                            .records(topics.approvalsPending().name())
+                            .iterator()
+                            .hasNext());
+            people.send(new ProducerRecord<>(
+                    topics.decisions().name(),
+                    agent,
+                    new dev.hitl.schemas.integrity.DecisionSigner(DevelopmentKeys.privateKey())
+                            .sign(Decision.newBuilder()
+                                    .setActionId("memory-1")
+                                    .setAgentId(agent)
+                                    .setActionType("email.send")
+                                    .setTool("tool")
+                                    .setProposalHash(ProposalHash.of(first))
+                                    .setOutcome(Outcome.REJECTED)
+                                    .setApprovers(List.of("carol@example.com"))
+                                    .setFeedback(new dev.hitl.schemas.Feedback(
+                                            "Refunds are promised by finance, not by us.", "reviewer"))
+                                    .setDecidedBy("carol@example.com")
+                                    .setDecidedAt(java.time.Instant.now())
+                                    .build())));
+            people.flush();
+            // The rejection has been read (by the memory too) once the agent's track record shows it.
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (final ConsumerRecord<String, dev.hitl.schemas.TrustStats> r : trust.poll(Duration.ofMillis(200))) {
+                    if (r.value().getAgentId().equals(agent) && r.value().getRejected() >= 1) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+
+            // when: the agent proposes the same email again, then another one
+            producer.send(authenticated(ProposedAction.newBuilder(first)
+                    .setActionId("memory-2")
+                    .setArguments("{\"body\": \"Your refund is on its way\", \"to\": \"customer@gmail.com\"}")
+                    .build()));
+            producer.send(authenticated(ProposedAction.newBuilder(first)
+                    .setActionId("memory-3")
+                    .setArguments("{\"to\":\"customer@gmail.com\",\"body\":\"Finance will confirm your refund\"}")
+                    .build()));
+            producer.flush();
+
+            // then: the same email is rejected at once with the reviewer's reason, naming what it
+            // repeats; the other goes to people (after it, on the agent's partition: so the first
+            // would have been there before it)
+            final List<String> toPeople = new ArrayList<>();
+            final Map<String, Decision> byId = new HashMap<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                decisions
+                        .poll(Duration.ofMillis(100))
+                        .forEach(r -> byId.put(r.value().getActionId(), r.value()));
+                pending.poll(Duration.ofMillis(100)).forEach(r -> toPeople.add(r.key()));
+                return byId.containsKey("memory-2") && toPeople.contains("memory-3");
+            });
+            assertThat(toPeople).containsExactly("memory-3");
+            final Decision repeated = byId.get("memory-2");
+            assertThat(repeated.getOutcome()).isEqualTo(Outcome.REJECTED);
+            assertThat(repeated.getDecidedBy()).isEqualTo("classifier:rejection-memory");
+            assertThat(repeated.getFeedback().getCategory()).isEqualTo("repeated-rejection");
+            assertThat(repeated.getFeedback().getReason())
+                    .contains("memory-1", "Refunds are promised by finance, not by us.");
+            assertThat(new DecisionVerifier(DevelopmentKeys.publicKeys()).verify(repeated))
+                    .isEqualTo(DecisionVerifier.Result.VALID);
+        }
+    }
+
     private ProducerRecord<String, ProposedAction> authenticated(final ProposedAction action) {
         return TestAgents.proposal(topics.actionsProposed().name(), action, agents.get(action.getAgentId()));
     }
@@ -532,5 +626,16 @@ class ClassifierIT {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return config;
+    }
+
+    /** @return the 1-based number of the line of {@code yaml} that starts with {@code line} */
+    private static int lineOf(final String yaml, final String line) {
+        final List<String> lines = yaml.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(line)) {
+                return i + 1;
+            }
+        }
+        throw new IllegalStateException("no line " + line);
     }
 }

@@ -80,12 +80,16 @@ class PolicyControllerIT {
             // What every classifier instance applies: Alice's version, then Bob's, and no other.
             assertThat(published(cluster, new TopicCatalogue(namespace, 2), 3))
                     .extracting(p -> p.getVersion() + " by " + p.getPublishedBy())
-                    .containsExactly("2026-11-28.1 by classifier-service", "ops-1 by alice", "ops-2 by bob");
+                    .containsExactly(
+                            DefaultPolicy.load().version() + " by classifier-service",
+                            "ops-1 by alice",
+                            "ops-2 by bob");
         }
     }
 
     private static String version(final String version) {
-        return DefaultPolicy.yaml().replace("version: \"2026-11-28.1\"", "version: \"" + version + "\"");
+        return DefaultPolicy.yaml()
+                .replace("version: \"" + DefaultPolicy.load().version() + "\"", "version: \"" + version + "\"");
     }
 
     private static HttpResponse<String> publish(

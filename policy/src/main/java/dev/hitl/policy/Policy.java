@@ -29,6 +29,7 @@ import java.util.Set;
  * @param triggers escalation triggers
  * @param autonomy progressive autonomy limits
  * @param agents agent profiles by agent id glob, in document order
+ * @param rejectionMemory how long people's rejections are remembered; empty: not at all
  */
 public record Policy(
         String name,
@@ -42,7 +43,8 @@ public record Policy(
         Map<String, Route> routes,
         List<TriggerRule> triggers,
         Autonomy autonomy,
-        Map<Glob, AgentProfile> agents) {
+        Map<Glob, AgentProfile> agents,
+        Optional<RejectionMemory> rejectionMemory) {
 
     /** Low-trust inputs: a proposal they led to gets stricter thresholds. */
     public static final Set<InputTrust> LOW_TRUST =
@@ -265,6 +267,14 @@ public record Policy(
             boolean promotableByDefault,
             Set<RiskClass> neverRiskClasses,
             Optional<BigDecimal> neverCostAbove) {}
+
+    /**
+     * A proposal identical in agent, action type, tool, target and arguments (their canonical hash)
+     * to one that people rejected within {@code window} is rejected at once, with their reason.
+     *
+     * @param window how long a rejection by people is remembered
+     */
+    public record RejectionMemory(java.time.Duration window) {}
 
     /** @param domains the agent's normal business domains */
     public record AgentProfile(Set<String> domains) {}

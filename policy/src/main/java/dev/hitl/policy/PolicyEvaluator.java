@@ -32,8 +32,19 @@ import java.util.Optional;
 public final class PolicyEvaluator {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** At most this many (action type, tool) pairs are remembered; then the memory starts over. */
+    static final int NAMES_REMEMBERED = 4096;
 
     private final Policy policy;
+    /**
+     * For each (action type, tool) pair seen, which rules' actionType and tool globs match it. A
+     * broad policy has hundreds of globs, and agents use few action types, so most evaluations
+     * match no glob at all. Bounded by {@link #NAMES_REMEMBERED}.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Names, boolean[]> namesMatch =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Names(String actionType, String tool) {}
 
     /** @param policy the policy to apply */
     public PolicyEvaluator(final Policy policy) {
@@ -61,8 +72,10 @@ public final class PolicyEvaluator {
         String route = null;
         double score = 0;
         Boolean promotable = null;
-        for (final Policy.Rule rule : policy.rules()) {
-            if (!matches(rule.match(), action, arguments, cost)) {
+        final boolean[] names = namesMatch(action);
+        for (int i = 0; i < names.length; i++) {
+            final Policy.Rule rule = policy.rules().get(i);
+            if (!names[i] || !matches(rule.match(), action, arguments, cost)) {
                 continue;
             }
             matched.add(rule.id());
@@ -327,18 +340,39 @@ public final class PolicyEvaluator {
                 .findFirst();
     }
 
+    /** @return how many (action type, tool) pairs are remembered now (tests) */
+    int namesRemembered() {
+        return namesMatch.size();
+    }
+
+    /** @return for each rule, whether its actionType and tool globs match the action's */
+    private boolean[] namesMatch(final ProposedAction action) {
+        final Names key = new Names(action.getActionType(), action.getTool());
+        final boolean[] known = namesMatch.get(key);
+        if (known != null) {
+            return known;
+        }
+        final List<Policy.Rule> rules = policy.rules();
+        final boolean[] matched = new boolean[rules.size()];
+        for (int i = 0; i < matched.length; i++) {
+            final Policy.Match match = rules.get(i).match();
+            matched[i] = (match.actionTypes().isEmpty()
+                            || match.actionTypes().stream().anyMatch(g -> g.matches(key.actionType())))
+                    && (match.tools().isEmpty() || match.tools().stream().anyMatch(g -> g.matches(key.tool())));
+        }
+        if (namesMatch.size() >= NAMES_REMEMBERED) {
+            namesMatch.clear();
+        }
+        namesMatch.put(key, matched);
+        return matched;
+    }
+
+    /** Whether the rest of a match holds, its actionType and tool globs having matched. */
     private boolean matches(
             final Policy.Match match,
             final ProposedAction action,
             final JsonNode arguments,
             final Optional<BigDecimal> cost) {
-        if (!match.actionTypes().isEmpty()
-                && match.actionTypes().stream().noneMatch(g -> g.matches(action.getActionType()))) {
-            return false;
-        }
-        if (!match.tools().isEmpty() && match.tools().stream().noneMatch(g -> g.matches(action.getTool()))) {
-            return false;
-        }
         if (match.costAbove().isPresent()) {
             if (action.getEstimatedCost() == null) {
                 return false;

@@ -46,7 +46,7 @@ public final class PolicyParser {
 
     /**
      * The largest RE2 program one regular expression may compile to, in instructions. Matching is
-     * linear in the text but proportional to the program too; the default policy's largest is 125.
+     * linear in the text but proportional to the program too; the default policy's largest is 353.
      */
     public static final int MAX_PATTERN_SIZE = 500;
 
@@ -61,7 +61,8 @@ public final class PolicyParser {
             "routes",
             "triggers",
             "autonomy",
-            "agents");
+            "agents",
+            "rejectionMemory");
     private static final Set<String> RULE =
             Set.of("id", "description", "match", "block", "riskClass", "scoreAdd", "route", "promotable", "reason");
     private static final Set<String> MATCH =
@@ -126,7 +127,7 @@ public final class PolicyParser {
         final YamlNode document = new YamlNode(root, "", problems);
         if (!document.isMapping()) {
             document.problem("a policy document is a mapping of sections (name, version, defaults, thresholds,"
-                    + " scoring, rules, routes, triggers, autonomy, agents)");
+                    + " scoring, rules, routes, triggers, autonomy, agents, rejectionMemory)");
             throw new PolicyException(problems);
         }
         final Map<String, YamlNode> top = document.fields(TOP);
@@ -142,6 +143,8 @@ public final class PolicyParser {
         final List<Policy.TriggerRule> triggers = triggers(Optional.ofNullable(top.get("triggers")));
         final Policy.Autonomy autonomy = autonomy(required(top, "autonomy", document));
         final Map<Glob, Policy.AgentProfile> agents = agents(Optional.ofNullable(top.get("agents")));
+        final Optional<Policy.RejectionMemory> rejectionMemory =
+                rejectionMemory(Optional.ofNullable(top.get("rejectionMemory")));
         checkEscalationChains(routes);
         if (!problems.isEmpty()) {
             throw new PolicyException(problems.stream()
@@ -161,7 +164,17 @@ public final class PolicyParser {
                 Map.copyOf(routes),
                 List.copyOf(triggers),
                 autonomy,
-                agents);
+                agents,
+                rejectionMemory);
+    }
+
+    /** {@code rejectionMemory: {window: P7D}}: the window is required, a positive ISO-8601 duration. */
+    private Optional<Policy.RejectionMemory> rejectionMemory(final Optional<YamlNode> node) {
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        final Map<String, YamlNode> fields = node.get().fields(Set.of("window"));
+        return required(fields, "window", node.get()).flatMap(this::duration).map(Policy.RejectionMemory::new);
     }
 
     private Optional<YamlNode> required(final Map<String, YamlNode> fields, final String key, final YamlNode parent) {

@@ -341,6 +341,210 @@ class PolicyEvaluatorTest {
         assertThat(evaluation.riskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
     }
 
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "rm -rf /",
+                "rm -fr ~",
+                "sudo rm -r -f /",
+                "rm -rf /*",
+                "rm -rf \"$HOME\"",
+                "rm -rf ${HOME}/",
+                "cd /tmp && rm -rf /etc/nginx",
+                "rm --recursive --force /usr",
+                "rm -rf build /",
+                "rm -rf /home/alice",
+                "RM -RF /",
+                "rm -rf / --no-preserve-root",
+                "mkfs.ext4 /dev/nvme0n1",
+                "dd if=/dev/zero of=/dev/sda bs=1M",
+                "cat image.iso > /dev/sdb",
+                ":(){ :|:& };:"
+            })
+    void shouldBlockShellCommandsThatWipeTheMachine(final String command) {
+        // when
+        final Evaluation shell = evaluate(action(
+                "shell.exec", JSON.createObjectNode().put("command", command).toString()));
+        final Evaluation inArray = evaluate(action(
+                "kubectl.exec",
+                JSON.createObjectNode()
+                        .set(
+                                "command",
+                                JSON.createArrayNode().add("sh").add("-c").add(command))
+                        .toString()));
+        final Evaluation cmd = evaluate(action(
+                "desktop.run_command",
+                JSON.createObjectNode().put("cmd", command).toString()));
+
+        // then: whatever the action type is called
+        assertThat(shell.blockedBy()).map(Policy.Rule::id).contains("shell.destroy-system");
+        assertThat(inArray.blockedBy()).map(Policy.Rule::id).contains("shell.destroy-system");
+        assertThat(cmd.blockedBy()).map(Policy.Rule::id).contains("shell.destroy-system-cmd");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "rm -rf ./build",
+                "rm -rf /tmp/work",
+                "rm -rf ~/project/target",
+                "rm -rf /home/alice/project/build",
+                "rm report.txt",
+                "dd if=/dev/zero of=/dev/null bs=1M count=10",
+                "ls -la /etc",
+                "git status"
+            })
+    void shouldNotBlockOrdinaryShellCommandsButAskAHuman(final String command) {
+        // when
+        final Evaluation evaluation = evaluate(action(
+                "shell.exec", JSON.createObjectNode().put("command", command).toString()));
+
+        // then
+        assertThat(evaluation.blockedBy()).isEmpty();
+        assertThat(evaluation.disposition()).isEqualTo(Disposition.NEEDS_APPROVAL);
+        assertThat(evaluation.riskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
+        assertThat(evaluation.matchedRules()).contains("shell.any");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "postgres.run_query|sql|DROP TABLE customers|sql.drop-or-truncate",
+                "mcp.postgres.read|sql|DELETE FROM users|sql.delete-without-where",
+                "bigquery.run_query|query|TRUNCATE ds.events|sql.query-drop-or-truncate",
+                "db.query|query|UPDATE users SET admin = true|sql.query-delete-without-where"
+            })
+    void shouldApplyTheSqlGuardrailsWhateverTheToolIsCalled(
+            final String actionType, final String field, final String sql, final String rule) {
+        // when
+        final Evaluation evaluation = evaluate(
+                action(actionType, JSON.createObjectNode().put(field, sql).toString()));
+
+        // then
+        assertThat(evaluation.blockedBy()).map(Policy.Rule::id).contains(rule);
+    }
+
+    @Test
+    void shouldNotTakeAWebSearchForSqlBecauseItsQueryMentionsDelete() {
+        // when
+        final Evaluation evaluation =
+                evaluate(action("search.web", "{\"query\":\"how to delete from a table without where\"}"));
+
+        // then
+        assertThat(evaluation.disposition()).isEqualTo(Disposition.AUTO_APPROVE);
+        assertThat(evaluation.riskClass()).isEqualTo(RiskClass.READ_ONLY);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "crm.get_and_delete_contact|destructive.verb",
+                "device.read_and_wipe|destructive.verb",
+                "kubectl.get_secret|secrets.any",
+                "vault.secret.read|secrets.any",
+                "crm.contacts.export|outbound.send",
+                "slack.post_message|outbound.send",
+                "drive.permissions.create|permissions.change",
+                "okta.group.add_user|permissions.change",
+                "stripe.payouts.create|payment.any",
+                "jira.issues.bulk_delete|destructive.verb"
+            })
+    void shouldLetTheMostSevereVerbWinWhateverElseTheActionTypeSays(final String actionType, final String rule) {
+        // when
+        final Evaluation evaluation = evaluate(action(actionType).setTool("jira"));
+
+        // then
+        assertThat(evaluation.riskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
+        assertThat(evaluation.matchedRules()).contains(rule);
+        assertThat(evaluation.disposition()).isNotEqualTo(Disposition.AUTO_APPROVE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/home/alice/.bashrc",
+                "/home/deploy/.ssh/authorized_keys",
+                "/repo/.github/workflows/release.yml",
+                "/etc/cron.d/backup",
+                "~/.aws/credentials",
+                "/srv/app/.git/hooks/pre-commit"
+            })
+    void shouldSendAFileWriteThatRunsCodeByItselfOrGrantsAccessToAPerson(final String path) {
+        // when
+        final Evaluation evaluation = evaluate(
+                action("file.write", JSON.createObjectNode().put("path", path).toString()));
+
+        // then
+        assertThat(evaluation.riskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
+        assertThat(evaluation.matchedRules()).contains("files.write-sensitive-path");
+        assertThat(evaluation.disposition()).isEqualTo(Disposition.NEEDS_APPROVAL);
+    }
+
+    @Test
+    void shouldLetAReadRunOnInputOfUnknownOriginWithoutAConfidenceButNotAWrite() {
+        // given: the MCP gateway's and the SDK's defaults
+        final ProposedAction.Builder read =
+                action("mcp.files.read").setInputTrust(InputTrust.UNKNOWN).setConfidence(null);
+        final ProposedAction.Builder write = action("jira.issue.create")
+                .setTool("jira")
+                .setInputTrust(InputTrust.UNKNOWN)
+                .setConfidence(null);
+
+        // when
+        final Evaluation readEvaluation = evaluate(read);
+        final Evaluation writeEvaluation = evaluate(write);
+
+        // then: 0.05 + 0.1 + 0.1 = 0.25 is within the low-trust 0.25; 0.2 + 0.1 + 0.1 is not
+        assertThat(readEvaluation.score()).isCloseTo(0.25, within(1e-9));
+        assertThat(readEvaluation.disposition()).isEqualTo(Disposition.AUTO_APPROVE);
+        assertThat(writeEvaluation.riskClass()).isEqualTo(RiskClass.REVERSIBLE_WRITE);
+        assertThat(writeEvaluation.disposition()).isEqualTo(Disposition.NEEDS_APPROVAL);
+    }
+
+    @Test
+    void shouldSendACalendarInvitationToAnOutsideAddressToAPerson() {
+        // when
+        final Evaluation inside = evaluate(action("calendar.event.create", "{\"attendees\":[\"bob@example.com\"]}")
+                .setTool("google-calendar"));
+        final Evaluation outside =
+                evaluate(action("calendar.event.create", "{\"attendees\":[\"bob@example.com\",\"dana@partner.org\"]}")
+                        .setTool("google-calendar"));
+
+        // then
+        assertThat(inside.disposition()).isEqualTo(Disposition.AUTO_APPROVE);
+        assertThat(outside.matchedRules()).contains("calendar.outside-attendees");
+        assertThat(outside.disposition()).isEqualTo(Disposition.NEEDS_APPROVAL);
+    }
+
+    @Test
+    void shouldRememberBoundedlyWhichGlobsMatchEachActionTypeAndToolAndDecideAlikeEitherWay() {
+        // given: an evaluator of its own, and more distinct action types than it remembers
+        final PolicyEvaluator evaluator = new PolicyEvaluator(DefaultPolicy.load());
+        final Evaluation firstRead =
+                evaluator.evaluate(action("crm.contact.get").build(), Optional.empty());
+        final Evaluation firstSend =
+                evaluator.evaluate(action("slack.post_message").build(), Optional.empty());
+
+        // when
+        for (int i = 0; i < PolicyEvaluator.NAMES_REMEMBERED + 100; i++) {
+            evaluator.evaluate(
+                    action("family" + i + ".items.list").setTool("t" + i).build(), Optional.empty());
+        }
+        final Evaluation read = evaluator.evaluate(action("crm.contact.get").build(), Optional.empty());
+        final Evaluation readAgain =
+                evaluator.evaluate(action("crm.contact.get").build(), Optional.empty());
+        final Evaluation send = evaluator.evaluate(action("slack.post_message").build(), Optional.empty());
+
+        // then
+        assertThat(evaluator.namesRemembered()).isLessThanOrEqualTo(PolicyEvaluator.NAMES_REMEMBERED);
+        assertThat(read).isEqualTo(firstRead).isEqualTo(readAgain);
+        assertThat(send).isEqualTo(firstSend);
+        assertThat(read.disposition()).isEqualTo(Disposition.AUTO_APPROVE);
+        assertThat(send.riskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
+    }
+
     @Test
     void shouldBlockEvenAnAgentWhoseTrackRecordIsPromoted() {
         // when
@@ -384,7 +588,7 @@ class PolicyEvaluatorTest {
         // then
         assertThat(evaluation.riskClass()).isEqualTo(expected);
         assertThat(evaluation.matchedRules()).isNotEmpty();
-        assertThat(evaluation.policyVersion()).isEqualTo("2026-11-28.1");
+        assertThat(evaluation.policyVersion()).isEqualTo("2026-12-04.1");
     }
 
     @Test
@@ -409,7 +613,7 @@ class PolicyEvaluatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"crm.contact.merge", "calendar.invite", "deploy.service"})
+    @ValueSource(strings = {"crm.contact.merge", "erp.order.reconcile", "deploy.service"})
     void shouldTreatAnActionNoRuleClassifiesAsIrreversibleAndAskAHuman(final String actionType) {
         // when
         final Evaluation evaluation = evaluate(action(actionType));
@@ -567,7 +771,8 @@ class PolicyEvaluatorTest {
         // then
         assertThat(evaluation.disposition()).isEqualTo(Disposition.NEEDS_APPROVAL);
         assertThat(evaluation.matchedRules())
-                .containsExactly("email.send", "email.external-recipient", "low-trust.external-effect");
+                .containsExactly(
+                        "email.send", "email.external-recipient", "outbound.send", "low-trust.external-effect");
         assertThat(evaluation.score()).isCloseTo(1.0, within(1e-9));
         assertThat(trigger(evaluation, "low-trust-input"))
                 .map(FiredTrigger::value)
@@ -975,11 +1180,11 @@ class PolicyEvaluatorTest {
         // then
         assertThat(assessment.getRiskClass()).isEqualTo(RiskClass.IRREVERSIBLE);
         assertThat(assessment.getScore()).isCloseTo(1.0, within(1e-9));
-        assertThat(assessment.getMatchedRules()).containsExactly("email.send");
+        assertThat(assessment.getMatchedRules()).containsExactly("email.send", "outbound.send");
         assertThat(assessment.getReasons()).isEqualTo(evaluation.reasons());
         assertThat(assessment.getTriggers())
                 .containsExactly(new Trigger("cost-above-1000", "1500 EUR", "1000 EUR", "raise-tier"));
-        assertThat(assessment.getPolicyVersion()).isEqualTo("2026-11-28.1");
+        assertThat(assessment.getPolicyVersion()).isEqualTo("2026-12-04.1");
         assertThat(assessment.getAutonomyLevel()).isEqualTo(AutonomyLevel.STANDARD);
         assertThat(assessment.getAssessedAt()).isEqualTo(NOW);
     }

@@ -476,6 +476,47 @@ class PolicyParserTest {
     }
 
     @Test
+    void shouldReadARejectionMemoryWindowAndLeaveItOffWhenAbsent() throws Exception {
+        // when
+        final Policy with = PolicyParser.parse(MINIMAL + "rejectionMemory: {window: P7D}\n");
+        final Policy without = PolicyParser.parse(MINIMAL);
+
+        // then
+        assertThat(with.rejectionMemory()).contains(new Policy.RejectionMemory(Duration.ofDays(7)));
+        assertThat(without.rejectionMemory()).isEmpty();
+        assertThat(DefaultPolicy.load().rejectionMemory()).contains(new Policy.RejectionMemory(Duration.ofDays(7)));
+    }
+
+    static Stream<Arguments> badRejectionMemories() {
+        return Stream.of(
+                Arguments.of("rejectionMemory: {}", "rejectionMemory.window", "missing"),
+                Arguments.of("rejectionMemory: {window: 7 days}", "rejectionMemory.window", "ISO-8601 duration"),
+                Arguments.of("rejectionMemory: {window: PT0S}", "rejectionMemory.window", "positive duration"),
+                Arguments.of("rejectionMemory: {window: -P1D}", "rejectionMemory.window", "positive duration"),
+                Arguments.of("rejectionMemory: {windw: P7D}", "rejectionMemory.windw", "did you mean 'window'"),
+                Arguments.of("rejectionMemory: P7D", "rejectionMemory", "mapping"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badRejectionMemories")
+    void shouldRefuseABadRejectionMemoryWithItsLineAndField(
+            final String section, final String field, final String message) {
+        // given: the section on the line after MINIMAL's last
+        final int line = (int) MINIMAL.lines().count() + 1;
+
+        // when
+        final PolicyException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> PolicyParser.parse(MINIMAL + section + "\n"), PolicyException.class);
+
+        // then
+        assertThat(refused.problems()).anySatisfy(problem -> {
+            assertThat(problem.line()).isEqualTo(line);
+            assertThat(problem.field()).isEqualTo(field);
+            assertThat(problem.message()).contains(message);
+        });
+    }
+
+    @Test
     void shouldRefuseADocumentThatIsNotAMappingWithOneProblemInsteadOfOnePerMissingSection() {
         // given
         final String yaml = "just a sentence";
@@ -530,12 +571,12 @@ class PolicyParserTest {
 
         // then
         assertThat(policy.name()).isEqualTo("default");
-        assertThat(policy.version()).isEqualTo("2026-11-28.1");
+        assertThat(policy.version()).isEqualTo("2026-12-04.1");
         assertThat(policy.yaml()).isEqualTo(yaml);
         assertThat(policy.sha256()).hasSize(64).isEqualTo(PolicyParser.sha256(yaml));
         assertThat(policy.defaults()).isEqualTo(new Policy.Defaults(RiskClass.IRREVERSIBLE, "standard"));
         assertThat(policy.thresholds().autoApproveMaxScore()).isEqualTo(0.35);
-        assertThat(policy.thresholds().lowTrustAutoApproveMaxScore()).isEqualTo(0.2);
+        assertThat(policy.thresholds().lowTrustAutoApproveMaxScore()).isEqualTo(0.25);
         assertThat(policy.routes())
                 .containsOnlyKeys("standard", "senior", "finance", "finance-senior", "data-owners", "release-managers");
         assertThat(policy.route("release-managers").mode()).isEqualTo(ApprovalMode.PARALLEL);
@@ -549,8 +590,12 @@ class PolicyParserTest {
                 .containsExactly(
                         "sql.drop-or-truncate",
                         "sql.delete-without-where",
+                        "sql.query-drop-or-truncate",
+                        "sql.query-delete-without-where",
                         "payment.over-limit",
-                        "files.delete-system-paths");
+                        "files.delete-system-paths",
+                        "shell.destroy-system",
+                        "shell.destroy-system-cmd");
         assertThat(policy.triggers())
                 .extracting(Policy.TriggerRule::kind)
                 .containsExactlyInAnyOrder(Policy.TriggerKind.values());

@@ -99,5 +99,8 @@ public interface ClassifierMetrics {
     }
 
     /** The risk model failed or timed out; rules alone decided. */
+    /** A proposal rejected at once: people rejected the same action within the rejection memory's window. */
+    default void repeatedRejection() {}
+
     default void riskModelUnavailable() {}
 }

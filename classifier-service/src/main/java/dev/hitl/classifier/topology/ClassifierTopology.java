@@ -22,6 +22,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -47,8 +48,15 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>a guardrail: a BLOCKED decision with the rule and reason;
  *   <li>safe enough: the classified action to {@code hitl.actions.auto-approved} and an
  *       AUTO_APPROVED decision;
+ *   <li>identical (agent, action type, tool, target, canonical arguments) to an action people
+ *       rejected within the policy's {@code rejectionMemory.window}: a REJECTED decision with their
+ *       reason, naming the action it repeats ({@link RejectionMemoryProcessor});
  *   <li>otherwise: the classified action to {@code hitl.approvals.pending}.
  * </ul>
+ *
+ * <p>Actions on their way to people, and withdrawals, pass through the repartition topic {@code
+ * <application.id>-pending-by-agent-repartition} (keyed by agentId, as many partitions as {@code
+ * hitl.decisions}), so that the rejection memory sees them and the agent's decisions in one task.
  *
  * <p>A tombstone (null value) is the agent withdrawing its proposal ({@link Withdrawals}): for an
  * action sent to humans, withdrawn by the agent that proposed it, the tombstone goes on to {@code
@@ -99,6 +107,18 @@ public final class ClassifierTopology {
     public static final String POLICY_STORE = "classifier-policy";
     /** The aggregation of decisions into track records. */
     public static final String TRUST_WINDOW_STORE = "classifier-trust-window";
+    /**
+     * People's rejections by the key of what the rejected action did ({@link RejectionMemory}), with
+     * who, why and when (changelogged; forgotten after the policy's {@code rejectionMemory.window}).
+     */
+    public static final String REJECTIONS_STORE = "classifier-rejections";
+    /**
+     * The rejection key of each action waiting for people, until its decision (changelogged;
+     * forgotten at the decision, or after {@code rememberIdsFor}).
+     */
+    public static final String REJECTION_KEYS_STORE = "classifier-rejection-keys";
+    /** How often the rejection memory forgets what is past its window. */
+    static final Duration REJECTION_MEMORY_CLEANUP = Duration.ofMinutes(10);
 
     private ClassifierTopology() {}
 
@@ -153,7 +173,13 @@ public final class ClassifierTopology {
                 Stores.persistentKeyValueStore(PROPOSAL_HASHES_STORE), Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PENDING_AGENTS_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(REJECTIONS_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(REJECTION_KEYS_STORE), Serdes.String(), Serdes.String()));
 
+        final java.util.concurrent.atomic.AtomicReference<KStream<String, byte[]>> toPeople =
+                new java.util.concurrent.atomic.AtomicReference<>();
         // Agents may write with any Kafka client: each proposal and withdrawal goes on in the task of
         // the partition Java's partitioner chooses for its actionId, so all records of one id meet
         // one de-duplication store (misplaced ones through a repartition topic, see Placement).
@@ -199,13 +225,12 @@ public final class ClassifierTopology {
                 .branch(
                         (key, routed) -> routed.destination() == Routed.Destination.PENDING,
                         Branched.withConsumer(
-                                s -> s.map(
-                                                (key, routed) ->
-                                                        KeyValue.pair(routed.key(), (ClassifiedAction) routed.value()),
-                                                Named.as("pending-records"))
-                                        .to(
-                                                topics.approvalsPending().name(),
-                                                serdes.produced(topics.approvalsPending())),
+                                s -> toPeople.set(s.process(() -> new ToPeopleProcessor(deps), Named.as("to-people"))
+                                        .repartition(
+                                                Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
+                                                        .withName("pending-by-agent")
+                                                        .withNumberOfPartitions(topics.decisions()
+                                                                .partitions()))),
                                 "pending"))
                 .branch(
                         (key, routed) -> routed.destination() == Routed.Destination.DECISION,
@@ -216,13 +241,56 @@ public final class ClassifierTopology {
                                         .to(topics.decisions().name(), serdes.produced(topics.decisions())),
                                 "decisions"));
 
-        builder.stream(
-                        topics.decisions().name(),
-                        serdes.consumed(topics.decisions()).withName("decisions-for-trust"))
+        final KStream<String, Decision> decisions = builder.stream(
+                topics.decisions().name(), serdes.consumed(topics.decisions()).withName("decisions-for-trust"));
+
+        // The rejection memory: actions on their way to people (by agent) and the agents' decisions
+        // (keyed by agentId) meet in one task; an action people rejected within the policy's window is
+        // rejected again at once, any other goes on to hitl.approvals.pending.
+        toPeople.get()
+                .mapValues(bytes -> new RejectionMemoryProcessor.Input(bytes, null), Named.as("on-their-way"))
+                .merge(
+                        decisions
+                                .filter(
+                                        (agentId, decision) -> decision != null && decision.getActionId() != null,
+                                        Named.as("decisions-for-memory"))
+                                .mapValues(
+                                        decision -> new RejectionMemoryProcessor.Input(null, decision),
+                                        Named.as("decided")),
+                        Named.as("pending-and-decisions"))
+                .process(
+                        () -> new RejectionMemoryProcessor(deps),
+                        Named.as("rejection-memory"),
+                        REJECTIONS_STORE,
+                        REJECTION_KEYS_STORE)
+                .split(Named.as("remembered-"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.PENDING,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) -> KeyValue.pair(routed.key(), routed.rawValue()),
+                                                Named.as("pending-records"))
+                                        .to(
+                                                topics.approvalsPending().name(),
+                                                Produced.with(Serdes.String(), Serdes.ByteArray())
+                                                        .withName("pending")),
+                                "pending"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.DECISION,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) -> KeyValue.pair(routed.key(), (Decision) routed.value()),
+                                                Named.as("repeated-rejections"))
+                                        .to(topics.decisions().name(), serdes.produced(topics.decisions())),
+                                "decisions"));
+
+        decisions
                 .filter(
                         (agentId, decision) -> decision != null
                                 && decision.getActionType() != null
                                 && TrustWindow.HUMAN_OUTCOMES.contains(decision.getOutcome())
+                                // a repeated rejection is the classifier's, not people's: it earns nothing
+                                && !RejectionMemory.DECIDED_BY.equals(decision.getDecidedBy())
                                 && TrustWindow.verified(decision, deps.deciders(), deps.metrics()),
                         Named.as("human-decisions"))
                 .selectKey(

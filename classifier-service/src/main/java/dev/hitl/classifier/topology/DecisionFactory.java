@@ -153,6 +153,36 @@ public final class DecisionFactory {
                 .build());
     }
 
+    /**
+     * A proposal identical to one people rejected within the policy's rejection memory: REJECTED at
+     * once, with their reason, naming the action it repeats.
+     *
+     * @param action the proposal
+     * @param proposalHash its hash
+     * @param earlier people's rejection of the same action
+     * @param policyVersion the policy in force
+     * @param now the decision time
+     */
+    Decision repeatedRejection(
+            final ProposedAction action,
+            final String proposalHash,
+            final RejectionMemory.Rejection earlier,
+            final String policyVersion,
+            final Instant now) {
+        return signer.sign(base(action, proposalHash, Outcome.REJECTED, now)
+                .setFeedback(new Feedback(
+                        "People rejected this same action (same agent, action type, tool, target and arguments)"
+                                + " as action " + earlier.actionId() + " at " + earlier.at() + " ("
+                                + earlier.by() + "): "
+                                + (earlier.reason().isBlank() ? "no reason given." : earlier.reason())
+                                + " It is rejected again without asking them; nothing was run. Change the action,"
+                                + " or ask a person another way.",
+                        RejectionMemory.CATEGORY))
+                .setDecidedBy(RejectionMemory.DECIDED_BY)
+                .setPolicyVersion(policyVersion)
+                .build());
+    }
+
     private static Decision.Builder base(
             final ProposedAction action, final String proposalHash, final Outcome outcome, final Instant now) {
         return Decision.newBuilder()

@@ -10,7 +10,8 @@ import org.apache.avro.specific.SpecificRecord;
  * @param key the record key (actionId or agentId), null for dead letters
  * @param value the record, null for dead letters and for a withdrawal (a tombstone to pending)
  * @param rawKey for dead letters: the original key bytes
- * @param rawValue for dead letters: the original value bytes
+ * @param rawValue for dead letters: the original value bytes; after the rejection memory, the
+ *     serialized pending value
  */
 record Routed(Destination destination, String key, SpecificRecord value, byte[] rawKey, byte[] rawValue) {
 
@@ -28,6 +29,15 @@ record Routed(Destination destination, String key, SpecificRecord value, byte[] 
     /** @param actionId the withdrawn action @return its tombstone for {@code hitl.approvals.pending} */
     static Routed withdrawal(final String actionId) {
         return new Routed(Destination.PENDING, actionId, null, null, null);
+    }
+
+    /**
+     * @param actionId the action
+     * @param bytes its serialized {@code hitl.approvals.pending} value, or null for a withdrawal
+     * @return it, on its way to {@code hitl.approvals.pending} after the rejection memory
+     */
+    static Routed pendingBytes(final String actionId, final byte[] bytes) {
+        return new Routed(Destination.PENDING, actionId, null, null, bytes);
     }
 
     static Routed deadLetter(final byte[] rawKey, final byte[] rawValue) {

@@ -1191,9 +1191,9 @@ class ClassifierTopologyTest {
     @Test
     void shouldApplyANewPolicyVersionWithoutARestartAndKeepTheOldOneWhenTheNewOneIsInvalid() {
         final String stricter = DefaultPolicy.yaml()
-                .replace("version: \"2026-11-28.1\"", "version: \"2026-11-28.2\"")
+                .replace("version: \"" + DefaultPolicy.load().version() + "\"", "version: \"2026-11-28.2\"")
                 .replace("autoApproveMaxScore: 0.35", "autoApproveMaxScore: 0.01")
-                .replace("lowTrustAutoApproveMaxScore: 0.2", "lowTrustAutoApproveMaxScore: 0.01");
+                .replace("lowTrustAutoApproveMaxScore: 0.25", "lowTrustAutoApproveMaxScore: 0.01");
         policy.pipeInput("default", document(stricter));
         propose(action("p-1", "search.web", "{}").build());
         final ClassifiedAction held = pending.readValue();
@@ -1205,6 +1205,197 @@ class ClassifierTopologyTest {
                         .replace("riskClass: READ_ONLY", "riskClass: HARMLESS")));
         propose(action("p-2", "search.web", "{}").build());
         assertThat(pending.readValue().getAssessment().getPolicyVersion()).isEqualTo("2026-11-28.2");
+    }
+
+    // ---- rejection memory -----------------------------------------------------------------------
+
+    private static final String OUTSIDE_EMAIL =
+            "{\"to\": \"customer@gmail.com\", \"body\": \"Your refund is on its way\"}";
+
+    /** A decision people made, as the escalation service signs it (here: the development key). */
+    private static Decision peopleDecided(
+            final String id, final Outcome outcome, final String reason, final Instant decidedAt) {
+        return new DecisionSigner(DevelopmentKeys.privateKey())
+                .sign(Decision.newBuilder()
+                        .setActionId(id)
+                        .setAgentId(AGENT)
+                        .setActionType("email.send")
+                        .setTool("tool")
+                        .setOutcome(outcome)
+                        .setApprovers(List.of("carol@example.com"))
+                        .setFeedback(new dev.hitl.schemas.Feedback(reason, "reviewer"))
+                        .setDecidedBy("carol@example.com")
+                        .setDecidedAt(decidedAt)
+                        .build());
+    }
+
+    /** Sends an outside email to people, and has people decide it. */
+    private void sentToPeopleAndDecided(final String id, final Outcome outcome, final String reason) {
+        propose(action(id, "email.send", OUTSIDE_EMAIL).build());
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo(id);
+        decisionsIn.pipeInput(AGENT, peopleDecided(id, outcome, reason, NOW));
+        decisions.readValuesToList();
+    }
+
+    @Test
+    void shouldRejectAtOnceAProposalIdenticalToOnePeopleRejectedWithTheirReasonAndTheActionItRepeats() {
+        // given: people rejected an email to a customer
+        sentToPeopleAndDecided("rm-1", Outcome.REJECTED, "Do not promise refunds before finance agrees.");
+
+        // when: the agent proposes the same email again, under a new id, its arguments written otherwise
+        propose(action(
+                        "rm-2",
+                        "email.send",
+                        "{\"body\":\"Your refund is on its way\",   \"to\":\"customer@gmail.com\"}")
+                .build());
+
+        // then: decided REJECTED by the classifier; nobody is asked
+        assertThat(pending.isEmpty()).isTrue();
+        final Decision decision = decisions.readValue();
+        assertThat(decision.getActionId()).isEqualTo("rm-2");
+        assertThat(decision.getOutcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(decision.getDecidedBy()).isEqualTo("classifier:rejection-memory");
+        assertThat(decision.getFeedback().getCategory()).isEqualTo("repeated-rejection");
+        assertThat(decision.getFeedback().getReason())
+                .contains("rm-1", "carol@example.com", "Do not promise refunds before finance agrees.");
+        assertThat(decision.getProposalHash())
+                .isEqualTo(ProposalHash.of(action(
+                                "rm-2",
+                                "email.send",
+                                "{\"body\":\"Your refund is on its way\",   \"to\":\"customer@gmail.com\"}")
+                        .build()));
+        assertThat(decision.getFinalArguments()).isNull();
+        assertThat(VERIFIER.verify(decision)).isEqualTo(DecisionVerifier.Result.VALID);
+        // and it is the classifier's decision, not people's: no track record counts it
+        assertThat(trust.readValuesToList()).extracting(TrustStats::getRejected).containsExactly(1);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "email.send|tool|{\"to\": \"customer@gmail.com\", \"body\": \"Your refund was approved\"}|",
+                "email.send|tool|{\"to\": \"other@gmail.com\", \"body\": \"Your refund is on its way\"}|",
+                "email.send|other-tool|{\"to\": \"customer@gmail.com\", \"body\": \"Your refund is on its way\"}|",
+                "email.send|tool|{\"to\": \"customer@gmail.com\", \"body\": \"Your refund is on its way\"}|inbox-7",
+                "message.send|tool|{\"to\": \"customer@gmail.com\", \"body\": \"Your refund is on its way\"}|"
+            })
+    void shouldAskPeopleAgainWhenAnythingDiffers(
+            final String type, final String tool, final String arguments, final String target) {
+        // given
+        sentToPeopleAndDecided("rm-1", Outcome.REJECTED, "No.");
+
+        // when
+        propose(action("rm-2", type, arguments).setTool(tool).setTarget(target).build());
+
+        // then
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("rm-2");
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldAskPeopleAgainForAnotherAgentsIdenticalProposal() {
+        // given
+        register(registration("support-agent-2").build());
+        sentToPeopleAndDecided("rm-1", Outcome.REJECTED, "No.");
+
+        // when
+        propose(action("rm-2", "email.send", OUTSIDE_EMAIL)
+                .setAgentId("support-agent-2")
+                .build());
+
+        // then
+        assertThat(pending.readValue().getAction().getAgentId()).isEqualTo("support-agent-2");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"TIMED_OUT", "WITHDRAWN", "APPROVED", "MODIFIED", "HALTED"})
+    void shouldNotTakeATimeoutAWithdrawalOrAnApprovalForPeoplesRejection(final Outcome outcome) {
+        // given
+        sentToPeopleAndDecided("rm-1", outcome, "whatever");
+
+        // when
+        propose(action("rm-2", "email.send", OUTSIDE_EMAIL).build());
+
+        // then
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("rm-2");
+    }
+
+    @Test
+    void shouldNotRememberARejectionWhoseSignatureDoesNotVerify() {
+        // given: a "rejection" signed with a key no decider holds (anyone writing to hitl.decisions)
+        propose(action("rm-1", "email.send", OUTSIDE_EMAIL).build());
+        pending.readValue();
+        final Decision forged = new DecisionSigner(DecisionKeys.generate(DevelopmentKeys.KEY_ID))
+                .sign(peopleDecided("rm-1", Outcome.REJECTED, "No.", NOW));
+        assertThat(VERIFIER.verify(forged)).isEqualTo(DecisionVerifier.Result.BAD_SIGNATURE);
+        decisionsIn.pipeInput(AGENT, forged);
+
+        // when
+        propose(action("rm-2", "email.send", OUTSIDE_EMAIL).build());
+
+        // then: the agent is not shut out by a forged rejection
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("rm-2");
+    }
+
+    @Test
+    void shouldForgetARejectionAfterThePolicysWindow() {
+        // given: the default policy remembers rejections for 7 days
+        sentToPeopleAndDecided("rm-1", Outcome.REJECTED, "No.");
+        final var store = driver.<String, String>getKeyValueStore(ClassifierTopology.REJECTIONS_STORE);
+        assertThat(store.approximateNumEntries()).isEqualTo(1);
+
+        // when: more than 7 days pass
+        clock.advance(Duration.ofDays(7).plusMinutes(1));
+        propose(action("rm-2", "email.send", OUTSIDE_EMAIL)
+                .setProposedAt(clock.instant())
+                .build());
+        driver.advanceWallClockTime(Duration.ofMinutes(11));
+
+        // then: asked again, and the memory is empty (the punctuation removed it)
+        assertThat(pending.readValue().getAction().getActionId()).isEqualTo("rm-2");
+        try (var all = store.all()) {
+            assertThat(all.hasNext()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldRememberNothingUnderAPolicyWithoutARejectionMemory() {
+        // given
+        policy.pipeInput(
+                "default",
+                document(DefaultPolicy.yaml()
+                        .replace("version: \"" + DefaultPolicy.load().version() + "\"", "version: \"no-memory\"")
+                        .replace("rejectionMemory:\n  window: P7D\n", "")));
+        sentToPeopleAndDecided("rm-1", Outcome.REJECTED, "No.");
+
+        // when
+        propose(action("rm-2", "email.send", OUTSIDE_EMAIL).build());
+
+        // then
+        assertThat(pending.readValue().getAssessment().getPolicyVersion()).isEqualTo("no-memory");
+        assertThat(driver.<String, String>getKeyValueStore(ClassifierTopology.REJECTIONS_STORE)
+                        .approximateNumEntries())
+                .isZero();
+    }
+
+    @Test
+    void shouldStillPassAWithdrawalOnAfterItsActionThroughTheMemory() {
+        // given
+        propose(action("rm-1", "email.send", OUTSIDE_EMAIL).build());
+
+        // when
+        withdraw("rm-1", AGENT);
+
+        // then: the action, then its tombstone, without the memory's internal headers
+        final List<TestRecord<String, ClassifiedAction>> records = pending.readRecordsToList();
+        assertThat(records).extracting(TestRecord::key).containsExactly("rm-1", "rm-1");
+        assertThat(records.get(0).value()).isNotNull();
+        assertThat(records.get(1).value()).isNull();
+        assertThat(records)
+                .allSatisfy(record -> assertThat(record.headers().toArray())
+                        .extracting(Header::key)
+                        .doesNotContain(RejectionMemory.ACTION_ID_HEADER, RejectionMemory.KEY_HEADER));
     }
 
     private static PolicyDocument document(final String yaml) {

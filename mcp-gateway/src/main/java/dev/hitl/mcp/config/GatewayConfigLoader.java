@@ -137,6 +137,12 @@ public final class GatewayConfigLoader {
                         agentId,
                         agent.optionalString("onBehalfOf").orElse(""),
                         agent.optionalString("domain").orElse(""),
+                        // UNKNOWN unless the operator says: the gateway cannot know what steers the
+                        // model, and a made-up USER would lend a prompt-injected write the trust the
+                        // policy gives a user's own request. Nor does it invent a confidence. The
+                        // default policy lets reads run at these defaults (a read is harmless whatever
+                        // the input trust; secrets and outside addresses excepted) and sends writes to
+                        // a person; see the mcp-gateway README, "Trust and confidence".
                         agent.optional("inputTrust")
                                 .map(n -> trust(n, "agent.inputTrust"))
                                 .orElse(InputTrust.UNKNOWN)),

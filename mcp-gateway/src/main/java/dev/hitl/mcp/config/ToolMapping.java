@@ -25,13 +25,14 @@ public record ToolMapping(
     /**
      * The mapping of a tool nobody mapped, from its name and MCP annotations. The annotations are
      * hints from a server the operator chose to put behind the gateway; they only ever make a tool
-     * look safer when it says it is read-only. Every other tool maps to an action type no rule of the
-     * default policy names, which the policy treats as IRREVERSIBLE: a human decides until an
-     * operator writes a rule.
+     * look safer when it says it is read-only. Every other tool maps to an action type the default
+     * policy classifies as IRREVERSIBLE (rule {@code mcp.unmapped-write}): a human decides until an
+     * operator maps the tool or writes a rule.
      *
      * <ul>
      *   <li>{@code readOnlyHint: true} → {@code mcp.<upstream>.read} (the default policy's
-     *       {@code *.read} rule makes it READ_ONLY);
+     *       {@code *.read} rule makes it READ_ONLY, and lets it run at the gateway's default input
+     *       trust and confidence, unless it fetches an address outside the company);
      *   <li>{@code destructiveHint: false} → {@code mcp.<upstream>.write};
      *   <li>anything else (MCP's default for a tool that is not read-only is destructive) →
      *       {@code mcp.<upstream>.destructive}.
