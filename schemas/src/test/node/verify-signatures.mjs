@@ -87,6 +87,22 @@ function verifyVote(vote, voter) {
   return 'valid';
 }
 
+const CHECKPOINT_SIGNED = ['auditTopic', 'checkpointedAt', 'hash', 'headOccurredAt', 'offset', 'partition', 'sequence',
+  'signatureAlgorithm', 'signatureKeyId'];
+
+function checkpointSignedContent(checkpoint) {
+  return canonical(Object.fromEntries(CHECKPOINT_SIGNED.map((name) => [name, checkpoint[name] ?? null])));
+}
+
+function verifyCheckpoint(checkpoint, keys) {
+  if (checkpoint.signatureAlgorithm !== 'Ed25519') return `algorithm ${checkpoint.signatureAlgorithm}`;
+  const key = keys.get(checkpoint.signatureKeyId);
+  if (!key) return `unknown key ${checkpoint.signatureKeyId}`;
+  const ok = verify(null, Buffer.from(checkpointSignedContent(checkpoint), 'utf8'), key,
+    Buffer.from(checkpoint.signature, 'base64'));
+  return ok ? 'valid' : 'bad signature';
+}
+
 function fail(message) {
   console.log('FAIL ' + message);
   process.exit(1);
@@ -155,6 +171,21 @@ if (args[0] === '--decisions') {
       const result = verifyVote(f.vote, v.voter);
       if (result === 'valid') fail(`forged vote "${f.name}" verified`);
       console.log(`ok forged vote "${f.name}" refused: ${result}`);
+    }
+  }
+  const cp = vectors.checkpoints;
+  if (cp) {
+    const auditKeys = keysById(cp.publicKeys);
+    for (const s of cp.signed) {
+      if (checkpointSignedContent(s.checkpoint) !== s.signedContent) fail(`checkpoint "${s.name}": signed content differs`);
+      const result = verifyCheckpoint(s.checkpoint, auditKeys);
+      if (result !== 'valid') fail(`checkpoint "${s.name}": ${result}`);
+      console.log(`ok checkpoint "${s.name}"`);
+    }
+    for (const f of cp.forged) {
+      const result = verifyCheckpoint(f.checkpoint, auditKeys);
+      if (result === 'valid') fail(`forged checkpoint "${f.name}" verified`);
+      console.log(`ok forged checkpoint "${f.name}" refused: ${result}`);
     }
   }
   console.log('all vectors verified');

@@ -75,7 +75,9 @@ public class AuditStreamFactory {
             final SchemaRegistryClient registry,
             final TopicCatalogue topics,
             @Value("${hitl.audit.verify-timeout:PT5M}") final Duration timeout,
-            @Value("${hitl.audit.decision-public-keys-file:}") final String decisionKeysFile) {
+            @Value("${hitl.audit.decision-public-keys-file:}") final String decisionKeysFile,
+            final dev.hitl.audit.checkpoint.CheckpointKeys checkpointKeys,
+            @Value("${hitl.audit.checkpoints.directory:}") final String checkpointDirectory) {
         final DecisionKeys.PublicKeys keys;
         if (decisionKeysFile == null || decisionKeysFile.isBlank()) {
             LOG.warn("Decision signatures in the audit log are not checked: set HITL_DECISION_PUBLIC_KEYS_FILE"
@@ -87,11 +89,20 @@ public class AuditStreamFactory {
                     "Decisions in the audit log are checked with the public keys {}",
                     keys.byId().keySet());
         }
-        return new AuditLogVerifier(
-                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                registry,
-                topics.auditLog().name(),
-                timeout,
-                keys);
+        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        // The chains are checked against the signed checkpoints: those on the topic, and the external
+        // copies when the checkpoint directory is configured.
+        return new AuditLogVerifier(client, registry, topics.auditLog().name(), timeout, keys)
+                .checkingCheckpoints(
+                        new dev.hitl.audit.checkpoint.CheckpointSource(
+                                client,
+                                registry,
+                                topics.auditCheckpoints().name(),
+                                checkpointDirectory == null || checkpointDirectory.isBlank()
+                                        ? null
+                                        : Path.of(checkpointDirectory.strip()),
+                                timeout),
+                        checkpointKeys.publicKeys(),
+                        topics.auditLog().name());
     }
 }

@@ -43,7 +43,11 @@ class AuditApplicationIT {
                                 state.toString()));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
-            final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
+            // UP once the stream has joined its group (REBALANCING, i.e. DOWN, until then)
+            final String health = org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .ignoreExceptions()
+                    .until(() -> http.toBlocking().retrieve(HttpRequest.GET("/health")), h -> h != null);
             assertThat(health).contains("\"status\":\"UP\"");
             assertThat(admin.listTopics().names().get())
                     .containsAll(new TopicCatalogue(namespace, 2)

@@ -58,6 +58,7 @@ class AuditIT {
 
     private static final int PARTITIONS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JAR_CLIENT_TOKEN = "compliance-client-token-of-the-jar";
 
     private final KafkaCluster cluster;
 
@@ -283,7 +284,9 @@ class AuditIT {
                     final JsonNode report = await().atMost(Duration.ofSeconds(30))
                             .ignoreExceptions()
                             .until(
-                                    () -> JSON.readTree(http.toBlocking().retrieve(HttpRequest.GET("/audit/verify"))),
+                                    () -> JSON.readTree(http.toBlocking()
+                                            .retrieve(HttpRequest.GET("/audit/verify")
+                                                    .bearerAuth(JAR_CLIENT_TOKEN))),
                                     r -> r != null);
                     assertThat(report.get("ok").asBoolean())
                             .as(report.toString())
@@ -320,6 +323,19 @@ class AuditIT {
         jarPort = dev.hitl.local.KafkaBroker.freePort();
         env.put("HITL_HTTP_PORT", String.valueOf(jarPort));
         env.put("HITL_DECISION_PUBLIC_KEYS_FILE", decisionKeysFile(namespace).toString());
+        // Not the local environment: the jar needs its own checkpoint key ...
+        // (the same for every instance of the installation: each verifies the others' checkpoints)
+        final java.nio.file.Path checkpointKey =
+                java.nio.file.Path.of("target", namespace + "-checkpoint.jwk").toAbsolutePath();
+        if (!java.nio.file.Files.exists(checkpointKey)) {
+            java.nio.file.Files.writeString(
+                    checkpointKey, DecisionKeys.generate("audit-it").toJwk());
+        }
+        env.put("HITL_AUDIT_CHECKPOINT_KEY_FILE", checkpointKey.toString());
+        // ... and a way to authenticate its callers.
+        env.put(
+                "HITL_AUDIT_CLIENTS",
+                "compliance:" + dev.hitl.runtime.OperatorSettings.sha256Hex(JAR_CLIENT_TOKEN) + ":auditor");
         env.put(
                 "HITL_STATE_DIR",
                 java.nio.file.Path.of("target", "state", namespace + "-" + instance)
@@ -347,7 +363,8 @@ class AuditIT {
 
     private JsonNode verifyOverHttp(final EmbeddedServer service, final String path) throws Exception {
         try (HttpClient http = HttpClient.create(service.getURL())) {
-            return JSON.readTree(http.toBlocking().retrieve(HttpRequest.GET(path)));
+            return JSON.readTree(http.toBlocking()
+                    .retrieve(HttpRequest.GET(path).bearerAuth(dev.hitl.audit.auth.AuditAccess.DEVELOPMENT_TOKEN)));
         }
     }
 

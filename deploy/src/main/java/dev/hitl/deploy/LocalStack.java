@@ -51,6 +51,13 @@ public final class LocalStack implements AutoCloseable {
 
     private static final String MCP_DEMO_AGENT = "mcp-demo-agent";
 
+    /**
+     * The audit service's development token (every role of the audit API), accepted only in the local
+     * environment and only while the audit service has no OIDC provider, API client or operator
+     * configured.
+     */
+    public static final String AUDIT_DEVELOPMENT_TOKEN = "hitl-local-audit-token-not-secret";
+
     /** The deciders: each signs decisions with its own private key. */
     private static final List<String> DECIDERS = List.of("classifier-service", "escalation-service");
 
@@ -364,6 +371,8 @@ public final class LocalStack implements AutoCloseable {
             System.out.println("  Reviewer UI and API            : " + stack.url("approval-service")
                     + "/  (sign in: reviewer / reviewer; senior / senior for senior reviewers)");
             System.out.println("  Audit chain check              : " + stack.url("audit-service") + "/audit/verify");
+            // The audit API needs a bearer token; locally its development token (every role) works.
+            System.out.println("  Audit API token (local only)   : Authorization: Bearer " + AUDIT_DEVELOPMENT_TOKEN);
             System.out.println(
                     "  Service logs                   : " + options.dataDir().resolve("logs"));
             System.out.println("  MCP gateway for your agent     : java -jar "

@@ -111,6 +111,7 @@ class AccessControlIT {
 
     private final TopicCatalogue topics = TopicCatalogue.standard();
     private final String operatorToken = secret();
+    private final String auditorToken = secret();
     private final Map<String, String> passwords = new LinkedHashMap<>();
     private final List<ServiceProcess> services = new ArrayList<>();
     private Path dir;
@@ -578,6 +579,7 @@ class AccessControlIT {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             final java.net.http.HttpResponse<String> story = http.send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(audit + "/audit/actions/" + actionId))
+                            .header("Authorization", "Bearer " + auditorToken)
                             .build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(story.statusCode()).as(story.body()).isEqualTo(200);
@@ -713,6 +715,8 @@ class AccessControlIT {
                     "HITL_DECISION_PUBLIC_KEYS_FILE",
                     keys.resolve(DecisionKeyTool.PUBLIC_KEYS_FILE).toString());
             env.put("HITL_OPERATOR_TOKEN", operatorToken);
+            // An operator is configured, so the audit API's development token is off: a named client.
+            env.put("HITL_AUDIT_CLIENTS", "compliance:" + sha256Hex(auditorToken) + ":auditor");
             env.put(
                     "HITL_AGENT_CREDENTIALS_SECRET_FILE",
                     agentCredentials.secretFile().toString());
@@ -832,6 +836,16 @@ class AccessControlIT {
                 }
             }
             return Optional.of(e);
+        }
+    }
+
+    private static String sha256Hex(final String token) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -24,6 +24,12 @@ final class BadHttpCorpus {
     /** The local stack's operators' token (service-runtime's OperatorAuthorization development token). */
     static final String OPERATOR = "Bearer hitl-local-operator-token-not-secret";
 
+    /** The local stack's audit API token (the audit service's development token: every role). */
+    static final String AUDIT_TOKEN = "hitl-local-audit-token-not-secret";
+
+    /** The Authorization header with {@link #AUDIT_TOKEN}. */
+    static final String AUDITOR = "Bearer " + AUDIT_TOKEN;
+
     /** What the answer must be. */
     enum Expect {
         /** A 4xx with a message, no stack trace. */
@@ -310,7 +316,14 @@ final class BadHttpCorpus {
      */
     static List<Case> audit(final String url) {
         final BadHttpCorpus c = new BadHttpCorpus();
-        final Map<String, String> none = Map.of();
+        // Authenticated, so that the bad input reaches the checks behind authentication.
+        final Map<String, String> none = Map.of("Authorization", AUDITOR);
+        c.get("records without a token", url + "/audit/records", Map.of(), Expect.CLIENT_ERROR);
+        c.get(
+                "records with a forged JWT",
+                url + "/audit/records",
+                Map.of("Authorization", "Bearer eyJhbGciOiJub25lIn0.eyJyb2xlcyI6WyJhdWRpdG9yIl19."),
+                Expect.CLIENT_ERROR);
         c.get("records page NaN", url + "/audit/records?page=NaN", none, Expect.CLIENT_ERROR);
         c.get("records page -1", url + "/audit/records?page=-1", none, Expect.CLIENT_ERROR);
         c.get("records size 1e400", url + "/audit/records?size=1e400", none, Expect.CLIENT_ERROR);
@@ -334,13 +347,17 @@ final class BadHttpCorpus {
         c.get("export from NaN", url + "/audit/export?from=NaN", none, Expect.CLIENT_ERROR);
         c.get("verify with junk parameters", url + "/audit/verify?x=" + enc(SCRIPT), none, Expect.NO_SERVER_ERROR);
         c.get("calibration from NaN", url + "/audit/reports/calibration?from=NaN", none, Expect.CLIENT_ERROR);
-        final Map<String, String> yaml = Map.of("Content-Type", "application/yaml");
+        final Map<String, String> yaml = Map.of("Content-Type", "application/yaml", "Authorization", AUDITOR);
         final String simulate = url + "/audit/simulate";
         c.json("simulate malformed YAML", simulate, yaml, "name: [unclosed\n  version: {");
         c.json("simulate YAML nested 10000 levels", simulate, yaml, nested(10_000));
         c.json("simulate few-MB YAML", simulate, yaml, "name: default\nversion: \"" + "v".repeat(FEW_MB) + "\"\n");
         c.bytes("simulate invalid UTF-8", simulate, yaml, utf8Broken("name: ", "\nversion: x\n"));
-        c.json("simulate JSON content type", simulate, Map.of("Content-Type", "application/json"), "{\"name\":\"x\"}");
+        c.json(
+                "simulate JSON content type",
+                simulate,
+                Map.of("Content-Type", "application/json", "Authorization", AUDITOR),
+                "{\"name\":\"x\"}");
         c.json("simulate script policy", simulate, yaml, "name: " + SCRIPT + "\nversion: " + SCRIPT + "\n");
         c.json("simulate from NaN", simulate + "?from=NaN", yaml, "name: x\n");
         c.json("simulate YAML alias bomb", simulate, yaml, aliasBomb());

@@ -210,7 +210,7 @@ class BadInputIT {
         // The reviewer's inbox (requests and decisions) and the audit log followed too.
         await().atMost(WAIT).until(() -> !inbox(token).toString().contains(human));
         await().atMost(WAIT)
-                .until(() -> get(stack.url("audit-service") + "/audit/actions/" + human, null)
+                .until(() -> get(stack.url("audit-service") + "/audit/actions/" + human, BadHttpCorpus.AUDIT_TOKEN)
                         .path("records")
                         .toString()
                         .contains("DECIDED"));
@@ -246,7 +246,7 @@ class BadInputIT {
                 .as("dead letters of records that should have been read")
                 .isEmpty();
         assertEveryServiceUp();
-        final JsonNode verify = get(stack.url("audit-service") + "/audit/verify", null);
+        final JsonNode verify = get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN);
         assertThat(verify.path("ok").asBoolean()).as(verify.toString()).isTrue();
         report(corpus, written, refused);
     }
@@ -302,7 +302,7 @@ class BadInputIT {
         awaitDecision(open, Outcome.APPROVED);
         final JsonNode policy = get(stack.url("classifier-service") + "/policy", null);
         assertThat(policy.path("version").asText()).as(policy.toString()).doesNotContain("<script>");
-        assertThat(get(stack.url("audit-service") + "/audit/verify", null)
+        assertThat(get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN)
                         .path("ok")
                         .asBoolean())
                 .isTrue();
@@ -310,8 +310,13 @@ class BadInputIT {
                 stack.url("escalation-service") + "/agents/bad-http-halted-" + run + "/resume",
                 "{\"reason\":\"fine\"}");
         assertThat(resume.statusCode()).isEqualTo(202);
-        final String simulate = post(
-                        stack.url("audit-service") + "/audit/simulate", defaultPolicy(), "application/yaml")
+        final String simulate = http.send(
+                        HttpRequest.newBuilder(URI.create(stack.url("audit-service") + "/audit/simulate"))
+                                .header("Content-Type", "application/yaml")
+                                .header("Authorization", BadHttpCorpus.AUDITOR)
+                                .POST(HttpRequest.BodyPublishers.ofString(defaultPolicy()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
                 .body();
         assertThat(simulate).doesNotContain("\"error\"");
     }

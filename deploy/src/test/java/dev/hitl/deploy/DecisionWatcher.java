@@ -82,6 +82,12 @@ final class DecisionWatcher implements AutoCloseable {
         return first.containsKey(actionId);
     }
 
+    /** @return the first decision of the action, if one was read */
+    java.util.Optional<Decision> decision(final String actionId) {
+        checkAlive();
+        return java.util.Optional.ofNullable(first.get(actionId));
+    }
+
     /** @return how many actions have a decision */
     int decided() {
         checkAlive();

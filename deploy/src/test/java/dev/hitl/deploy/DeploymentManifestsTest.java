@@ -126,6 +126,7 @@ class DeploymentManifestsTest {
         assertThat(writers.get(catalogue.decisions().name()))
                 .containsExactlyInAnyOrder("hitl-classifier", "hitl-escalation");
         assertThat(writers.get(catalogue.auditLog().name())).containsExactly("hitl-audit");
+        assertThat(writers.get(catalogue.auditCheckpoints().name())).containsExactly("hitl-audit");
         // The registry is written only through the classifier's operator API.
         assertThat(writers.get(catalogue.agentsRegistry().name())).containsExactly("hitl-classifier");
         assertThat(writers.get(catalogue.approvalsVotes().name()))
@@ -220,6 +221,75 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldConfigureTheApprovalServicesSingleSignOnFromAConfigMapAndItsClientSecretFromASecret()
+            throws IOException {
+        final List<Map<String, Object>> manifests = manifests();
+        final Map<String, Object> approval = manifests.stream()
+                .filter(m -> "Deployment".equals(m.get("kind")) && "approval".equals(at(m, "metadata", "name")))
+                .findFirst()
+                .orElseThrow();
+        final Map<String, Object> container =
+                ((List<Map<String, Object>>) at(approval, "spec", "template", "spec", "containers")).get(0);
+        final Map<String, Map<String, Object>> env = new java.util.HashMap<>();
+        ((List<Map<String, Object>>) container.get("env")).forEach(e -> env.put((String) e.get("name"), e));
+        for (final String setting : List.of(
+                "HITL_PUBLIC_URL",
+                "HITL_OIDC_ISSUER",
+                "HITL_OIDC_CLIENT_ID",
+                "HITL_OIDC_SCOPES",
+                "HITL_OIDC_GROUPS_CLAIM",
+                "HITL_OIDC_GROUPS_PREFIX")) {
+            assertThat((String) at(env.get(setting), "valueFrom", "configMapKeyRef", "name"))
+                    .as(setting)
+                    .isEqualTo("hitl-approval-sso");
+        }
+        assertThat(env).as("the client secret's text is never configured").doesNotContainKey("HITL_OIDC_CLIENT_SECRET");
+        final Map<String, Object> configMap = manifests.stream()
+                .filter(m -> "ConfigMap".equals(m.get("kind")) && "hitl-approval-sso".equals(at(m, "metadata", "name")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no hitl-approval-sso ConfigMap"));
+        assertThat(((Map<String, Object>) configMap.get("data")).keySet())
+                .contains("issuer", "client-id", "groups-claim")
+                .noneMatch(k -> k.contains("secret"));
+        final String secretFile =
+                (String) env.get("HITL_OIDC_CLIENT_SECRET_FILE").get("value");
+        final Map<String, Object> mount = ((List<Map<String, Object>>) container.get("volumeMounts"))
+                .stream()
+                        .filter(m -> secretFile.startsWith(m.get("mountPath") + "/"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError(secretFile + " is on no volume of the approval service"));
+        final Map<String, Object> volume = ((List<Map<String, Object>>)
+                        at(approval, "spec", "template", "spec", "volumes"))
+                .stream()
+                        .filter(v -> mount.get("name").equals(v.get("name")))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat((String) at(volume, "secret", "secretName"))
+                .as("the client secret comes from a secret, never a ConfigMap")
+                .isEqualTo("hitl-approval-oidc");
+        assertThat(manifests)
+                .as("pods mounting the client secret")
+                .filteredOn(m -> "Deployment".equals(m.get("kind")))
+                .filteredOn(d -> java.util.Objects.requireNonNullElse(
+                                (List<Map<String, Object>>) at(d, "spec", "template", "spec", "volumes"),
+                                List.<Map<String, Object>>of())
+                        .stream()
+                        .anyMatch(v -> v.get("secret") instanceof Map<?, ?> sv
+                                && "hitl-approval-oidc".equals(sv.get("secretName"))))
+                .extracting(d -> (String) at(d, "metadata", "name"))
+                .containsExactly("approval");
+        // The compose file takes the secret from the operator's environment, like HITL_JWT_SECRET.
+        final String composeSecret = at(
+                documents(COMPOSE.resolve("docker-compose.yml")).get(0),
+                "services",
+                "approval",
+                "environment",
+                "HITL_OIDC_CLIENT_SECRET");
+        assertThat(composeSecret).isEqualTo("${HITL_OIDC_CLIENT_SECRET:-}");
+    }
+
+    @Test
     void shouldRunTheComposeClusterWithTheCatalogueTopicsAndTwoInstancesOfEachStreamApp() throws IOException {
         final Map<String, Object> compose =
                 documents(COMPOSE.resolve("docker-compose.yml")).get(0);
@@ -268,7 +338,12 @@ class DeploymentManifestsTest {
                 "approval",
                 List.of("HITL_JWT_SECRET", "HITL_VOTER_KEY_FILE", "HITL_DECISION_PUBLIC_KEYS_FILE"),
                 "audit",
-                List.of("HITL_AUDIT_DB_URL", "HITL_AUDIT_DB_USER", "HITL_AUDIT_DB_PASSWORD"));
+                List.of(
+                        "HITL_AUDIT_DB_URL",
+                        "HITL_AUDIT_DB_USER",
+                        "HITL_AUDIT_DB_PASSWORD",
+                        "HITL_AUDIT_CLIENTS",
+                        "HITL_AUDIT_CHECKPOINT_KEY_FILE"));
         final Map<String, Map<String, Object>> k8s = new java.util.HashMap<>();
         for (final Map<String, Object> d : manifests()) {
             if ("Deployment".equals(d.get("kind"))) {

@@ -288,6 +288,7 @@ class FaultToleranceIT {
         final HttpResponse<String> response = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create(auditUrl + "/audit/verify"))
+                                .header("Authorization", BadHttpCorpus.AUDITOR)
                                 .timeout(Duration.ofMinutes(5))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());

@@ -115,7 +115,7 @@ class LocalStackIT {
 
         // The audit service recorded all of it in chains that verify.
         await().atMost(Duration.ofSeconds(60)).until(() -> {
-            final JsonNode report = get(stack.url("audit-service") + "/audit/verify", null);
+            final JsonNode report = get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN);
             return report.path("ok").asBoolean()
                     && report.path("recordsChecked").asInt() >= 8;
         });

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.schemas.Outcome;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -255,13 +256,20 @@ class McpGatewayIT {
         final String token = seniorReviewer();
         final String actionId = awaitRequest(token, target.toString());
 
-        final JsonNode result = answer.get(60, TimeUnit.SECONDS);
-        assertThat(result.path("cancelled").asBoolean()).as(result.toString()).isTrue();
-        // The withdrawal reaches the escalation service: the request leaves the reviewer's inbox.
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> !api.inbox(token).toString().contains(actionId));
-        vote(token, actionId, "{\"verdict\":\"APPROVE\"}");
-        assertThat(target).doesNotExist();
+        try (DecisionWatcher decisions = new DecisionWatcher(stack.bootstrapServers(), stack.registryUrl(), d -> {})) {
+            final JsonNode result = answer.get(60, TimeUnit.SECONDS);
+            assertThat(result.path("cancelled").asBoolean())
+                    .as(result.toString())
+                    .isTrue();
+            // The withdrawal reaches the escalation service, which decides WITHDRAWN: the request
+            // leaves the reviewer's inbox, and a vote now is refused as too late.
+            await().atMost(Duration.ofSeconds(60)).until(() -> decisions.isDecided(actionId));
+            assertThat(decisions.decision(actionId).orElseThrow().getOutcome()).isEqualTo(Outcome.WITHDRAWN);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> !api.inbox(token).toString().contains(actionId));
+            vote(token, actionId, "{\"verdict\":\"APPROVE\"}", 409);
+            assertThat(target).doesNotExist();
+        }
     }
 
     @Test
@@ -440,9 +448,13 @@ class McpGatewayIT {
     }
 
     private void vote(final String token, final String actionId, final String body) throws Exception {
+        vote(token, actionId, body, 202);
+    }
+
+    /** Votes and expects the status: 202 recorded, 409 when the action already has its final decision. */
+    private void vote(final String token, final String actionId, final String body, final int status) throws Exception {
         final HttpResponse<String> vote = api.vote(token, actionId, body);
-        // 404/409: the request was already decided or withdrawn (the cancellation test votes after it).
-        assertThat(vote.statusCode()).as(vote.body()).isIn(202, 404, 409);
+        assertThat(vote.statusCode()).as(vote.body()).isEqualTo(status);
     }
 
     private static boolean listening(final int port) {

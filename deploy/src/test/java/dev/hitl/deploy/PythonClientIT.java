@@ -105,6 +105,7 @@ class PythonClientIT {
                 .until(
                         () -> JSON.readTree(http.send(
                                         HttpRequest.newBuilder(URI.create(stack.url("audit-service") + "/audit/verify"))
+                                                .header("Authorization", BadHttpCorpus.AUDITOR)
                                                 .build(),
                                         HttpResponse.BodyHandlers.ofString())
                                 .body()),

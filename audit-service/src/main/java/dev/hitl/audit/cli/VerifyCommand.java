@@ -1,5 +1,6 @@
 package dev.hitl.audit.cli;
 
+import dev.hitl.audit.checkpoint.CheckpointSource;
 import dev.hitl.audit.verify.AuditLogVerifier;
 import dev.hitl.audit.verify.VerificationReport;
 import dev.hitl.schemas.integrity.DecisionKeys;
@@ -20,7 +21,13 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * java -cp audit-service.jar dev.hitl.audit.cli.VerifyCommand \
  *     --bootstrap-servers HOST:PORT --registry-url URL [--namespace hitl] [--partition N]
  *     [--from-offset N] [--to-offset N] [--timeout PT5M] [--decision-keys JWKS-FILE]
+ *     [--checkpoint-keys JWKS-FILE [--checkpoints-dir DIR]]
  * </pre>
+ *
+ * <p>With {@code --checkpoint-keys} (the audit service's public checkpoint keys) each chain is
+ * checked against its latest signed checkpoint, read from the checkpoint topic and, with {@code
+ * --checkpoints-dir}, from the external copies: a cut or rewritten tail, or a checkpoint whose
+ * signature does not verify, is reported (exit 1).
  *
  * <p>With {@code --decision-keys} (the deciders' public keys, a JWKS or one JWK) the decision in
  * every DECIDED record is checked too; legacy HmacSHA256 decisions are named, not failed.
@@ -40,7 +47,7 @@ public final class VerifyCommand {
 
     private static final String USAGE = "usage: VerifyCommand --bootstrap-servers HOST:PORT --registry-url URL"
             + " [--namespace hitl] [--partition N] [--from-offset N] [--to-offset N] [--timeout PT5M]"
-            + " [--decision-keys JWKS-FILE]";
+            + " [--decision-keys JWKS-FILE] [--checkpoint-keys JWKS-FILE [--checkpoints-dir DIR]]";
 
     private VerifyCommand() {}
 
@@ -84,18 +91,38 @@ public final class VerifyCommand {
             final String timeoutText = options.remove("timeout");
             final Duration timeout = timeoutText == null ? Duration.ofMinutes(5) : Duration.parse(timeoutText);
             final String keysFile = options.remove("decision-keys");
+            final String checkpointKeysFile = options.remove("checkpoint-keys");
+            final String checkpointsDir = options.remove("checkpoints-dir");
+            if (checkpointsDir != null && checkpointKeysFile == null) {
+                err.println("--checkpoints-dir needs --checkpoint-keys\n" + USAGE);
+                return ERROR;
+            }
             if (!options.isEmpty()) {
                 err.println("unknown option(s) " + options.keySet() + "\n" + USAGE);
                 return ERROR;
             }
             final DecisionKeys.PublicKeys keys =
                     keysFile == null ? null : DecisionKeys.readPublicKeys(Path.of(keysFile));
-            final String topic = new TopicCatalogue(namespace, 1).auditLog().name();
+            final DecisionKeys.PublicKeys checkpointKeys =
+                    checkpointKeysFile == null ? null : DecisionKeys.readPublicKeys(Path.of(checkpointKeysFile));
+            final TopicCatalogue catalogue = new TopicCatalogue(namespace, 1);
+            final String topic = catalogue.auditLog().name();
             final Map<String, Object> config = new HashMap<>();
             config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (SchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(registryUrl)) {
-                final VerificationReport report =
-                        new AuditLogVerifier(config, registry, topic, timeout, keys).verify(partition, from, to);
+                final AuditLogVerifier verifier = new AuditLogVerifier(config, registry, topic, timeout, keys);
+                if (checkpointKeys != null) {
+                    verifier.checkingCheckpoints(
+                            new CheckpointSource(
+                                    config,
+                                    registry,
+                                    catalogue.auditCheckpoints().name(),
+                                    checkpointsDir == null ? null : Path.of(checkpointsDir),
+                                    timeout),
+                            checkpointKeys,
+                            topic);
+                }
+                final VerificationReport report = verifier.verify(partition, from, to);
                 out.println(report.describe());
                 return report.ok() ? OK : BROKEN;
             }

@@ -1,5 +1,6 @@
 package dev.hitl.audit.export;
 
+import dev.hitl.audit.auth.AuditRoles;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.QueryController;
 import dev.hitl.audit.store.AuditQueries;
@@ -13,6 +14,7 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.server.types.files.StreamedFile;
 import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.security.annotation.Secured;
 import jakarta.inject.Named;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -34,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * answers 503 (the command line's export reads the log itself).
  */
 @Controller("/audit")
+@Secured(AuditRoles.AUDITOR)
 public class ExportController {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExportController.class);

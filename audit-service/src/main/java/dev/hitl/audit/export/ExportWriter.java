@@ -19,6 +19,15 @@ import java.util.function.Consumer;
  * comma, a double quote, CR or LF is enclosed in double quotes with each double quote doubled; null
  * is an empty field; lines end with CRLF. JSON Lines: the record as {@link RecordJson} writes it
  * with the payload as the exact text that was hashed, one object per line ending with LF.
+ *
+ * <p>CSV injection (OWASP, "CSV Injection"): agents and reviewers write text that ends up in cells
+ * (agent ids, action ids, actors), and a spreadsheet runs a cell that begins with {@code =}, {@code
+ * +}, {@code -} or {@code @} as a formula. A cell that begins with one of those, with a tab or a
+ * carriage return, or with one of those after leading white space or quotes ({@code "}, {@code '}),
+ * or with their full-width forms, is neutralised: a single quote is put in front and the cell is
+ * enclosed in double quotes ({@link #csvField}). To read the original back, remove the first
+ * character of a cell that begins with {@code '} and whose rest would be neutralised ({@link
+ * #unneutralised}); no other cell begins that way. JSON Lines are not changed.
  */
 public final class ExportWriter implements Consumer<LogRecord> {
 
@@ -37,6 +46,9 @@ public final class ExportWriter implements Consumer<LogRecord> {
             "prevHash",
             "hash",
             "payload");
+
+    /** What makes a cell a formula: {@code = + - @} and their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20). */
+    private static final String FORMULA_START = "=+-@\uFF1D\uFF0B\uFF0D\uFF20";
 
     private final ExportFormat format;
     private final Writer out;
@@ -120,15 +132,54 @@ public final class ExportWriter implements Consumer<LogRecord> {
     /**
      * @param value a field value
      * @return it as an RFC 4180 field: quoted (with quotes doubled) when it holds a comma, a double
-     *     quote, CR or LF, else as is
+     *     quote, CR or LF, else as is; a value a spreadsheet would run as a formula ({@link
+     *     #formulaLike}) is prefixed with a single quote and quoted
      */
     public static String csvField(final String value) {
         if (value == null) {
             return "";
         }
+        if (formulaLike(value)) {
+            return "\"'" + value.replace("\"", "\"\"") + '"';
+        }
         if (value.indexOf(',') < 0 && value.indexOf('"') < 0 && value.indexOf('\r') < 0 && value.indexOf('\n') < 0) {
             return value;
         }
         return '"' + value.replace("\"", "\"\"") + '"';
+    }
+
+    /**
+     * @param value a cell's text
+     * @return whether a spreadsheet could take it for a formula: it begins (after any single quotes)
+     *     with a tab or a carriage return, or its first character after any white space, double and single quotes is {@code =},
+     *     {@code +}, {@code -}, {@code @} or one of their full-width forms
+     */
+    public static boolean formulaLike(final String value) {
+        // Single quotes in front change nothing (formulaLike("'" + v) == formulaLike(v)), which is what
+        // makes the neutralisation reversible.
+        int q = 0;
+        while (q < value.length() && value.charAt(q) == '\'') {
+            q++;
+        }
+        if (q < value.length() && (value.charAt(q) == '\t' || value.charAt(q) == '\r')) {
+            return true;
+        }
+        int i = 0;
+        while (i < value.length()) {
+            final char c = value.charAt(i);
+            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && c != '"' && c != '\'') {
+                break;
+            }
+            i++;
+        }
+        return i < value.length() && FORMULA_START.indexOf(value.charAt(i)) >= 0;
+    }
+
+    /**
+     * @param cell a cell as read back from the export (quotes already removed)
+     * @return the value that was exported: without the single quote that neutralised it, if it was
+     */
+    public static String unneutralised(final String cell) {
+        return cell.startsWith("'") && formulaLike(cell.substring(1)) ? cell.substring(1) : cell;
     }
 }

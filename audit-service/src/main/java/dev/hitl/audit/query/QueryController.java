@@ -2,6 +2,7 @@ package dev.hitl.audit.query;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.audit.auth.AuditRoles;
 import dev.hitl.audit.store.AuditQueries;
 import dev.hitl.audit.store.AuditStoreFiller;
 import io.micronaut.core.annotation.Nullable;
@@ -15,6 +16,8 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.rules.SecurityRule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,9 +30,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Queries answered from the audit store ({@link AuditQueries}): the story of one action (JSON and an
  * HTML timeline) and filtered, paged lists of records. While the store is still catching up with the
- * log, or cannot be reached, the queries answer 503.
+ * log, or cannot be reached, the queries answer 503. Callers need the {@value AuditRoles#AUDITOR} role
+ * (the timeline's style sheet is public).
  */
 @Controller("/audit")
+@Secured(AuditRoles.AUDITOR)
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class QueryController {
 
@@ -99,6 +104,7 @@ public class QueryController {
     }
 
     /** @return the timeline's style sheet */
+    @Secured(SecurityRule.IS_ANONYMOUS)
     @Get(value = "/static/timeline.css", produces = "text/css")
     public HttpResponse<byte[]> stylesheet() {
         return HttpResponse.ok(STYLESHEET)

@@ -1,5 +1,6 @@
 package dev.hitl.audit.report;
 
+import dev.hitl.audit.auth.AuditRoles;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.QueryController;
 import dev.hitl.audit.query.RecordJson;
@@ -13,11 +14,14 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
 import java.sql.SQLException;
 import java.time.Instant;
 
 /** {@code GET /audit/reports/calibration?from=&to=}: the {@link CalibrationReport}, from the audit store. */
+/* Auditors read reports; policy authors read them to tune the policy. */
 @Controller("/audit/reports")
+@Secured({AuditRoles.AUDITOR, AuditRoles.POLICY_AUTHOR})
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ReportController {
 

@@ -2,6 +2,7 @@ package dev.hitl.audit.simulate;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.audit.auth.AuditRoles;
 import dev.hitl.audit.query.Params;
 import dev.hitl.audit.query.QueryController;
 import dev.hitl.audit.query.RecordJson;
@@ -20,6 +21,7 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
 import java.sql.SQLException;
 import java.time.Instant;
 
@@ -31,6 +33,7 @@ import java.time.Instant;
  * validate; nothing is published.
  */
 @Controller("/audit")
+@Secured(AuditRoles.POLICY_AUTHOR)
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class SimulateController {
 

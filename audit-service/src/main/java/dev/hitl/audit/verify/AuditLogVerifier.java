@@ -1,5 +1,7 @@
 package dev.hitl.audit.verify;
 
+import dev.hitl.audit.checkpoint.CheckpointCheck;
+import dev.hitl.audit.checkpoint.CheckpointSource;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
@@ -35,6 +37,9 @@ public final class AuditLogVerifier {
     private final String topic;
     private final Duration timeout;
     private final DecisionKeys.PublicKeys decisionKeys;
+    private CheckpointSource checkpoints;
+    private DecisionKeys.PublicKeys checkpointKeys;
+    private String checkpointsOf;
 
     /**
      * @param clientConfig base Kafka client settings (bootstrap servers, security)
@@ -54,6 +59,24 @@ public final class AuditLogVerifier {
         this.topic = topic;
         this.timeout = timeout;
         this.decisionKeys = decisionKeys;
+    }
+
+    /**
+     * Checks the chains against the signed checkpoints too (audit-service README, "Signed
+     * checkpoints").
+     *
+     * @param source where the checkpoints are
+     * @param keys the trusted public checkpoint keys
+     * @param auditTopic the audit topic the checkpoints must name (the topic read, unless a copy of
+     *     it is verified)
+     * @return this verifier
+     */
+    public AuditLogVerifier checkingCheckpoints(
+            final CheckpointSource source, final DecisionKeys.PublicKeys keys, final String auditTopic) {
+        this.checkpoints = source;
+        this.checkpointKeys = keys;
+        this.checkpointsOf = auditTopic;
+        return this;
     }
 
     /** @return the public keys decisions are checked with, or null when they are not checked */
@@ -109,6 +132,9 @@ public final class AuditLogVerifier {
         final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout); // LSO: read_committed
         final Map<TopicPartition, Long> stops = new HashMap<>();
         final LogVerification verification = new LogVerification(decisionKeys);
+        final CheckpointCheck check = checkpoints == null
+                ? null
+                : new CheckpointCheck(checkpoints.read(checkpointsOf), checkpointKeys, checkpoints.sources());
         final Set<TopicPartition> open = new HashSet<>();
         for (final TopicPartition tp : partitions) {
             final long beginning = beginnings.get(tp);
@@ -135,6 +161,8 @@ public final class AuditLogVerifier {
                     }
                     if (!verification.accept(tp.partition(), record.offset(), record.value())) {
                         close(consumer, open, tp);
+                    } else if (check != null) {
+                        check.accept(tp.partition(), record.value());
                     }
                 }
             } catch (RecordDeserializationException e) {
@@ -148,7 +176,13 @@ public final class AuditLogVerifier {
                 }
             }
         }
-        return verification.report();
+        final VerificationReport report = verification.report();
+        if (check == null) {
+            return report;
+        }
+        final Set<Integer> read = new HashSet<>();
+        partitions.forEach(tp -> read.add(tp.partition()));
+        return report.withCheckpoints(check.report(read, toOffset == null));
     }
 
     private static void close(

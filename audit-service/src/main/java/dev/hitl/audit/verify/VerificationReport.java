@@ -25,7 +25,8 @@ public record VerificationReport(
         int partitionsChecked,
         long recordsChecked,
         @JsonInclude(JsonInclude.Include.ALWAYS) @Nullable BrokenLink firstBroken,
-        Decisions decisions) {
+        Decisions decisions,
+        Checkpoints checkpoints) {
 
     /**
      * @param partitionsChecked how many partitions were read
@@ -44,7 +45,81 @@ public record VerificationReport(
                 partitionsChecked,
                 recordsChecked,
                 firstBroken,
-                decisions);
+                decisions,
+                Checkpoints.SKIPPED);
+    }
+
+    /**
+     * @param checked what checking the chains against the signed checkpoints found
+     * @return this report with it, not ok when it failed
+     */
+    public VerificationReport withCheckpoints(final Checkpoints checked) {
+        return new VerificationReport(
+                ok && !"FAILED".equals(checked.status()),
+                partitionsChecked,
+                recordsChecked,
+                firstBroken,
+                decisions,
+                checked);
+    }
+
+    /**
+     * What checking the chains against the audit service's signed checkpoints found (audit-service
+     * README, "Signed checkpoints").
+     *
+     * @param status SKIPPED (no checkpoint keys given), VERIFIED or FAILED
+     * @param sources where the checkpoints were read from: the checkpoint topic, a directory
+     * @param trustedKeyIds the ids of the checkpoint keys trusted
+     * @param read how many checkpoints were read
+     * @param checked how many partitions were checked against their latest valid checkpoint
+     * @param refused how many checkpoints were refused (signature not valid: forged or changed)
+     * @param findings the first {@value dev.hitl.audit.checkpoint.CheckpointCheck#MAX_LISTED} problems
+     */
+    @Serdeable
+    public record Checkpoints(
+            String status,
+            List<String> sources,
+            List<String> trustedKeyIds,
+            long read,
+            long checked,
+            long refused,
+            List<CheckpointFinding> findings) {
+
+        /** Not checked. */
+        public static final Checkpoints SKIPPED = new Checkpoints("SKIPPED", List.of(), List.of(), 0, 0, 0, List.of());
+    }
+
+    /**
+     * One problem found against a checkpoint.
+     *
+     * @param partition the chain
+     * @param problem {@code CUT_TAIL} (the log ends before the checkpoint's sequence), {@code
+     *     REWRITTEN_TAIL} (the record at the checkpoint's sequence has another hash), or {@code
+     *     CHECKPOINT_BAD_SIGNATURE}, {@code CHECKPOINT_UNKNOWN_KEY}, {@code
+     *     CHECKPOINT_UNSUPPORTED_ALGORITHM} (a checkpoint refused)
+     * @param sequence the checkpoint's sequence
+     * @param hash the checkpoint's hash
+     * @param foundHash the hash the log holds at that sequence (REWRITTEN_TAIL), or null
+     * @param logLastSequence the last sequence of the chain read, or null when none
+     * @param origin where a refused checkpoint was read, or null
+     */
+    @Serdeable
+    public record CheckpointFinding(
+            int partition,
+            String problem,
+            long sequence,
+            String hash,
+            @Nullable String foundHash,
+            @Nullable Long logLastSequence,
+            @Nullable String origin) {
+
+        /** @return a line for people */
+        public String describe() {
+            return "partition " + partition + ": " + problem + " at sequence " + sequence
+                    + (foundHash == null ? "" : " (checkpoint hash " + hash + ", log hash " + foundHash + ")")
+                    + (problem.equals("CUT_TAIL") ? " (the log ends at sequence " + logLastSequence + ")" : "")
+                    + (origin == null ? "" : " [" + origin + "]");
+        }
     }
 
     /**
@@ -155,6 +230,18 @@ public record VerificationReport(
                     .append(" records checked");
         }
         out.append("; ").append(describe(decisions));
+        out.append("; checkpoints ").append(checkpoints.status());
+        if (!"SKIPPED".equals(checkpoints.status())) {
+            out.append(": ")
+                    .append(checkpoints.checked())
+                    .append(" partition(s) checked against ")
+                    .append(checkpoints.read())
+                    .append(" checkpoint(s) from ")
+                    .append(checkpoints.sources());
+        }
+        for (final CheckpointFinding finding : checkpoints.findings()) {
+            out.append(System.lineSeparator()).append("  ").append(finding.describe());
+        }
         for (final DecisionFinding failure : decisions.failures()) {
             out.append(System.lineSeparator()).append("  ").append(failure.describe());
         }

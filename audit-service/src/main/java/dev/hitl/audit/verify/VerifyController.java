@@ -1,5 +1,6 @@
 package dev.hitl.audit.verify;
 
+import dev.hitl.audit.auth.AuditRoles;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -8,6 +9,7 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
 import java.util.Map;
 
 /**
@@ -20,6 +22,7 @@ import java.util.Map;
  * worked); bad parameters are a 400.
  */
 @Controller("/audit")
+@Secured(AuditRoles.AUDITOR)
 public class VerifyController {
 
     private final AuditLogVerifier verifier;

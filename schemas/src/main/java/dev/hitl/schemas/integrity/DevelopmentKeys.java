@@ -18,10 +18,15 @@ public final class DevelopmentKeys {
     /** The key id of the development voter key. */
     public static final String VOTER_KEY_ID = "local-dev-voter";
 
+    /** The key id of the development audit checkpoint key. */
+    public static final String AUDIT_KEY_ID = "local-dev-audit";
+
     private static final DecisionKeys.PrivateKey KEY =
             DecisionKeys.fromSeed(KEY_ID, seed("hitl-local-development-decision-key-not-secret"));
     private static final DecisionKeys.PrivateKey VOTER_KEY =
             DecisionKeys.fromSeed(VOTER_KEY_ID, seed("hitl-local-development-voter-key-not-secret"));
+    private static final DecisionKeys.PrivateKey AUDIT_KEY =
+            DecisionKeys.fromSeed(AUDIT_KEY_ID, seed("hitl-local-development-audit-key-not-secret"));
 
     private DevelopmentKeys() {}
 
@@ -37,6 +42,14 @@ public final class DevelopmentKeys {
      */
     public static DecisionKeys.PrivateKey voterKey() {
         return VOTER_KEY;
+    }
+
+    /**
+     * @return the development audit checkpoint key (not secret): the audit service signs checkpoints
+     *     with it only in the local environment, when no checkpoint key is configured
+     */
+    public static DecisionKeys.PrivateKey auditKey() {
+        return AUDIT_KEY;
     }
 
     /** @return the development public key as a key set */

@@ -3,6 +3,7 @@ package dev.hitl.schemas.topics;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.AuditCheckpoint;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
@@ -54,6 +55,7 @@ public final class TopicCatalogue {
     private final Topic<String, PolicyDocument> policy;
     private final Topic<String, TrustStats> trust;
     private final Topic<String, AuditRecord> auditLog;
+    private final Topic<String, AuditCheckpoint> auditCheckpoints;
     private final Topic<byte[], byte[]> deadLetters;
 
     /**
@@ -166,6 +168,23 @@ public final class TopicCatalogue {
                         TopicConfig.RETENTION_MS_CONFIG,
                         TopicConfig.RETENTION_BYTES_CONFIG),
                 "The immutable, hash-chained audit log: never deleted, never compacted.");
+        auditCheckpoints = topic(
+                "audit.checkpoints",
+                AuditCheckpoint.class,
+                1,
+                Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        "-1",
+                        TopicConfig.RETENTION_BYTES_CONFIG,
+                        "-1"),
+                Set.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        TopicConfig.RETENTION_BYTES_CONFIG),
+                "Signed checkpoints of the audit log's chain heads (key: partition number): never deleted, never"
+                        + " compacted.");
         deadLetters = new Topic<>(
                 namespace + ".dlq",
                 byte[].class,
@@ -256,6 +275,11 @@ public final class TopicCatalogue {
         return auditLog;
     }
 
+    /** @return the audit service's signed checkpoints of the audit log's chain heads (key: partition number) */
+    public Topic<String, AuditCheckpoint> auditCheckpoints() {
+        return auditCheckpoints;
+    }
+
     /** @return the dead-letter topic (original key and value bytes) */
     public Topic<byte[], byte[]> deadLetters() {
         return deadLetters;
@@ -278,6 +302,7 @@ public final class TopicCatalogue {
                 policy,
                 trust,
                 auditLog,
+                auditCheckpoints,
                 deadLetters);
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hitl.schemas.ActionContext;
+import dev.hitl.schemas.AuditCheckpoint;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Feedback;
 import dev.hitl.schemas.InputTrust;
@@ -175,7 +176,81 @@ final class SignatureVectors {
                         .build()),
                 voter);
         forgedVote(forgedVotes, "unsigned", votes().get("approve"), voter);
+
+        // Audit checkpoints: the audit service's key pair, signed checkpoints in their external form
+        // (the signed members plus signature), and forged ones.
+        final byte[] auditSeed = new byte[32];
+        java.util.Arrays.fill(auditSeed, (byte) 9);
+        final DecisionKeys.PrivateKey auditKey = DecisionKeys.fromSeed("audit-key-1", auditSeed);
+        final CheckpointSigner checkpointSigner = new CheckpointSigner(auditKey);
+        final ObjectNode checkpointsRoot = root.putObject("checkpoints");
+        checkpointsRoot.set("privateKey", readTree(auditKey.toJwk()));
+        checkpointsRoot.set(
+                "publicKeys",
+                readTree(DecisionKeys.PublicKeys.of(auditKey.publicKey()).toJwks()));
+        final ArrayNode signedCheckpoints = checkpointsRoot.putArray("signed");
+        final AuditCheckpoint head = checkpointSigner.sign(checkpoint(2, 41, "7f".repeat(32)));
+        for (final AuditCheckpoint c : List.of(head, checkpointSigner.sign(checkpoint(0, 0, "0a".repeat(32))))) {
+            final ObjectNode vector = signedCheckpoints.addObject();
+            vector.put("name", "partition " + c.getPartition() + " sequence " + c.getSequence());
+            vector.set("checkpoint", external(c));
+            vector.put("signedContent", CheckpointSigner.signedContent(c));
+        }
+        final ArrayNode forgedCheckpoints = checkpointsRoot.putArray("forged");
+        forgedCheckpoint(
+                forgedCheckpoints,
+                "hash changed after signing (a rewritten tail)",
+                AuditCheckpoint.newBuilder(head).setHash("00".repeat(32)).build());
+        forgedCheckpoint(
+                forgedCheckpoints,
+                "sequence lowered after signing (a cut tail)",
+                AuditCheckpoint.newBuilder(head).setSequence(39).build());
+        forgedCheckpoint(
+                forgedCheckpoints,
+                "signed by another key under the audit key's id",
+                new CheckpointSigner(DecisionKeys.fromSeed("audit-key-1", new byte[32]))
+                        .sign(checkpoint(2, 45, "ab".repeat(32))));
         return root;
+    }
+
+    private static AuditCheckpoint checkpoint(final int partition, final long sequence, final String hash) {
+        return AuditCheckpoint.newBuilder()
+                .setAuditTopic("hitl.audit.log")
+                .setPartition(partition)
+                .setSequence(sequence)
+                .setHash(hash)
+                .setOffset(sequence * 2 + 15)
+                .setHeadOccurredAt(Instant.parse("2026-12-04T09:31:02.500Z"))
+                .setCheckpointedAt(Instant.parse("2026-12-04T09:31:10Z"))
+                .setSignatureKeyId("")
+                .setSignatureAlgorithm("")
+                .setSignature("")
+                .build();
+    }
+
+    private static ObjectNode external(final AuditCheckpoint c) {
+        final ObjectNode out = (ObjectNode) readTree(CheckpointSigner.signedContent(c));
+        out.put("signature", c.getSignature());
+        return out;
+    }
+
+    private static void forgedCheckpoint(final ArrayNode forged, final String name, final AuditCheckpoint c) {
+        final DecisionKeys.PublicKeys keys = DecisionKeys.PublicKeys.of(
+                DecisionKeys.fromSeed("audit-key-1", auditSeed()).publicKey());
+        final CheckpointVerifier.Result result = CheckpointVerifier.verify(c, keys);
+        if (result == CheckpointVerifier.Result.VALID) {
+            throw new IllegalStateException("forged checkpoint '" + name + "' verifies");
+        }
+        final ObjectNode vector = forged.addObject();
+        vector.put("name", name);
+        vector.set("checkpoint", external(c));
+        vector.put("result", result.name());
+    }
+
+    private static byte[] auditSeed() {
+        final byte[] seed = new byte[32];
+        java.util.Arrays.fill(seed, (byte) 9);
+        return seed;
     }
 
     private static VoterRegistration voter(final VoteSigner signer) {

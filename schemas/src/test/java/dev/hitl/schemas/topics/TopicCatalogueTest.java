@@ -27,6 +27,7 @@ class TopicCatalogueTest {
                         "hitl.policy",
                         "hitl.trust",
                         "hitl.audit.log",
+                        "hitl.audit.checkpoints",
                         "hitl.dlq");
     }
 
@@ -46,6 +47,13 @@ class TopicCatalogueTest {
                 .containsEntry("retention.ms", "-1")
                 .containsEntry("retention.bytes", "-1");
         assertThat(audit.enforced()).contains("cleanup.policy", "retention.ms", "retention.bytes");
+        final Topic<?, ?> checkpoints = TopicCatalogue.standard().auditCheckpoints();
+        assertThat(checkpoints.name()).isEqualTo("hitl.audit.checkpoints");
+        assertThat(checkpoints.config())
+                .containsEntry("cleanup.policy", "delete")
+                .containsEntry("retention.ms", "-1")
+                .containsEntry("retention.bytes", "-1");
+        assertThat(checkpoints.enforced()).contains("cleanup.policy", "retention.ms", "retention.bytes");
     }
 
     @Test
