@@ -1,5 +1,6 @@
 package dev.hitl.approval;
 
+import dev.hitl.approval.security.sso.SsoEnvironment;
 import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
@@ -24,8 +25,16 @@ public final class ApprovalApplication {
 
     private ApprovalApplication() {}
 
-    /** @param args command-line arguments, passed to Micronaut */
+    /**
+     * @param args command-line arguments, passed to Micronaut
+     * @throws io.micronaut.context.exceptions.ConfigurationException when single sign-on is
+     *     half-configured ({@link SsoEnvironment})
+     */
     public static void main(final String[] args) {
-        Micronaut.build(args).mainClass(ApprovalApplication.class).start();
+        Micronaut.build(args)
+                .mainClass(ApprovalApplication.class)
+                // Single sign-on from the HITL_OIDC_* environment (none: off).
+                .properties(SsoEnvironment.properties(System.getenv()))
+                .start();
     }
 }

@@ -67,8 +67,8 @@ public class SecureDefaults {
         checkJwtSecret(jwtSecret, development);
         checkAccounts(users, development);
         if (users.isEmpty()) {
-            LOG.info("No local reviewer accounts (hitl.approval.users): reviewers sign in with tokens of the"
-                    + " configured identity provider");
+            LOG.info("No local reviewer accounts (hitl.approval.users): reviewers sign in through single sign-on"
+                    + " (HITL_OIDC_*) or with tokens of the configured identity provider");
         } else {
             LOG.info(
                     "{} local reviewer accounts: {}",

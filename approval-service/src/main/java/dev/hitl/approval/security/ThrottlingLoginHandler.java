@@ -1,6 +1,7 @@
 package dev.hitl.approval.security;
 
 import dev.hitl.approval.api.Problem;
+import io.micronaut.context.annotation.Primary;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpRequest;
@@ -16,9 +17,11 @@ import jakarta.inject.Singleton;
  * {@code POST /login}'s answers: a token on success (as Micronaut's own handler), and for an
  * attempt the {@link SignInThrottle} refused, 429 Too Many Requests with {@code Retry-After}
  * (seconds) and a problem detail ({@code https://hitl.dev/problems/sign-in-throttled}). A wrong
- * password is still 401.
+ * password is still 401. {@link Primary}: the single sign-on's callback has its own handler ({@code
+ * SsoLoginHandler}), which is a login handler too.
  */
 @Singleton
+@Primary
 @Replaces(AccessRefreshTokenLoginHandler.class)
 @Requires(property = "micronaut.security.authentication", value = "bearer")
 public class ThrottlingLoginHandler extends AccessRefreshTokenLoginHandler {

@@ -9,10 +9,10 @@ import io.micronaut.http.filter.ServerFilterPhase;
 
 /**
  * Puts the strict security headers on every response of the web UI (pages, events, static files,
- * redirects and refusals alike): a Content-Security-Policy that allows only this origin's own script
+ * redirects and refusals alike, and the single sign-on's {@code /oauth/**} steps): a Content-Security-Policy that allows only this origin's own script
  * and style files (no inline code, no framing, forms post only here), no MIME sniffing, no referrer.
  */
-@ServerFilter({"/", "/ui", "/ui/**"})
+@ServerFilter({"/", "/ui", "/ui/**", "/oauth/**"})
 public class UiHeaders implements Ordered {
 
     /** The Content-Security-Policy of every UI response. */

@@ -14,6 +14,7 @@ import dev.hitl.approval.ui.batch.BatchPage;
 import dev.hitl.approval.ui.batch.Batches;
 import dev.hitl.approval.ui.card.CardPage;
 import dev.hitl.approval.ui.inbox.InboxPage;
+import dev.hitl.approval.ui.signin.ContinuePage;
 import dev.hitl.approval.ui.signin.SignInPage;
 import dev.hitl.approval.ui.signin.SignInProvider;
 import java.time.Duration;
@@ -354,7 +355,7 @@ class PagesTest {
     @Test
     void shouldRenderTheSignInAndErrorPagesEscaped() {
         final String login =
-                Pages.render(new SignInPage("Wrong " + EVIL, "bob" + EVIL, "tok", "/ui/requests/x", List.of()));
+                Pages.render(new SignInPage("Wrong " + EVIL, "bob" + EVIL, "tok", "/ui/requests/x", List.of(), true));
         assertInert(login);
         assertThat(login)
                 .contains("Wrong " + EVIL_ESCAPED)
@@ -370,14 +371,47 @@ class PagesTest {
 
     @Test
     void shouldOfferEachConfiguredIdentityProviderOnTheSignInPage() {
-        final String login = Pages.render(
-                new SignInPage(null, null, "tok", null, List.of(new SignInProvider("corp idp/../x", "Corp " + EVIL))));
+        final String login = Pages.render(new SignInPage(
+                null, null, "tok", null, List.of(new SignInProvider("corp idp/../x", "Corp " + EVIL)), true));
         assertInert(login);
         assertThat(login)
                 .contains("href=\"/oauth/login/corp%20idp%2F..%2Fx\"")
                 .contains("Sign in with Corp " + EVIL_ESCAPED)
+                .contains("Or with a password")
                 .contains("id=\"sign-in\"")
                 .contains("value=\"\"");
+    }
+
+    @Test
+    void shouldOfferOnlyTheProviderWhereNoLocalAccountsExist() {
+        final String login = Pages.render(
+                new SignInPage(null, null, "tok", null, List.of(new SignInProvider("sso", "Keycloak")), false));
+        assertInert(login);
+        assertThat(login)
+                .contains("id=\"sign-in-with-sso\" href=\"/oauth/login/sso\"")
+                .doesNotContain("<form")
+                .doesNotContain("password")
+                .doesNotContain("id=\"no-sign-in\"");
+        assertThat(Pages.render(new SignInPage(null, null, "tok", null, List.of(), false)))
+                .contains("id=\"no-sign-in\"")
+                .doesNotContain("<form");
+    }
+
+    @Test
+    void shouldRenderTheSingleSignOnStepPageWithItsTargetAsAnEscapedRefreshOnly() {
+        final String page = Pages.render(new ContinuePage(
+                "Signing out " + EVIL,
+                "Now " + EVIL,
+                "https://idp.example/logout?id_token_hint=a.b.c&client_id=x\"><script>alert(1)</script>"));
+        assertInert(page);
+        assertThat(page)
+                .contains("<meta http-equiv=\"refresh\" content=\"0;url=https://idp.example/logout?id_token_hint=a.b.c"
+                        + "&amp;client_id=x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\">")
+                .contains("Now " + EVIL_ESCAPED)
+                .doesNotContain("sign-out")
+                .doesNotContain("href=\"https:");
+        assertThat(Pages.render(new SignInPage(null, null, "tok", null, List.of(), true)))
+                .doesNotContain("http-equiv");
     }
 
     @Test

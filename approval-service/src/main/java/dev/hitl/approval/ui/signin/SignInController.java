@@ -2,6 +2,7 @@ package dev.hitl.approval.ui.signin;
 
 import dev.hitl.approval.security.RevokedSessions;
 import dev.hitl.approval.security.SignInRefused;
+import dev.hitl.approval.security.sso.SsoSignOut;
 import dev.hitl.approval.ui.UiResponses;
 import dev.hitl.approval.ui.UiSession;
 import io.micronaut.core.annotation.Nullable;
@@ -28,18 +29,18 @@ import io.micronaut.security.token.render.AccessRefreshToken;
 import io.swagger.v3.oas.annotations.Hidden;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.KafkaException;
 import reactor.core.publisher.Mono;
 
 /**
  * Signing in to the web UI and out of it. The password form posts user name, password and the
  * form's own CSRF token (matched against a short-lived cookie); a success sets the session cookie
- * ({@link UiSession}). Other ways to sign in ({@link SignInProvider} beans) are offered as buttons.
- * Signing out revokes the session's token for every instance of the service.
+ * ({@link UiSession}). Other ways to sign in ({@link SignInProvider} beans: the single sign-on) are
+ * offered as buttons; their callback is {@link SsoLoginHandler}. Signing out revokes the session's
+ * token for every instance of the service and, for a session that came from the identity provider,
+ * then ends the session there too ({@link SsoSignOut}).
  */
 @Controller
 @Hidden
@@ -47,33 +48,34 @@ import reactor.core.publisher.Mono;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class SignInController {
 
-    /** Where a reviewer may be sent after signing in: the inbox, a card or a batch. */
-    private static final Pattern NEXT = Pattern.compile("/ui(/(requests|batches)/[^/?#\\\\]+)?");
-
     private final UiSession session;
     private final Authenticator<HttpRequest<?>> authenticator;
     private final AccessRefreshTokenGenerator tokens;
     private final RevokedSessions revoked;
-    private final List<SignInProvider> providers;
+    private final SignInForms forms;
+    private final SsoSignOut ssoSignOut;
 
     /**
      * @param session the UI session (cookie, CSRF)
      * @param authenticator checks user name and password
      * @param tokens issues the session JWT
      * @param revoked the signed-out session tokens (sign-out adds the session's)
-     * @param providers the other ways to sign in, if any are configured
+     * @param forms the sign-in page
+     * @param ssoSignOut where to end a single sign-on session at the provider
      */
     public SignInController(
             final UiSession session,
             final Authenticator<HttpRequest<?>> authenticator,
             final AccessRefreshTokenGenerator tokens,
             final RevokedSessions revoked,
-            final List<SignInProvider> providers) {
+            final SignInForms forms,
+            final SsoSignOut ssoSignOut) {
         this.session = session;
         this.authenticator = authenticator;
         this.tokens = tokens;
         this.revoked = revoked;
-        this.providers = List.copyOf(providers);
+        this.forms = forms;
+        this.ssoSignOut = ssoSignOut;
     }
 
     /**
@@ -139,8 +141,10 @@ public class SignInController {
      * @param request the sign-out POST
      * @param user the signed-in reviewer, if the session is still valid
      * @param body the session's CSRF token
-     * @return a redirect to the sign-in page, the session cookie cleared; 503 (still signed in) when
-     *     the sign-out could not be recorded
+     * @return a redirect to the sign-in page, the session cookie cleared; for a session signed in
+     *     through the identity provider, a page that sends the browser on to the provider's end-session
+     *     endpoint, which sends it back to the sign-in page; 503 (still signed in) when the sign-out
+     *     could not be recorded
      */
     @Post(value = "/ui/logout", consumes = MediaType.APPLICATION_FORM_URLENCODED)
     public HttpResponse<?> logout(
@@ -171,6 +175,18 @@ public class SignInController {
                                 + " signed in. Please try again.");
             }
         }
+        final Optional<URI> endSession = user == null ? Optional.empty() : ssoSignOut.endSessionUrl(user);
+        if (endSession.isPresent()) {
+            // A page, not a redirect: the CSP's form-action 'self' would stop a form's redirect to the
+            // provider; the page's own navigation is not a form submission.
+            return UiResponses.page(
+                            HttpStatus.OK,
+                            new ContinuePage(
+                                    "Signing out",
+                                    "You are signed out here; now signing you out at your identity provider.",
+                                    endSession.get().toString()))
+                    .cookie(session.clearedSessionCookie(request));
+        }
         return HttpResponse.seeOther(URI.create("/ui/login")).cookie(session.clearedSessionCookie(request));
     }
 
@@ -180,13 +196,10 @@ public class SignInController {
             final String error,
             final String username,
             final String next) {
-        final String token = session.newLoginToken();
-        final String checkedNext = next != null && NEXT.matcher(next).matches() ? next : null;
-        return UiResponses.page(status, new SignInPage(error, username, token, checkedNext, providers))
-                .cookie(session.loginCookie(request, token));
+        return forms.page(request, status, error, username, next);
     }
 
     private static String safeNext(final String next) {
-        return next != null && NEXT.matcher(next).matches() ? next : "/ui";
+        return SignInForms.safeNext(next);
     }
 }
