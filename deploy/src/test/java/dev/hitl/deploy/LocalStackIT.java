@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -113,12 +114,27 @@ class LocalStackIT {
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> !api.inbox(token).toString().contains(email.getActionId()));
 
-        // The audit service recorded all of it in chains that verify.
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            final JsonNode report = get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN);
-            return report.path("ok").asBoolean()
-                    && report.path("recordsChecked").asInt() >= 8;
-        });
+        // The audit service recorded each action's story, exactly, in chains that verify: what the
+        // agent proposed, how it was classified, the request, the vote and the decision.
+        final Map<String, List<String>> expected = Map.of(
+                search.decision().getActionId(), List.of("PROPOSED", "AUTO_APPROVED", "DECIDED"),
+                drop.decision().getActionId(), List.of("PROPOSED", "DECIDED"),
+                email.getActionId(), List.of("PROPOSED", "PENDING", "REQUESTED", "VOTED", "DECIDED"));
+        expected.forEach((actionId, events) -> await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(eventTypes(actionId))
+                        .as("audit records of %s", actionId)
+                        .containsExactlyInAnyOrderElementsOf(events)));
+        final JsonNode report = get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN);
+        assertThat(report.path("ok").asBoolean()).as(report.toString()).isTrue();
+    }
+
+    /** The event types of the action's audit records, from the audit API. */
+    private List<String> eventTypes(final String actionId) throws IOException, InterruptedException {
+        final List<String> types = new java.util.ArrayList<>();
+        get(stack.url("audit-service") + "/audit/actions/" + actionId, BadHttpCorpus.AUDIT_TOKEN)
+                .path("records")
+                .forEach(r -> types.add(r.path("eventType").asText()));
+        return types;
     }
 
     /**
