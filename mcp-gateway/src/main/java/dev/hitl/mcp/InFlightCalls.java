@@ -39,6 +39,18 @@ final class InFlightCalls {
         return Optional.ofNullable(call);
     }
 
+    /**
+     * @param prefix the start of the request ids of one MCP session ({@code <session>/})
+     * @return the session's waiting calls, now marked cancelled (the session was closed)
+     */
+    java.util.List<Call> cancelPrefixed(final String prefix) {
+        final java.util.List<Call> closed = calls.values().stream()
+                .filter(c -> c.requestId().startsWith(prefix))
+                .toList();
+        closed.forEach(c -> c.cancelled().set(true));
+        return closed;
+    }
+
     /** @return every waiting call, now marked cancelled (the client went away) */
     java.util.List<Call> cancelAll() {
         final java.util.List<Call> all = java.util.List.copyOf(calls.values());

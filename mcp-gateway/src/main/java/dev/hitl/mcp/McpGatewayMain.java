@@ -3,15 +3,20 @@ package dev.hitl.mcp;
 import dev.hitl.mcp.config.GatewayConfig;
 import dev.hitl.mcp.config.GatewayConfigException;
 import dev.hitl.mcp.config.GatewayConfigLoader;
+import dev.hitl.mcp.http.AgentFilter;
+import dev.hitl.mcp.http.AgentTokens;
+import dev.hitl.mcp.http.HttpGatewayServer;
 import dev.hitl.mcp.ledger.KafkaExecutionLedger;
 import dev.hitl.mcp.upstream.Upstreams;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.sdk.HitlClient;
+import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpAsyncServerExchange;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
@@ -22,7 +27,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -39,6 +46,10 @@ public final class McpGatewayMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(McpGatewayMain.class);
     private static final Duration UPSTREAM_CALL_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final String INSTRUCTIONS = "Every tool call goes through hitl, human-in-the-loop approval:"
+            + " calls that need a person wait for one (progress notifications are sent while they wait), and a call"
+            + " that is not approved returns an error that says why and what to do instead.";
 
     private McpGatewayMain() {}
 
@@ -61,14 +72,16 @@ public final class McpGatewayMain {
             System.exit(2);
             return;
         }
-        run(config, mcpOut);
+        if (config.serve().isPresent()) {
+            serveHttp(config);
+        } else {
+            run(config, mcpOut);
+        }
     }
 
-    private static void run(final GatewayConfig config, final PrintStream mcpOut)
-            throws IOException, InterruptedException {
-        final Clock clock = Clock.systemUTC();
+    private static HitlClient hitlClient(final GatewayConfig config, final String agentId) {
         final HitlClient.Builder client = HitlClient.builder()
-                .agentId(config.agent().id())
+                .agentId(agentId)
                 .kafka(config.hitl().kafka())
                 .schemaRegistryUrl(config.hitl().schemaRegistryUrl())
                 .namespace(config.hitl().namespace())
@@ -78,10 +91,94 @@ public final class McpGatewayMain {
         } else {
             client.credential(config.credential());
         }
+        return client.build();
+    }
+
+    /**
+     * MCP over streamable HTTP: each connecting agent is authenticated by its bearer token, and its
+     * calls go through its own handler (proposals with its agentId), as on stdio.
+     */
+    private static void serveHttp(final GatewayConfig config) throws IOException, InterruptedException {
+        final GatewayConfig.Serve serve = config.serve().orElseThrow();
+        final Clock clock = Clock.systemUTC();
+        final String instance =
+                "mcp-gateway@" + ManagementFactory.getRuntimeMXBean().getName();
+        final Map<String, HitlClient> clients = new LinkedHashMap<>();
+        final Map<String, ToolCallHandler> handlers = new LinkedHashMap<>();
+        final CountDownLatch stopped = new CountDownLatch(1);
+        try (KafkaExecutionLedger ledger = KafkaExecutionLedger.open(
+                        config.hitl().kafka(), config.hitl().namespace(), instance, clock);
+                Upstreams upstreams = Upstreams.connect(config.upstreams(), UPSTREAM_CALL_TIMEOUT)) {
+            for (final GatewayConfig.ServedAgent served : serve.agents()) {
+                final HitlClient hitl = hitlClient(config, served.agent().id());
+                clients.put(served.agent().id(), hitl);
+                handlers.put(
+                        served.agent().id(),
+                        new ToolCallHandler(
+                                served.agent(),
+                                Proposer.of(hitl),
+                                new DecisionVerifier(config.hitl().decisionKeys()),
+                                ledger,
+                                upstreams::call,
+                                clock,
+                                config.decisionTimeout(),
+                                config.progressInterval()));
+            }
+            final HttpServletStreamableServerTransportProvider transport =
+                    HttpServletStreamableServerTransportProvider.builder()
+                            .jsonMapper(McpJsonDefaults.getMapper())
+                            .mcpEndpoint(serve.path())
+                            .keepAliveInterval(config.progressInterval())
+                            .contextExtractor(request -> McpTransportContext.create(Map.of(
+                                    AgentFilter.AGENT_ATTRIBUTE,
+                                    String.valueOf(request.getAttribute(AgentFilter.AGENT_ATTRIBUTE)))))
+                            .build();
+            final McpAsyncServer server = McpServer.async(transport)
+                    .serverInfo("hitl-mcp-gateway", "0.1.0")
+                    .instructions(INSTRUCTIONS)
+                    .capabilities(
+                            McpSchema.ServerCapabilities.builder().tools(false).build())
+                    .tools(specifications(upstreams, exchange -> {
+                        final Object agent = exchange.transportContext().get(AgentFilter.AGENT_ATTRIBUTE);
+                        final ToolCallHandler handler = agent == null ? null : handlers.get(agent.toString());
+                        if (handler == null) {
+                            // Cannot happen behind the filter; never fall back to another agent.
+                            throw new IllegalStateException("no authenticated agent for this call");
+                        }
+                        return handler;
+                    }))
+                    .build();
+            final AgentFilter filter = new AgentFilter(new AgentTokens(serve.agents()), handlers::get);
+            try (HttpGatewayServer http = HttpGatewayServer.start(serve, transport, filter)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "mcp-gateway-stop"));
+                LOG.info(
+                        "hitl MCP gateway ready: serving MCP over streamable HTTP at http://{}:{}{} to agents {}"
+                                + " (proposing as {}, credential {}), {} tools from {} upstreams",
+                        serve.host(),
+                        http.port(),
+                        serve.path(),
+                        handlers.keySet(),
+                        config.credential().agentId(),
+                        config.credential().credentialId(),
+                        upstreams.tools().size(),
+                        config.upstreams().size());
+                stopped.await();
+                LOG.info("Stopping");
+                handlers.values().forEach(ToolCallHandler::disconnected);
+                server.closeGracefully().block(Duration.ofSeconds(10));
+            }
+        } finally {
+            clients.values().forEach(HitlClient::close);
+        }
+    }
+
+    private static void run(final GatewayConfig config, final PrintStream mcpOut)
+            throws IOException, InterruptedException {
+        final Clock clock = Clock.systemUTC();
         final String instance =
                 config.agent().id() + "@" + ManagementFactory.getRuntimeMXBean().getName();
         final CountDownLatch inputEnded = new CountDownLatch(1);
-        try (HitlClient hitl = client.build();
+        try (HitlClient hitl = hitlClient(config, config.agent().id());
                 KafkaExecutionLedger ledger = KafkaExecutionLedger.open(
                         config.hitl().kafka(), config.hitl().namespace(), instance, clock);
                 Upstreams upstreams = Upstreams.connect(config.upstreams(), UPSTREAM_CALL_TIMEOUT)) {
@@ -103,12 +200,10 @@ public final class McpGatewayMain {
                     new StdioServerTransportProvider(McpJsonDefaults.getMapper(), toServer, mcpOut);
             final McpAsyncServer server = McpServer.async(transport)
                     .serverInfo("hitl-mcp-gateway", "0.1.0")
-                    .instructions("Every tool call goes through hitl, human-in-the-loop approval: calls that need a"
-                            + " person wait for one (progress notifications are sent while they wait), and a call"
-                            + " that is not approved returns an error that says why and what to do instead.")
+                    .instructions(INSTRUCTIONS)
                     .capabilities(
                             McpSchema.ServerCapabilities.builder().tools(false).build())
-                    .tools(specifications(upstreams, handler))
+                    .tools(specifications(upstreams, exchange -> handler))
                     .build();
             stdin.start();
             LOG.info(
@@ -125,12 +220,13 @@ public final class McpGatewayMain {
     }
 
     private static List<McpServerFeatures.AsyncToolSpecification> specifications(
-            final Upstreams upstreams, final ToolCallHandler handler) {
+            final Upstreams upstreams,
+            final java.util.function.Function<McpAsyncServerExchange, ToolCallHandler> handlers) {
         return upstreams.tools().values().stream()
                 .map(tool -> McpServerFeatures.AsyncToolSpecification.builder()
                         .tool(tool.exposed())
-                        .callHandler((exchange, request) -> Mono.fromCallable(() -> handler.handle(
-                                        tool, request, caller(exchange, request), progress(exchange, request)))
+                        .callHandler((exchange, request) -> Mono.fromCallable(() -> handlers.apply(exchange)
+                                        .handle(tool, request, caller(exchange, request), progress(exchange, request)))
                                 // Calls wait for people: never on the transport's threads.
                                 .subscribeOn(Schedulers.boundedElastic()))
                         .build())

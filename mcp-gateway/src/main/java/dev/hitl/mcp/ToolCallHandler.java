@@ -243,6 +243,18 @@ public final class ToolCallHandler {
         });
     }
 
+    /**
+     * An MCP session over HTTP was closed (DELETE): its waiting calls' proposals are withdrawn.
+     *
+     * @param sessionId the session; its calls' request ids are {@code <sessionId>/<JSON-RPC id>}
+     */
+    public void sessionClosed(final String sessionId) {
+        for (final InFlightCalls.Call call : inFlight.cancelPrefixed(sessionId + "/")) {
+            LOG.info("The client closed its session: withdrawing action {}", call.actionId());
+            withdraw(call.actionId());
+        }
+    }
+
     /** The client went away: every waiting call's proposal is withdrawn. */
     public void disconnected() {
         for (final InFlightCalls.Call call : inFlight.cancelAll()) {

@@ -22,6 +22,8 @@ import java.util.Optional;
  *     (the proposal stays open: hitl may still decide it, and the call is then never run)
  * @param progressInterval how often a waiting call sends an MCP progress notification
  * @param upstreams the MCP servers whose tools the gateway offers, in order
+ * @param serve when present, the gateway serves MCP over streamable HTTP to the agents listed there
+ *     (each authenticated by its bearer token) instead of over stdio
  */
 public record GatewayConfig(
         Agent agent,
@@ -29,10 +31,12 @@ public record GatewayConfig(
         Hitl hitl,
         Duration decisionTimeout,
         Duration progressInterval,
-        List<Upstream> upstreams) {
+        List<Upstream> upstreams,
+        Optional<Serve> serve) {
 
     public GatewayConfig {
         Objects.requireNonNull(agent, "agent");
+        Objects.requireNonNull(serve, "serve");
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(hitl, "hitl");
         upstreams = List.copyOf(upstreams);
@@ -107,6 +111,54 @@ public record GatewayConfig(
     public record Http(String url, Map<String, String> headers) {
         public Http {
             headers = Map.copyOf(headers);
+        }
+    }
+
+    /**
+     * MCP over streamable HTTP, for agents on other machines.
+     *
+     * @param host the address to listen on (127.0.0.1 unless configured)
+     * @param port the port
+     * @param path the MCP endpoint's path ({@code /mcp} unless configured)
+     * @param agents the agents that may connect, each with the SHA-256 of its bearer token
+     */
+    public record Serve(String host, int port, String path, List<ServedAgent> agents) {
+        public Serve {
+            agents = List.copyOf(agents);
+        }
+    }
+
+    /**
+     * An agent that connects over HTTP: its calls are proposed with its agentId.
+     *
+     * @param agent its agentId and what the operator knows of it (as {@code agent} for stdio)
+     * @param tokenSha256 the SHA-256 of its bearer token (32 bytes); the token itself is never configured
+     */
+    public record ServedAgent(Agent agent, byte[] tokenSha256) {
+        public ServedAgent {
+            tokenSha256 = tokenSha256.clone();
+        }
+
+        @Override
+        public byte[] tokenSha256() {
+            return tokenSha256.clone();
+        }
+
+        @Override
+        public boolean equals(final Object other) {
+            return other instanceof ServedAgent o
+                    && agent.equals(o.agent)
+                    && java.security.MessageDigest.isEqual(tokenSha256, o.tokenSha256);
+        }
+
+        @Override
+        public int hashCode() {
+            return agent.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "ServedAgent[agent=" + agent + ", tokenSha256=(hidden)]";
         }
     }
 }

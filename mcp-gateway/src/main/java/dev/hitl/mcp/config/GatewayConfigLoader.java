@@ -100,7 +100,7 @@ public final class GatewayConfigLoader {
             throw new GatewayConfigException("the gateway configuration is empty");
         }
         final Fields top =
-                fields(root, "", Set.of("agent", "hitl", "decisionTimeout", "progressInterval", "upstreams"));
+                fields(root, "", Set.of("agent", "hitl", "decisionTimeout", "progressInterval", "upstreams", "serve"));
         final Fields agent = fields(
                 top.required("agent"),
                 "agent",
@@ -132,20 +132,22 @@ public final class GatewayConfigLoader {
             }
             upstreams.add(upstream);
         }
+        final GatewayConfig.Agent configured = new GatewayConfig.Agent(
+                agentId,
+                agent.optionalString("onBehalfOf").orElse(""),
+                agent.optionalString("domain").orElse(""),
+                // UNKNOWN unless the operator says: the gateway cannot know what steers the
+                // model, and a made-up USER would lend a prompt-injected write the trust the
+                // policy gives a user's own request. Nor does it invent a confidence. The
+                // default policy lets reads run at these defaults (a read is harmless whatever
+                // the input trust; secrets and outside addresses excepted) and sends writes to
+                // a person; see the mcp-gateway README, "Trust and confidence".
+                agent.optional("inputTrust")
+                        .map(n -> trust(n, "agent.inputTrust"))
+                        .orElse(InputTrust.UNKNOWN));
+        final Optional<GatewayConfig.Serve> serve = top.optional("serve").map(n -> serve(n, configured, credential));
         return new GatewayConfig(
-                new GatewayConfig.Agent(
-                        agentId,
-                        agent.optionalString("onBehalfOf").orElse(""),
-                        agent.optionalString("domain").orElse(""),
-                        // UNKNOWN unless the operator says: the gateway cannot know what steers the
-                        // model, and a made-up USER would lend a prompt-injected write the trust the
-                        // policy gives a user's own request. Nor does it invent a confidence. The
-                        // default policy lets reads run at these defaults (a read is harmless whatever
-                        // the input trust; secrets and outside addresses excepted) and sends writes to
-                        // a person; see the mcp-gateway README, "Trust and confidence".
-                        agent.optional("inputTrust")
-                                .map(n -> trust(n, "agent.inputTrust"))
-                                .orElse(InputTrust.UNKNOWN)),
+                configured,
                 credential,
                 new GatewayConfig.Hitl(
                         hitl.optionalString("namespace")
@@ -160,7 +162,83 @@ public final class GatewayConfigLoader {
                 top.optional("progressInterval")
                         .map(n -> duration(n, "progressInterval"))
                         .orElse(Duration.ofSeconds(5)),
-                upstreams);
+                upstreams,
+                serve);
+    }
+
+    /**
+     * {@code serve: {host, port, path, agents: [{agentId, tokenSha256, onBehalfOf, domain, inputTrust}]}}.
+     * With the agent's own credential only {@code agent.id} may be served; with a delegate credential,
+     * any agent whose registered delegates include the gateway (the classifier checks that).
+     */
+    private GatewayConfig.Serve serve(
+            final Node node, final GatewayConfig.Agent configured, final AgentCredentials.Credential credential) {
+        final Fields fields = fields(node, "serve", Set.of("host", "port", "path", "agents"));
+        final String host = fields.optionalString("host").orElse("127.0.0.1");
+        final String portText = fields.requiredString("port");
+        final int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            throw error(fields.required("port"), "serve.port", "must be a port number (1-65535)");
+        }
+        if (port < 1 || port > 65535) {
+            throw error(fields.required("port"), "serve.port", "must be a port number (1-65535)");
+        }
+        final String path = fields.optionalString("path").orElse("/mcp");
+        if (!path.matches("/[A-Za-z0-9_/-]*")) {
+            throw error(fields.required("path"), "serve.path", "must be a path such as /mcp");
+        }
+        final Node list = fields.required("agents");
+        if (!(list instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
+            throw error(list, "serve.agents", "must be a non-empty list of {agentId, tokenSha256}");
+        }
+        final boolean delegated = !credential.agentId().equals(configured.id());
+        final List<GatewayConfig.ServedAgent> agents = new ArrayList<>();
+        final Set<String> ids = new HashSet<>();
+        final Set<String> hashes = new HashSet<>();
+        for (int i = 0; i < sequence.getValue().size(); i++) {
+            final String at = "serve.agents[" + i + "]";
+            final Node entry = sequence.getValue().get(i);
+            final Fields a = fields(entry, at, Set.of("agentId", "tokenSha256", "onBehalfOf", "domain", "inputTrust"));
+            final String id = a.requiredString("agentId");
+            if (!delegated && !id.equals(configured.id())) {
+                throw error(
+                        a.required("agentId"),
+                        at + ".agentId",
+                        "is not agent.id: with the agent's own credential the gateway can propose only for"
+                                + " agent.id; give agent.delegate (the gateway's credential as a registered"
+                                + " delegate) to serve several agents");
+            }
+            if (delegated && id.equals(credential.agentId())) {
+                throw error(a.required("agentId"), at + ".agentId", "is the gateway's own delegate agentId");
+            }
+            if (!ids.add(id)) {
+                throw error(a.required("agentId"), at + ".agentId", "'" + id + "' is listed twice");
+            }
+            final String hash = a.requiredString("tokenSha256").toLowerCase(java.util.Locale.ROOT);
+            if (!hash.matches("[0-9a-f]{64}")) {
+                throw error(
+                        a.required("tokenSha256"),
+                        at + ".tokenSha256",
+                        "must be the SHA-256 of the agent's token, 64 hex digits (e.g. printf %s \"$TOKEN\" |"
+                                + " sha256sum); never the token itself");
+            }
+            if (!hashes.add(hash)) {
+                throw error(a.required("tokenSha256"), at + ".tokenSha256", "is the token of another agent too");
+            }
+            final boolean same = id.equals(configured.id());
+            agents.add(new GatewayConfig.ServedAgent(
+                    new GatewayConfig.Agent(
+                            id,
+                            a.optionalString("onBehalfOf").orElse(same ? configured.onBehalfOf() : ""),
+                            a.optionalString("domain").orElse(same ? configured.domain() : ""),
+                            a.optional("inputTrust")
+                                    .map(n -> trust(n, at + ".inputTrust"))
+                                    .orElse(same ? configured.inputTrust() : InputTrust.UNKNOWN)),
+                    java.util.HexFormat.of().parseHex(hash)));
+        }
+        return new GatewayConfig.Serve(host, port, path, agents);
     }
 
     private GatewayConfig.Upstream upstream(final Node node, final String path) {

@@ -219,4 +219,49 @@ class GatewayConfigLoaderTest {
                 .isInstanceOf(GatewayConfigException.class)
                 .hasMessageContaining("upstreams: must be a non-empty list");
     }
+
+    @Test
+    void shouldReadTheAgentsServedOverHttpWithTheirTokenHashesOnly() {
+        final String hash = "a".repeat(64);
+        final GatewayConfig config = loader.parse(
+                VALID + "serve:\n  port: 8790\n  agents:\n    - {agentId: mcp-agent, tokenSha256: " + hash + "}\n");
+        final GatewayConfig.Serve serve = config.serve().orElseThrow();
+        assertThat(serve.host()).isEqualTo("127.0.0.1");
+        assertThat(serve.path()).isEqualTo("/mcp");
+        assertThat(serve.agents().get(0).agent().onBehalfOf()).isEqualTo("alice@example.com");
+        assertThat(serve.agents().get(0).toString()).doesNotContain(hash);
+        assertThat(loader.parse(VALID).serve()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseATokenInPlaceOfItsHashAndAnotherAgentWithoutADelegateCredential() {
+        assertThatThrownBy(
+                        () -> loader.parse(
+                                VALID
+                                        + "serve:\n  port: 8790\n  agents:\n    - {agentId: mcp-agent, tokenSha256: my-secret-token}\n"))
+                .isInstanceOf(GatewayConfigException.class)
+                .hasMessageContaining("serve.agents[0].tokenSha256: must be the SHA-256")
+                .hasMessageNotContaining("my-secret-token");
+        // With the agent's own credential the gateway cannot propose for anyone else.
+        assertThatThrownBy(() -> loader.parse(VALID + "serve:\n  port: 8790\n  agents:\n    - {agentId: other-agent,"
+                        + " tokenSha256: " + "b".repeat(64) + "}\n"))
+                .isInstanceOf(GatewayConfigException.class)
+                .hasMessageContaining("serve.agents[0].agentId: is not agent.id");
+        // Two agents with one token: whoever holds it would be both.
+        final String delegate = "  delegate:\n    agentId: mcp-gateway-1\n    credential:\n      id: gw-1\n"
+                + "      key: ${GATEWAY_KEY}\n";
+        final String own = "  credential:\n    id: c1\n    key: ${AGENT_KEY}\n";
+        assertThatThrownBy(() -> loader.parse(VALID.replace(own, delegate) + "serve:\n  port: 8790\n  agents:\n"
+                        + "    - {agentId: a1, tokenSha256: " + "c".repeat(64) + "}\n"
+                        + "    - {agentId: a2, tokenSha256: " + "C".repeat(64) + "}\n"))
+                .isInstanceOf(GatewayConfigException.class)
+                .hasMessageContaining("serve.agents[1].tokenSha256: is the token of another agent too");
+        assertThat(loader.parse(VALID.replace(own, delegate) + "serve:\n  port: 8790\n  agents:\n"
+                                + "    - {agentId: a1, tokenSha256: " + "c".repeat(64) + "}\n"
+                                + "    - {agentId: a2, tokenSha256: " + "d".repeat(64) + "}\n")
+                        .serve()
+                        .orElseThrow()
+                        .agents())
+                .hasSize(2);
+    }
 }
