@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.approval.api.VotePublisher;
+import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.voter.VoteSignatures;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
@@ -61,8 +64,33 @@ class ApprovalApplicationIT {
         try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, config(cluster, namespace));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
+            assertThat(server.getApplicationContext()
+                            .getBean(InboxMaterializer.class)
+                            .awaitCaughtUp(Duration.ofSeconds(30)))
+                    .isTrue();
             final String health = http.toBlocking().retrieve(HttpRequest.GET("/health"));
             assertThat(health).contains("\"status\":\"UP\"");
+            final String ready = http.toBlocking().retrieve(HttpRequest.GET("/health/readiness"));
+            final JsonNode readiness = new ObjectMapper().readTree(ready);
+            assertThat(readiness.path("status").asText()).as(ready).isEqualTo("UP");
+            assertThat(readiness.path("details").path("inbox").path("status").asText())
+                    .as("ready once the inbox has caught up: " + ready)
+                    .isEqualTo("UP");
+            assertThat(readiness
+                            .path("details")
+                            .path("inbox")
+                            .path("details")
+                            .path("current")
+                            .asBoolean())
+                    .isTrue();
+            server.getApplicationContext().getBean(VotePublisher.class); // created on the first vote otherwise
+            final String prometheus = http.toBlocking().retrieve(HttpRequest.GET("/prometheus"));
+            assertThat(prometheus)
+                    .contains("hitl_approval_inbox_oldest_age_seconds 0.0")
+                    .as("the service's own Kafka clients' meters")
+                    .contains("client_role=\"inbox\"")
+                    .contains("client_role=\"votes\"")
+                    .contains("client_role=\"revoked-sessions\"");
             assertThat(admin.listTopics().names().get())
                     .containsAll(new TopicCatalogue(namespace, 2)
                             .all().stream().map(Topic::name).toList());

@@ -2,11 +2,13 @@ package dev.hitl.approval.api;
 
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.VoteSigner;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -32,18 +34,21 @@ public class VotePublisher {
     private final Topic<String, Vote> topic;
     private final KafkaProducer<String, Vote> producer;
     private final VoteSigner signer;
+    private final AutoCloseable producerMeters;
 
     /**
      * @param topics the provisioned topics
      * @param serdes their serdes
      * @param kafka the {@code kafka.*} settings
      * @param signer signs each vote as this service's voter
+     * @param clientMetrics exports the producer's metrics ({@code client.role=votes}), when metrics are on
      */
     public VotePublisher(
             final ProvisionedTopics topics,
             final TopicSerdes serdes,
             final KafkaDefaultConfiguration kafka,
-            final VoteSigner signer) {
+            final VoteSigner signer,
+            @Nullable final ClientMetricsBinder clientMetrics) {
         this.signer = signer;
         this.topic = topics.catalogue().approvalsVotes();
         final Map<String, Object> config = KafkaClientSettings.producer(kafka);
@@ -53,6 +58,7 @@ public class VotePublisher {
                 config,
                 serdes.keySerde(topic).serializer(),
                 serdes.valueSerde(topic).serializer());
+        this.producerMeters = clientMetrics == null ? () -> {} : clientMetrics.bind("votes", producer::metrics);
     }
 
     /**
@@ -81,6 +87,11 @@ public class VotePublisher {
     /** Closes the producer. */
     @PreDestroy
     public void close() {
+        try {
+            producerMeters.close();
+        } catch (Exception e) {
+            // the binder's own close removes them
+        }
         producer.close(Duration.ofSeconds(5));
     }
 }

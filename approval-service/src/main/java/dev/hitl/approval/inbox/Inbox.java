@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,10 @@ public final class Inbox {
     // How many open items have each set of open groups (a handful of sets: one per route shape), so
     // a reviewer's total is a sum over these rather than a pass over every open item.
     private final Map<Set<String>, Integer> openByGroups = new ConcurrentHashMap<>();
+    // When each open action started waiting (its earliest request's requestedAt, which the escalation
+    // service sets; never the agent's proposedAt), and the same ordered, so the oldest is the first.
+    private final Map<String, Instant> waitingSince = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<Waiting> bySince = new ConcurrentSkipListSet<>();
     private final Map<String, Instant> closed = new ConcurrentHashMap<>();
     private final Map<String, TrustStats> trust = new ConcurrentHashMap<>();
     // agentId -> owners, from the latest registration on hitl.agents.registry.
@@ -198,6 +203,7 @@ public final class Inbox {
         if (closed.containsKey(id)) {
             return;
         }
+        waiting(id, request.getRequestedAt());
         final Item before = open.get(id);
         final Item next = open.compute(id, (key, item) -> {
             if (item == null) {
@@ -233,12 +239,28 @@ public final class Inbox {
             byDeadline.remove(Position.of(removed));
             count(removed, -1);
         }
+        final Instant since = waitingSince.remove(decision.getActionId());
+        if (since != null) {
+            bySince.remove(new Waiting(since, decision.getActionId()));
+        }
         // Only human-path actions can see a request after their decision; most decisions are automatic.
         if (wasOpen || HUMAN_PATH.contains(decision.getOutcome())) {
             closed.put(decision.getActionId(), now);
         }
         if (wasOpen) {
             listeners.forEach(l -> l.accept(new Change(decision.getActionId(), false, null)));
+        }
+    }
+
+    /** An escalation or a new version keeps the action's first time: it has waited since then. */
+    private void waiting(final String actionId, final Instant requestedAt) {
+        final Instant before = waitingSince.get(actionId);
+        if (before == null || requestedAt.isBefore(before)) {
+            waitingSince.put(actionId, requestedAt);
+            if (before != null) {
+                bySince.remove(new Waiting(before, actionId));
+            }
+            bySince.add(new Waiting(requestedAt, actionId));
         }
     }
 
@@ -390,6 +412,33 @@ public final class Inbox {
     /** @return how many actions wait for reviewers */
     public int openCount() {
         return open.size();
+    }
+
+    /**
+     * @param now the time now
+     * @return how long the action waiting longest has waited for reviewers, since its first request
+     *     opened (escalations and modified versions do not restart it); zero when none waits
+     */
+    public Duration oldestAge(final Instant now) {
+        final Waiting oldest;
+        try {
+            oldest = bySince.first();
+        } catch (NoSuchElementException e) {
+            return Duration.ZERO;
+        }
+        return oldest.since().isBefore(now) ? Duration.between(oldest.since(), now) : Duration.ZERO;
+    }
+
+    /** Since when an open action waits. */
+    private record Waiting(Instant since, String actionId) implements Comparable<Waiting> {
+
+        private static final Comparator<Waiting> ORDER =
+                Comparator.comparing(Waiting::since).thenComparing(Waiting::actionId);
+
+        @Override
+        public int compareTo(final Waiting other) {
+            return ORDER.compare(this, other);
+        }
     }
 
     /** @return how many decided actions are remembered, so that a late request cannot reopen them */

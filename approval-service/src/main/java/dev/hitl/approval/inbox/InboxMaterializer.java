@@ -2,6 +2,7 @@ package dev.hitl.approval.inbox;
 
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
@@ -13,6 +14,7 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -60,6 +62,8 @@ public class InboxMaterializer {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean stopped;
+    private final AutoCloseable clientMeters;
     private final DecisionVerifier decisions;
     private final java.util.concurrent.atomic.AtomicLong refusedDecisions =
             new java.util.concurrent.atomic.AtomicLong();
@@ -69,12 +73,14 @@ public class InboxMaterializer {
      * @param serdes their serdes
      * @param kafka the {@code kafka.*} settings
      * @param decisions verifies decisions with the deciders' public keys
+     * @param clientMetrics exports the consumer's metrics ({@code client.role=inbox}), when metrics are on
      */
     public InboxMaterializer(
             final ProvisionedTopics provisioned,
             final TopicSerdes serdes,
             final KafkaDefaultConfiguration kafka,
-            final DecisionVerifier decisions) {
+            final DecisionVerifier decisions,
+            @Nullable final ClientMetricsBinder clientMetrics) {
         this.decisions = decisions;
         this.topics = provisioned.catalogue();
         final Map<String, Object> config = KafkaClientSettings.consumer(kafka);
@@ -82,6 +88,7 @@ public class InboxMaterializer {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.clientMeters = clientMetrics == null ? () -> {} : clientMetrics.bind("inbox", consumer::metrics);
         final List<Topic<String, ?>> read = List.of(
                 topics.approvalsRequests(),
                 topics.decisions(),
@@ -126,6 +133,14 @@ public class InboxMaterializer {
         return caughtUp.getCount() == 0;
     }
 
+    /**
+     * @return whether the inbox is up to date: it has read what was on the topics when the service
+     *     started, and keeps reading
+     */
+    public boolean isCurrent() {
+        return isCaughtUp() && !stopped;
+    }
+
     private void run(final Map<TopicPartition, Long> end) {
         long lastPrune = System.nanoTime();
         try {
@@ -146,8 +161,10 @@ public class InboxMaterializer {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
-            LOG.error("The inbox stopped reading", e);
+            stopped = true;
+            LOG.error("The inbox stopped reading: the service is not ready", e);
         } finally {
+            closeMeters();
             consumer.close();
         }
     }
@@ -197,6 +214,14 @@ public class InboxMaterializer {
             inbox.registration(
                     record.key() == null ? registration.getAgentId() : new String(record.key(), StandardCharsets.UTF_8),
                     registration);
+        }
+    }
+
+    private void closeMeters() {
+        try {
+            clientMeters.close();
+        } catch (Exception e) {
+            LOG.warn("Could not remove the inbox consumer's meters", e);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,6 +90,7 @@ public class Notifier {
     private final String topic;
     private final Thread thread;
     private volatile boolean running = true;
+    private final AutoCloseable consumerMeters;
 
     /**
      * @param settings retries, timeouts
@@ -99,6 +102,7 @@ public class Notifier {
      * @param kafka the {@code kafka.*} settings
      * @param materializer the inbox (to skip decided and superseded requests)
      * @param meters the metrics
+     * @param clientMetrics exports the consumer's metrics ({@code client.role=notifier}), when metrics are on
      */
     public Notifier(
             final NotificationSettings settings,
@@ -109,7 +113,8 @@ public class Notifier {
             final TopicSerdes serdes,
             final KafkaDefaultConfiguration kafka,
             final InboxMaterializer materializer,
-            final MeterRegistry meters) {
+            final MeterRegistry meters,
+            @Nullable final ClientMetricsBinder clientMetrics) {
         this.settings = settings;
         groups.forEach(g -> this.groups.put(g.getGroup(), g));
         this.smtp = smtp;
@@ -147,6 +152,9 @@ public class Notifier {
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "approval-notifier");
         thread.setDaemon(true);
+        this.consumerMeters = clientMetrics == null || !settings.isEnabled()
+                ? () -> {}
+                : clientMetrics.bind("notifier", consumer::metrics);
         if (settings.isEnabled()) {
             thread.start();
         } else {
@@ -191,6 +199,11 @@ public class Notifier {
         } catch (RuntimeException e) {
             LOG.error("The notifier stopped", e);
         } finally {
+            try {
+                consumerMeters.close();
+            } catch (Exception e) {
+                LOG.warn("Could not remove the notifier consumer's meters", e);
+            }
             consumer.close(Duration.ofSeconds(5));
         }
     }

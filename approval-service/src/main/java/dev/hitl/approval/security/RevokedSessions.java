@@ -2,6 +2,7 @@ package dev.hitl.approval.security;
 
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.RevokedSession;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
@@ -69,6 +71,8 @@ public class RevokedSessions {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean stopped;
+    private final AutoCloseable producerMeters;
+    private final AutoCloseable consumerMeters;
 
     /**
      * @param provisioned the topics
@@ -77,6 +81,8 @@ public class RevokedSessions {
      * @param maxEntries the most signed-out tokens held ({@code hitl.approval.revoked-sessions.max-entries})
      * @param catchUpTimeout how long the start waits for the reader to catch up
      * @param meters where the gauges go
+     * @param clientMetrics exports the producer's and the consumer's metrics ({@code client.role} {@code
+     *     revoked-sessions-producer}, {@code revoked-sessions}), when metrics are on
      */
     public RevokedSessions(
             final ProvisionedTopics provisioned,
@@ -84,7 +90,8 @@ public class RevokedSessions {
             final KafkaDefaultConfiguration kafka,
             @Value("${hitl.approval.revoked-sessions.max-entries:100000}") final int maxEntries,
             @Value("${hitl.approval.revoked-sessions.catch-up-timeout:30s}") final Duration catchUpTimeout,
-            final MeterRegistry meters) {
+            final MeterRegistry meters,
+            @Nullable final ClientMetricsBinder clientMetrics) {
         this.denylist = new SessionDenylist(maxEntries, clock);
         this.topic = provisioned.catalogue().approvalsRevokedSessions();
         final Map<String, Object> producerConfig = KafkaClientSettings.producer(kafka);
@@ -100,6 +107,10 @@ public class RevokedSessions {
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.producerMeters =
+                clientMetrics == null ? () -> {} : clientMetrics.bind("revoked-sessions-producer", producer::metrics);
+        this.consumerMeters =
+                clientMetrics == null ? () -> {} : clientMetrics.bind("revoked-sessions", consumer::metrics);
         final List<TopicPartition> partitions = new ArrayList<>();
         consumer.partitionsFor(topic.name()).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         consumer.assign(partitions);
@@ -243,6 +254,7 @@ public class RevokedSessions {
                     topic.name(),
                     e);
         } finally {
+            close(consumerMeters);
             consumer.close();
         }
     }
@@ -278,6 +290,15 @@ public class RevokedSessions {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        close(producerMeters);
         producer.close(Duration.ofSeconds(5));
+    }
+
+    private static void close(final AutoCloseable meters) {
+        try {
+            meters.close();
+        } catch (Exception e) {
+            LOG.warn("Could not remove a Kafka client's meters", e);
+        }
     }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.ui.UiSession;
 import dev.hitl.schemas.RevokedSession;
 import dev.hitl.schemas.serde.AvroDeserializer;
@@ -69,6 +70,13 @@ class RevokedSessionsIT {
                 EmbeddedServer b = ApplicationContext.run(EmbeddedServer.class, config)) {
             final String onA = a.getURL().toString();
             final String onB = b.getURL().toString();
+            for (final EmbeddedServer instance : List.of(a, b)) {
+                assertThat(instance.getApplicationContext()
+                                .getBean(InboxMaterializer.class)
+                                .awaitCaughtUp(Duration.ofSeconds(30)))
+                        .as("the inbox is part of readiness too")
+                        .isTrue();
+            }
             for (final String instance : List.of(onA, onB)) {
                 final HttpResponse<String> ready = get(instance, "/health/readiness", null, null);
                 assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
@@ -122,6 +130,10 @@ class RevokedSessionsIT {
             // refuses the token from its first request on (its start waits until it has caught up).
             try (EmbeddedServer c = ApplicationContext.run(EmbeddedServer.class, config)) {
                 final String onC = c.getURL().toString();
+                assertThat(c.getApplicationContext()
+                                .getBean(InboxMaterializer.class)
+                                .awaitCaughtUp(Duration.ofSeconds(30)))
+                        .isTrue();
                 assertThat(get(onC, "/health/readiness", null, null).statusCode())
                         .isEqualTo(200);
                 assertThat(get(onC, "/api/me", signedOut, null).statusCode()).isEqualTo(401);
