@@ -2,6 +2,7 @@ package dev.hitl.approval.inbox;
 
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
+import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
@@ -34,6 +35,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Keeps the {@link Inbox} current: reads every partition of {@code hitl.approvals.requests}, {@code
@@ -146,7 +148,17 @@ public class InboxMaterializer {
         try {
             while (running) {
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    apply(record);
+                    // Log lines about a request or a decision name its action (the logs' actionId field).
+                    final boolean aboutAnAction = record.key() != null
+                            && !record.topic().equals(topics.agentsRegistry().name());
+                    if (aboutAnAction) {
+                        MDC.put(HitlLogEncoder.ACTION_ID, new String(record.key(), StandardCharsets.UTF_8));
+                    }
+                    try {
+                        apply(record);
+                    } finally {
+                        MDC.remove(HitlLogEncoder.ACTION_ID);
+                    }
                 }
                 if (caughtUp.getCount() > 0
                         && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {

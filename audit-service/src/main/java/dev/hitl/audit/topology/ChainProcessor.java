@@ -1,12 +1,14 @@
 package dev.hitl.audit.topology;
 
 import dev.hitl.audit.chain.AuditHashing;
+import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.schemas.AuditRecord;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.MDC;
 
 /**
  * Appends events to their partition's chain. It runs in the task that owns partition p of the
@@ -37,6 +39,18 @@ final class ChainProcessor implements Processor<String, AuditEvent, String, Audi
 
     @Override
     public void process(final Record<String, AuditEvent> record) {
+        // Log lines about this event name its action (the logs' actionId field).
+        if (record.value() != null && record.value().actionId() != null) {
+            MDC.put(HitlLogEncoder.ACTION_ID, record.value().actionId());
+        }
+        try {
+            append(record);
+        } finally {
+            MDC.remove(HitlLogEncoder.ACTION_ID);
+        }
+    }
+
+    private void append(final Record<String, AuditEvent> record) {
         final AuditEvent event = record.value();
         if (event == null || record.key() == null) {
             return;
