@@ -264,18 +264,42 @@ class CheckpointIT {
             final Map<Integer, List<LogRecord>> chains,
             final BiFunction<Integer, List<LogRecord>, List<LogRecord>> change)
             throws Exception {
+        final Map<org.apache.kafka.common.TopicPartition, Long> expected = new HashMap<>();
         try (var admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)))
                     .all()
                     .get();
+            // A new topic's partitions may not have a leader yet: a first send then fails over and
+            // can be retried out of order. Wait for every leader before copying.
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                                    .allMatch(p ->
+                                            p.leader() != null && !p.leader().isEmpty()));
         }
         try (KafkaProducer<String, SpecificRecord> producer = producer()) {
             for (final Map.Entry<Integer, List<LogRecord>> chain : chains.entrySet()) {
-                for (final LogRecord r : change.apply(chain.getKey(), chain.getValue())) {
+                final List<LogRecord> changed = change.apply(chain.getKey(), chain.getValue());
+                for (final LogRecord r : changed) {
+                    // One at a time: the copy must keep each chain's order exactly.
                     producer.send(new ProducerRecord<>(
-                            topic, r.partition(), r.record().getActionId(), r.record()));
+                                    topic, r.partition(), r.record().getActionId(), r.record()))
+                            .get();
                 }
+                expected.put(new org.apache.kafka.common.TopicPartition(topic, chain.getKey()), (long) changed.size());
             }
+        }
+        // The copy holds exactly what the test wrote, so a verification finding is the test's change.
+        try (var admin = cluster.admin()) {
+            final var ends = admin.listOffsets(expected.keySet().stream()
+                            .collect(java.util.stream.Collectors.toMap(
+                                    tp -> tp, tp -> org.apache.kafka.clients.admin.OffsetSpec.latest())))
+                    .all()
+                    .get();
+            expected.forEach((tp, count) -> assertThat(ends.get(tp).offset())
+                    .as("records copied to %s", tp)
+                    .isEqualTo(count));
         }
         return topic;
     }
