@@ -62,6 +62,9 @@ public class ClassifierStepsBenchmark {
     private byte[] policyBytes;
     private AvroDeserializer<dev.hitl.schemas.PolicyDocument> policyReader;
     private byte[] content;
+    private com.fasterxml.jackson.databind.JsonNode parsedArguments;
+    private byte[] policyBytesAgain;
+    private org.apache.kafka.common.serialization.Deserializer<dev.hitl.schemas.PolicyDocument> unchangedPolicyReader;
 
     /** Builds the proposal and its outputs once. */
     @Setup
@@ -95,6 +98,18 @@ public class ClassifierStepsBenchmark {
                 new dev.hitl.schemas.PolicyDocument(
                         policy.name(), policy.version(), policy.yaml(), policy.sha256(), "bench", Instant.now()));
         policyReader = AvroDeserializer.specific(registry, dev.hitl.schemas.PolicyDocument.class);
+        // Equal bytes in another array, as the store hands the classifier a fresh copy per read.
+        policyBytesAgain = policyBytes.clone();
+        unchangedPolicyReader = dev.hitl.runtime.UnchangedValueSerde.of(
+                        org.apache.kafka.common.serialization.Serdes.serdeFrom(
+                                new AvroSerializer<dev.hitl.schemas.PolicyDocument>(registry, false),
+                                AvroDeserializer.specific(registry, dev.hitl.schemas.PolicyDocument.class)),
+                        d -> dev.hitl.schemas.PolicyDocument.newBuilder(d).build())
+                .deserializer();
+        unchangedPolicyReader.deserialize("bench.policy", policyBytes);
+        parsedArguments = validator
+                .check(action, action.getActionId(), proposalBytes.length)
+                .arguments();
         cachedMac = Mac.getInstance("HmacSHA256");
         cachedMac.init(new SecretKeySpec(KEY, "HmacSHA256"));
         content = signer.sign(unsigned).toString().getBytes(StandardCharsets.UTF_8);
@@ -112,6 +127,27 @@ public class ClassifierStepsBenchmark {
         return policyReader.deserialize("bench.policy", policyBytes);
     }
 
+    /**
+     * @return the published policy document as the classifier's policy store reads it since
+     *     2026-12-04 ({@code UnchangedValueSerde}): the bytes compared with the last ones, a copy
+     */
+    @Benchmark
+    public dev.hitl.schemas.PolicyDocument readPolicyDocumentUnchanged() {
+        return unchangedPolicyReader.deserialize("bench.policy", policyBytesAgain);
+    }
+
+    /** @return the validator's problems (none) and the parsed arguments, as the classifier calls it */
+    @Benchmark
+    public ProposalValidator.Checked checkProposal() {
+        return validator.check(action, action.getActionId(), proposalBytes.length);
+    }
+
+    /** @return the arguments hash from the validator's tree, as the classifier takes it since 2026-12-04 */
+    @Benchmark
+    public String hashParsedArguments() {
+        return dev.hitl.classifier.topology.DecisionFactory.argumentsHash(parsedArguments);
+    }
+
     /** @return the validator's problems (none) */
     @Benchmark
     public List<String> validate() {
@@ -124,7 +160,7 @@ public class ClassifierStepsBenchmark {
         return evaluator.evaluate(action, Optional.empty());
     }
 
-    /** @return the arguments hash the decision carries */
+    /** @return the arguments hash the decision carries, parsing the text again (as before 2026-12-04) */
     @Benchmark
     public String hashArguments() {
         return CanonicalJson.sha256(action.getArguments());

@@ -2,8 +2,10 @@ package dev.hitl.classifier.topology;
 
 import dev.hitl.policy.PolicySource;
 import dev.hitl.runtime.Placement;
+import dev.hitl.runtime.UnchangedValueSerde;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.Topic;
@@ -11,6 +13,7 @@ import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
 import java.time.Clock;
 import java.time.Duration;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -166,7 +169,16 @@ public final class ClassifierTopology {
         globalTable(builder, topics.agentsControl(), serdes, AGENTS_STORE);
         globalTable(builder, topics.agentsRegistry(), serdes, REGISTRY_STORE);
         globalTable(builder, topics.trust(), serdes, TRUST_STORE);
-        globalTable(builder, topics.policy(), serdes, POLICY_STORE);
+        // Read for every proposal: its one document is decoded again only when its bytes change. (Kafka
+        // Streams materializes a global table with the serdes of its Consumed, not of its Materialized.)
+        final Serde<PolicyDocument> policySerde =
+                UnchangedValueSerde.ofPolicyDocuments(serdes.valueSerde(topics.policy()));
+        builder.globalTable(
+                topics.policy().name(),
+                Consumed.with(serdes.keySerde(topics.policy()), policySerde).withName(POLICY_STORE + "-source"),
+                Materialized.<String, PolicyDocument, KeyValueStore<Bytes, byte[]>>as(POLICY_STORE)
+                        .withKeySerde(serdes.keySerde(topics.policy()))
+                        .withValueSerde(policySerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PROPOSAL_IDS_STORE), Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(

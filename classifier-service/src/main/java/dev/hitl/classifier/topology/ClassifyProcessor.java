@@ -182,7 +182,8 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
             proposalHashes.put(id, proposalHash);
         }
         final String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        final List<String> problems = deps.validator().validate(action, key, record.value().length);
+        final ProposalValidator.Checked checked = deps.validator().check(action, key, record.value().length);
+        final List<String> problems = checked.problems();
         if (!problems.isEmpty()) {
             deps.metrics().invalid();
             decide(record, deps.decisions().invalid(action, proposalHash, problems, version, now));
@@ -227,7 +228,14 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                         .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified)));
                 decide(
                         record,
-                        deps.decisions().autoApproved(action, proposalHash, evaluation, evaluator.policy(), now));
+                        deps.decisions()
+                                .autoApproved(
+                                        action,
+                                        proposalHash,
+                                        checked.arguments(),
+                                        evaluation,
+                                        evaluator.policy(),
+                                        now));
             }
             case NEEDS_APPROVAL -> {
                 waitingForHumans.put(action.getActionId(), action.getAgentId());

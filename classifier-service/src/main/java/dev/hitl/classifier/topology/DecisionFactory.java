@@ -1,5 +1,6 @@
 package dev.hitl.classifier.topology;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
 import dev.hitl.schemas.Decision;
@@ -9,7 +10,11 @@ import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.ProposalHash;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,18 +36,22 @@ public final class DecisionFactory {
     }
 
     /**
-     * @param action a valid proposal (its arguments parsed as strict JSON)
+     * @param action a valid proposal
      * @param proposalHash {@code ProposalHash.of(action)}
+     * @param arguments its arguments as the validator parsed them ({@link
+     *     ProposalValidator.Checked#arguments()}, strict JSON): hashed without parsing the text again,
+     *     to the same {@code argumentsHash} as {@code CanonicalJson.sha256(action.getArguments())}
      */
     Decision autoApproved(
             final ProposedAction action,
             final String proposalHash,
+            final JsonNode arguments,
             final Evaluation evaluation,
             final Policy policy,
             final Instant now) {
         return signer.sign(base(action, proposalHash, Outcome.AUTO_APPROVED, now)
                 .setFinalArguments(action.getArguments())
-                .setArgumentsHash(CanonicalJson.sha256(action.getArguments()))
+                .setArgumentsHash(argumentsHash(arguments))
                 .setDecidedBy(
                         evaluation.matchedRules().isEmpty()
                                 ? SERVICE
@@ -181,6 +190,22 @@ public final class DecisionFactory {
                 .setDecidedBy(RejectionMemory.DECIDED_BY)
                 .setPolicyVersion(policyVersion)
                 .build());
+    }
+
+    /**
+     * @param arguments a strict JSON tree ({@code StrictJson.parse})
+     * @return lower-case hex SHA-256 of its RFC 8785 form: what {@code CanonicalJson.sha256} gives for
+     *     the text it was parsed from
+     */
+    public static String argumentsHash(final JsonNode arguments) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256")
+                            .digest(CanonicalJson.canonicalize(Objects.requireNonNull(arguments, "arguments"))
+                                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private static Decision.Builder base(

@@ -30,12 +30,32 @@ public final class ProposalValidator {
     }
 
     /**
+     * What {@link #check} found.
+     *
+     * @param problems every problem found, empty when the proposal is valid
+     * @param arguments the arguments as parsed by {@link StrictJson#parseObject} (a JSON object),
+     *     or null when they are missing or not strict JSON: parsed once here, so the classifier
+     *     hashes this tree rather than parsing the text again
+     */
+    public record Checked(List<String> problems, JsonNode arguments) {}
+
+    /**
      * @param action the proposal as read
      * @param recordKey the record's key
      * @param sizeBytes the record value's size
      * @return every problem found, empty when the proposal is valid
      */
     public List<String> validate(final ProposedAction action, final String recordKey, final int sizeBytes) {
+        return check(action, recordKey, sizeBytes).problems();
+    }
+
+    /**
+     * @param action the proposal as read
+     * @param recordKey the record's key
+     * @param sizeBytes the record value's size
+     * @return every problem found, and the arguments' strict JSON tree
+     */
+    public Checked check(final ProposedAction action, final String recordKey, final int sizeBytes) {
         final List<String> problems = new ArrayList<>();
         if (sizeBytes > maxProposalBytes) {
             problems.add("the proposal is " + sizeBytes + " bytes; at most " + maxProposalBytes + " are accepted");
@@ -60,7 +80,7 @@ public final class ProposalValidator {
             problems.add("the record key '" + clip(recordKey) + "' must equal actionId '" + clip(action.getActionId())
                     + "', so that resends reach the same partition and are decided once");
         }
-        arguments(problems, action.getArguments());
+        final JsonNode arguments = arguments(problems, action.getArguments());
         if (action.getEstimatedCost() != null) {
             if (action.getEstimatedCost().getAmount().signum() < 0) {
                 problems.add("estimatedCost.amount is negative ("
@@ -88,7 +108,7 @@ public final class ProposalValidator {
             problems.add("replyBy (" + action.getReplyBy() + ") is before proposedAt (" + action.getProposedAt() + ")");
         }
         notUtf8(problems, "", action);
-        return problems;
+        return new Checked(problems, arguments);
     }
 
     /**
@@ -117,11 +137,13 @@ public final class ProposalValidator {
      * The arguments must be one JSON object in I-JSON (RFC 7493, {@link StrictJson}): no duplicate
      * member names and only numbers a double holds exactly, so that the hash, the reviewer and any
      * executor's parser all see the same values; nested at most {@value #MAX_ARGUMENT_DEPTH} deep.
+     *
+     * @return the parsed object, or null when the text is missing or not strict JSON
      */
-    private static void arguments(final List<String> problems, final String arguments) {
+    private static JsonNode arguments(final List<String> problems, final String arguments) {
         if (arguments == null || arguments.isBlank()) {
             problems.add("arguments are missing: send the tool call's arguments as a JSON object, e.g. {}");
-            return;
+            return null;
         }
         final JsonNode node;
         try {
@@ -137,11 +159,12 @@ public final class ProposalValidator {
             } else {
                 problems.add("arguments: " + clip(message, 300));
             }
-            return;
+            return null;
         }
         if (depth(node) > MAX_ARGUMENT_DEPTH) {
             problems.add(tooDeep());
         }
+        return node;
     }
 
     private static String tooDeep() {

@@ -3,6 +3,7 @@ package dev.hitl.escalation.topology;
 import dev.hitl.policy.PolicySource;
 import dev.hitl.runtime.JsonSerde;
 import dev.hitl.runtime.Placement;
+import dev.hitl.runtime.UnchangedValueSerde;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
@@ -123,12 +124,18 @@ public final class EscalationTopology {
     public static KStream<String, Input> build(final StreamsBuilder builder, final Dependencies deps) {
         final TopicCatalogue topics = deps.topics();
         final TopicSerdes serdes = deps.serdes();
+        // Read for every pending action, vote and fired deadline: its one document is decoded again
+        // only when its bytes change (a 24 KB policy costs ~27 µs to decode). Kafka Streams
+        // materializes a global table with the serdes of its Consumed, not of its Materialized.
+        final org.apache.kafka.common.serialization.Serde<dev.hitl.schemas.PolicyDocument> policySerde =
+                UnchangedValueSerde.ofPolicyDocuments(serdes.valueSerde(topics.policy()));
         builder.globalTable(
                 topics.policy().name(),
-                serdes.consumed(topics.policy()).withName("policy-source"),
+                org.apache.kafka.streams.kstream.Consumed.with(serdes.keySerde(topics.policy()), policySerde)
+                        .withName("policy-source"),
                 Materialized.<String, dev.hitl.schemas.PolicyDocument, KeyValueStore<Bytes, byte[]>>as(POLICY_STORE)
                         .withKeySerde(serdes.keySerde(topics.policy()))
-                        .withValueSerde(serdes.valueSerde(topics.policy())));
+                        .withValueSerde(policySerde));
         builder.globalTable(
                 topics.agentsRegistry().name(),
                 serdes.consumed(topics.agentsRegistry()).withName("registry-source"),
