@@ -334,8 +334,7 @@ class AccessControlIT {
     @Test
     void shouldRefuseADecisionForgedByAPrincipalAllowedToWriteDecisions() throws Exception {
         final HitlClient client = agent();
-        final ProposedAction email = Proposals.action(
-                        "email.send", "gmail", "{\"to\":\"ann@customer.org\",\"body\":\"Your refund is on its way\"}")
+        final ProposedAction email = Proposals.action("email.send", "gmail", emailArguments())
                 .onBehalfOf("alice@example.com")
                 .confidence(0.9)
                 .inputTrust(InputTrust.USER)
@@ -597,9 +596,16 @@ class AccessControlIT {
         });
     }
 
+    /**
+     * An email's arguments, different every time: the classifier's rejection memory decides a
+     * proposal identical to one people rejected REJECTED at once, and these tests reject emails.
+     */
+    private static String emailArguments() {
+        return "{\"to\":\"ann@customer.org\",\"body\":\"Your refund is on its way (" + UUID.randomUUID() + ")\"}";
+    }
+
     private static ProposedAction email(final String userRequest) {
-        return Proposals.action(
-                        "email.send", "gmail", "{\"to\":\"ann@customer.org\",\"body\":\"Your refund is on its way\"}")
+        return Proposals.action("email.send", "gmail", emailArguments())
                 .onBehalfOf("alice@example.com")
                 .confidence(0.9)
                 .inputTrust(InputTrust.USER)
