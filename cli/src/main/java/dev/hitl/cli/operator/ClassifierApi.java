@@ -1,7 +1,6 @@
 package dev.hitl.cli.operator;
 
 import dev.hitl.cli.HitlCli;
-import java.time.Duration;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -17,30 +16,14 @@ public final class ClassifierApi {
             description = "The classifier. Default: $HITL_CLASSIFIER_URL, else " + DEFAULT_URL + ".")
     private String url;
 
-    @Option(
-            names = "--timeout",
-            paramLabel = "DURATION",
-            defaultValue = "30s",
-            description = "How long to wait for the service's answer. Default: 30s.")
-    private Duration timeout;
-
-    @Option(names = "--json", description = "Print the API's answer as it is (for scripts).")
-    private boolean json;
-
     @Mixin
-    private OperatorToken token;
+    private OperatorCallOptions options;
 
     /**
      * @param cli the root command
      * @return the client
      */
     public OperatorApi client(final HitlCli cli) {
-        return new OperatorApi(
-                "classifier",
-                ServiceUrl.resolve(url, cli.env(), "HITL_CLASSIFIER_URL", DEFAULT_URL),
-                token.resolve(cli.env()),
-                token.source(),
-                timeout,
-                json);
+        return options.client(cli, "classifier", url, "HITL_CLASSIFIER_URL", DEFAULT_URL);
     }
 }
