@@ -3,6 +3,7 @@ package dev.hitl.classifier.topology;
 import dev.hitl.policy.Evaluation;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyEvaluator;
+import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.AgentState;
@@ -35,6 +36,7 @@ import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Reads, authenticates, de-duplicates, validates, checks permissions of, and classifies each
@@ -80,6 +82,19 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        // Every log line about this record names its action (the logs' actionId field): the key the
+        // agent wrote, which the validator holds to the proposal's actionId.
+        if (record.key() != null) {
+            MDC.put(HitlLogEncoder.ACTION_ID, new String(record.key(), StandardCharsets.UTF_8));
+        }
+        try {
+            classify(record);
+        } finally {
+            MDC.remove(HitlLogEncoder.ACTION_ID);
+        }
+    }
+
+    private void classify(final Record<byte[], byte[]> record) {
         if (record.value() == null) {
             withdraw(record);
             return;

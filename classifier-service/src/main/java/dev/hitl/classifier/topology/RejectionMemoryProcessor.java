@@ -1,6 +1,7 @@
 package dev.hitl.classifier.topology;
 
 import dev.hitl.policy.Policy;
+import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Outcome;
@@ -26,6 +27,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The rejection memory, in the task of each agent's partition: it sees the agent's actions on their
@@ -83,10 +85,21 @@ final class RejectionMemoryProcessor implements Processor<String, RejectionMemor
 
     @Override
     public void process(final Record<String, Input> record) {
-        if (record.value() != null && record.value().decision() != null) {
-            decided(record.value().decision());
-        } else {
-            onItsWay(record);
+        final boolean decision = record.value() != null && record.value().decision() != null;
+        final String actionId = decision
+                ? record.value().decision().getActionId()
+                : header(record.headers(), RejectionMemory.ACTION_ID_HEADER);
+        if (actionId != null) {
+            MDC.put(HitlLogEncoder.ACTION_ID, actionId);
+        }
+        try {
+            if (decision) {
+                decided(record.value().decision());
+            } else {
+                onItsWay(record);
+            }
+        } finally {
+            MDC.remove(HitlLogEncoder.ACTION_ID);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.Policy;
 import dev.hitl.policy.PolicyEvaluator;
 import dev.hitl.policy.PolicySource;
+import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.schemas.ActionContext;
 import dev.hitl.schemas.AgentControl;
 import dev.hitl.schemas.AgentRegistration;
@@ -871,6 +872,30 @@ class ClassifierTopologyTest {
         assertThat(refusedOnly().getFeedback().getReason()).contains("the hitl.auth header is malformed");
 
         assertThat(unauthenticated).containsExactly("proposal:no_authentication", "proposal:no_authentication");
+    }
+
+    @Test
+    void shouldNameTheActionInTheLoggingContextOfEveryLineAboutItAndClearItAfterwards() {
+        final ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ClassifyProcessor.class);
+        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            final ProposedAction action = action("mdc-1", "search.web", "{}").build();
+            propose(action.getActionId(), action, new RecordHeaders());
+            refusedOnly();
+
+            assertThat(lines.list)
+                    .filteredOn(line -> line.getFormattedMessage().startsWith("Refused proposal mdc-1"))
+                    .singleElement()
+                    .extracting(line -> line.getMDCPropertyMap().get(HitlLogEncoder.ACTION_ID))
+                    .isEqualTo("mdc-1");
+            assertThat(org.slf4j.MDC.get(HitlLogEncoder.ACTION_ID)).isNull();
+        } finally {
+            logger.detachAppender(lines);
+        }
     }
 
     @Test
