@@ -13,6 +13,7 @@ import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.serde.RegistryClientConfig;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.ClientSettings;
+import dev.hitl.schemas.topics.EndOffsets;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -179,10 +179,7 @@ public final class HitlClient implements AutoCloseable {
                         ClientSettings.producer(producerConfig),
                         new StringSerializer(),
                         new AvroSerializer<>(registry, false));
-        final Map<String, Object> consumerConfig = new HashMap<>(builder.kafka);
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        final Map<String, Object> consumerConfig = EndOffsets.readCommitted(builder.kafka);
         this.consumer = builder.consumer != null
                 ? builder.consumer
                 : new KafkaConsumer<>(
@@ -204,7 +201,7 @@ public final class HitlClient implements AutoCloseable {
         } else {
             consumer.seek(partition, from.offset());
         }
-        final long end = consumer.endOffsets(List.of(partition)).get(partition);
+        final EndOffsets end = EndOffsets.now(consumer, List.of(partition));
         this.reader = new Thread(() -> read(end), "hitl-decisions-" + agentId);
         reader.setDaemon(true);
         reader.start();
@@ -455,16 +452,16 @@ public final class HitlClient implements AutoCloseable {
         return authAgent == null ? List.of(auth) : List.of(auth, authAgent);
     }
 
-    private void read(final long end) {
+    private void read(final EndOffsets end) {
         try {
-            if (consumer.position(partition) >= end) {
+            if (end.reachedBy(consumer)) {
                 caughtUp.countDown();
             }
             while (running) {
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     accept(record);
                 }
-                if (caughtUp.getCount() > 0 && consumer.position(partition) >= end) {
+                if (caughtUp.getCount() > 0 && end.reachedBy(consumer)) {
                     caughtUp.countDown();
                 }
             }
