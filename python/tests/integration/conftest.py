@@ -140,3 +140,10 @@ class Reviewer:
 def reviewer(stack: Stack) -> Reviewer:
     user = os.environ.get("HITL_REVIEWER", "reviewer")
     return Reviewer(stack.approval_url, user, os.environ.get("HITL_REVIEWER_PASSWORD", user))
+
+
+@pytest.fixture(scope="session")
+def senior_reviewer(stack: Stack) -> Reviewer:
+    """A reviewer of the senior tier (where the default policy raises an action proposed without a confidence)."""
+    user = os.environ.get("HITL_SENIOR_REVIEWER", "senior")
+    return Reviewer(stack.approval_url, user, os.environ.get("HITL_SENIOR_REVIEWER_PASSWORD", user))

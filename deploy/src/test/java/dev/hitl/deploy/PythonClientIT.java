@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Python agent registered with its own credential. Runs {@code pytest python/tests/integration} in
  * the package's virtual environment ({@code python/bin/setup-venv} makes it from PyPI when missing):
  * proposals auto-approved and approved, modified or rejected by a reviewer on the approval API,
- * forged decisions and a decision for another tool refused, a withdrawal answered WITHDRAWN. Every
+ * forged decisions and a decision for another tool refused, a withdrawal answered WITHDRAWN, and the
+ * LangGraph and OpenAI Agents SDK adapters with the real libraries on the same stack. Every
  * test must pass and none may be skipped. Then the Java side's view of the same records: the audit
  * service finds exactly the two decisions the Python test forged onto the topic.
  */
@@ -92,7 +93,8 @@ class PythonClientIT {
                 15);
 
         final String xml = Files.readString(junitXml, StandardCharsets.UTF_8);
-        assertThat(count(xml, "tests")).as(output).isGreaterThanOrEqualTo(7);
+        // Every test collected ran: the core client's 7 and the adapters' 5 (LangGraph, Agents SDK).
+        assertThat(count(xml, "tests")).as(output).isEqualTo(12);
         assertThat(count(xml, "failures") + count(xml, "errors") + count(xml, "skipped"))
                 .as(output)
                 .isZero();
