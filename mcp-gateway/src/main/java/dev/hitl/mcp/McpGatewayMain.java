@@ -3,20 +3,16 @@ package dev.hitl.mcp;
 import dev.hitl.mcp.config.GatewayConfig;
 import dev.hitl.mcp.config.GatewayConfigException;
 import dev.hitl.mcp.config.GatewayConfigLoader;
-import dev.hitl.mcp.http.AgentFilter;
-import dev.hitl.mcp.http.AgentTokens;
-import dev.hitl.mcp.http.HttpGatewayServer;
 import dev.hitl.mcp.ledger.KafkaExecutionLedger;
+import dev.hitl.mcp.upstream.UpstreamTool;
 import dev.hitl.mcp.upstream.Upstreams;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.sdk.HitlClient;
-import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpAsyncServerExchange;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
-import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
@@ -47,7 +43,7 @@ public final class McpGatewayMain {
     private static final Logger LOG = LoggerFactory.getLogger(McpGatewayMain.class);
     private static final Duration UPSTREAM_CALL_TIMEOUT = Duration.ofMinutes(5);
 
-    private static final String INSTRUCTIONS = "Every tool call goes through hitl, human-in-the-loop approval:"
+    static final String INSTRUCTIONS = "Every tool call goes through hitl, human-in-the-loop approval:"
             + " calls that need a person wait for one (progress notifications are sent while they wait), and a call"
             + " that is not approved returns an error that says why and what to do instead.";
 
@@ -124,36 +120,13 @@ public final class McpGatewayMain {
                                 config.decisionTimeout(),
                                 config.progressInterval()));
             }
-            final HttpServletStreamableServerTransportProvider transport =
-                    HttpServletStreamableServerTransportProvider.builder()
-                            .jsonMapper(McpJsonDefaults.getMapper())
-                            .mcpEndpoint(serve.path())
-                            .keepAliveInterval(config.progressInterval())
-                            .contextExtractor(request -> McpTransportContext.create(Map.of(
-                                    AgentFilter.AGENT_ATTRIBUTE,
-                                    String.valueOf(request.getAttribute(AgentFilter.AGENT_ATTRIBUTE)))))
-                            .build();
-            final McpAsyncServer server = McpServer.async(transport)
-                    .serverInfo("hitl-mcp-gateway", "0.1.0")
-                    .instructions(INSTRUCTIONS)
-                    .capabilities(
-                            McpSchema.ServerCapabilities.builder().tools(false).build())
-                    .tools(specifications(upstreams, exchange -> {
-                        final Object agent = exchange.transportContext().get(AgentFilter.AGENT_ATTRIBUTE);
-                        final ToolCallHandler handler = agent == null ? null : handlers.get(agent.toString());
-                        if (handler == null) {
-                            // Cannot happen behind the filter; never fall back to another agent.
-                            throw new IllegalStateException("no authenticated agent for this call");
-                        }
-                        return handler;
-                    }))
-                    .build();
-            final AgentFilter filter = new AgentFilter(new AgentTokens(serve.agents()), handlers::get);
-            try (HttpGatewayServer http = HttpGatewayServer.start(serve, transport, filter)) {
+            try (HttpGateway http =
+                    HttpGateway.start(serve, handlers, upstreams.tools().values(), config.progressInterval())) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "mcp-gateway-stop"));
                 LOG.info(
                         "hitl MCP gateway ready: serving MCP over streamable HTTP at http://{}:{}{} to agents {}"
-                                + " (proposing as {}, credential {}), {} tools from {} upstreams",
+                                + " (proposing as {}, credential {}), {} tools from {} upstreams; a waiting call"
+                                + " whose stream is not resumed within {} is withdrawn",
                         serve.host(),
                         http.port(),
                         serve.path(),
@@ -161,11 +134,10 @@ public final class McpGatewayMain {
                         config.credential().agentId(),
                         config.credential().credentialId(),
                         upstreams.tools().size(),
-                        config.upstreams().size());
+                        config.upstreams().size(),
+                        serve.resumeGrace());
                 stopped.await();
                 LOG.info("Stopping");
-                handlers.values().forEach(ToolCallHandler::disconnected);
-                server.closeGracefully().block(Duration.ofSeconds(10));
             }
         } finally {
             clients.values().forEach(HitlClient::close);
@@ -203,7 +175,7 @@ public final class McpGatewayMain {
                     .instructions(INSTRUCTIONS)
                     .capabilities(
                             McpSchema.ServerCapabilities.builder().tools(false).build())
-                    .tools(specifications(upstreams, exchange -> handler))
+                    .tools(specifications(upstreams.tools().values(), exchange -> handler))
                     .build();
             stdin.start();
             LOG.info(
@@ -219,10 +191,10 @@ public final class McpGatewayMain {
         }
     }
 
-    private static List<McpServerFeatures.AsyncToolSpecification> specifications(
-            final Upstreams upstreams,
+    static List<McpServerFeatures.AsyncToolSpecification> specifications(
+            final java.util.Collection<UpstreamTool> tools,
             final java.util.function.Function<McpAsyncServerExchange, ToolCallHandler> handlers) {
-        return upstreams.tools().values().stream()
+        return tools.stream()
                 .map(tool -> McpServerFeatures.AsyncToolSpecification.builder()
                         .tool(tool.exposed())
                         .callHandler((exchange, request) -> Mono.fromCallable(() -> handlers.apply(exchange)

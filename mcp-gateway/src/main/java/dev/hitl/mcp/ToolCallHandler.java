@@ -244,6 +244,20 @@ public final class ToolCallHandler {
     }
 
     /**
+     * The client lost the event stream of a waiting call over HTTP and did not resume it within the
+     * grace period (the session is abandoned): its proposal is withdrawn, so no approval goes to a
+     * client that is gone, and the call will not run.
+     *
+     * @param requestId the call's {@code <session>/<JSON-RPC id>}
+     */
+    public void abandoned(final String requestId) {
+        inFlight.cancel(requestId).ifPresent(call -> {
+            LOG.info("Request {} abandoned by its client: withdrawing action {}", requestId, call.actionId());
+            withdraw(call.actionId());
+        });
+    }
+
+    /**
      * An MCP session over HTTP was closed (DELETE): its waiting calls' proposals are withdrawn.
      *
      * @param sessionId the session; its calls' request ids are {@code <sessionId>/<JSON-RPC id>}

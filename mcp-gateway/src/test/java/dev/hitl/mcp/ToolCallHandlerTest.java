@@ -250,6 +250,31 @@ class ToolCallHandlerTest {
     }
 
     @Test
+    void shouldWithdrawAndNotRunACallWhoseClientAbandonedItsSessionEvenWhenApprovedAfter() throws Exception {
+        decide = action -> {
+            final CompletableFuture<AgentDecision> waiting = new CompletableFuture<>();
+            pending.put(action.getActionId(), waiting);
+            return waiting;
+        };
+        final ToolCallHandler handler = handler(Duration.ofSeconds(30));
+        final McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(
+                "write_file", Map.of("path", "/tmp/a.txt"), Map.of(ToolCallHandler.REQUEST_ID_KEY, "s9/4"));
+        final Future<McpSchema.CallToolResult> result = pool.submit(() -> handler.handle(
+                writeTool(), request, new ToolCallHandler.Caller("s9", "test-client 1.0", "s9/4"), p -> {}));
+        org.awaitility.Awaitility.await().until(() -> !pending.isEmpty());
+        handler.abandoned("s9/5"); // another request of the session: nothing
+        assertThat(withdrawn).isEmpty();
+        handler.abandoned("s9/4");
+        final String actionId = proposed.get(0).getActionId();
+        assertThat(withdrawn).containsExactly(actionId);
+        pending.get(actionId)
+                .complete(decision(
+                        proposed.get(0), Outcome.APPROVED, proposed.get(0).getArguments(), null));
+        assertThat(text(result.get(10, TimeUnit.SECONDS))).contains("did not run");
+        assertThat(ran).isEmpty();
+    }
+
+    @Test
     void shouldTakeTheModelsConfidenceFromTheCallAndLowerTrustAfterOpenWorldOutput() {
         decide = action -> done(decision(action, Outcome.AUTO_APPROVED, action.getArguments(), null));
         final GatewayConfig.Agent trusted = new GatewayConfig.Agent("mcp-agent", "", "", InputTrust.USER);

@@ -121,10 +121,20 @@ public record GatewayConfig(
      * @param port the port
      * @param path the MCP endpoint's path ({@code /mcp} unless configured)
      * @param agents the agents that may connect, each with the SHA-256 of its bearer token
+     * @param resumeGrace how long a waiting call's event stream may stay disconnected before the
+     *     gateway takes its session for abandoned and withdraws the call's proposal (a client that
+     *     resumes the stream within it, with {@code Last-Event-ID}, keeps its call)
      */
-    public record Serve(String host, int port, String path, List<ServedAgent> agents) {
+    public record Serve(String host, int port, String path, List<ServedAgent> agents, Duration resumeGrace) {
+        /** The default {@code serve.resumeGrace}. */
+        public static final Duration DEFAULT_RESUME_GRACE = Duration.ofMinutes(2);
+
+        /** The longest {@code serve.resumeGrace}: the event log keeps events for twice as long. */
+        public static final Duration MAX_RESUME_GRACE = Duration.ofHours(1);
+
         public Serve {
             agents = List.copyOf(agents);
+            Objects.requireNonNull(resumeGrace, "resumeGrace");
         }
     }
 

@@ -167,13 +167,14 @@ public final class GatewayConfigLoader {
     }
 
     /**
-     * {@code serve: {host, port, path, agents: [{agentId, tokenSha256, onBehalfOf, domain, inputTrust}]}}.
+     * {@code serve: {host, port, path, resumeGrace, agents: [{agentId, tokenSha256, onBehalfOf, domain,
+     * inputTrust}]}}.
      * With the agent's own credential only {@code agent.id} may be served; with a delegate credential,
      * any agent whose registered delegates include the gateway (the classifier checks that).
      */
     private GatewayConfig.Serve serve(
             final Node node, final GatewayConfig.Agent configured, final AgentCredentials.Credential credential) {
-        final Fields fields = fields(node, "serve", Set.of("host", "port", "path", "agents"));
+        final Fields fields = fields(node, "serve", Set.of("host", "port", "path", "agents", "resumeGrace"));
         final String host = fields.optionalString("host").orElse("127.0.0.1");
         final String portText = fields.requiredString("port");
         final int port;
@@ -238,7 +239,19 @@ public final class GatewayConfigLoader {
                                     .orElse(same ? configured.inputTrust() : InputTrust.UNKNOWN)),
                     java.util.HexFormat.of().parseHex(hash)));
         }
-        return new GatewayConfig.Serve(host, port, path, agents);
+        final Duration grace = fields.optional("resumeGrace")
+                .map(n -> {
+                    final Duration value = duration(n, "serve.resumeGrace");
+                    if (value.compareTo(GatewayConfig.Serve.MAX_RESUME_GRACE) > 0) {
+                        throw error(
+                                n,
+                                "serve.resumeGrace",
+                                "must be at most 1h (the event log keeps events twice as long)");
+                    }
+                    return value;
+                })
+                .orElse(GatewayConfig.Serve.DEFAULT_RESUME_GRACE);
+        return new GatewayConfig.Serve(host, port, path, agents, grace);
     }
 
     private GatewayConfig.Upstream upstream(final Node node, final String path) {

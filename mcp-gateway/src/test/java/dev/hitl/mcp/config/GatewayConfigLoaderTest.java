@@ -230,7 +230,36 @@ class GatewayConfigLoaderTest {
         assertThat(serve.path()).isEqualTo("/mcp");
         assertThat(serve.agents().get(0).agent().onBehalfOf()).isEqualTo("alice@example.com");
         assertThat(serve.agents().get(0).toString()).doesNotContain(hash);
+        assertThat(serve.resumeGrace()).isEqualTo(java.time.Duration.ofMinutes(2));
         assertThat(loader.parse(VALID).serve()).isEmpty();
+    }
+
+    @Test
+    void shouldReadTheResumeGraceAndRefuseOneThatIsNotAPositiveDurationOfAtMostAnHour() {
+        final String serve =
+                "serve:\n  port: 8790\n  resumeGrace: %s\n  agents:\n    - {agentId: mcp-agent, tokenSha256: "
+                        + "a".repeat(64) + "}\n";
+        assertThat(loader.parse(VALID + serve.formatted("30s"))
+                        .serve()
+                        .orElseThrow()
+                        .resumeGrace())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(loader.parse(VALID + serve.formatted("PT1H"))
+                        .serve()
+                        .orElseThrow()
+                        .resumeGrace())
+                .isEqualTo(java.time.Duration.ofHours(1));
+        for (final String bad : new String[] {"0s", "-5s", "soon", "61m"}) {
+            assertThatThrownBy(() -> loader.parse(VALID + serve.formatted(bad)))
+                    .as(bad)
+                    .isInstanceOf(GatewayConfigException.class)
+                    .hasMessageContaining("serve.resumeGrace: ");
+        }
+        assertThatThrownBy(() -> loader.parse(VALID + serve.formatted("2h")))
+                .hasMessageContaining("serve.resumeGrace: must be at most 1h");
+        assertThatThrownBy(() -> loader.parse(
+                        VALID + serve.replace("resumeGrace", "resumeGrase").formatted("1m")))
+                .hasMessageContaining("serve.resumeGrase: unknown field");
     }
 
     @Test

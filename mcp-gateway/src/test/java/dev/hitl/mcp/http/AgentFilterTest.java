@@ -55,15 +55,15 @@ class AgentFilterTest {
                         "127.0.0.1",
                         0,
                         "/mcp",
-                        List.of(
-                                AgentTokensTest.served("alice-agent", ALICE),
-                                AgentTokensTest.served("bob-agent", BOB))),
+                        List.of(AgentTokensTest.served("alice-agent", ALICE), AgentTokensTest.served("bob-agent", BOB)),
+                        GatewayConfig.Serve.DEFAULT_RESUME_GRACE),
                 mcp,
                 new AgentFilter(
                         new AgentTokens(List.of(
                                 AgentTokensTest.served("alice-agent", ALICE),
                                 AgentTokensTest.served("bob-agent", BOB))),
-                        agent -> null));
+                        agent -> null,
+                        ResumableStreams.start(GatewayConfig.Serve.DEFAULT_RESUME_GRACE, (a, r) -> {})));
         url = "http://127.0.0.1:" + server.port() + "/mcp";
     }
 
