@@ -14,6 +14,7 @@ public class GroupNotificationSettings {
     private final String group;
     private String webhookUrl;
     private List<String> emailTo = List.of();
+    private boolean slackButtons = true;
 
     /** @param group the reviewer group (the key under {@code groups}) */
     public GroupNotificationSettings(@Parameter final String group) {
@@ -43,5 +44,19 @@ public class GroupNotificationSettings {
     /** @param emailTo the addresses to mail */
     public void setEmailTo(final List<String> emailTo) {
         this.emailTo = emailTo == null ? List.of() : List.copyOf(emailTo);
+    }
+
+    /**
+     * @return whether the webhook's message carries Slack's Approve and Reject buttons, when Slack
+     *     interactivity is configured ({@code hitl.approval.slack.*}); true unless turned off, e.g.
+     *     for a webhook of another chat or of a Slack app whose interactivity does not point here
+     */
+    public boolean isSlackButtons() {
+        return slackButtons;
+    }
+
+    /** @param slackButtons whether the webhook's message carries Slack's buttons */
+    public void setSlackButtons(final boolean slackButtons) {
+        this.slackButtons = slackButtons;
     }
 }

@@ -61,6 +61,41 @@ public final class NotificationMessages {
      *     requestId}
      */
     public static String webhookJson(final ApprovalRequest request, final String cardUrl) {
+        return webhookJson(request, cardUrl, false);
+    }
+
+    /**
+     * @param request an opened or escalated request
+     * @param cardUrl the link to its card
+     * @param buttons whether to add Slack's Approve and Reject buttons ({@link SlackVoteButtons}):
+     *     only where Slack interactivity is configured
+     * @return Slack-compatible JSON: {@code text}, {@code blocks} and the idempotency key {@code
+     *     requestId}
+     */
+    public static String webhookJson(final ApprovalRequest request, final String cardUrl, final boolean buttons) {
+        final ObjectNode root = slackMessage(request, cardUrl, buttons);
+        final ProposedAction action = request.getAction();
+        root.put("requestId", request.getRequestId());
+        root.put("actionId", action.getActionId());
+        root.put("group", group(request));
+        root.put("escalationLevel", request.getEscalationLevel());
+        root.put("actionVersion", request.getActionVersion());
+        if (ActionVersion.isModified(request)) {
+            root.put("modifiedBy", request.getModifiedBy());
+        }
+        return root.toString();
+    }
+
+    /**
+     * The Slack message of a request, as the webhook sends it (also what a vote from Slack replaces
+     * it with, followed by the outcome).
+     *
+     * @param request an opened or escalated request
+     * @param cardUrl the link to its card
+     * @param buttons whether to add the Approve and Reject buttons
+     * @return {@code text} and {@code blocks}
+     */
+    public static ObjectNode slackMessage(final ApprovalRequest request, final String cardUrl, final boolean buttons) {
         final ProposedAction action = request.getAction();
         final String headline = UntrustedText.escapeSlack(headline(request));
         final ObjectNode root = JSON.createObjectNode();
@@ -92,15 +127,32 @@ public final class NotificationMessages {
             section(blocks, modified.toString().strip());
         }
         section(blocks, "<" + slackUrl(cardUrl) + "|Open the card to decide>");
-        root.put("requestId", request.getRequestId());
-        root.put("actionId", action.getActionId());
-        root.put("group", group(request));
-        root.put("escalationLevel", request.getEscalationLevel());
-        root.put("actionVersion", request.getActionVersion());
-        if (ActionVersion.isModified(request)) {
-            root.put("modifiedBy", request.getModifiedBy());
+        if (buttons) {
+            SlackVoteButtons.append(blocks, request);
         }
-        return root.toString();
+        return root;
+    }
+
+    /**
+     * @param blocks a Slack message's blocks
+     * @param mrkdwn a section's text, already escaped for mrkdwn
+     */
+    public static void section(final ArrayNode blocks, final String mrkdwn) {
+        final ObjectNode section = blocks.addObject();
+        section.put("type", "section");
+        final ObjectNode text = section.putObject("text");
+        text.put("type", "mrkdwn");
+        text.put("text", mrkdwn);
+        // No automatic links, channel names or mentions: only the <url|label> that hitl wrote.
+        text.put("verbatim", true);
+    }
+
+    /**
+     * @param cardUrl the link to a card
+     * @return the mrkdwn link to it
+     */
+    public static String cardLink(final String cardUrl) {
+        return "<" + slackUrl(cardUrl) + "|Open the card>";
     }
 
     /**
@@ -232,16 +284,6 @@ public final class NotificationMessages {
             facts.add(new String[] {"Batch", name(action.getBatchId())});
         }
         return facts;
-    }
-
-    private static void section(final ArrayNode blocks, final String mrkdwn) {
-        final ObjectNode section = blocks.addObject();
-        section.put("type", "section");
-        final ObjectNode text = section.putObject("text");
-        text.put("type", "mrkdwn");
-        text.put("text", mrkdwn);
-        // No automatic links, channel names or mentions: only the <url|label> that hitl wrote.
-        text.put("verbatim", true);
     }
 
     /** A URL inside Slack's {@code <url|label>}: no {@code |}, {@code <} or {@code >}. */

@@ -2,6 +2,7 @@ package dev.hitl.approval.notify;
 
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.slack.SlackSettings;
 import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.runtime.metrics.ClientMetricsBinder;
@@ -77,6 +78,7 @@ public class Notifier {
     private final NotificationSettings settings;
     private final Map<String, GroupNotificationSettings> groups = new HashMap<>();
     private final SmtpSettings smtp;
+    private final boolean slackButtons;
     private final String publicUrl;
     private final InboxMaterializer materializer;
     private final MeterRegistry meters;
@@ -103,6 +105,7 @@ public class Notifier {
      * @param materializer the inbox (to skip decided and superseded requests)
      * @param meters the metrics
      * @param clientMetrics exports the consumer's metrics ({@code client.role=notifier}), when metrics are on
+     * @param slack Slack approvals: when configured, webhooks carry the Approve and Reject buttons
      */
     public Notifier(
             final NotificationSettings settings,
@@ -114,8 +117,10 @@ public class Notifier {
             final KafkaDefaultConfiguration kafka,
             final InboxMaterializer materializer,
             final MeterRegistry meters,
-            @Nullable final ClientMetricsBinder clientMetrics) {
+            @Nullable final ClientMetricsBinder clientMetrics,
+            final SlackSettings slack) {
         this.settings = settings;
+        this.slackButtons = slack.enabled();
         groups.forEach(g -> this.groups.put(g.getGroup(), g));
         this.smtp = smtp;
         this.publicUrl = publicUrl;
@@ -253,7 +258,8 @@ public class Notifier {
                 NotificationMessages.cardUrl(publicUrl, request.getAction().getActionId());
         final List<Runnable> deliveries = new ArrayList<>();
         if (hook) {
-            final String json = NotificationMessages.webhookJson(request, card);
+            final String json =
+                    NotificationMessages.webhookJson(request, card, slackButtons && target.isSlackButtons());
             deliveries.add(() -> deliver(
                     WEBHOOK, request, () -> webhook.send(target.getWebhookUrl(), request.getRequestId(), json)));
         }

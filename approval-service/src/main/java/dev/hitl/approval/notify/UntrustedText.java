@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * For Slack's mrkdwn, {@link #slack} then escapes {@code & < >}, so that no {@code <url|label>},
  * {@code <!channel>} or {@code <@user>} can be formed.
  */
-final class UntrustedText {
+public final class UntrustedText {
 
     /** {@code scheme://}: any scheme a linkifier might know. */
     private static final Pattern SCHEME_SLASHES =
@@ -70,7 +70,7 @@ final class UntrustedText {
      * @param max the most code points kept
      * @return {@link #plain}, then escaped for Slack's mrkdwn
      */
-    static String slack(final String text, final boolean lines, final int max) {
+    public static String slack(final String text, final boolean lines, final int max) {
         return escapeSlack(plain(text, lines, max));
     }
 

@@ -80,6 +80,40 @@ class NotificationMessagesTest {
         assertThat(NotificationMessages.mailText(request, CARD)).doesNotContain("modified");
     }
 
+    @Test
+    void shouldAddApproveAndRejectButtonsNamingTheVersionShownOnlyWhenAsked() throws Exception {
+        final ApprovalRequest request = modified();
+        assertThat(NotificationMessages.webhookJson(request, CARD))
+                .as("without Slack interactivity the message is unchanged")
+                .isEqualTo(NotificationMessages.webhookJson(request, CARD, false))
+                .doesNotContain("\"actions\"")
+                .doesNotContain(SlackVoteButtons.APPROVE);
+
+        final JsonNode hook = new ObjectMapper().readTree(NotificationMessages.webhookJson(request, CARD, true));
+        final JsonNode actions = hook.get("blocks").get(hook.get("blocks").size() - 1);
+        assertThat(actions.get("type").asText()).isEqualTo("actions");
+        assertThat(actions.get("block_id").asText()).isEqualTo(SlackVoteButtons.BLOCK_ID);
+        assertThat(actions.get("elements"))
+                .extracting(b -> b.get("action_id").asText())
+                .containsExactly(SlackVoteButtons.APPROVE, SlackVoteButtons.REJECT);
+        assertThat(actions.get("elements"))
+                .extracting(b -> b.get("text").get("text").asText())
+                .containsExactly("Approve", "Reject");
+        for (final JsonNode button : actions.get("elements")) {
+            assertThat(SlackVoteButtons.Value.decode(button.get("value").asText()))
+                    .as("the button names the request, level, version and arguments the message showed")
+                    .contains(new SlackVoteButtons.Value("mod-1", 0, 0, 1, CanonicalJson.sha256(MODIFIED)));
+        }
+        assertThat(hook.get("requestId").asText()).isEqualTo("mod-1:0:0:v1");
+
+        // An action id too long for Slack's 2,000-character button value: no buttons, the card link stays.
+        final ApprovalRequest longId = request(0);
+        longId.getAction().setActionId("x".repeat(2100));
+        assertThat(NotificationMessages.webhookJson(longId, CARD, true))
+                .doesNotContain(SlackVoteButtons.APPROVE)
+                .contains("Open the card to decide");
+    }
+
     /** What an attacker who controls the agent's text would try, in one string. */
     private static final String HOSTILE = "Pay <!channel> <!here> <@U024BE7LH> now:"
             + " <https://evil.example/approve|Approve> or https://evil.example/login or www.evil.example"
