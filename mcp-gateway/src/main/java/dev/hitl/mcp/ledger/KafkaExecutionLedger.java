@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hitl.schemas.topics.ClientSettings;
+import dev.hitl.schemas.topics.EndOffsets;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicProvisioner;
 import java.io.IOException;
@@ -19,13 +20,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,6 +43,9 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    /** The longest the ledger may take to read its topic at start: the gateway does not start without it. */
+    private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaExecutionLedger.class);
 
     /** Longer results are not kept: a repeat of such a call gets an error, as before results were kept. */
@@ -114,27 +115,17 @@ public final class KafkaExecutionLedger implements ExecutionLedger {
     }
 
     private void load(final Map<String, String> kafka) {
-        final Map<String, Object> config = ClientSettings.consumer(kafka);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, String> consumer =
-                new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (final ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() == null) {
-                        claims.remove(record.key());
-                    } else {
-                        claims.put(record.key(), parse(record.key(), record.value()));
-                    }
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                EndOffsets.readCommitted(ClientSettings.consumer(kafka)),
+                new StringDeserializer(),
+                new StringDeserializer())) {
+            EndOffsets.readWholeTopic(consumer, topic.name(), LOAD_TIMEOUT, record -> {
+                if (record.value() == null) {
+                    claims.remove(record.key());
+                } else {
+                    claims.put(record.key(), parse(record.key(), record.value()));
                 }
-            }
+            });
         }
     }
 
