@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hitl.schemas.Outcome;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -89,7 +90,7 @@ class McpGatewayHttpIT {
         // Only the token's SHA-256 is configured.
         Files.writeString(
                 config,
-                "serve:\n  port: " + port + "\n  agents:\n    - {agentId: " + AGENT + ", tokenSha256: "
+                "serve:\n  port: " + port + "\n  resumeGrace: 3s\n  agents:\n    - {agentId: " + AGENT + ", tokenSha256: "
                         + HexFormat.of()
                                 .formatHex(MessageDigest.getInstance("SHA-256")
                                         .digest(token.getBytes(StandardCharsets.UTF_8)))
@@ -223,6 +224,34 @@ class McpGatewayHttpIT {
                 .as(result.toString())
                 .isFalse();
         assertThat(approved).hasContent("written after approval");
+    }
+
+    @Test
+    void shouldWithdrawTheWaitingWriteOfAClientThatIsGoneAndNeverResumes() throws Exception {
+        final ObjectNode connect = command("connect", "gone");
+        connect.put("url", url);
+        connect.put("token", token);
+        assertThat(send(connect).get(60, TimeUnit.SECONDS).path("sessionId").asText()).isNotBlank();
+        final Path target = files.resolve("abandoned-over-http.txt");
+        final ObjectNode call = command("call", "gone");
+        call.put("name", "write_file");
+        call.set("arguments", JSON.valueToTree(Map.of("path", target.toString(), "content", "never")));
+        call.put("timeoutMs", 120_000);
+        final int id = call.path("id").asInt();
+        send(call);
+        final String reviewer = api.login("senior", "senior");
+        final String actionId = awaitRequest(reviewer, target.toString());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> progress.getOrDefault(id, new AtomicInteger()).get() >= 1);
+        try (DecisionWatcher decisions = new DecisionWatcher(stack.bootstrapServers(), stack.registryUrl(), d -> {})) {
+            // The client dies without DELETE and nobody resumes its stream within serve.resumeGrace (3 s).
+            send(command("drop", "gone")).get(30, TimeUnit.SECONDS);
+            // The gateway withdraws; the escalation service decides WITHDRAWN; the request leaves the inbox.
+            await().atMost(Duration.ofSeconds(90)).until(() -> decisions.isDecided(actionId));
+            assertThat(decisions.decision(actionId).orElseThrow().getOutcome()).isEqualTo(Outcome.WITHDRAWN);
+            await().atMost(Duration.ofSeconds(60)).until(() -> !api.inbox(reviewer).toString().contains(actionId));
+        }
+        assertThat(target).doesNotExist();
     }
 
     private CompletableFuture<JsonNode> call(final String tool, final Map<String, String> arguments, final int timeout)
