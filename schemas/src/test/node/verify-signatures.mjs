@@ -71,7 +71,7 @@ function globMatches(glob, value, ignoreCase) {
   return new RegExp(`^${regex}$`, ignoreCase ? 'iu' : 'u').test(value);
 }
 
-function verifyVote(vote, voter) {
+function verifyVote(vote, voter, signedContent = voteSignedContent(vote)) {
   if (!vote.voterId || !vote.signature || !vote.signatureKeyId || !vote.signatureAlgorithm) return 'unsigned';
   if (vote.voterId !== voter.voterId) return 'unknown voter';
   if (voter.status !== 'ACTIVE') return 'revoked voter';
@@ -79,12 +79,25 @@ function verifyVote(vote, voter) {
   const registered = voter.publicKeys.find((k) => k.keyId === vote.signatureKeyId);
   if (!registered) return `unknown key ${vote.signatureKeyId}`;
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: registered.publicKey }, format: 'jwk' });
-  if (!verify(null, Buffer.from(voteSignedContent(vote), 'utf8'), key, Buffer.from(vote.signature, 'base64'))) {
+  if (!verify(null, Buffer.from(signedContent, 'utf8'), key, Buffer.from(vote.signature, 'base64'))) {
     return 'bad signature';
   }
   if (!vote.groups.every((g) => voter.allowedGroups.some((glob) => globMatches(glob, g, false)))) return 'group not allowed';
   if (!voter.allowedReviewers.some((glob) => globMatches(glob, vote.approver, true))) return 'reviewer not allowed';
   return 'valid';
+}
+
+// A spot-check answer: signed like a vote, by the same voter key, over its own members and a type.
+const ANSWER_SIGNED = ['actionId', 'answerId', 'answeredAt', 'groups', 'reason', 'reviewer', 'signatureAlgorithm',
+  'signatureKeyId', 'timeOnCardMillis', 'verdict', 'voterId'];
+
+function answerSignedContent(answer) {
+  return canonical({ ...Object.fromEntries(ANSWER_SIGNED.map((name) => [name, answer[name] ?? null])),
+    type: 'spot-check-answer' });
+}
+
+function verifyAnswer(answer, voter) {
+  return verifyVote({ ...answer, approver: answer.reviewer }, voter, answerSignedContent(answer));
 }
 
 const CHECKPOINT_SIGNED = ['auditTopic', 'checkpointedAt', 'hash', 'headOccurredAt', 'offset', 'partition', 'sequence',
@@ -171,6 +184,20 @@ if (args[0] === '--decisions') {
       const result = verifyVote(f.vote, v.voter);
       if (result === 'valid') fail(`forged vote "${f.name}" verified`);
       console.log(`ok forged vote "${f.name}" refused: ${result}`);
+    }
+  }
+  const a = vectors.spotCheckAnswers;
+  if (a && v) {
+    for (const s of a.signed) {
+      if (answerSignedContent(s.answer) !== s.signedContent) fail(`answer "${s.name}": signed content differs`);
+      const result = verifyAnswer(s.answer, v.voter);
+      if (result !== 'valid') fail(`answer "${s.name}": ${result}`);
+      console.log(`ok answer "${s.name}"`);
+    }
+    for (const f of a.forged) {
+      const result = verifyAnswer(f.answer, v.voter);
+      if (result === 'valid') fail(`forged answer "${f.name}" verified`);
+      console.log(`ok forged answer "${f.name}" refused: ${result}`);
     }
   }
   const cp = vectors.checkpoints;

@@ -18,7 +18,8 @@ import java.util.List;
  * hitl.classifier.unauthenticated{record,reason}}, {@code hitl.classifier.not_permitted}, {@code
  * hitl.classifier.out_of_window{reason}}, {@code hitl.classifier.trust.unverified{result}}, {@code
  * hitl.classifier.policy.refused}, {@code
- * hitl.classifier.risk_model.unavailable}, {@code hitl.classifier.autonomy.changes{from,to}} and {@code hitl.classifier.policy.in_force{version}}. The
+ * hitl.classifier.risk_model.unavailable}, {@code hitl.classifier.spot_checks.opened}, {@code
+ * hitl.classifier.spot_checks.answers{result}}, {@code hitl.classifier.autonomy.changes{from,to}} and {@code hitl.classifier.policy.in_force{version}}. The
  * auto-approval ratio is {@code proposals{route=auto_approve}} over all proposals.
  */
 @Singleton
@@ -59,6 +60,17 @@ public class MicrometerClassifierMetrics implements ClassifierMetrics {
     @Override
     public void repeatedRejection() {
         registry.counter("hitl.classifier.repeated_rejections").increment();
+    }
+
+    @Override
+    public void spotCheckOpened() {
+        registry.counter("hitl.classifier.spot_checks.opened").increment();
+    }
+
+    @Override
+    public void spotCheckAnswer(final String result) {
+        registry.counter("hitl.classifier.spot_checks.answers", "result", result)
+                .increment();
     }
 
     @Override

@@ -30,6 +30,7 @@ import java.util.Set;
  * @param autonomy progressive autonomy limits
  * @param agents agent profiles by agent id glob, in document order
  * @param rejectionMemory how long people's rejections are remembered; empty: not at all
+ * @param spotChecks which share of auto-approved actions people check afterwards; empty: none
  */
 public record Policy(
         String name,
@@ -44,7 +45,8 @@ public record Policy(
         List<TriggerRule> triggers,
         Autonomy autonomy,
         Map<Glob, AgentProfile> agents,
-        Optional<RejectionMemory> rejectionMemory) {
+        Optional<RejectionMemory> rejectionMemory,
+        Optional<SpotChecks> spotChecks) {
 
     /** Low-trust inputs: a proposal they led to gets stricter thresholds. */
     public static final Set<InputTrust> LOW_TRUST =
@@ -275,6 +277,43 @@ public record Policy(
      * @param window how long a rejection by people is remembered
      */
     public record RejectionMemory(java.time.Duration window) {}
+
+    /**
+     * Spot checks of auto-approvals: a sample of auto-approved actions (which still run) is put before
+     * people afterwards ("should this have been auto-approved?"), to estimate what auto-approval
+     * misses. Which actions are sampled is decided from the actionId ({@link SpotCheckSampler}).
+     *
+     * @param rate the share (0..1) of auto-approved actions sampled when no rule of theirs has its own
+     * @param group the reviewer group asked to answer
+     * @param ruleRates per-rule shares (0..1) by rule id, overriding {@code rate} for actions those
+     *     rules matched
+     */
+    public record SpotChecks(double rate, String group, Map<String, Double> ruleRates) {
+
+        /**
+         * The rate that applies to an auto-approved action: the highest own rate of the rules it
+         * matched, else the overall rate.
+         *
+         * @param matchedRules the ids of the rules the action matched
+         * @return the rate, with the rule it is of (empty for the overall rate)
+         */
+        public Sample sampleFor(final List<String> matchedRules) {
+            Sample chosen = null;
+            for (final String rule : matchedRules) {
+                final Double own = ruleRates.get(rule);
+                if (own != null && (chosen == null || own > chosen.rate())) {
+                    chosen = new Sample(own, Optional.of(rule));
+                }
+            }
+            return chosen == null ? new Sample(rate, Optional.empty()) : chosen;
+        }
+    }
+
+    /**
+     * @param rate the probability (0..1) with which an action is sampled
+     * @param rule the rule whose own rate it is; empty for the policy's overall rate
+     */
+    public record Sample(double rate, Optional<String> rule) {}
 
     /** @param domains the agent's normal business domains */
     public record AgentProfile(Set<String> domains) {}

@@ -62,7 +62,8 @@ public final class PolicyParser {
             "triggers",
             "autonomy",
             "agents",
-            "rejectionMemory");
+            "rejectionMemory",
+            "spotChecks");
     private static final Set<String> RULE =
             Set.of("id", "description", "match", "block", "riskClass", "scoreAdd", "route", "promotable", "reason");
     private static final Set<String> MATCH =
@@ -127,7 +128,7 @@ public final class PolicyParser {
         final YamlNode document = new YamlNode(root, "", problems);
         if (!document.isMapping()) {
             document.problem("a policy document is a mapping of sections (name, version, defaults, thresholds,"
-                    + " scoring, rules, routes, triggers, autonomy, agents, rejectionMemory)");
+                    + " scoring, rules, routes, triggers, autonomy, agents, rejectionMemory, spotChecks)");
             throw new PolicyException(problems);
         }
         final Map<String, YamlNode> top = document.fields(TOP);
@@ -145,6 +146,8 @@ public final class PolicyParser {
         final Map<Glob, Policy.AgentProfile> agents = agents(Optional.ofNullable(top.get("agents")));
         final Optional<Policy.RejectionMemory> rejectionMemory =
                 rejectionMemory(Optional.ofNullable(top.get("rejectionMemory")));
+        final Optional<Policy.SpotChecks> spotChecks =
+                spotChecks(Optional.ofNullable(top.get("spotChecks")), rules, routes, defaults);
         checkEscalationChains(routes);
         if (!problems.isEmpty()) {
             throw new PolicyException(problems.stream()
@@ -165,7 +168,48 @@ public final class PolicyParser {
                 List.copyOf(triggers),
                 autonomy,
                 agents,
-                rejectionMemory);
+                rejectionMemory,
+                spotChecks);
+    }
+
+    /**
+     * {@code spotChecks: {rate: 0.02, group: reviewers, rules: {<rule id>: 0.1}}}: {@code rate}
+     * required, every rate 0..1, every rule id one of the policy's rules; {@code group} defaults to
+     * the first stage's group of the default route.
+     */
+    private Optional<Policy.SpotChecks> spotChecks(
+            final Optional<YamlNode> node,
+            final List<Policy.Rule> rules,
+            final Map<String, Policy.Route> routes,
+            final Policy.Defaults defaults) {
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        final Map<String, YamlNode> fields = node.get().fields(Set.of("rate", "group", "rules"));
+        final double rate = required(fields, "rate", node.get())
+                .flatMap(n -> n.number(0, 1))
+                .orElse(0.0);
+        final Optional<String> group = Optional.ofNullable(fields.get("group")).flatMap(YamlNode::text);
+        if (group.isPresent() && group.get().isBlank() && fields.get("group") != null) {
+            fields.get("group").problem("must name a reviewer group");
+        }
+        final String defaultGroup = Optional.ofNullable(routes.get(defaults.route()))
+                .filter(route -> !route.stages().isEmpty())
+                .map(route -> route.stages().get(0).group())
+                .orElse("?");
+        final Set<String> ids = new HashSet<>();
+        rules.forEach(rule -> ids.add(rule.id()));
+        final Map<String, Double> ruleRates = new LinkedHashMap<>();
+        Optional.ofNullable(fields.get("rules"))
+                .ifPresent(rulesNode -> rulesNode.entries().forEach((id, value) -> {
+                    if (!ids.contains(id)) {
+                        final String suggestion = YamlNode.closest(id, ids);
+                        value.problem("'" + id + "' is not the id of a rule of this policy"
+                                + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"));
+                    }
+                    value.number(0, 1).ifPresent(r -> ruleRates.put(id, r));
+                }));
+        return Optional.of(new Policy.SpotChecks(rate, group.orElse(defaultGroup), Map.copyOf(ruleRates)));
     }
 
     /** {@code rejectionMemory: {window: P7D}}: the window is required, a positive ISO-8601 duration. */

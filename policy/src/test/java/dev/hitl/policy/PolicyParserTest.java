@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -517,6 +519,79 @@ class PolicyParserTest {
     }
 
     @Test
+    void shouldReadSpotCheckRatesAndLeaveThemOffWhenAbsent() throws Exception {
+        // when
+        final Policy with = PolicyParser.parse(MINIMAL + "spotChecks: {rate: 0.02, rules: {search: 0.5}}\n");
+        final Policy without = PolicyParser.parse(MINIMAL);
+
+        // then
+        assertThat(with.spotChecks()).contains(new Policy.SpotChecks(0.02, "reviewers", Map.of("search", 0.5)));
+        assertThat(without.spotChecks()).isEmpty();
+        assertThat(PolicyParser.parse(MINIMAL + "spotChecks: {rate: 0, group: auditors}\n")
+                        .spotChecks())
+                .contains(new Policy.SpotChecks(0.0, "auditors", Map.of()));
+    }
+
+    @Test
+    void shouldTakeTheHighestOwnRateOfTheMatchedRulesElseTheOverallRate() {
+        // given
+        final Policy.SpotChecks spotChecks = new Policy.SpotChecks(0.02, "reviewers", Map.of("a", 0.1, "b", 0.3));
+
+        // then
+        assertThat(spotChecks.sampleFor(List.of())).isEqualTo(new Policy.Sample(0.02, Optional.empty()));
+        assertThat(spotChecks.sampleFor(List.of("c"))).isEqualTo(new Policy.Sample(0.02, Optional.empty()));
+        assertThat(spotChecks.sampleFor(List.of("c", "a"))).isEqualTo(new Policy.Sample(0.1, Optional.of("a")));
+        assertThat(spotChecks.sampleFor(List.of("a", "b"))).isEqualTo(new Policy.Sample(0.3, Optional.of("b")));
+        // a rule's own rate overrides the overall one, also when it is lower
+        assertThat(new Policy.SpotChecks(0.5, "reviewers", Map.of("a", 0.0)).sampleFor(List.of("a")))
+                .isEqualTo(new Policy.Sample(0.0, Optional.of("a")));
+    }
+
+    @Test
+    void shouldGiveTheDefaultPolicyModestSpotChecks() {
+        final Policy.SpotChecks spotChecks = DefaultPolicy.load().spotChecks().orElseThrow();
+        assertThat(spotChecks.rate()).isEqualTo(0.02);
+        assertThat(spotChecks.group()).isEqualTo("reviewers");
+        assertThat(spotChecks.ruleRates()).containsEntry("internal.reversible-write", 0.05);
+    }
+
+    static Stream<Arguments> badSpotChecks() {
+        return Stream.of(
+                Arguments.of("spotChecks: {}", "spotChecks.rate", "missing"),
+                Arguments.of("spotChecks: {rate: 1.5}", "spotChecks.rate", "from 0.0 to 1.0"),
+                Arguments.of("spotChecks: {rate: -0.1}", "spotChecks.rate", "from 0.0 to 1.0"),
+                Arguments.of("spotChecks: {rate: often}", "spotChecks.rate", "number"),
+                Arguments.of(
+                        "spotChecks: {rate: 0.1, rules: {search: 2}}", "spotChecks.rules.search", "from 0.0 to 1.0"),
+                Arguments.of(
+                        "spotChecks: {rate: 0.1, rules: {serch: 0.2}}",
+                        "spotChecks.rules.serch",
+                        "not the id of a rule of this policy; did you mean 'search'"),
+                Arguments.of("spotChecks: {rate: 0.1, rule: {search: 0.2}}", "spotChecks.rule", "did you mean 'rules'"),
+                Arguments.of("spotChecks: 0.02", "spotChecks", "mapping"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badSpotChecks")
+    void shouldRefuseBadSpotChecksWithTheirLineAndField(
+            final String section, final String field, final String message) {
+        // given: the section on the line after MINIMAL's last
+        final int line = (int) MINIMAL.lines().count() + 1;
+
+        // when
+        final PolicyException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> PolicyParser.parse(MINIMAL + section + "\n"), PolicyException.class);
+
+        // then
+        assertThat(refused).as("refused").isNotNull();
+        assertThat(refused.problems()).anySatisfy(problem -> {
+            assertThat(problem.line()).isEqualTo(line);
+            assertThat(problem.field()).isEqualTo(field);
+            assertThat(problem.message()).contains(message);
+        });
+    }
+
+    @Test
     void shouldRefuseADocumentThatIsNotAMappingWithOneProblemInsteadOfOnePerMissingSection() {
         // given
         final String yaml = "just a sentence";
@@ -571,7 +646,7 @@ class PolicyParserTest {
 
         // then
         assertThat(policy.name()).isEqualTo("default");
-        assertThat(policy.version()).isEqualTo("2026-12-04.1");
+        assertThat(policy.version()).isEqualTo("2026-12-05.1");
         assertThat(policy.yaml()).isEqualTo(yaml);
         assertThat(policy.sha256()).hasSize(64).isEqualTo(PolicyParser.sha256(yaml));
         assertThat(policy.defaults()).isEqualTo(new Policy.Defaults(RiskClass.IRREVERSIBLE, "standard"));

@@ -93,7 +93,11 @@ public final class AgentAuthenticator {
         }
     }
 
+    /** What the spot-check sampling key is derived for, from the master secret. */
+    public static final String SAMPLING_KEY_LABEL = "hitl spot-check sampling v1";
+
     private final byte[] masterSecret;
+    private final dev.hitl.policy.SpotCheckSampler spotCheckSampler;
     private final Map<String, AgentCredentials.Credential> credentials = new ConcurrentHashMap<>();
 
     /** @param masterSecret the operators' master secret (at least 32 bytes) */
@@ -102,6 +106,26 @@ public final class AgentAuthenticator {
             throw new IllegalArgumentException("the agent credentials' master secret needs at least 32 bytes");
         }
         this.masterSecret = masterSecret.clone();
+        this.spotCheckSampler = new dev.hitl.policy.SpotCheckSampler(samplingKey(this.masterSecret));
+    }
+
+    /**
+     * @return the spot-check sampler, keyed by HMAC-SHA256 of the master secret over {@value
+     *     #SAMPLING_KEY_LABEL}: only the classifier and the operators' tooling can tell which actionIds
+     *     will be sampled, so an agent cannot choose ids that escape spot checks
+     */
+    public dev.hitl.policy.SpotCheckSampler spotCheckSampler() {
+        return spotCheckSampler;
+    }
+
+    private static byte[] samplingKey(final byte[] masterSecret) {
+        try {
+            final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(masterSecret, "HmacSHA256"));
+            return mac.doFinal(SAMPLING_KEY_LABEL.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
     }
 
     /**

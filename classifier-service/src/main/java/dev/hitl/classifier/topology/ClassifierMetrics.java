@@ -103,4 +103,21 @@ public interface ClassifierMetrics {
     default void repeatedRejection() {}
 
     default void riskModelUnavailable() {}
+
+    /** An auto-approved action was sampled: a spot check was opened for it. */
+    default void spotCheckOpened() {}
+
+    /**
+     * An answer to a spot check was read.
+     *
+     * @param result {@code rightly} or {@code should_have_asked} when it counted ({@code
+     *     should_have_asked} demoted the agent), {@code already_demoted} for a further "should have
+     *     asked" of the same action, else why it was ignored: {@code unreadable}, {@code
+     *     wrong_key}, {@code unauthenticated}, {@code unknown_action}, {@code wrong_group}, {@code
+     *     self_review}, {@code owner}
+     */
+    default void spotCheckAnswer(String result) {}
+
+    /** An answer to a spot check read on another partition than Java's partitioner chooses was moved there. */
+    default void spotCheckAnswerMoved() {}
 }

@@ -6,6 +6,7 @@ import dev.hitl.runtime.UnchangedValueSerde;
 import dev.hitl.schemas.ClassifiedAction;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.PolicyDocument;
+import dev.hitl.schemas.SpotCheck;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.Topic;
@@ -50,7 +51,8 @@ import org.apache.kafka.streams.state.Stores;
  *       HALTED decision;
  *   <li>a guardrail: a BLOCKED decision with the rule and reason;
  *   <li>safe enough: the classified action to {@code hitl.actions.auto-approved} and an
- *       AUTO_APPROVED decision;
+ *       AUTO_APPROVED decision; when the policy's spot-check rate samples its actionId, also a
+ *       {@code SpotCheck} to {@code hitl.spotchecks}, in the same transaction;
  *   <li>identical (agent, action type, tool, target, canonical arguments) to an action people
  *       rejected within the policy's {@code rejectionMemory.window}: a REJECTED decision with their
  *       reason, naming the action it repeats ({@link RejectionMemoryProcessor});
@@ -74,6 +76,11 @@ import org.apache.kafka.streams.state.Stores;
  * first ({@link Placement}, exactly once, key, value and headers as written), so a resend read on
  * another partition than its first send still meets that send's de-duplication store. A record read
  * in its place goes straight on.
+ *
+ * <p>Reviewers' answers to spot checks ({@code hitl.spotchecks.answers}, moved to their actionId's
+ * task like proposals) count only when a registered voter signed them, for a spot check this
+ * classifier opened, from an eligible reviewer ({@link SpotCheckAnswerProcessor}); the first counted
+ * "should have asked" of an action weighs in the agent's track record as one rejection by people.
  *
  * <p>Besides, it folds human decisions from {@code hitl.decisions} into each agent's track record
  * per action type on {@code hitl.trust}, which drives progressive autonomy; only decisions whose
@@ -120,6 +127,16 @@ public final class ClassifierTopology {
      * forgotten at the decision, or after {@code rememberIdsFor}).
      */
     public static final String REJECTION_KEYS_STORE = "classifier-rejection-keys";
+    /**
+     * The spot checks this classifier opened, by actionId: the agent, action type, the person it acted
+     * for, the group asked, when, and whether a "should have asked" demoted the agent already
+     * (changelogged; forgotten after {@link #SPOT_CHECKS_ANSWERABLE_FOR}).
+     */
+    public static final String SPOT_CHECKS_STORE = "classifier-spot-checks";
+    /** Global store of {@code hitl.voters.registry}: who may attest answers to spot checks. */
+    public static final String VOTERS_STORE = "classifier-voters-registry";
+    /** How long a spot check can be answered (the retention of {@code hitl.spotchecks}). */
+    public static final Duration SPOT_CHECKS_ANSWERABLE_FOR = Duration.ofDays(30);
     /** How often the rejection memory forgets what is past its window. */
     static final Duration REJECTION_MEMORY_CLEANUP = Duration.ofMinutes(10);
 
@@ -169,6 +186,7 @@ public final class ClassifierTopology {
         globalTable(builder, topics.agentsControl(), serdes, AGENTS_STORE);
         globalTable(builder, topics.agentsRegistry(), serdes, REGISTRY_STORE);
         globalTable(builder, topics.trust(), serdes, TRUST_STORE);
+        globalTable(builder, topics.votersRegistry(), serdes, VOTERS_STORE);
         // Read for every proposal: its one document is decoded again only when its bytes change. (Kafka
         // Streams materializes a global table with the serdes of its Consumed, not of its Materialized.)
         final Serde<PolicyDocument> policySerde =
@@ -189,6 +207,8 @@ public final class ClassifierTopology {
                 Stores.persistentKeyValueStore(REJECTIONS_STORE), Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(REJECTION_KEYS_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SPOT_CHECKS_STORE), Serdes.String(), Serdes.String()));
 
         final java.util.concurrent.atomic.AtomicReference<KStream<String, byte[]>> toPeople =
                 new java.util.concurrent.atomic.AtomicReference<>();
@@ -210,7 +230,8 @@ public final class ClassifierTopology {
                         Named.as("classify"),
                         PROPOSAL_IDS_STORE,
                         PROPOSAL_HASHES_STORE,
-                        PENDING_AGENTS_STORE)
+                        PENDING_AGENTS_STORE,
+                        SPOT_CHECKS_STORE)
                 .split(Named.as("route-"))
                 .branch(
                         (key, routed) -> routed.destination() == Routed.Destination.DEAD_LETTER,
@@ -251,7 +272,31 @@ public final class ClassifierTopology {
                                                 (key, routed) -> KeyValue.pair(routed.key(), (Decision) routed.value()),
                                                 Named.as("decision-records"))
                                         .to(topics.decisions().name(), serdes.produced(topics.decisions())),
-                                "decisions"));
+                                "decisions"))
+                .branch(
+                        (key, routed) -> routed.destination() == Routed.Destination.SPOT_CHECK,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, routed) ->
+                                                        KeyValue.pair(routed.key(), (SpotCheck) routed.value()),
+                                                Named.as("spot-check-records"))
+                                        .to(topics.spotChecks().name(), serdes.produced(topics.spotChecks())),
+                                "spot-checks"));
+
+        // Answers to spot checks, from any client: each in the task of its actionId, where the spot
+        // check was opened (its store is the classify step's). A counted "should have asked" comes
+        // out as a rejection for the agent's track record, keyed by agent and action type.
+        final KStream<String, Decision> spotCheckRejections = Placement.byKey(
+                        builder.stream(
+                                topics.spotCheckAnswers().name(),
+                                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                        .withName("spot-check-answers-source")),
+                        "spot-check-answers",
+                        Serdes.ByteArray(),
+                        Serdes.ByteArray(),
+                        topics.actionsProposed().partitions(),
+                        deps.metrics()::spotCheckAnswerMoved)
+                .process(() -> new SpotCheckAnswerProcessor(deps), Named.as("spot-check-answer"), SPOT_CHECKS_STORE);
 
         final KStream<String, Decision> decisions = builder.stream(
                 topics.decisions().name(), serdes.consumed(topics.decisions()).withName("decisions-for-trust"));
@@ -308,6 +353,8 @@ public final class ClassifierTopology {
                 .selectKey(
                         (agentId, decision) -> TopicCatalogue.trustKey(decision.getAgentId(), decision.getActionType()),
                         Named.as("by-agent-and-action-type"))
+                // a counted "should have asked" answer to a spot check weighs as a rejection by people
+                .merge(spotCheckRejections, Named.as("human-judgements"))
                 .groupByKey(Grouped.with("trust", Serdes.String(), serdes.valueSerde(topics.decisions())))
                 .aggregate(
                         () -> null,

@@ -55,6 +55,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     private KeyValueStore<String, Long> seen;
     private KeyValueStore<String, String> proposalHashes;
     private KeyValueStore<String, String> waitingForHumans;
+    private KeyValueStore<String, String> spotChecks;
     private TimestampedKeyValueStore<String, AgentControl> agents;
     private TimestampedKeyValueStore<String, AgentRegistration> registry;
     private TimestampedKeyValueStore<String, TrustStats> trust;
@@ -71,6 +72,7 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         this.seen = context.getStateStore(ClassifierTopology.PROPOSAL_IDS_STORE);
         this.proposalHashes = context.getStateStore(ClassifierTopology.PROPOSAL_HASHES_STORE);
         this.waitingForHumans = context.getStateStore(ClassifierTopology.PENDING_AGENTS_STORE);
+        this.spotChecks = context.getStateStore(ClassifierTopology.SPOT_CHECKS_STORE);
         this.agents = context.getStateStore(ClassifierTopology.AGENTS_STORE);
         this.registry = context.getStateStore(ClassifierTopology.REGISTRY_STORE);
         this.trust = context.getStateStore(ClassifierTopology.TRUST_STORE);
@@ -241,16 +243,10 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                 final ClassifiedAction classified = new ClassifiedAction(action, evaluation.toAssessment(now));
                 context.forward(record.withKey(action.getActionId())
                         .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified)));
-                decide(
-                        record,
-                        deps.decisions()
-                                .autoApproved(
-                                        action,
-                                        proposalHash,
-                                        checked.arguments(),
-                                        evaluation,
-                                        evaluator.policy(),
-                                        now));
+                final Decision decision = deps.decisions()
+                        .autoApproved(action, proposalHash, checked.arguments(), evaluation, evaluator.policy(), now);
+                decide(record, decision);
+                spotCheck(record, evaluator.policy(), classified, decision);
             }
             case NEEDS_APPROVAL -> {
                 waitingForHumans.put(action.getActionId(), action.getAgentId());
@@ -261,6 +257,45 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                                 new ClassifiedAction(action, evaluation.toAssessment(now)))));
             }
         }
+    }
+
+    /**
+     * Opens a spot check of an auto-approved action when the policy's rate samples its actionId
+     * ({@link SpotChecks#sample}): the {@code SpotCheck} goes out in the same transaction as the
+     * decision, and the classifier remembers it to judge answers. The action and its decision are
+     * unchanged. Deterministic in the actionId, so a re-processing opens the same spot check again.
+     */
+    private void spotCheck(
+            final Record<byte[], byte[]> record,
+            final Policy policy,
+            final ClassifiedAction classified,
+            final Decision decision) {
+        final Policy.Sample sample = SpotChecks.sample(policy, classified, deps.agents());
+        if (sample == null) {
+            return;
+        }
+        final String group = policy.spotChecks().orElseThrow().group();
+        final String id = decision.getActionId();
+        spotChecks.put(
+                id,
+                new SpotChecks.State(
+                                decision.getAgentId(),
+                                decision.getActionType(),
+                                classified.getAction().getOnBehalfOf(),
+                                group,
+                                decision.getDecidedAt().toEpochMilli(),
+                                null)
+                        .toJson());
+        deps.metrics().spotCheckOpened();
+        LOG.info(
+                "Auto-approved action {} of agent {} was sampled for a spot check (rate {}{})",
+                id,
+                decision.getAgentId(),
+                sample.rate(),
+                sample.rule().map(rule -> " of rule " + rule).orElse(""));
+        context.forward(record.withKey(id)
+                .withValue(Routed.to(
+                        Routed.Destination.SPOT_CHECK, id, SpotChecks.record(classified, decision, sample, group))));
     }
 
     /**

@@ -19,6 +19,7 @@ record Routed(Destination destination, String key, SpecificRecord value, byte[] 
         AUTO_APPROVED,
         PENDING,
         DECISION,
+        SPOT_CHECK,
         DEAD_LETTER
     }
 

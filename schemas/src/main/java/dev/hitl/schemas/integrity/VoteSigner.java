@@ -94,6 +94,17 @@ public final class VoteSigner {
     }
 
     /**
+     * Signs an answer to a spot check with this voter's key ({@link SpotCheckAnswerSigner}): one voter
+     * key attests its reviewers' votes and spot-check answers alike.
+     *
+     * @param answer an unsigned answer (not changed)
+     * @return a copy with voterId, signatureKeyId, signatureAlgorithm and signature set
+     */
+    public dev.hitl.schemas.SpotCheckAnswer sign(final dev.hitl.schemas.SpotCheckAnswer answer) {
+        return new SpotCheckAnswerSigner(voterId, key).sign(answer);
+    }
+
+    /**
      * The signed content: the canonical JSON (RFC 8785) of the signed members. Votes are few (one per
      * reviewer's click), so it is built as a tree and canonicalized rather than written by hand.
      *

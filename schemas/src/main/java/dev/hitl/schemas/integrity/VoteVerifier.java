@@ -69,38 +69,66 @@ public final class VoteVerifier {
                 || vote.getSignatureAlgorithm() == null) {
             return Result.UNSIGNED;
         }
-        if (voter == null || !voter.getVoterId().equals(vote.getVoterId())) {
+        return verify(
+                vote.getVoterId(),
+                vote.getSignatureKeyId(),
+                vote.getSignatureAlgorithm(),
+                vote.getSignature(),
+                () -> VoteSigner.signedContent(vote),
+                vote.getGroups(),
+                vote.getApprover(),
+                voter);
+    }
+
+    /**
+     * The checks every voter-attested record passes (votes, spot-check answers): the voter is
+     * registered and active, the key is one of its keys, the signature verifies over the signed
+     * content, the groups and the reviewer are within the voter's allowance.
+     */
+    static Result verify(
+            final String voterId,
+            final String keyId,
+            final String algorithm,
+            final String encodedSignature,
+            final java.util.function.Supplier<String> signedContent,
+            final List<String> groups,
+            final String reviewer,
+            final VoterRegistration voter) {
+        if (voterId == null || encodedSignature == null || keyId == null || algorithm == null) {
+            return Result.UNSIGNED;
+        }
+        if (voter == null || !voter.getVoterId().equals(voterId)) {
             return Result.UNKNOWN_VOTER;
         }
         if (voter.getStatus() == VoterStatus.REVOKED) {
             return Result.REVOKED_VOTER;
         }
-        if (!VoteSigner.ALGORITHM.equals(vote.getSignatureAlgorithm())) {
+        if (!VoteSigner.ALGORITHM.equals(algorithm)) {
             return Result.UNSUPPORTED_ALGORITHM;
         }
-        final Ed25519PublicKeyParameters key = key(voter, vote.getSignatureKeyId());
+        final Ed25519PublicKeyParameters key = key(voter, keyId);
         if (key == null) {
             return Result.UNKNOWN_KEY;
         }
         final byte[] signature;
         try {
-            signature = Base64.getDecoder().decode(vote.getSignature());
+            signature = Base64.getDecoder().decode(encodedSignature);
         } catch (IllegalArgumentException e) {
             return Result.BAD_SIGNATURE;
         }
         if (signature.length != Ed25519.SIGNATURE_SIZE) {
             return Result.BAD_SIGNATURE;
         }
-        final byte[] message = VoteSigner.signedContent(vote).getBytes(StandardCharsets.UTF_8);
+        final byte[] message = signedContent.get().getBytes(StandardCharsets.UTF_8);
         if (!key.verify(Ed25519.Algorithm.Ed25519, null, message, 0, message.length, signature, 0)) {
             return Result.BAD_SIGNATURE;
         }
-        for (final String group : vote.getGroups()) {
+        for (final String group : groups) {
             if (!matchesAny(voter.getAllowedGroups(), group, false)) {
                 return Result.GROUP_NOT_ALLOWED;
             }
         }
-        if (vote.getApprover() == null || !matchesAny(voter.getAllowedReviewers(), vote.getApprover(), true)) {
+        if (reviewer == null || !matchesAny(voter.getAllowedReviewers(), reviewer, true)) {
             return Result.REVIEWER_NOT_ALLOWED;
         }
         return Result.VALID;

@@ -11,6 +11,8 @@ import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.RevokedSession;
+import dev.hitl.schemas.SpotCheck;
+import dev.hitl.schemas.SpotCheckAnswer;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
@@ -49,6 +51,8 @@ public final class TopicCatalogue {
     private final Topic<String, IgnoredVote> approvalsIgnoredVotes;
     private final Topic<String, RevokedSession> approvalsRevokedSessions;
     private final Topic<String, Decision> decisions;
+    private final Topic<String, SpotCheck> spotChecks;
+    private final Topic<String, SpotCheckAnswer> spotCheckAnswers;
     private final Topic<String, AgentControl> agentsControl;
     private final Topic<String, AgentRegistration> agentsRegistry;
     private final Topic<String, VoterRegistration> votersRegistry;
@@ -119,6 +123,19 @@ public final class TopicCatalogue {
                         + " them until they expire.");
         decisions = topic(
                 "decisions", Decision.class, partitions, month, "The one final decision per action, keyed by agentId.");
+        spotChecks = topic(
+                "spotchecks",
+                SpotCheck.class,
+                partitions,
+                month,
+                "Auto-approved actions sampled for a non-blocking review (\"should this have been auto-approved?\");"
+                        + " never a second decision of the action.");
+        spotCheckAnswers = topic(
+                "spotchecks.answers",
+                SpotCheckAnswer.class,
+                partitions,
+                month,
+                "Reviewers' answers to spot checks, each signed by its registered voter.");
         agentsControl = topic(
                 "agents.control",
                 AgentControl.class,
@@ -245,6 +262,19 @@ public final class TopicCatalogue {
         return decisions;
     }
 
+    /**
+     * @return auto-approved actions sampled for a spot check, written by the classifier in the
+     *     transaction of their decision (key: actionId)
+     */
+    public Topic<String, SpotCheck> spotChecks() {
+        return spotChecks;
+    }
+
+    /** @return reviewers' answers to spot checks, signed by their voters (key: actionId) */
+    public Topic<String, SpotCheckAnswer> spotCheckAnswers() {
+        return spotCheckAnswers;
+    }
+
     /** @return agent control state, compacted (key: agentId) */
     public Topic<String, AgentControl> agentsControl() {
         return agentsControl;
@@ -296,6 +326,8 @@ public final class TopicCatalogue {
                 approvalsIgnoredVotes,
                 approvalsRevokedSessions,
                 decisions,
+                spotChecks,
+                spotCheckAnswers,
                 agentsControl,
                 agentsRegistry,
                 votersRegistry,

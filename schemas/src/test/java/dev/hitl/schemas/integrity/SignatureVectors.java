@@ -13,6 +13,8 @@ import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Money;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.SpotCheckAnswer;
+import dev.hitl.schemas.SpotCheckVerdict;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
@@ -177,6 +179,41 @@ final class SignatureVectors {
                 voter);
         forgedVote(forgedVotes, "unsigned", votes().get("approve"), voter);
 
+        // Spot-check answers: signed by the same voter with the same key as its votes.
+        final ObjectNode answersRoot = root.putObject("spotCheckAnswers");
+        final ArrayNode signedAnswers = answersRoot.putArray("signed");
+        for (final Map.Entry<String, SpotCheckAnswer> entry : answers().entrySet()) {
+            final SpotCheckAnswer signed = voteSigner.sign(entry.getValue());
+            final ObjectNode vector = signedAnswers.addObject();
+            vector.put("name", entry.getKey());
+            vector.set("answer", value(signed));
+            vector.put("signedContent", SpotCheckAnswerSigner.signedContent(signed));
+            vector.put("result", SpotCheckAnswerVerifier.verify(signed, voter).name());
+        }
+        final SpotCheckAnswer missed = voteSigner.sign(answers().get("should have asked"));
+        final ArrayNode forgedAnswers = answersRoot.putArray("forged");
+        forgedAnswer(
+                forgedAnswers,
+                "verdict changed after signing",
+                SpotCheckAnswer.newBuilder(voteSigner.sign(answers().get("rightly")))
+                        .setVerdict(SpotCheckVerdict.SHOULD_HAVE_ASKED)
+                        .build(),
+                voter);
+        forgedAnswer(
+                forgedAnswers,
+                "a vote's signature copied onto an answer",
+                SpotCheckAnswer.newBuilder(missed)
+                        .setSignature(approve.getSignature())
+                        .build(),
+                voter);
+        forgedAnswer(
+                forgedAnswers,
+                "signed by another key under the voter's key id",
+                new VoteSigner("reviewer-app-1", DecisionKeys.fromSeed("voter-key-1", new byte[32]))
+                        .sign(answers().get("should have asked")),
+                voter);
+        forgedAnswer(forgedAnswers, "unsigned", answers().get("should have asked"), voter);
+
         // Audit checkpoints: the audit service's key pair, signed checkpoints in their external form
         // (the signed members plus signature), and forged ones.
         final byte[] auditSeed = new byte[32];
@@ -306,6 +343,42 @@ final class SignatureVectors {
         vector.put("name", name);
         vector.set("vote", value(vote));
         vector.put("result", VoteVerifier.verify(vote, voter).name());
+    }
+
+    private static void forgedAnswer(
+            final ArrayNode forged, final String name, final SpotCheckAnswer answer, final VoterRegistration voter) {
+        final ObjectNode vector = forged.addObject();
+        vector.put("name", name);
+        vector.set("answer", value(answer));
+        vector.put("result", SpotCheckAnswerVerifier.verify(answer, voter).name());
+    }
+
+    static Map<String, SpotCheckAnswer> answers() {
+        final Instant at = Instant.parse("2026-12-05T09:12:44.250Z");
+        final Map<String, SpotCheckAnswer> all = new java.util.LinkedHashMap<>();
+        all.put(
+                "should have asked",
+                SpotCheckAnswer.newBuilder()
+                        .setAnswerId("answer-1")
+                        .setActionId("act-9")
+                        .setReviewer("alice@example.com")
+                        .setGroups(List.of("finance"))
+                        .setVerdict(SpotCheckVerdict.SHOULD_HAVE_ASKED)
+                        .setReason("It emailed a customer the internal price list \u00e9")
+                        .setAnsweredAt(at)
+                        .setTimeOnCardMillis(12400L)
+                        .build());
+        all.put(
+                "rightly",
+                SpotCheckAnswer.newBuilder()
+                        .setAnswerId("answer-2")
+                        .setActionId("act-9")
+                        .setReviewer("Bob@Example.com")
+                        .setGroups(List.of())
+                        .setVerdict(SpotCheckVerdict.RIGHTLY_AUTO_APPROVED)
+                        .setAnsweredAt(at.plusSeconds(60))
+                        .build());
+        return all;
     }
 
     private static void forged(final ArrayNode forged, final String name, final Decision decision) {

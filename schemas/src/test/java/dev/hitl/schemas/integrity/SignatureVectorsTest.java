@@ -44,6 +44,8 @@ class SignatureVectorsTest {
                 .contains("ok agent credential")
                 .contains("ok vote \"modify\"")
                 .contains("ok forged vote \"group added after signing\" refused: bad signature")
+                .contains("ok answer \"should have asked\"")
+                .contains("ok forged answer \"a vote's signature copied onto an answer\" refused: bad signature")
                 .contains("all vectors verified");
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.SpotCheck;
+import dev.hitl.schemas.SpotCheckAnswer;
 import org.junit.jupiter.api.Test;
 
 class TopicCatalogueTest {
@@ -21,6 +23,8 @@ class TopicCatalogueTest {
                         "hitl.approvals.ignored-votes",
                         "hitl.approvals.revoked-sessions",
                         "hitl.decisions",
+                        "hitl.spotchecks",
+                        "hitl.spotchecks.answers",
                         "hitl.agents.control",
                         "hitl.agents.registry",
                         "hitl.voters.registry",
@@ -37,6 +41,12 @@ class TopicCatalogueTest {
         assertThat(catalogue.actionsProposed().valueType()).isEqualTo(ProposedAction.class);
         assertThat(catalogue.decisions().valueType()).isEqualTo(Decision.class);
         assertThat(catalogue.deadLetters().valueType()).isEqualTo(byte[].class);
+        assertThat(catalogue.spotChecks().valueType()).isEqualTo(SpotCheck.class);
+        assertThat(catalogue.spotCheckAnswers().valueType()).isEqualTo(SpotCheckAnswer.class);
+        assertThat(catalogue.spotChecks().partitions())
+                .isEqualTo(catalogue.actionsProposed().partitions());
+        assertThat(catalogue.spotCheckAnswers().partitions())
+                .isEqualTo(catalogue.actionsProposed().partitions());
     }
 
     @Test
