@@ -44,8 +44,10 @@ from .decisions import (
     refused,
 )
 from .keys import KeySource, PublicKeys
+from . import tracing
 from .partitioner import partition_for
 from .proposals import ProposedAction, SentProposal, epoch_millis, wire_form
+from .tracing import Tracing
 
 __all__ = ["HitlClient", "ProposalNotSent", "DEFAULT_NAMESPACE", "DEFAULT_PARTITIONS"]
 
@@ -82,6 +84,8 @@ class _Pending:
 
     proposal: SentProposal | None
     answer: Future[Decision]
+    #: the context of the proposal's ``hitl propose`` span, which the decision's span links to
+    span_context: Any = None
 
 
 def _complete(future: Future[Decision], decision: Decision) -> None:
@@ -145,6 +149,7 @@ class HitlClient:
         lookback: timedelta = timedelta(hours=24),
         clock: Callable[[], datetime] = _utc_now,
         timeout: float = 30.0,
+        tracer_provider: Any = None,
     ) -> None:
         """Starts a client (connects, finds its partition, starts reading decisions).
 
@@ -166,10 +171,14 @@ class HitlClient:
         :param lookback: how far back to read decisions at start
         :param clock: the clock that judges expiry
         :param timeout: seconds to wait for the broker at start
+        :param tracer_provider: the OpenTelemetry tracer provider of the ``hitl propose`` and
+            ``hitl decision`` spans (default: the global one); ignored without ``opentelemetry-api``
+            (the ``otel`` extra), see :mod:`hitl.tracing`
         """
         if not agent_id:
             raise ValueError("agent_id is required")
         self.agent_id = agent_id
+        self._tracing = Tracing(tracer_provider)
         self._credential = self._choose_credential(agent_id, credential, delegate_credential)
         self._auth_agent: list[tuple[str, str | bytes | None]] = (
             []
@@ -324,6 +333,8 @@ class HitlClient:
         context = SerializationContext(self.proposals_topic, MessageField.VALUE)
         sent = SentProposal.of(wire_form(record, self._proposal_schema()))
         value = self._serializer(record, context)
+        # The proposal's span: the child of the caller's current span (its tool call).
+        span = self._tracing.propose(action_id, self.agent_id, action.tool, action.action_type)
         with self._lock:
             waiting = self._pending.get(action_id)
             if (
@@ -331,6 +342,7 @@ class HitlClient:
                 and waiting.proposal is not None
                 and waiting.proposal.proposal_hash != sent.proposal_hash
             ):
+                tracing.end(span)
                 raise ValueError(
                     "this client already waits for the decision of another proposal under actionId"
                     f" {action_id} (other content): give a new action its own actionId"
@@ -339,17 +351,20 @@ class HitlClient:
             known = self._known(sent)
             self._sent[action_id] = sent
             if known is None:
-                self._pending[action_id] = _Pending(sent, answer)
+                self._pending[action_id] = _Pending(sent, answer, tracing.span_context(span))
             else:
                 self._pending.pop(action_id, None)
                 self._answered[action_id] = known
         if known is not None:
+            tracing.end(span)
             _complete(answer, known)
             return answer
         content = proposal_content(
             action_id, self.agent_id, self._credential.credential_id, sent.proposal_hash, sent.proposed_at_millis
         )
-        self._send(action_id, value, self._headers(content), answer, withdrawal=False)
+        # Not covered by the credential's MAC, which binds the proposal's content.
+        headers = tracing.with_trace_context(self._headers(content), tracing.span_context(span))
+        self._send(action_id, value, headers, answer, withdrawal=False, span=span)
         return answer
 
     def propose_and_wait(self, action: ProposedAction, timeout: float | timedelta) -> Decision:
@@ -496,8 +511,10 @@ class HitlClient:
         headers: list[tuple[str, str | bytes | None]],
         answer: Future[Decision],
         withdrawal: bool,
+        span: Any = None,
     ) -> None:
         def delivered(error: KafkaError | None, _message: Message) -> None:
+            tracing.end(span, None if error is None else error.str())
             if error is None:
                 return
             with self._lock:
@@ -522,6 +539,7 @@ class HitlClient:
                 on_delivery=delivered,
             )
         except (KafkaException, BufferError) as e:
+            tracing.end(span, str(e))
             with self._lock:
                 pending = self._pending.get(action_id)
                 if pending is not None and pending.answer is answer:
@@ -596,6 +614,10 @@ class HitlClient:
                 self._answered[record.action_id] = checked
             del self._pending[record.action_id]
             answer = waiting.answer
+        # The decision's span: the child of the decision record's context, linked to the proposal's.
+        self._tracing.decision(
+            message.headers(), waiting.span_context, record.action_id, self.agent_id, record.outcome
+        )
         _complete(answer, checked)
 
     def _known(self, proposal: SentProposal) -> Decision | None:

@@ -15,6 +15,17 @@ import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.ClientSettings;
 import dev.hitl.schemas.topics.EndOffsets;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.tracing.HitlAttributes;
+import dev.hitl.tracing.HopSpans;
+import dev.hitl.tracing.HopTracer;
+import dev.hitl.tracing.TraceHeaders;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -126,6 +137,7 @@ public final class HitlClient implements AutoCloseable {
     private final TopicCatalogue topics;
     private final DecisionVerifier verifier;
     private final Clock clock;
+    private final HopTracer tracer;
     private final Producer<String, ProposedAction> producer;
     private final Consumer<byte[], byte[]> consumer;
     private final AvroDeserializer<Decision> decisionReader;
@@ -166,6 +178,7 @@ public final class HitlClient implements AutoCloseable {
                     DevelopmentKeys.KEY_ID);
         }
         this.clock = builder.clock;
+        this.tracer = new HopTracer(builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get());
         final SchemaRegistryClient registry = builder.registry != null
                 ? builder.registry
                 : new HttpSchemaRegistryClient(RegistryClientConfig.from(Map.of(
@@ -255,6 +268,16 @@ public final class HitlClient implements AutoCloseable {
         }
         final ProposedAction wire = DecisionBinding.wireForm(action);
         final String proposalHash = DecisionBinding.proposalHash(wire);
+        // The proposal's span: the child of the agent's current context (its tool call), ended
+        // when the broker has the record. Its context goes in the record's headers.
+        final Span span = tracer.hop(HopSpans.PROPOSE, SpanKind.PRODUCER, Context.current(), SpanContext.getInvalid())
+                .setAttribute(HitlAttributes.GEN_AI_OPERATION_NAME, HitlAttributes.EXECUTE_TOOL)
+                .setAttribute(HitlAttributes.GEN_AI_TOOL_NAME, wire.getTool())
+                .setAttribute(HitlAttributes.GEN_AI_TOOL_CALL_ID, id)
+                .setAttribute(HitlAttributes.ACTION_ID, id)
+                .setAttribute(HitlAttributes.AGENT_ID, agentId)
+                .setAttribute(HitlAttributes.ACTION_TYPE, wire.getActionType())
+                .startSpan();
         final CompletableFuture<AgentDecision> answer;
         final AgentDecision known;
         synchronized (lock) {
@@ -262,19 +285,24 @@ public final class HitlClient implements AutoCloseable {
             if (waiting != null
                     && waiting.proposal() != null
                     && !waiting.proposalHash().equals(proposalHash)) {
+                span.end();
                 throw new IllegalArgumentException("this client already waits for the decision of another proposal"
                         + " under actionId " + id + " (other content): give a new action its own actionId");
             }
             answer = waiting == null ? new CompletableFuture<>() : waiting.answer();
             known = known(wire, proposalHash);
             if (known == null) {
-                pending.put(id, new Pending(wire, proposalHash, answer));
+                pending.put(id, new Pending(wire, proposalHash, answer, span.getSpanContext()));
             } else {
                 pending.remove(id);
                 answered.put(id, known);
             }
         }
         if (known != null) {
+            // Answered from a decision already read: nothing is sent.
+            span.setAttribute(
+                    HitlAttributes.OUTCOME, known.decision().getOutcome().name());
+            span.end();
             answer.complete(known);
             return answer;
         }
@@ -284,14 +312,26 @@ public final class HitlClient implements AutoCloseable {
                 id,
                 wire,
                 authenticated(AgentCredentials.proposalContent(wire, proposalHash, credential.credentialId())));
-        producer.send(record, (metadata, error) -> {
-            if (error != null) {
-                synchronized (lock) {
-                    pending.computeIfPresent(id, (key, p) -> p.answer() == answer ? null : p);
+        // Not covered by the credential's MAC (hitl.auth binds the proposal's content, not headers).
+        TraceHeaders.inject(span, record.headers());
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    span.setStatus(StatusCode.ERROR, error.getMessage());
                 }
-                answer.completeExceptionally(error);
-            }
-        });
+                span.end();
+                if (error != null) {
+                    synchronized (lock) {
+                        pending.computeIfPresent(id, (key, p) -> p.answer() == answer ? null : p);
+                    }
+                    answer.completeExceptionally(error);
+                }
+            });
+        } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
+            span.end();
+            throw e;
+        }
         return answer;
     }
 
@@ -371,7 +411,7 @@ public final class HitlClient implements AutoCloseable {
                 final List<Decision> seen = verified.get(actionId);
                 known = seen == null || seen.isEmpty() ? null : unbound(seen.get(seen.size() - 1));
                 if (known == null) {
-                    pending.put(actionId, new Pending(null, null, answer));
+                    pending.put(actionId, new Pending(null, null, answer, SpanContext.getInvalid()));
                 }
             }
         }
@@ -502,8 +542,9 @@ public final class HitlClient implements AutoCloseable {
         }
         final CompletableFuture<AgentDecision> answer;
         final AgentDecision checked;
+        final Pending waiting;
         synchronized (lock) {
-            final Pending waiting = pending.get(decision.getActionId());
+            waiting = pending.get(decision.getActionId());
             if (waiting == null) {
                 remember(decision);
                 return;
@@ -529,6 +570,18 @@ public final class HitlClient implements AutoCloseable {
             pending.remove(decision.getActionId());
             answer = waiting.answer();
         }
+        // The decision's span: the child of the decision record's context, linked to the proposal's
+        // span (the wait for a human may take hours; the traces are joined, not nested).
+        tracer.hop(
+                        HopSpans.DECISION_RECEIVED,
+                        SpanKind.CONSUMER,
+                        TraceHeaders.extract(record.headers()),
+                        waiting.proposeSpan())
+                .setAttribute(HitlAttributes.ACTION_ID, decision.getActionId())
+                .setAttribute(HitlAttributes.AGENT_ID, agentId)
+                .setAttribute(HitlAttributes.OUTCOME, decision.getOutcome().name())
+                .startSpan()
+                .end();
         answer.complete(checked);
     }
 
@@ -619,8 +672,14 @@ public final class HitlClient implements AutoCloseable {
      *     did not propose since it started
      * @param proposalHash its proposal hash, or null
      * @param answer completes with its decision
+     * @param proposeSpan the context of the proposal's span (invalid for a withdrawal), which the
+     *     decision's span links to
      */
-    private record Pending(ProposedAction proposal, String proposalHash, CompletableFuture<AgentDecision> answer) {}
+    private record Pending(
+            ProposedAction proposal,
+            String proposalHash,
+            CompletableFuture<AgentDecision> answer,
+            SpanContext proposeSpan) {}
 
     /** Never shows the key. */
     @Override
@@ -664,6 +723,7 @@ public final class HitlClient implements AutoCloseable {
         private String credentialId;
         private String encodedKey;
         private AgentCredentials.Credential delegate;
+        private OpenTelemetry openTelemetry;
 
         private Builder() {}
 
@@ -831,6 +891,21 @@ public final class HitlClient implements AutoCloseable {
         /** @param lookback how far back to read decisions at start (default 24 h) @return this builder */
         public Builder lookback(final Duration lookback) {
             this.lookback = lookback;
+            return this;
+        }
+
+        /**
+         * The OpenTelemetry the client traces with: a {@code hitl propose} span per proposal (the
+         * child of the caller's current span, its context in the record's {@code traceparent}
+         * header) and a {@code hitl decision} span when its decision arrives (linked to the
+         * proposal's span). Default {@link GlobalOpenTelemetry#get()}, the library convention: no-op
+         * unless the application installed an SDK.
+         *
+         * @param openTelemetry the application's OpenTelemetry
+         * @return this builder
+         */
+        public Builder openTelemetry(final OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.hitl.policy.PolicySource;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.tracing.HopTracer;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -38,6 +39,7 @@ public class EscalationStreamFactory {
      * @param signer signs decisions
      * @param settings the service's settings
      * @param metrics the service's metrics
+     * @param tracer the service's hop tracer (no-op unless the OTEL_* settings switch traces on)
      * @return the merged stream of pending actions and votes
      */
     @Singleton
@@ -48,7 +50,8 @@ public class EscalationStreamFactory {
             final PolicySource policy,
             final DecisionSigner signer,
             final EscalationSettings settings,
-            final EscalationMetrics metrics) {
+            final EscalationMetrics metrics,
+            final HopTracer tracer) {
         return EscalationTopology.build(
                 builder,
                 new EscalationTopology.Dependencies(
@@ -58,6 +61,7 @@ public class EscalationStreamFactory {
                         signer,
                         Clock.systemUTC(),
                         settings.getDeadlineCheckEvery(),
-                        metrics));
+                        metrics,
+                        tracer));
     }
 }

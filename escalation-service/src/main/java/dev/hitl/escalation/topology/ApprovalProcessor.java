@@ -30,6 +30,13 @@ import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.integrity.StrictJson;
 import dev.hitl.schemas.integrity.VoteVerifier;
+import dev.hitl.tracing.HitlAttributes;
+import dev.hitl.tracing.HopSpans;
+import dev.hitl.tracing.TraceHeaders;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +52,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -71,6 +79,8 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
     private TimestampedKeyValueStore<String, AgentRegistration> registry;
     private TimestampedKeyValueStore<String, VoterRegistration> voters;
+    /** The trace context of the record being processed; the root context in a punctuation. */
+    private Context inbound = Context.root();
 
     ApprovalProcessor(final EscalationTopology.Dependencies deps) {
         this.deps = deps;
@@ -92,6 +102,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     public void process(final Record<String, Input> record) {
         // Every log line about this record names its action (the logs' actionId field).
         MDC.put(HitlLogEncoder.ACTION_ID, record.key());
+        inbound = TraceHeaders.extract(record.headers());
         try {
             if (record.value().pending() != null) {
                 open(record.value().pending(), record.timestamp());
@@ -102,6 +113,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             }
         } finally {
             MDC.remove(HitlLogEncoder.ACTION_ID);
+            inbound = Context.root();
         }
     }
 
@@ -295,21 +307,60 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private Progress openStages(
             final Progress state, final ClassifiedAction classified, final Instant now, final long timestamp) {
         final List<StageProgress> stages = new ArrayList<>(state.stages());
+        Span span = null;
         for (int i = 0; i < stages.size(); i++) {
             final StageProgress stage = stages.get(i);
             if (stage.complete()) {
                 continue;
             }
             if (!stage.open()) {
+                if (span == null) {
+                    span = requestSpan(state, classified);
+                }
                 stages.set(i, stage.opened());
-                forward(Out.Destination.REQUEST, state.actionId(), request(state, classified, i, now), timestamp);
+                forward(
+                        Out.Destination.REQUEST,
+                        state.actionId(),
+                        request(state, classified, i, now),
+                        timestamp,
+                        span.getSpanContext());
                 deps.metrics().requestOpened(state.tier(), stage.group());
             }
             if (ApprovalMode.SEQUENTIAL.name().equals(state.mode())) {
                 break;
             }
         }
-        return state.with(p -> p.stages = stages);
+        if (span == null) {
+            return state.with(p -> p.stages = stages);
+        }
+        span.end();
+        // Kept with the action's state: the decision, hours later, links to this span.
+        final Map<String, String> trace = TraceHeaders.toMap(span.getSpanContext());
+        return state.with(p -> {
+            p.stages = stages;
+            if (!trace.isEmpty()) {
+                p.requestTrace = trace;
+            }
+        });
+    }
+
+    /**
+     * The request hop's span: the child of the record being processed (the pending action, or the
+     * vote that opened the next stage or made a new version; a new trace in a deadline's
+     * punctuation), linked to the span of the requests it follows, if any.
+     */
+    private Span requestSpan(final Progress state, final ClassifiedAction classified) {
+        return deps.tracer()
+                .hop(HopSpans.REQUEST, SpanKind.CONSUMER, inbound, TraceHeaders.fromMap(state.requestTrace()))
+                .setAttribute(HitlAttributes.ACTION_ID, state.actionId())
+                .setAttribute(HitlAttributes.AGENT_ID, state.agentId())
+                .setAttribute(HitlAttributes.ACTION_TYPE, classified.getAction().getActionType())
+                .setAttribute(
+                        HitlAttributes.RISK_CLASS,
+                        assessment(state, classified).getRiskClass().name())
+                .setAttribute(HitlAttributes.TIER, state.tier())
+                .setAttribute(HitlAttributes.ESCALATION_LEVEL, (long) state.level())
+                .startSpan();
     }
 
     /**
@@ -964,7 +1015,17 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                         .setDecidedAt(now)
                         .setExpiresAt(runs ? now.plus(Duration.ofMillis(state.approvalValidForMillis())) : null)
                         .build());
-        forward(Out.Destination.DECISION, action.getAgentId(), decision, timestamp);
+        // The decision hop: the child of the record that decided (a vote, a withdrawal, the pending
+        // action itself; none in a deadline's punctuation), linked to the request's span.
+        final Span span = deps.tracer()
+                .hop(HopSpans.DECIDE, SpanKind.CONSUMER, inbound, TraceHeaders.fromMap(state.requestTrace()))
+                .setAttribute(HitlAttributes.ACTION_ID, action.getActionId())
+                .setAttribute(HitlAttributes.AGENT_ID, action.getAgentId())
+                .setAttribute(HitlAttributes.ACTION_TYPE, action.getActionType())
+                .setAttribute(HitlAttributes.OUTCOME, outcome.name())
+                .startSpan();
+        forward(Out.Destination.DECISION, action.getAgentId(), decision, timestamp, span.getSpanContext());
+        span.end();
         progress.put(state.actionId(), state.decided(now.toEpochMilli()));
         deadlines.delete(deadlineKey(state.deadline(), state.actionId()));
         state.stages().stream()
@@ -994,6 +1055,18 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             final org.apache.avro.specific.SpecificRecord value,
             final long timestamp) {
         context.forward(new Record<>(key, new Out(destination, key, value), timestamp));
+    }
+
+    /** A record carrying a hop's trace context ({@code traceparent}) in its headers. */
+    private void forward(
+            final Out.Destination destination,
+            final String key,
+            final org.apache.avro.specific.SpecificRecord value,
+            final long timestamp,
+            final SpanContext trace) {
+        final Headers headers = new RecordHeaders();
+        TraceHeaders.inject(trace, headers);
+        context.forward(new Record<>(key, new Out(destination, key, value), timestamp, headers));
     }
 
     private PolicyEvaluator policy() {

@@ -14,6 +14,7 @@ import dev.hitl.schemas.VoterRegistration;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.tracing.HopTracer;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
@@ -64,6 +65,13 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>A wall-clock punctuator acts on every deadline that has passed, including those that passed
  *       while the service was down: escalate to the next route, or decide TIMED_OUT. A timeout
  *       never approves.
+ *   <li>Traces ({@link dev.hitl.tracing.HopSpans}): a {@code hitl request} span each time requests
+ *       are published (the child of the record that caused it: the pending action, or the vote that
+ *       opened the next stage or made a new version; a new trace when a deadline escalates), linked
+ *       to the previous request's span; a {@code hitl decide} span for each decision, the child of
+ *       the vote, withdrawal or pending record that decided it (a new trace when a deadline decides),
+ *       <b>linked</b> to the request's span, whose context is kept with the action's state. Each
+ *       span's context is in the {@code traceparent} header of the records it wrote.
  *   <li>A tombstone on {@code hitl.approvals.pending} (key = actionId, header {@value
  *       #WITHDRAWN_BY_HEADER} = the agent) is the agent withdrawing the action, passed on by the
  *       classifier: while the action is open it ends WITHDRAWN (signed, decided by the agent, no
@@ -106,6 +114,7 @@ public final class EscalationTopology {
      * @param clock the time
      * @param deadlineCheckEvery how often deadlines are checked (wall clock)
      * @param metrics what is counted
+     * @param tracer the spans of the request and decision hops ({@link HopTracer#noop()} for none)
      */
     public record Dependencies(
             TopicCatalogue topics,
@@ -114,7 +123,31 @@ public final class EscalationTopology {
             DecisionSigner signer,
             Clock clock,
             Duration deadlineCheckEvery,
-            EscalationMetrics metrics) {}
+            EscalationMetrics metrics,
+            HopTracer tracer) {
+
+        /**
+         * Without traces (the trace context of the records read is still passed on).
+         *
+         * @param topics the topic catalogue
+         * @param serdes the serdes of its topics
+         * @param policy the policy in force
+         * @param signer signs decisions
+         * @param clock the time
+         * @param deadlineCheckEvery how often deadlines are checked (wall clock)
+         * @param metrics what is counted
+         */
+        public Dependencies(
+                final TopicCatalogue topics,
+                final TopicSerdes serdes,
+                final PolicySource policy,
+                final DecisionSigner signer,
+                final Clock clock,
+                final Duration deadlineCheckEvery,
+                final EscalationMetrics metrics) {
+            this(topics, serdes, policy, signer, clock, deadlineCheckEvery, metrics, HopTracer.noop());
+        }
+    }
 
     /**
      * @param builder the builder

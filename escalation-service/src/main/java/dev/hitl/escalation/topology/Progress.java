@@ -7,6 +7,7 @@ import dev.hitl.schemas.Trigger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +42,9 @@ import java.util.function.Consumer;
  * @param modifications each modification that made a version, in order
  * @param assessment the assessment of the current version once a modification changed it (the
  *     stricter of the classifier's and the modified version's), or null for the classifier's
+ * @param requestTrace the W3C trace context ({@code traceparent}, {@code tracestate}) of the span
+ *     that opened the current requests, which the decision's span links to; null in state written
+ *     before traces, or when nothing traced it
  * @param modifiedArguments only in state written before versions existed: the arguments of a
  *     modification counted without the policy's check. Never written now; reading such state
  *     dismisses every approval it holds (see the compact constructor)
@@ -68,6 +72,7 @@ public record Progress(
         String argumentsHash,
         List<Modification> modifications,
         Assessment assessment,
+        Map<String, String> requestTrace,
         String modifiedArguments) {
 
     /** How many ignored votes an action keeps. */
@@ -79,6 +84,7 @@ public record Progress(
         approvers = approvers == null ? List.of() : List.copyOf(approvers);
         ignoredVotes = ignoredVotes == null ? List.of() : List.copyOf(ignoredVotes);
         modifications = modifications == null ? List.of() : List.copyOf(modifications);
+        requestTrace = requestTrace == null || requestTrace.isEmpty() ? null : Map.copyOf(requestTrace);
         if (modifiedArguments != null && !decided) {
             // Written before versions: a modification was counted that the policy never checked and
             // the other stages never saw. Every approval is dismissed; the action is asked as proposed.
@@ -243,6 +249,7 @@ public record Progress(
         String argumentsHash;
         List<Modification> modifications = List.of();
         Assessment assessment;
+        Map<String, String> requestTrace;
 
         Builder() {}
 
@@ -269,6 +276,7 @@ public record Progress(
             argumentsHash = from.argumentsHash;
             modifications = from.modifications;
             assessment = from.assessment;
+            requestTrace = from.requestTrace;
         }
 
         Progress build() {
@@ -295,6 +303,7 @@ public record Progress(
                     argumentsHash,
                     modifications,
                     assessment,
+                    requestTrace,
                     null);
         }
     }
