@@ -110,6 +110,7 @@ class ClassifierIT {
         // those of auto-approved actions, by another agent, or of unknown actions go nowhere.
         final Map<String, String> expected = new HashMap<>();
         final Map<String, String> reused = new HashMap<>();
+        final List<String> last = new ArrayList<>();
         final List<ProposedAction> batch = new ArrayList<>();
         for (int i = 0; i < 80; i++) {
             batch.add(action("search-" + i, "search.web", "{\"q\":\"invoice " + i + "\"}"));
@@ -184,6 +185,21 @@ class ClassifierIT {
                             agents.get(other).key())));
             withdraw(producer, "never-proposed", "support-agent-1");
             producer.send(authenticated(batch.get(1)));
+            // Last, on every input partition, an email of every agent: its pending record can only be
+            // committed after everything before it on that partition (in the task of that partition,
+            // then through the agent's partition of the repartition topic) has been processed, so
+            // once all of them are read, every output of the batch (a duplicate too) is committed.
+            for (int partition = 0; partition < topics.actionsProposed().partitions(); partition++) {
+                for (final String agent : agents.keySet()) {
+                    final String id = onPartition("last-" + agent + "-p" + partition, partition);
+                    producer.send(authenticated(
+                            ProposedAction.newBuilder(action(id, "email.send", "{\"to\":\"" + id + "@gmail.com\"}"))
+                                    .setAgentId(agent)
+                                    .build()));
+                    expected.put(id, "PENDING");
+                    last.add(id);
+                }
+            }
         }
 
         final Map<String, List<String>> outcomes = new ConcurrentHashMap<>();
@@ -200,10 +216,10 @@ class ClassifierIT {
                         consumer(AvroDeserializer.specific(registry, ClassifiedAction.class));
                 KafkaConsumer<byte[], byte[]> dlq = new KafkaConsumer<>(
                         consumerConfig("dlq"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            decisions.subscribe(List.of(topics.decisions().name()));
-            pending.subscribe(List.of(topics.approvalsPending().name()));
-            auto.subscribe(List.of(topics.actionsAutoApproved().name()));
-            dlq.subscribe(List.of(topics.deadLetters().name()));
+            assignAll(decisions, topics.decisions().name());
+            assignAll(pending, topics.approvalsPending().name());
+            assignAll(auto, topics.actionsAutoApproved().name());
+            assignAll(dlq, topics.deadLetters().name());
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ZERO).until(() -> {
                 decisions.poll(Duration.ofMillis(100)).forEach(r -> {
                     decided.add(r.value());
@@ -215,7 +231,8 @@ class ClassifierIT {
                                 .add(pendingOutcome(r)));
                 auto.poll(Duration.ofMillis(50)).forEach(r -> autoApprovedIds.add(r.key()));
                 dlq.poll(Duration.ofMillis(50)).forEach(dead::add);
-                return outcomes.size() >= expected.size()
+                return last.stream().allMatch(outcomes::containsKey)
+                        && outcomes.size() >= expected.size()
                         && outcomes.values().stream().mapToInt(List::size).sum() >= expectedCount
                         && dead.size() >= 4
                         && outcomes.values().stream()
@@ -223,19 +240,20 @@ class ClassifierIT {
                                         .count()
                                 >= 5;
             });
-            // Let any duplicate that would wrongly follow arrive before judging.
-            final long quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-            while (System.nanoTime() < quietUntil) {
-                decisions.poll(Duration.ofMillis(200)).forEach(r -> {
-                    decided.add(r.value());
-                    outcomes.computeIfAbsent(r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
-                            .add(r.value().getOutcome().name());
-                });
-                pending.poll(Duration.ofMillis(50))
-                        .forEach(r -> outcomes.computeIfAbsent(r.key(), id -> new CopyOnWriteArrayList<>())
-                                .add(pendingOutcome(r)));
-                dlq.poll(Duration.ofMillis(50)).forEach(dead::add);
-            }
+            // The work is done (the last proposal of every partition and agent is through): read every
+            // partition to its end as it is now (read_committed: the last stable offset), so a
+            // duplicate committed with or before any of those outputs is among what was read.
+            readToEnd(decisions, r -> {
+                decided.add(r.value());
+                outcomes.computeIfAbsent(r.value().getActionId(), id -> new CopyOnWriteArrayList<>())
+                        .add(r.value().getOutcome().name());
+            });
+            readToEnd(
+                    pending,
+                    r -> outcomes.computeIfAbsent(r.key(), id -> new CopyOnWriteArrayList<>())
+                            .add(pendingOutcome(r)));
+            readToEnd(auto, r -> autoApprovedIds.add(r.key()));
+            readToEnd(dlq, dead::add);
         }
         expected.forEach((id, outcome) ->
                 assertThat(String.join(",", outcomes.get(id))).as(id).isEqualTo(outcome));
@@ -470,6 +488,41 @@ class ClassifierIT {
             return read.size() >= count;
         });
         return read;
+    }
+
+    /** Every partition of the topic to the consumer, from the beginning (no group assignment to wait for). */
+    private static void assignAll(final KafkaConsumer<?, ?> consumer, final String topic) {
+        final List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+    }
+
+    /**
+     * Reads on until the consumer's position on every partition of its topic is at the end offset
+     * taken now (with read_committed, the last stable offset).
+     */
+    private static <K, V> void readToEnd(
+            final KafkaConsumer<K, V> consumer, final java.util.function.Consumer<ConsumerRecord<K, V>> each) {
+        final Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ZERO).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(each);
+            return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+        });
+    }
+
+    /** @return the id made of the prefix and a number whose record Java's partitioner puts on the partition */
+    private String onPartition(final String prefix, final int partition) {
+        for (int i = 0; ; i++) {
+            final String id = prefix + "-" + i;
+            if (org.apache.kafka.common.utils.Utils.toPositive(
+                                    org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8)))
+                            % topics.actionsProposed().partitions()
+                    == partition) {
+                return id;
+            }
+        }
     }
 
     /** A pending action, or a withdrawal passed on with the agent that proposed it. */

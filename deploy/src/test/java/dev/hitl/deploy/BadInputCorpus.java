@@ -51,7 +51,7 @@ final class BadInputCorpus {
         DEAD_LETTER,
         /** A readable but invalid proposal: an INVALID decision whose feedback names the field. */
         INVALID,
-        /** A readable proposal: exactly one final decision of any outcome, no dead letter. */
+        /** A readable proposal: exactly one final decision with the case's outcome, no dead letter. */
         DECIDED,
         /** Readable: handled by its readers, no dead letter. */
         READ,
@@ -70,6 +70,7 @@ final class BadInputCorpus {
      * @param detail for INVALID: what the feedback must contain; else a note
      * @param actionId the proposal's actionId (proposals), for finding its decision
      * @param agentId the proposal's agentId (proposals), for finding a decision with no actionId
+     * @param outcome for DECIDED: the outcome its decision must have
      */
     record Case(
             String name,
@@ -79,7 +80,8 @@ final class BadInputCorpus {
             Expect expect,
             String detail,
             String actionId,
-            String agentId) {
+            String agentId,
+            dev.hitl.schemas.Outcome outcome) {
 
         @Override
         public String toString() {
@@ -163,7 +165,53 @@ final class BadInputCorpus {
                 withStrings(samples.get(policy), Map.of("yaml", "::: <script>alert(1)</script> [unclosed")),
                 Expect.READ,
                 "the policy in force stays");
+        // The policy in force, published again with a risk class no reader knows (past the operator
+        // API, which refuses it): readable Avro, refused by the policy's readers; the policy stays.
+        final GenericRecord inForce =
+                read(samples.get(policy), schemaOf(samples.get(policy)), schemaOf(samples.get(policy)));
+        final String yaml = inForce.get("yaml")
+                .toString()
+                .replaceFirst("(?m)^version: .*$", "version: \"" + unknownSymbolVersion(runId) + "\"")
+                .replaceFirst("(?m)^  riskClass: IRREVERSIBLE$", "  riskClass: CATASTROPHIC");
+        if (!yaml.contains("riskClass: CATASTROPHIC")) {
+            throw new IllegalStateException("the default policy has no 'defaults: riskClass: IRREVERSIBLE' to change");
+        }
+        add(
+                policy,
+                "unknown-risk-class-symbol",
+                utf8(inForce.get("name").toString()),
+                withStrings(
+                        samples.get(policy),
+                        Map.of(
+                                "version",
+                                unknownSymbolVersion(runId),
+                                "yaml",
+                                yaml,
+                                "sha256",
+                                java.util.HexFormat.of().formatHex(sha256(yaml)))),
+                Expect.READ,
+                "refused by its readers: the policy in force stays");
         return cases;
+    }
+
+    /**
+     * @param runId the run
+     * @return the version of the corpus's policy with an unknown symbol
+     */
+    static String unknownSymbolVersion(final String runId) {
+        return "unknown-symbol-" + runId;
+    }
+
+    private Schema schemaOf(final byte[] wire) {
+        return registry.schemaById(ByteBuffer.wrap(wire, 1, 4).getInt());
+    }
+
+    private static byte[] sha256(final String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(utf8(text));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void unreadable(final String topic, final String otherTopic, final Expect expect) {
@@ -249,7 +297,8 @@ final class BadInputCorpus {
                 Expect.INVALID,
                 "actionId is missing",
                 "",
-                noId.getAgentId()));
+                noId.getAgentId(),
+                null));
         // The record key must be the actionId (resends reach the same partition).
         final ProposedAction otherKey =
                 proposal("key-not-actionId", UnaryOperator.identity()).build();
@@ -261,7 +310,8 @@ final class BadInputCorpus {
                 Expect.INVALID,
                 "must equal actionId",
                 otherKey.getActionId(),
-                otherKey.getAgentId()));
+                otherKey.getAgentId(),
+                null));
         // Readable, valid enough to decide: an unknown input trust reads UNKNOWN (the strictest).
         final ProposedAction trust =
                 proposal("unknown-input-trust", UnaryOperator.identity()).build();
@@ -276,9 +326,10 @@ final class BadInputCorpus {
                         List.of("inputTrust"),
                         "SOCIAL_MEDIA"),
                 Expect.DECIDED,
-                "inputTrust SOCIAL_MEDIA reads UNKNOWN",
+                "inputTrust SOCIAL_MEDIA reads UNKNOWN, the strictest; a read still runs alone",
                 trust.getActionId(),
-                trust.getAgentId()));
+                trust.getAgentId(),
+                dev.hitl.schemas.Outcome.AUTO_APPROVED));
         final ProposedAction noKey =
                 proposal("null-key", UnaryOperator.identity()).build();
         cases.add(new Case(
@@ -289,7 +340,8 @@ final class BadInputCorpus {
                 Expect.INVALID,
                 "the record key is missing",
                 noKey.getActionId(),
-                noKey.getAgentId()));
+                noKey.getAgentId(),
+                null));
         // Invalid UTF-8 inside Avro strings (raw bytes, same length as the marker they replace): the
         // reader would see U+FFFD where the agent sent something else, so the proposal is refused.
         for (final String field : List.of("target", "userRequest")) {
@@ -309,7 +361,8 @@ final class BadInputCorpus {
                     Expect.INVALID,
                     (field.equals("target") ? "target" : "context.userRequest") + " contains U+FFFD",
                     p.getActionId(),
-                    p.getAgentId()));
+                    p.getAgentId(),
+                    null));
         }
     }
 
@@ -324,7 +377,8 @@ final class BadInputCorpus {
                 Expect.INVALID,
                 expected,
                 action.getActionId(),
-                action.getAgentId()));
+                action.getAgentId(),
+                null));
     }
 
     /** A valid read-only proposal with one thing changed. */
@@ -345,7 +399,7 @@ final class BadInputCorpus {
             final byte[] value,
             final Expect expect,
             final String detail) {
-        cases.add(new Case(topic + "/" + name, topic, key, value, expect, detail, null, null));
+        cases.add(new Case(topic + "/" + name, topic, key, value, expect, detail, null, null, null));
     }
 
     private static byte[] utf8(final String key) {
@@ -373,6 +427,25 @@ final class BadInputCorpus {
     }
 
     private byte[] withUnknownSymbol(
+            final String topic,
+            final byte[] valid,
+            final String enumName,
+            final List<String> path,
+            final String symbol) {
+        return withUnknownSymbol(registry, topic, valid, enumName, path, symbol);
+    }
+
+    /**
+     * @param registry the registry, where the extended writer schema is registered
+     * @param topic the topic (its value subject)
+     * @param valid a valid record in the wire format
+     * @param enumName the enum's full name
+     * @param path the field path to the enum value
+     * @param symbol the symbol to add and set
+     * @return the record re-written with a writer schema whose enum has one more symbol, set to it
+     */
+    static byte[] withUnknownSymbol(
+            final SchemaRegistryClient registry,
             final String topic,
             final byte[] valid,
             final String enumName,

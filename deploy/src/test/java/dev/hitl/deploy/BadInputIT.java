@@ -75,6 +75,42 @@ class BadInputIT {
     private static final int PARTITION = 0;
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
+    private static final String CLASSIFIER = "hitl-classifier";
+    private static final String ESCALATION = "hitl-escalation";
+    private static final String AUDIT = "hitl-audit";
+
+    /**
+     * Who must dead-letter an unreadable record of each topic: every stream app that reads it (the
+     * DESIGN's topic table and each topology's sources and global tables), by the name in {@code
+     * hitl.service}, sorted. The classifier reads proposals as bytes and dead-letters them itself,
+     * under the name {@code classifier-service}; its other inputs go through the streams handler
+     * ({@code hitl-classifier}), the voter registry among them (a global table of its own). The audit
+     * records every topic but the trust counts.
+     */
+    private static final Map<String, List<String>> DEAD_LETTERED_BY = Map.of(
+            TopicCatalogue.standard().actionsProposed().name(), List.of("classifier-service", AUDIT),
+            TopicCatalogue.standard().approvalsPending().name(),
+                    List.of(ESCALATION, AUDIT).stream().sorted().toList(),
+            TopicCatalogue.standard().approvalsVotes().name(),
+                    List.of(ESCALATION, AUDIT).stream().sorted().toList(),
+            TopicCatalogue.standard().approvalsRequests().name(), List.of(AUDIT),
+            TopicCatalogue.standard().decisions().name(),
+                    List.of(AUDIT, CLASSIFIER).stream().sorted().toList(),
+            TopicCatalogue.standard().agentsControl().name(),
+                    List.of(AUDIT, CLASSIFIER).stream().sorted().toList(),
+            TopicCatalogue.standard().policy().name(),
+                    List.of(AUDIT, CLASSIFIER, ESCALATION).stream().sorted().toList(),
+            TopicCatalogue.standard().trust().name(), List.of(CLASSIFIER),
+            TopicCatalogue.standard().votersRegistry().name(),
+                    List.of(AUDIT, CLASSIFIER, ESCALATION).stream().sorted().toList());
+
+    /** The topics the approval service's inbox reads with a plain consumer (it logs and skips the unreadable). */
+    private static final List<String> APPROVAL_INBOX_READS = List.of(
+            TopicCatalogue.standard().approvalsRequests().name(),
+            TopicCatalogue.standard().decisions().name(),
+            TopicCatalogue.standard().approvalsVotes().name(),
+            TopicCatalogue.standard().trust().name());
+
     private final TopicCatalogue topics = TopicCatalogue.standard();
     private final HttpClient http = HttpClient.newHttpClient();
     private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -89,7 +125,7 @@ class BadInputIT {
     private AvroDeserializer<Decision> decisionReader;
 
     @BeforeAll
-    void startStack(@TempDir final Path dir) {
+    void startStack(@TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) final Path dir) {
         this.dir = dir;
         stack = LocalStack.start(
                 new LocalStack.Options(true, dir, 0, 0, Ports.consecutiveFree(4), true, false),
@@ -156,6 +192,10 @@ class BadInputIT {
             samples.put(topic, firstValue(topic));
         }
 
+        final String policyBefore = get(stack.url("classifier-service") + "/policy", null)
+                .path("version")
+                .asText();
+
         // 2. The corpus, every record on partition 0 of its topic.
         final List<BadInputCorpus.Case> corpus = new BadInputCorpus(registry, serdes, samples, run).build();
         final Map<BadInputCorpus.Case, RecordMetadata> written = new LinkedHashMap<>();
@@ -176,6 +216,36 @@ class BadInputIT {
         // 3. After the corpus, ordinary work on the same partitions goes through every service:
         // a proposal decided by policy; one approved by a reviewer (pending, request, vote and
         // decision on partition 0); an agent halted (agents.control); a new policy version.
+        // The policy in force published again with a symbol no reader knows: once the classifier and
+        // the escalation service have read it (they log the refusal), the policy in force is the same.
+        final String refusal = "Refused policy 'default' version " + BadInputCorpus.unknownSymbolVersion(run) + " ";
+        await("the classifier refuses the policy with an unknown symbol")
+                .atMost(WAIT)
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    final String id = keyOnPartitionZero("refusal-probe-" + run + "-" + System.nanoTime());
+                    propose(readOnly(id, agent));
+                    awaitAnyDecision(id);
+                    return logOf("classifier-service").contains(refusal);
+                });
+        final String probe = keyOnPartitionZero("after-refusal-" + run);
+        propose(readOnly(probe, agent));
+        assertThat(awaitAnyDecision(probe).getPolicyVersion())
+                .as("the classifier's policy in force after the refusal")
+                .isEqualTo(policyBefore);
+        assertThat(get(stack.url("classifier-service") + "/policy", null)
+                        .path("version")
+                        .asText())
+                .isEqualTo(policyBefore);
+        await("the escalation service refuses the policy with an unknown symbol")
+                .atMost(WAIT)
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    final String id = keyOnPartitionZero("refusal-probe-human-" + run + "-" + System.nanoTime());
+                    propose(approvalNeeded(id, agent));
+                    await().atMost(WAIT).until(() -> inbox(token).toString().contains(id));
+                    return logOf("escalation-service").contains(refusal);
+                });
         final String auto = keyOnPartitionZero("after-auto-" + run);
         propose(readOnly(auto, agent));
         final String human = keyOnPartitionZero("after-human-" + run);
@@ -196,6 +266,9 @@ class BadInputIT {
         assertThat(published.statusCode()).as(published.body()).isEqualTo(202);
         awaitDecision(auto, Outcome.AUTO_APPROVED);
         awaitDecision(human, Outcome.APPROVED);
+        assertThat(awaitAnyDecision(human).getPolicyVersion())
+                .as("the escalation service's policy in force after the refusal (it routed the action)")
+                .isEqualTo(policyBefore);
         final String haltedAction = "after-halted-" + run;
         await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
             final String id = haltedAction + "-" + System.nanoTime();
@@ -245,9 +318,30 @@ class BadInputIT {
         assertThat(unexpected)
                 .as("dead letters of records that should have been read")
                 .isEmpty();
+        // The one reader that does not dead-letter: the approval service's inbox reads requests,
+        // decisions, votes and trust with a plain consumer that logs an unreadable record and skips it
+        // (InboxMaterializer): each one must be in its log, so a reader that skipped without a word
+        // would show here.
+        await("the approval service's log names every unreadable record it skipped")
+                .atMost(WAIT)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    final String approvalLog = logOf("approval-service");
+                    final List<String> unlogged = new ArrayList<>();
+                    written.forEach((c, at) -> {
+                        if (c.expect() == BadInputCorpus.Expect.DEAD_LETTER
+                                && APPROVAL_INBOX_READS.contains(c.topic())
+                                && !approvalLog.contains("Skipped an unreadable record at " + c.topic() + "-"
+                                        + at.partition() + "@" + at.offset() + ":")) {
+                            unlogged.add(c.name());
+                        }
+                    });
+                    assertThat(unlogged)
+                            .as("unreadable records the approval service skipped without logging them")
+                            .isEmpty();
+                });
         assertEveryServiceUp();
-        final JsonNode verify = get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN);
-        assertThat(verify.path("ok").asBoolean()).as(verify.toString()).isTrue();
+        assertAuditVerifiesEveryRecord();
         report(corpus, written, refused);
     }
 
@@ -321,6 +415,103 @@ class BadInputIT {
         assertThat(simulate).doesNotContain("\"error\"");
     }
 
+    @Test
+    @Order(3)
+    void shouldNeverApproveOnAVerdictItDoesNotKnow() throws Exception {
+        final String token = login("reviewer", "reviewer");
+        final String agent = keyOnPartitionZero("unknown-verdict-agent");
+        // given: an action still open, and a reviewer app registered as a voter with its own key
+        final String open = keyOnPartitionZero("unknown-verdict-" + run);
+        final ProposedAction action = approvalNeeded(open, agent);
+        propose(action);
+        await().atMost(WAIT).until(() -> inbox(token).toString().contains(open));
+        final dev.hitl.schemas.integrity.DecisionKeys.PrivateKey key =
+                dev.hitl.schemas.integrity.DecisionKeys.generate("bad-input-app-1");
+        stack.voters()
+                .register(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                        stack.registryUrl(),
+                        topics,
+                        "bad-input-app",
+                        key,
+                        List.of("*"),
+                        List.of("*"));
+
+        // when: the app votes on it with a verdict of a newer schema, ABSTAIN, signed as it wrote it
+        final String voteId = "abstain-" + run;
+        final dev.hitl.schemas.Vote vote = dev.hitl.schemas.Vote.newBuilder()
+                .setVoteId(voteId)
+                .setActionId(open)
+                .setApprover("app-reviewer@example.com")
+                .setGroups(List.of("reviewers"))
+                .setVerdict(dev.hitl.schemas.Verdict.REJECT) // replaced by ABSTAIN on the wire
+                .setReason("No opinion")
+                .setVotedAt(java.time.Instant.now())
+                .setRequestId(open + ":0:0")
+                .setStageIndex(0)
+                .setRequestVersion(0)
+                .setActionVersion(0)
+                .setArgumentsHash(dev.hitl.schemas.integrity.CanonicalJson.sha256(action.getArguments()))
+                .setVoterId("bad-input-app")
+                .setSignatureKeyId(key.keyId())
+                .setSignatureAlgorithm("Ed25519")
+                .build();
+        final byte[] content = dev.hitl.schemas.integrity.VoteSigner.signedContent(vote)
+                .replace("\"verdict\":\"REJECT\"", "\"verdict\":\"ABSTAIN\"")
+                .getBytes(StandardCharsets.UTF_8);
+        final byte[] signature = new byte[org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE];
+        key.key()
+                .sign(
+                        org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519,
+                        null,
+                        content,
+                        0,
+                        content.length,
+                        signature,
+                        0);
+        vote.setSignature(java.util.Base64.getEncoder().encodeToString(signature));
+        final String votesTopic = topics.approvalsVotes().name();
+        final byte[] abstain = BadInputCorpus.withUnknownSymbol(
+                registry,
+                votesTopic,
+                serdes.valueSerde(topics.approvalsVotes()).serializer().serialize(votesTopic, vote),
+                "dev.hitl.schemas.Verdict",
+                List.of("verdict"),
+                "ABSTAIN");
+        raw.send(new ProducerRecord<>(votesTopic, PARTITION, open.getBytes(StandardCharsets.UTF_8), abstain))
+                .get(30, TimeUnit.SECONDS);
+
+        // then: the escalation service reads it (as REJECT, the enum's default, which the signature
+        // does not cover) and does not count it; the action is still open, and a reviewer decides it
+        try (TopicReader<dev.hitl.schemas.IgnoredVote> ignored = new TopicReader<>(
+                stack.bootstrapServers(),
+                topics.approvalsIgnoredVotes().name(),
+                AvroDeserializer.specific(registry, dev.hitl.schemas.IgnoredVote.class))) {
+            final dev.hitl.schemas.IgnoredVote why = await().atMost(WAIT)
+                    .until(
+                            () -> {
+                                ignored.drainToEnd(Duration.ofSeconds(30));
+                                return ignored.records().stream()
+                                        .map(ConsumerRecord::value)
+                                        .filter(i -> i != null && voteId.equals(i.getVoteId()))
+                                        .findFirst()
+                                        .orElse(null);
+                            },
+                            Objects::nonNull);
+            assertThat(why.getCategory()).as(why.getReason()).isEqualTo("unauthenticated");
+        }
+        decisions.drainToEnd(Duration.ofSeconds(30));
+        assertThat(decisions.records().stream()
+                        .map(this::decode)
+                        .filter(d -> d != null && d.getActionId().equals(open)))
+                .as("a decision made on the unknown verdict")
+                .isEmpty();
+        assertThat(inbox(token).toString()).as("the action is still open").contains(open);
+        voteApprove(token, open);
+        awaitDecision(open, Outcome.APPROVED);
+        assertThat(awaitAnyDecision(open).getApprovers()).containsExactly("reviewer");
+    }
+
     // ---- what became of a case --------------------------------------------------------------
 
     private String problem(final BadInputCorpus.Case c, final RecordMetadata at, final Exception refusal) {
@@ -334,15 +525,15 @@ class BadInputIT {
         final List<Decision> decided = decisionsOf(c);
         switch (c.expect()) {
             case DEAD_LETTER -> {
-                // One dead letter from each stream app that reads the topic (the audit reads them all).
-                if (letters.isEmpty()) {
-                    return "no dead letter";
-                }
+                // One dead letter from each stream app that reads the topic, and from nothing else.
                 final List<String> services = letters.stream()
                         .map(l -> header(l, DeadLetters.SERVICE))
+                        .sorted()
                         .toList();
-                if (services.size() != new java.util.HashSet<>(services).size()) {
-                    return "dead-lettered twice by one service: " + services;
+                final List<String> readers = DEAD_LETTERED_BY.get(c.topic());
+                if (!services.equals(readers)) {
+                    return "dead-lettered by " + services + ", expected by every stream app that reads " + c.topic()
+                            + ": " + readers;
                 }
                 for (final ConsumerRecord<String, byte[]> letter : letters) {
                     final String wrong = wrongLetter(c, letter);
@@ -367,7 +558,9 @@ class BadInputIT {
                 }
                 final Decision d = decided.get(0);
                 if (c.expect() == BadInputCorpus.Expect.DECIDED) {
-                    return null;
+                    return d.getOutcome() == c.outcome()
+                            ? null
+                            : d.getOutcome() + " by " + d.getDecidedBy() + ", expected " + c.outcome();
                 }
                 final String reason =
                         d.getFeedback() == null ? "" : d.getFeedback().getReason();
@@ -477,6 +670,49 @@ class BadInputIT {
 
     private String log(final String service) {
         return "log " + dir.resolve("logs").resolve(service + ".log");
+    }
+
+    /** @return the service's log so far */
+    private String logOf(final String service) throws IOException {
+        return Files.readString(dir.resolve("logs").resolve(service + ".log"), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The audit log verifies, by the service ({@code /audit/verify}) and by the README's specification
+     * ({@link AuditSpecVerifier}), and the service checked exactly the records the log holds: read
+     * once the audit has caught up (the log holds the same records before and after the service's
+     * verification).
+     */
+    private void assertAuditVerifiesEveryRecord() {
+        try (TopicReader<dev.hitl.schemas.AuditRecord> log = new TopicReader<>(
+                stack.bootstrapServers(),
+                topics.auditLog().name(),
+                AvroDeserializer.specific(registry, dev.hitl.schemas.AuditRecord.class))) {
+            final JsonNode[] verified = new JsonNode[1];
+            await("the audit log verified as it stands")
+                    .atMost(WAIT)
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        log.drainToEnd(Duration.ofSeconds(30));
+                        final int before = log.records().size();
+                        verified[0] = get(stack.url("audit-service") + "/audit/verify", BadHttpCorpus.AUDIT_TOKEN);
+                        log.drainToEnd(Duration.ofSeconds(30));
+                        final int after = log.records().size();
+                        return before == after
+                                && verified[0].path("recordsChecked").asLong() == after;
+                    });
+            assertThat(verified[0].path("ok").asBoolean())
+                    .as(verified[0].toString())
+                    .isTrue();
+            final Map<Integer, List<dev.hitl.schemas.AuditRecord>> chains = new java.util.TreeMap<>();
+            log.records()
+                    .forEach(r -> chains.computeIfAbsent(r.partition(), k -> new ArrayList<>())
+                            .add(r.value()));
+            assertThat(AuditSpecVerifier.problems(chains))
+                    .as("the audit chains by the README's specification")
+                    .isEmpty();
+            System.out.println("BadInputIT: the audit log's " + log.records().size() + " records verify");
+        }
     }
 
     /** Proposes as a registered agent does: authenticated with its credential (registered on first use). */

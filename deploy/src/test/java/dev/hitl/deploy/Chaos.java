@@ -57,6 +57,7 @@ final class Chaos implements AutoCloseable {
     private final Queue<Future<?>> pending = new ConcurrentLinkedQueue<>();
     private final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    private final Map<String, Long> plannedKills = new TreeMap<>();
     private final Queue<String> timeline = new ConcurrentLinkedQueue<>();
     private long started;
 
@@ -87,9 +88,10 @@ final class Chaos implements AutoCloseable {
             final String service = services.get(i % services.size());
             final List<Slot> instances =
                     slots.stream().filter(s -> s.service().equals(service)).toList();
-            final int victim = slots.indexOf(instances.get(random.nextInt(instances.size())));
+            final int victim = random.nextInt(instances.size());
             final long down = between(random, 1_000, 6_000);
-            events.add(new Event(at, "kill", () -> kill(slots, victim, down)));
+            plannedKills.merge(service, 1L, Long::sum);
+            events.add(new Event(at, "kill " + service, () -> kill(instances, victim, down, 0)));
         }
         for (int i = 0; i < plan.rebalances(); i++) {
             final long window = phase / plan.rebalances();
@@ -143,19 +145,33 @@ final class Chaos implements AutoCloseable {
         };
     }
 
-    private void kill(final List<Slot> slots, final int preferred, final long downMillis) {
-        final Slot victim = firstUp(slots, preferred, s -> true);
-        if (victim == null) {
-            note("kill skipped: no instance is up");
+    /** @return the SIGKILLs planned, by service */
+    Map<String, Long> plannedKills() {
+        return plannedKills;
+    }
+
+    /**
+     * SIGKILLs an instance of the service (the preferred one if it is up); when none is up (killed or
+     * stopped by an earlier fault), tries again every second for a minute, so the service does get
+     * its planned kill.
+     */
+    private void kill(final List<Slot> instances, final int preferred, final long downMillis, final int attempt) {
+        final Slot victim = firstUp(instances, preferred, s -> true);
+        if (victim == null || !victim.kill()) {
+            if (attempt >= 60) {
+                throw new IllegalStateException(
+                        "no instance of " + instances.get(0).service() + " came up to kill");
+            }
+            note("kill of " + instances.get(0).service() + " deferred: no instance is up");
+            pending.add(scheduler.schedule(
+                    guarded("kill", () -> kill(instances, preferred, downMillis, attempt + 1)), 1, TimeUnit.SECONDS));
             return;
         }
-        if (victim.kill()) {
-            count("kills");
-            count("kills." + victim.service());
-            note("SIGKILL " + victim.id() + "; starts again in " + downMillis + " ms");
-            pending.add(scheduler.schedule(
-                    guarded("start of " + victim.id(), () -> startAgain(victim)), downMillis, TimeUnit.MILLISECONDS));
-        }
+        count("kills");
+        count("kills." + victim.service());
+        note("SIGKILL " + victim.id() + "; starts again in " + downMillis + " ms");
+        pending.add(scheduler.schedule(
+                guarded("start of " + victim.id(), () -> startAgain(victim)), downMillis, TimeUnit.MILLISECONDS));
     }
 
     private void rebalance(final List<Slot> streamApps, final int preferred, final long downMillis) {

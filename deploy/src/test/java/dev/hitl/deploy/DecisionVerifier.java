@@ -1,5 +1,6 @@
 package dev.hitl.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hitl.deploy.Workload.Kind;
 import dev.hitl.deploy.Workload.Planned;
 import dev.hitl.schemas.ApprovalRequest;
@@ -49,6 +50,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class DecisionVerifier {
 
     private static final Duration READ = Duration.ofMinutes(2);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final String bootstrapServers;
     private final SchemaRegistryClient registry;
@@ -58,6 +61,8 @@ final class DecisionVerifier {
     private final List<String> violations = new ArrayList<>();
     private final Map<String, Long> stats = new TreeMap<>();
     private final Map<String, Long> withdrawals = new HashMap<>();
+    /** The one decision of each action that has exactly one. */
+    private final Map<String, Decision> decisionOf = new HashMap<>();
 
     DecisionVerifier(final String bootstrapServers, final String registryUrl, final java.nio.file.Path decisionKeys) {
         this.bootstrapServers = bootstrapServers;
@@ -104,6 +109,9 @@ final class DecisionVerifier {
             }
             found.forEach(d -> outcomes.merge(d.getOutcome(), 1L, Long::sum));
             found.forEach(d -> check(plan, d));
+            if (found.size() == 1) {
+                decisionOf.put(plan.actionId(), found.get(0));
+            }
         }
         outcomes.forEach((outcome, n) -> stats.put("outcome." + outcome, n));
         notBeforeTheDeadline(decisions);
@@ -116,19 +124,19 @@ final class DecisionVerifier {
                 AvroDeserializer.specific(registry, ClassifiedAction.class),
                 c -> c.getAction().getActionId(),
                 planned,
-                kind -> kind == Kind.AUTO);
+                kind -> kind == Kind.AUTO ? 1 : 0);
         exactlyOnce(
                 topics.approvalsPending().name(),
                 AvroDeserializer.specific(registry, ClassifiedAction.class),
                 c -> c.getAction().getActionId(),
                 planned,
-                Kind::human);
+                kind -> kind.human() ? 1 : 0);
         exactlyOnce(
                 topics.approvalsRequests().name(),
                 AvroDeserializer.specific(registry, ApprovalRequest.class),
                 r -> r.getAction().getActionId(),
                 planned,
-                Kind::human);
+                Kind::requests);
     }
 
     /**
@@ -193,6 +201,27 @@ final class DecisionVerifier {
         }
         if (!dev.hitl.schemas.integrity.ProposalHash.of(plan.action()).equals(decision.getProposalHash())) {
             violation(id + ": proposalHash " + decision.getProposalHash() + " is not the proposal's");
+        }
+        // Who decided: exactly the reviewers the kind's votes name (a second vote of one reviewer is
+        // no second approval; distinct people across stages), and for a rejection who and why.
+        final List<String> approvers = plan.kind().approvers();
+        if (approvers != null
+                && !new java.util.TreeSet<>(approvers).equals(new java.util.TreeSet<>(decision.getApprovers()))) {
+            violation(id + ": approvers " + decision.getApprovers() + ", expected " + approvers);
+        }
+        if (approvers != null && decision.getApprovers().size() != approvers.size()) {
+            violation(id + ": approvers " + decision.getApprovers() + " name someone twice");
+        }
+        final String[] rejection = plan.kind().rejection();
+        if (rejection != null) {
+            if (!rejection[0].equals(decision.getDecidedBy())) {
+                violation(id + ": rejected by " + decision.getDecidedBy() + ", expected " + rejection[0]);
+            }
+            if (decision.getFeedback() == null
+                    || !rejection[1].equals(decision.getFeedback().getReason())) {
+                violation(id + ": the agent is told " + decision.getFeedback() + ", expected the reason '"
+                        + rejection[1] + "'");
+            }
         }
         final boolean runs = runs(decision.getOutcome());
         if (!runs) {
@@ -290,7 +319,7 @@ final class DecisionVerifier {
             final org.apache.kafka.common.serialization.Deserializer<V> values,
             final Function<V, String> actionId,
             final Map<String, Planned> planned,
-            final java.util.function.Predicate<Kind> belongs) {
+            final java.util.function.ToIntFunction<Kind> belongs) {
         final Map<String, Integer> seen = new HashMap<>();
         try (TopicReader<V> reader = new TopicReader<>(bootstrapServers, topic, values)) {
             for (final ConsumerRecord<String, V> record : reader.drainToEnd(READ)) {
@@ -312,7 +341,7 @@ final class DecisionVerifier {
         }
         for (final Planned plan : planned.values()) {
             final int n = seen.getOrDefault(plan.actionId(), 0);
-            final int expected = belongs.test(plan.kind()) ? 1 : 0;
+            final int expected = belongs.applyAsInt(plan.kind());
             if (n != expected) {
                 violation(plan.actionId() + ": " + n + " records on " + topic + ", expected " + expected);
             }
@@ -408,7 +437,242 @@ final class DecisionVerifier {
                     violation(plan.actionId() + ": " + n + " DECIDED records in the audit log, expected 1");
                 }
             }
+            // The chains, by the README's specification (not the service's own verification).
+            final Map<Integer, List<AuditRecord>> chains = new TreeMap<>();
+            log.records().stream()
+                    .filter(r -> r.value() != null)
+                    .forEach(r -> chains.computeIfAbsent(r.partition(), k -> new ArrayList<>())
+                            .add(r.value()));
+            final List<String> broken = AuditSpecVerifier.problems(chains);
+            broken.stream().limit(20).forEach(p -> violation("audit chain (README spec): " + p));
+            if (broken.isEmpty()) {
+                stats.put("auditVerifiedBySpec", (long)
+                        chains.values().stream().mapToInt(List::size).sum());
+            }
+            stories(planned, chains);
             return log.records().size();
+        }
+    }
+
+    /**
+     * Each action's records in the audit log tell the story of its decision: the proposal's
+     * arguments (every PROPOSED, every REQUESTED as the reviewer was shown it), the classifier's
+     * and escalation's records once each (a request per stage), the votes its kind casts (who, what,
+     * why, the modified arguments; every vote that did not count next to its VOTE_IGNORED, a second
+     * vote of one reviewer as a repeat voter), and one DECIDED record saying what the signed decision
+     * on {@code hitl.decisions} says (outcome, approvers, decidedBy as actor, arguments and their
+     * hash, feedback, signature; for a modification the arguments before and after).
+     */
+    private void stories(final Map<String, Planned> planned, final Map<Integer, List<AuditRecord>> chains) {
+        final Map<String, List<AuditRecord>> byAction = new HashMap<>();
+        chains.values()
+                .forEach(chain -> chain.stream()
+                        .filter(r -> r.getActionId() != null)
+                        .forEach(r -> byAction.computeIfAbsent(r.getActionId(), k -> new ArrayList<>())
+                                .add(r)));
+        long told = 0;
+        for (final Planned plan : planned.values()) {
+            final List<String> wrong = new ArrayList<>();
+            story(plan, byAction.getOrDefault(plan.actionId(), List.of()), wrong);
+            wrong.forEach(w -> violation(plan.actionId() + " (" + plan.kind() + ") in the audit log: " + w));
+            if (wrong.isEmpty()) {
+                told++;
+            }
+        }
+        stats.put("auditStoriesAsDecided", told);
+    }
+
+    private void story(final Planned plan, final List<AuditRecord> records, final List<String> wrong) {
+        final Map<String, List<JsonNode>> byType = new HashMap<>();
+        for (final AuditRecord r : records) {
+            final JsonNode payload;
+            try {
+                payload = JSON.readTree(r.getPayload());
+            } catch (java.io.IOException e) {
+                wrong.add("a " + r.getEventType() + " payload that is not JSON");
+                continue;
+            }
+            byType.computeIfAbsent(r.getEventType(), k -> new ArrayList<>()).add(payload);
+            if (r.getEventType().equals("DECIDED")) {
+                final Decision d = decisionOf.get(plan.actionId());
+                if (d != null && !d.getDecidedBy().equals(r.getActor())) {
+                    wrong.add("DECIDED by actor " + r.getActor() + ", the decision by " + d.getDecidedBy());
+                }
+            }
+        }
+        final Kind kind = plan.kind();
+        final List<JsonNode> proposed = byType.getOrDefault("PROPOSED", List.of());
+        if (proposed.isEmpty()) {
+            wrong.add("no PROPOSED record");
+        }
+        for (final JsonNode p : proposed) {
+            if (!sameJson(p.path("arguments").asText(null), plan.action().getArguments())
+                    || !plan.agentId().equals(p.path("agentId").asText())) {
+                wrong.add("PROPOSED with arguments " + p.path("arguments") + " by " + p.path("agentId"));
+            }
+        }
+        count(byType, "AUTO_APPROVED", kind == Kind.AUTO ? 1 : 0, wrong);
+        count(byType, "PENDING", kind.human() ? 1 : 0, wrong);
+        count(byType, "REQUESTED", kind.requests(), wrong);
+        for (final JsonNode r : byType.getOrDefault("REQUESTED", List.of())) {
+            if (!sameJson(
+                    r.path("action").path("arguments").asText(null),
+                    plan.action().getArguments())) {
+                wrong.add("REQUESTED shows the reviewer " + r.path("action").path("arguments"));
+            }
+        }
+        count(byType, "DECIDED", 1, wrong);
+        final Decision decision = decisionOf.get(plan.actionId());
+        for (final JsonNode d : byType.getOrDefault("DECIDED", List.of())) {
+            if (decision == null) {
+                break;
+            }
+            final List<String> approvers = new ArrayList<>();
+            d.path("approvers").forEach(a -> approvers.add(a.asText()));
+            final String reason = d.path("feedback").path("reason").asText(null);
+            if (!decision.getOutcome().name().equals(d.path("outcome").asText())
+                    || !decision.getApprovers().equals(approvers)
+                    || !decision.getDecidedBy().equals(d.path("decidedBy").asText())
+                    || !Objects.equals(
+                            decision.getFinalArguments(),
+                            d.path("finalArguments").asText(null))
+                    || !Objects.equals(
+                            decision.getArgumentsHash(), d.path("argumentsHash").asText(null))
+                    || !Objects.equals(
+                            decision.getSignature(), d.path("signature").asText(null))
+                    || !Objects.equals(
+                            decision.getFeedback() == null
+                                    ? null
+                                    : decision.getFeedback().getReason(),
+                            reason)) {
+                wrong.add("DECIDED says " + d.path("outcome") + " by " + d.path("decidedBy") + " approvers "
+                        + approvers + " reason " + reason + "; the decision " + decision.getOutcome() + " by "
+                        + decision.getDecidedBy() + " approvers " + decision.getApprovers());
+            }
+            if (kind == Kind.MODIFY
+                    && (!sameJson(
+                                    d.path("modification").path("before"),
+                                    plan.action().getArguments())
+                            || !sameJson(d.path("modification").path("after"), plan.modifiedArguments()))) {
+                wrong.add("DECIDED's modification " + d.path("modification") + " is not the reviewer's");
+            }
+        }
+        final List<JsonNode> votes = byType.getOrDefault("VOTED", List.of());
+        final List<JsonNode> ignored = byType.getOrDefault("VOTE_IGNORED", List.of());
+        final java.util.function.BiFunction<String, String, Long> cast = (who, verdict) -> votes.stream()
+                .filter(v -> v.path("approver").asText().equals(who)
+                        && v.path("verdict").asText().equals(verdict))
+                .count();
+        final java.util.function.Predicate<JsonNode> byFirst =
+                v -> v.path("approver").asText().equals(Reviewer.FIRST);
+        switch (kind) {
+            case AUTO, BLOCK, WITHDRAW -> {
+                if (!votes.isEmpty() || !ignored.isEmpty()) {
+                    wrong.add(votes.size() + " votes, " + ignored.size() + " ignored, where nobody votes");
+                }
+                if (kind == Kind.WITHDRAW
+                        && byType.getOrDefault("WITHDRAWAL", List.of()).isEmpty()) {
+                    wrong.add("no WITHDRAWAL record");
+                }
+            }
+            case TIMEOUT -> {
+                if (cast.apply(Reviewer.FIRST, "APPROVE") != votes.size() || ignored.size() != votes.size()) {
+                    wrong.add("votes " + verdicts(votes) + " and " + ignored.size()
+                            + " ignored: only late approvals, none counted");
+                }
+            }
+            case APPROVE, STAGES -> {
+                if (votes.stream().anyMatch(v -> !v.path("verdict").asText().equals("APPROVE"))
+                        || cast.apply(Reviewer.FIRST, "APPROVE") < 1
+                        || (kind == Kind.STAGES) != (cast.apply(Reviewer.SECOND_STAGE, "APPROVE") >= 1)
+                        || votes.size()
+                                != cast.apply(Reviewer.FIRST, "APPROVE")
+                                        + cast.apply(Reviewer.SECOND_STAGE, "APPROVE")) {
+                    wrong.add("votes " + verdicts(votes));
+                }
+            }
+            case MODIFY -> {
+                if (votes.isEmpty()
+                        || !votes.stream()
+                                .allMatch(v -> byFirst.test(v)
+                                        && v.path("verdict").asText().equals("MODIFY")
+                                        && Reviewer.MODIFY_REASON.equals(
+                                                v.path("reason").asText())
+                                        && sameJson(
+                                                v.path("modifiedArguments").asText(null), plan.modifiedArguments()))) {
+                    wrong.add("votes " + verdicts(votes) + ", expected the reviewer's modification");
+                }
+            }
+            case REJECT -> {
+                final long rejects = votes.stream()
+                        .filter(v -> byFirst.test(v)
+                                && v.path("verdict").asText().equals("REJECT")
+                                && Reviewer.REJECT_REASON.equals(
+                                        v.path("reason").asText()))
+                        .count();
+                final long approvals = cast.apply(Reviewer.FIRST, "APPROVE");
+                if (rejects < 1 || rejects + approvals != votes.size() || ignored.size() < approvals) {
+                    wrong.add("votes " + verdicts(votes) + " and " + ignored.size()
+                            + " ignored: the rejection with its reason, every later approval ignored");
+                }
+            }
+            case QUORUM, QUORUM_REJECT -> {
+                final String second = kind == Kind.QUORUM ? "APPROVE" : "REJECT";
+                final long repeats = ignored.stream()
+                        .filter(i ->
+                                byFirst.test(i) && i.path("category").asText().equals("repeat-voter"))
+                        .count();
+                final boolean reasoned = kind == Kind.QUORUM
+                        || votes.stream()
+                                .anyMatch(v -> v.path("approver").asText().equals(Reviewer.SECOND_IN_QUORUM)
+                                        && Reviewer.QUORUM_REJECT_REASON.equals(
+                                                v.path("reason").asText()));
+                if (cast.apply(Reviewer.FIRST, "APPROVE") < 2
+                        || repeats < 1
+                        || cast.apply(Reviewer.SECOND_IN_QUORUM, second) < 1
+                        || !reasoned
+                        || votes.size()
+                                != cast.apply(Reviewer.FIRST, "APPROVE")
+                                        + cast.apply(Reviewer.SECOND_IN_QUORUM, second)) {
+                    wrong.add("votes " + verdicts(votes) + ", " + repeats + " ignored as a repeat voter");
+                }
+            }
+            default -> throw new IllegalStateException(kind.name());
+        }
+    }
+
+    private static void count(
+            final Map<String, List<JsonNode>> byType, final String type, final int expected, final List<String> wrong) {
+        final int n = byType.getOrDefault(type, List.of()).size();
+        if (n != expected) {
+            wrong.add(n + " " + type + " records, expected " + expected);
+        }
+    }
+
+    private static List<String> verdicts(final List<JsonNode> votes) {
+        return votes.stream()
+                .map(v -> v.path("approver").asText() + ":" + v.path("verdict").asText())
+                .toList();
+    }
+
+    /** Whether the payload's member (the arguments as a JSON tree) holds the same value as the text. */
+    private static boolean sameJson(final JsonNode member, final String text) {
+        try {
+            return member.isObject() && member.equals(JSON.readTree(text));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether two JSON texts hold the same value (member order and spacing aside). */
+    private static boolean sameJson(final String a, final String b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        try {
+            return JSON.readTree(a).equals(JSON.readTree(b));
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

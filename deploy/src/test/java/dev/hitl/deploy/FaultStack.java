@@ -143,14 +143,86 @@ final class FaultStack implements AutoCloseable {
             env.put(
                     "HITL_VOTER_KEY_FILE",
                     voters().approvalServiceKeyFile().toAbsolutePath().toString());
+            env.put("MICRONAUT_CONFIG_FILES", secondReviewer().toAbsolutePath().toString());
         }
         return new Slot(
                 id,
                 service,
-                root.resolve(service).resolve("target").resolve("hitl-" + service + "-0.1.0-SNAPSHOT-runner.jar"),
+                jarCopy(root, service),
                 KafkaBroker.freePort(),
                 env,
                 dir.resolve("logs").resolve(id + ".log"));
+    }
+
+    /**
+     * The service's runnable jar, copied once into the run's directory: every start and restart of
+     * the run uses that copy, so a build of the service elsewhere meanwhile (which rewrites the jar
+     * in place) cannot break a restart halfway through the faults.
+     */
+    private Path jarCopy(final Path root, final String service) {
+        final Path copy = dir.resolve("jars").resolve(service + ".jar");
+        final Path built =
+                root.resolve(service).resolve("target").resolve("hitl-" + service + "-0.1.0-SNAPSHOT-runner.jar");
+        try {
+            Files.createDirectories(copy.getParent());
+            // A build writing the jar right now leaves a copy that is no whole zip, or one without its
+            // main class: copy again once that build is done (an outside process: nothing to wait on
+            // but the file itself).
+            for (int attempt = 0; !Files.exists(copy); attempt++) {
+                final java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(built);
+                Files.copy(built, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(copy.toFile())) {
+                    // Unchanged while copied, and not written in the last seconds.
+                    if (!before.equals(Files.getLastModifiedTime(built))
+                            || before.toInstant()
+                                    .isAfter(java.time.Instant.now().minusSeconds(10))) {
+                        throw new IOException("being written");
+                    }
+                    final String main = jar.getManifest() == null
+                            ? null
+                            : jar.getManifest().getMainAttributes().getValue("Main-Class");
+                    if (main == null || jar.getEntry(main.replace('.', '/') + ".class") == null) {
+                        throw new IOException("no main class " + main);
+                    }
+                } catch (IOException e) {
+                    Files.delete(copy);
+                    if (attempt >= 90) {
+                        throw new IOException(built + " stays unreadable (a build is writing it?)", e);
+                    }
+                    Thread.sleep(2_000);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return copy;
+    }
+
+    /**
+     * A second member of the {@code reviewers} group besides the local stack's {@code reviewer}, for
+     * the group reviews with a quorum of two: {@code reviewer2}, whose password is {@code reviewer}
+     * (the built-in account's hash, which the local environment allows).
+     */
+    private Path secondReviewer() {
+        final Path file = dir.resolve("approval-users.yml");
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(file, """
+                    hitl:
+                      approval:
+                        users:
+                          reviewer2:
+                            display-name: Second Reviewer
+                            password-hash: "$2a$10$9yAgqqThL98EcJmswEHHceq753En/2MaILe1m.PjVAA.qfg3QvavS"
+                            groups: [reviewers]
+                    """);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
     }
 
     /** The most agents a fault run registers ({@code support-agent-1} to {@code -N}). */

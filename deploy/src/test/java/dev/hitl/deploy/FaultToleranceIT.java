@@ -36,16 +36,23 @@ import org.junit.jupiter.api.io.TempDir;
  * separate processes: two instances of each stream app (classifier, escalation, audit) and the
  * approval service, from their runnable jars, on a real broker and registry.
  *
- * <p>Agents on the SDK propose a mix of actions (auto-approved reads, blocked statements, and
- * emails that a reviewer on the HTTP API approves, modifies or rejects, or lets time out; see
- * {@link Workload}); some proposals are resent with the same actionId. Meanwhile {@link Chaos}
+ * <p>Agents on the SDK propose a mix of actions (auto-approved reads, blocked statements, emails
+ * that a reviewer on the HTTP API approves, modifies or rejects, or lets time out, payments that two
+ * stages approve, and group reviews with a quorum of two where one reviewer votes twice and a second
+ * approves or rejects; see {@link Workload} and {@link Reviewer}); some proposals are resent with
+ * the same actionId. Meanwhile {@link Chaos}
  * SIGKILLs random service instances at random moments and starts them again, stops one stream-app
  * instance and starts it later (two rebalances), restarts the broker and restarts an agent. Then
  * {@link DecisionVerifier} reads the topics with {@code read_committed}: every proposal has exactly
  * one decision with the outcome the reviewer's rule implies (a rejected or timed-out action is never
- * approved, though the reviewer tries), signed, its arguments bound by their hash; what executors
- * run and what people are asked holds each action once; and the audit log, whose chains must verify
- * over the audit service's API, holds every event exactly once.
+ * approved, though the reviewer tries), naming exactly its approvers (and for a rejection who and
+ * why), signed (verified again by Node's crypto), its arguments bound by their hash; no TIMED_OUT
+ * before its deadline; what executors run and what people are asked holds each action once (a
+ * request per stage); every agent's own future got that decision; and the audit log holds every
+ * event exactly once, its chains verify by the audit README's specification ({@link
+ * AuditSpecVerifier}, and over the service's API), and each action's records tell the story of its
+ * decision. Every planned fault must have happened (the SIGKILLs of each service, the rebalances,
+ * the broker restart), or the run is a plain load test and fails.
  *
  * <p>By default a short run for CI (about 1,500 actions in a minute, a few kills, one broker
  * restart). {@code -Dhitl.soak.minutes=30} runs a soak: the same rate for 30 minutes, a kill about
@@ -80,7 +87,11 @@ class FaultToleranceIT {
         final Workload workload = new Workload(random, settings.replyWithin());
         final List<String> report = new ArrayList<>();
         final AtomicReference<Reviewer> reviewerRef = new AtomicReference<>();
-        try (Reviewer reviewer = new Reviewer(stack.slot("approval-1").url());
+        final java.util.Set<String> votedTwice = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (Reviewer reviewer = new Reviewer(stack.slot("approval-1").url(), Reviewer.FIRST, votedTwice);
+                Reviewer senior = new Reviewer(stack.slot("approval-1").url(), Reviewer.SECOND_STAGE, votedTwice);
+                Reviewer reviewer2 =
+                        new Reviewer(stack.slot("approval-1").url(), Reviewer.SECOND_IN_QUORUM, votedTwice);
                 DecisionWatcher watcher =
                         new DecisionWatcher(stack.bootstrapServers(), stack.registryUrl(), decision -> {
                             if (decision.getOutcome() == Outcome.TIMED_OUT
@@ -105,6 +116,8 @@ class FaultToleranceIT {
             reviewerRef.set(reviewer);
             System.out.println("FaultToleranceIT: faults planned: " + chaos.schedule());
             reviewer.start();
+            senior.start();
+            reviewer2.start();
 
             // ---- the load, under the faults --------------------------------------------------
             final long loadBegin = System.nanoTime();
@@ -157,6 +170,10 @@ class FaultToleranceIT {
             assertThat(happened.getOrDefault("kills", 0L))
                     .as("SIGKILLs carried out; %s", chaos.timeline())
                     .isEqualTo(settings.plan().kills());
+            chaos.plannedKills()
+                    .forEach((service, n) -> assertThat(happened.getOrDefault("kills." + service, 0L))
+                            .as("SIGKILLs of %s carried out; %s", service, chaos.timeline())
+                            .isEqualTo(n));
             assertThat(happened.getOrDefault("rebalance.stops", 0L))
                     .as("rebalances carried out; %s", chaos.timeline())
                     .isEqualTo(settings.plan().rebalances());
@@ -197,12 +214,15 @@ class FaultToleranceIT {
                                 + missing.values().stream()
                                         .flatMap(l -> l.stream().limit(5))
                                         .toList()
-                                + "\nreviewer " + reviewer.counts() + "\nfaults " + chaos.timeline() + "\n"
+                                + "\nreviewers " + reviewer.counts() + senior.counts() + reviewer2.counts()
+                                + "\nfaults " + chaos.timeline() + "\n"
                                 + stack.logs(),
                         e);
             }
             final Duration drain = since(drainBegin);
             reviewer.close(); // no more votes: the inputs of the audit log are final
+            senior.close();
+            reviewer2.close();
             final List<String> unwell = new ArrayList<>();
             String auditUrl = null;
             for (final FaultStack.Slot slot : stack.slots()) {
@@ -231,7 +251,7 @@ class FaultToleranceIT {
             report.add("actions " + planned.size() + " " + mix + ", resent " + agents.resends()
                     + ", agent send failures " + agents.sendFailures());
             report.add("faults " + chaos.counts());
-            report.add("reviewer " + reviewer.counts());
+            report.add("reviewers " + reviewer.counts() + " " + senior.counts() + " " + reviewer2.counts());
             report.add("verifier " + verifier.stats());
             report.add("audit verify " + chains);
             report.add("time: startup " + startup + ", load " + load + ", drain " + drain + ", verify " + verify
@@ -242,6 +262,8 @@ class FaultToleranceIT {
                     + String.join("\n  ", chaos.timeline()));
 
             assertThat(reviewer.surprises()).as("what the reviewer saw").isEmpty();
+            assertThat(senior.surprises()).as("what the senior reviewer saw").isEmpty();
+            assertThat(reviewer2.surprises()).as("what the second reviewer saw").isEmpty();
             // The agents' own view: each future answered with the outcome the plan expects, and the
             // SDK let exactly the approved ones run (a genuine decision it refused would show here).
             final List<String> agentViolations = new ArrayList<>();
@@ -272,6 +294,13 @@ class FaultToleranceIT {
                 throw new AssertionError(violations.size() + " violations of the invariants, e.g.\n  "
                         + String.join("\n  ", first) + "\nfaults " + chaos.timeline() + "\n" + stack.logs());
             }
+            assertThat(verifier.stats().get("auditVerifiedBySpec"))
+                    .as("records of the audit log verified by the README's specification")
+                    .isEqualTo(auditRecords);
+            assertThat(verifier.stats().get("auditStoriesAsDecided"))
+                    .as("actions whose audit records tell the story of their decision")
+                    .isEqualTo((long) planned.size());
+            // The service's own verification agrees (it also checks the decisions' signatures).
             assertThat(chains.path("ok").asBoolean())
                     .as("the audit chains verify: %s", chains)
                     .isTrue();

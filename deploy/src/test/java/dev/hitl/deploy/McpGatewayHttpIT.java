@@ -90,7 +90,8 @@ class McpGatewayHttpIT {
         // Only the token's SHA-256 is configured.
         Files.writeString(
                 config,
-                "serve:\n  port: " + port + "\n  resumeGrace: 3s\n  agents:\n    - {agentId: " + AGENT + ", tokenSha256: "
+                "serve:\n  port: " + port + "\n  resumeGrace: 3s\n  agents:\n    - {agentId: " + AGENT
+                        + ", tokenSha256: "
                         + HexFormat.of()
                                 .formatHex(MessageDigest.getInstance("SHA-256")
                                         .digest(token.getBytes(StandardCharsets.UTF_8)))
@@ -231,7 +232,8 @@ class McpGatewayHttpIT {
         final ObjectNode connect = command("connect", "gone");
         connect.put("url", url);
         connect.put("token", token);
-        assertThat(send(connect).get(60, TimeUnit.SECONDS).path("sessionId").asText()).isNotBlank();
+        assertThat(send(connect).get(60, TimeUnit.SECONDS).path("sessionId").asText())
+                .isNotBlank();
         final Path target = files.resolve("abandoned-over-http.txt");
         final ObjectNode call = command("call", "gone");
         call.put("name", "write_file");
@@ -249,7 +251,8 @@ class McpGatewayHttpIT {
             // The gateway withdraws; the escalation service decides WITHDRAWN; the request leaves the inbox.
             await().atMost(Duration.ofSeconds(90)).until(() -> decisions.isDecided(actionId));
             assertThat(decisions.decision(actionId).orElseThrow().getOutcome()).isEqualTo(Outcome.WITHDRAWN);
-            await().atMost(Duration.ofSeconds(60)).until(() -> !api.inbox(reviewer).toString().contains(actionId));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> !api.inbox(reviewer).toString().contains(actionId));
         }
         assertThat(target).doesNotExist();
     }

@@ -7,6 +7,7 @@ import dev.hitl.sdk.Proposals;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +27,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code timeout}: the same email with the agent's own short {@code replyBy}: nobody votes
  *       until it has TIMED_OUT (then the reviewer tries to approve it);
  *   <li>{@code withdraw}: the same email, withdrawn by its agent right after proposing it; the
- *       reviewer leaves it alone: WITHDRAWN.
+ *       reviewer leaves it alone: WITHDRAWN;
+ *   <li>{@code stages}: a payment of 2,500 EUR ({@code payment.create}): the finance route raised
+ *       one tier by the cost, two stages in sequence (finance, then the CFO's office): {@code
+ *       reviewer} approves the first, {@code senior} the second: APPROVED by both;
+ *   <li>{@code quorum}, {@code quorum_reject}: an email touching four systems: a group review by
+ *       {@code reviewers} with a quorum of two. {@code reviewer} approves, then votes again (a vote
+ *       of its own, which must not count twice); then {@code reviewer2} approves (APPROVED by both)
+ *       or rejects with a reason (REJECTED by {@code reviewer2}, with that reason, after an approval).
  * </ul>
  */
 final class Workload {
@@ -35,11 +43,14 @@ final class Workload {
     enum Kind {
         AUTO(Outcome.AUTO_APPROVED, 30),
         BLOCK(Outcome.BLOCKED, 5),
-        APPROVE(Outcome.APPROVED, 25),
-        MODIFY(Outcome.MODIFIED, 15),
-        REJECT(Outcome.REJECTED, 15),
+        APPROVE(Outcome.APPROVED, 20),
+        MODIFY(Outcome.MODIFIED, 13),
+        REJECT(Outcome.REJECTED, 12),
         TIMEOUT(Outcome.TIMED_OUT, 10),
-        WITHDRAW(Outcome.WITHDRAWN, 5);
+        WITHDRAW(Outcome.WITHDRAWN, 5),
+        STAGES(Outcome.APPROVED, 5),
+        QUORUM(Outcome.APPROVED, 4),
+        QUORUM_REJECT(Outcome.REJECTED, 4);
 
         private final Outcome expected;
         private final int weight;
@@ -55,7 +66,32 @@ final class Workload {
 
         /** @return whether the action goes to people */
         boolean human() {
-            return this == APPROVE || this == MODIFY || this == REJECT || this == TIMEOUT || this == WITHDRAW;
+            return this != AUTO && this != BLOCK;
+        }
+
+        /** @return how many requests people are sent for it (one per stage) */
+        int requests() {
+            return this == STAGES ? 2 : human() ? 1 : 0;
+        }
+
+        /** @return the approvers its decision must name, in any order (null: not checked) */
+        List<String> approvers() {
+            return switch (this) {
+                case APPROVE, MODIFY, REJECT -> List.of(Reviewer.FIRST);
+                case STAGES -> List.of(Reviewer.FIRST, Reviewer.SECOND_STAGE);
+                case QUORUM, QUORUM_REJECT -> List.of(Reviewer.FIRST, Reviewer.SECOND_IN_QUORUM);
+                case TIMEOUT, WITHDRAW -> List.of();
+                default -> null;
+            };
+        }
+
+        /** @return who decided a rejection, and the reason the agent gets (null: not a rejection) */
+        String[] rejection() {
+            return switch (this) {
+                case REJECT -> new String[] {Reviewer.FIRST, Reviewer.REJECT_REASON};
+                case QUORUM_REJECT -> new String[] {Reviewer.SECOND_IN_QUORUM, Reviewer.QUORUM_REJECT_REASON};
+                default -> null;
+            };
         }
 
         String suffix() {
@@ -93,6 +129,15 @@ final class Workload {
         final Proposals proposal = switch (kind) {
             case AUTO -> Proposals.action("search.web", "web", "{\"q\":\"refund policy " + n + "\"}");
             case BLOCK -> Proposals.action("db.query", "postgres", "{\"sql\":\"DROP TABLE invoices_" + n + "\"}");
+            case STAGES ->
+                Proposals.action(
+                                "payment.create",
+                                "stripe",
+                                "{\"amount\":\"2500.00\",\"currency\":\"EUR\",\"payee\":\"supplier-" + n + "\"}")
+                        .estimatedCost(new java.math.BigDecimal("2500.00"), "EUR");
+            case QUORUM, QUORUM_REJECT ->
+                Proposals.action("email.send", "gmail", email(n, "Your ticket " + n + " is solved in every system."))
+                        .systemsAffected("gmail", "crm", "helpdesk", "billing");
             default -> Proposals.action("email.send", "gmail", email(n, "Your ticket " + n + " is solved."));
         };
         proposal.actionId(id)
