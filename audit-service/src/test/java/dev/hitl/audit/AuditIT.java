@@ -147,6 +147,9 @@ class AuditIT {
 
                 final JsonNode report = verifyOverHttp(service, "/audit/verify");
                 assertThat(report.get("ok").asBoolean()).as(report.toString()).isTrue();
+                assertThat(chainBreaks(service))
+                        .as("an intact log counts no break")
+                        .isZero();
                 assertThat(report.get("recordsChecked").asLong()).isEqualTo(total);
                 assertThat(report.at("/decisions/results/VALID").asLong()).isEqualTo(100);
                 assertThat(report.at("/decisions/results/LEGACY").asLong()).isEqualTo(1);
@@ -187,6 +190,11 @@ class AuditIT {
                 assertThat(broken.at("/firstBroken/found").asText()).isEqualTo(last.getHash());
                 assertThat(cli()).isEqualTo(VerifyCommand.BROKEN);
                 assertThat(cli("--partition", "1")).isEqualTo(VerifyCommand.OK);
+                // The service's own chain watch counted the broken link for Prometheus (the alert
+                // HitlAuditChainBroken); before it, the series was there at 0.
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> chainBreaks(service) == 1.0);
 
                 // An approval the forger signed with their own key under the deciders' key id, appended
                 // to partition 1 as a correct link (hash recomputed): the chain verifies, the signature not.
@@ -359,6 +367,20 @@ class AuditIT {
         assertThat(records.stream().map(r -> r.value().getSource()).distinct().count())
                 .as("distinct sources")
                 .isEqualTo(expected);
+    }
+
+    /** @return hitl_audit_chain_breaks_total as the service's Prometheus endpoint shows it */
+    private static double chainBreaks(final EmbeddedServer service) throws Exception {
+        try (HttpClient http = HttpClient.create(service.getURL())) {
+            final String text = http.toBlocking().retrieve(HttpRequest.GET("/prometheus"));
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                            "(?m)^hitl_audit_chain_breaks_total(?:\\{[^}]*})? (\\S+)$")
+                    .matcher(text);
+            if (!m.find()) {
+                throw new AssertionError("no hitl_audit_chain_breaks_total in " + text);
+            }
+            return Double.parseDouble(m.group(1));
+        }
     }
 
     private JsonNode verifyOverHttp(final EmbeddedServer service, final String path) throws Exception {

@@ -134,7 +134,14 @@ class AuditAuthIT {
                     "GET", "/audit/store", null, Set.of(AuditRoles.AUDITOR, AuditRoles.OPERATOR), Set.of(200, 503)),
             new Endpoint(
                     "GET", "/audit/index", null, Set.of(AuditRoles.AUDITOR, AuditRoles.OPERATOR), Set.of(200, 503)),
-            new Endpoint("POST", "/audit/store/refill", "", Set.of(AuditRoles.OPERATOR), Set.of(202)));
+            new Endpoint("POST", "/audit/store/refill", "", Set.of(AuditRoles.OPERATOR), Set.of(202)),
+            new Endpoint("GET", "/audit/advisor", null, Set.of(AuditRoles.POLICY_AUTHOR), Set.of(200, 503)),
+            new Endpoint(
+                    "POST",
+                    "/audit/advisor",
+                    "name: broken\nrules: [{id: x, riskClass: SOMETIMES}]\n",
+                    Set.of(AuditRoles.POLICY_AUTHOR),
+                    Set.of(422, 503)));
 
     @BeforeAll
     void start() throws Exception {

@@ -33,6 +33,9 @@ public final class OperatorApi {
     private final String tokenSource;
     private final Duration timeout;
     private final boolean json;
+    private final String tokenName;
+    private final String urlHint;
+    private final String tokenHint;
     private final HttpClient http;
 
     /**
@@ -50,6 +53,44 @@ public final class OperatorApi {
             final String tokenSource,
             final Duration timeout,
             final boolean json) {
+        this(
+                service,
+                base,
+                token,
+                tokenSource,
+                timeout,
+                json,
+                "operator token",
+                service.startsWith("classifier")
+                        ? "--classifier-url (HITL_CLASSIFIER_URL)"
+                        : "--escalation-url (HITL_ESCALATION_URL)",
+                "give your own operator token with --token-file, HITL_OPERATOR_TOKEN_FILE or HITL_OPERATOR_TOKEN");
+    }
+
+    /**
+     * @param service the service's name, for messages
+     * @param base its base URL
+     * @param token the token sent
+     * @param tokenSource where the token came from, for messages
+     * @param timeout the longest wait for an answer
+     * @param json whether the command prints the API's answers as they are
+     * @param tokenName what the token is, for messages ("operator token")
+     * @param urlHint the option and variable that set the URL, for messages
+     * @param tokenHint where the caller's own token goes, for messages
+     */
+    OperatorApi(
+            final String service,
+            final URI base,
+            final String token,
+            final String tokenSource,
+            final Duration timeout,
+            final boolean json,
+            final String tokenName,
+            final String urlHint,
+            final String tokenHint) {
+        this.tokenName = tokenName;
+        this.urlHint = urlHint;
+        this.tokenHint = tokenHint;
         this.service = service;
         this.base = base;
         this.token = token;
@@ -138,10 +179,8 @@ public final class OperatorApi {
             throw CliException.error("no answer from the " + service + " at " + base + " within " + timeout + " ("
                     + method + " " + path + ")");
         } catch (ConnectException e) {
-            throw CliException.error("cannot reach the " + service + " at " + base + ": connection refused. Check "
-                    + (service.startsWith("classifier")
-                            ? "--classifier-url (HITL_CLASSIFIER_URL)"
-                            : "--escalation-url" + " (HITL_ESCALATION_URL)"));
+            throw CliException.error(
+                    "cannot reach the " + service + " at " + base + ": connection refused. Check " + urlHint);
         } catch (IOException e) {
             throw CliException.error("cannot reach the " + service + " at " + base + ": " + e);
         } catch (InterruptedException e) {
@@ -155,10 +194,9 @@ public final class OperatorApi {
         }
         final String what = method + " " + path;
         if (status == 401 || status == 403) {
-            throw CliException.error("the " + service + " at " + base + " refused the operator token (" + status + ", "
-                    + what + "): " + Problems.render(answer.body()).strip() + ". The token sent was from "
-                    + tokenSource + "; give your own operator token with --token-file, HITL_OPERATOR_TOKEN_FILE or"
-                    + " HITL_OPERATOR_TOKEN");
+            throw CliException.error("the " + service + " at " + base + " refused the " + tokenName + " (" + status
+                    + ", " + what + "): " + Problems.render(answer.body()).strip() + ". The token sent was from "
+                    + tokenSource + "; " + tokenHint);
         }
         if (status == 404 || status == 409 || status == 422 || status == 400) {
             throw new CliException(
