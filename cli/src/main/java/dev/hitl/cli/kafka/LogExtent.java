@@ -1,13 +1,13 @@
 package dev.hitl.cli.kafka;
 
 import dev.hitl.cli.CliException;
+import dev.hitl.schemas.topics.EndOffsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -53,10 +53,7 @@ public record LogExtent(Map<TopicPartition, Long> starts, Map<TopicPartition, Lo
      */
     public static LogExtent probe(
             final Connection connection, final Integer partition, final Long fromOffset, final Long toOffset) {
-        final Map<String, Object> settings = connection.consumerSettings(Map.of());
-        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        final Map<String, Object> settings = EndOffsets.readCommitted(connection.consumerSettings(Map.of()));
         final Duration wait =
                 connection.timeout().compareTo(FIRST_ANSWER_WITHIN) < 0 ? connection.timeout() : FIRST_ANSWER_WITHIN;
         try (KafkaConsumer<byte[], byte[]> consumer =
