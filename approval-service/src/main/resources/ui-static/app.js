@@ -47,6 +47,7 @@
     var li = el("li", "item arrived");
     li.setAttribute("data-action-id", s.actionId);
     li.setAttribute("data-deadline", s.deadline);
+    li.setAttribute("data-rank", s.priorityAt || s.deadline);
     li.setAttribute("data-version", String(s.actionVersion || 0));
     li.setAttribute("data-live", "1");
     var a = el("a", "item-link");
@@ -64,6 +65,7 @@
       meta.appendChild(el("span", "target", s.target));
     }
     main.appendChild(meta);
+    if (s.rankedBecause) { main.appendChild(el("span", "item-why muted small", s.rankedBecause)); }
     a.appendChild(main);
     var tags = el("span", "tags");
     if (s.batchId) { tags.appendChild(el("span", "tag", "batch " + s.batchId)); }
@@ -106,12 +108,13 @@
     var first = null;
     for (var i = 0; i < ids.length; i++) {
       var m = members[ids[i]];
-      if (!first || Date.parse(m.deadline) < Date.parse(first.deadline)) { first = m; }
+      if (!first || Date.parse(rankOf(m)) < Date.parse(rankOf(first))) { first = m; }
     }
     var li = el("li", "item batch arrived");
     li.setAttribute("data-action-id", "batch:" + batchId);
     li.setAttribute("data-batch-id", batchId);
     li.setAttribute("data-deadline", first.deadline);
+    li.setAttribute("data-rank", rankOf(first));
     li.setAttribute("data-live", "1");
     var a = el("a", "item-link");
     a.setAttribute("href", "/ui/batches/" + encodeURIComponent(batchId));
@@ -136,12 +139,17 @@
     return li;
   }
 
+  // The inbox is ranked by priority (risk and deadline together: Summary.priorityAt), earliest first.
+  function rankOf(s) { return s.priorityAt || s.deadline; }
+
+  function rankAttr(node) { return node.getAttribute("data-rank") || node.getAttribute("data-deadline"); }
+
   function place(list, key, fresh) {
     var old = findItem(list, key);
     if (old) { list.removeChild(old); }
     var before = null;
     for (var i = 0; i < list.children.length; i++) {
-      if (Date.parse(list.children[i].getAttribute("data-deadline")) > Date.parse(fresh.getAttribute("data-deadline"))) {
+      if (Date.parse(rankAttr(list.children[i])) > Date.parse(rankAttr(fresh))) {
         before = list.children[i];
         break;
       }
@@ -168,7 +176,7 @@
     } else {
       var before = null;
       for (var i = 0; i < list.children.length; i++) {
-        if (Date.parse(list.children[i].getAttribute("data-deadline")) > Date.parse(s.deadline)) {
+        if (Date.parse(rankAttr(list.children[i])) > Date.parse(rankOf(s))) {
           before = list.children[i];
           break;
         }

@@ -157,9 +157,10 @@ class DeploymentManifestsTest {
                 }
             }
         }
-        // The classifier reads it too: voters' keys authenticate the answers to spot checks.
+        // The classifier and the approval service read it too: voters' keys authenticate the answers
+        // to spot checks.
         assertThat(readers.get(catalogue.votersRegistry().name()))
-                .containsExactlyInAnyOrder("hitl-escalation", "hitl-classifier", "hitl-audit");
+                .containsExactlyInAnyOrder("hitl-escalation", "hitl-classifier", "hitl-approval", "hitl-audit");
         assertThat(readers.get(catalogue.approvalsIgnoredVotes().name())).containsExactly("hitl-audit");
         // The approval service reads who owns each agent (owners may not approve their agents' actions).
         assertThat(readers.get(catalogue.agentsRegistry().name())).contains("hitl-approval");

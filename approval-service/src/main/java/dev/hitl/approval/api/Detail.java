@@ -28,6 +28,8 @@ import java.util.List;
  * @param policyVersion the policy version
  * @param autonomyLevel the agent's autonomy for this action type
  * @param trackRecord the agent's record for this action type
+ * @param similarRejections the same agent's recent rejections of the same action type and tool,
+ *     newest first (at most {@value RequestService#SIMILAR_REJECTIONS})
  */
 @Serdeable
 public record Detail(
@@ -51,4 +53,5 @@ public record Detail(
         List<String> triggers,
         String policyVersion,
         String autonomyLevel,
-        TrackRecord trackRecord) {}
+        TrackRecord trackRecord,
+        List<SimilarRejection> similarRejections) {}

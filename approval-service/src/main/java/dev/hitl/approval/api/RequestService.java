@@ -11,7 +11,10 @@ import dev.hitl.schemas.TrustStats;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.security.authentication.Authentication;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -21,6 +24,9 @@ import java.util.Optional;
  */
 @Singleton
 public class RequestService {
+
+    /** How many similar earlier rejections a card shows. */
+    public static final int SIMILAR_REJECTIONS = 5;
 
     private final Inbox inbox;
 
@@ -85,7 +91,18 @@ public class RequestService {
                                 record.getRejected(),
                                 record.getTimedOut(),
                                 record.getTotalDecisions(),
-                                record.getAutonomyLevel().name())));
+                                record.getAutonomyLevel().name()),
+                inbox
+                        .rejections()
+                        .similar(
+                                action.getAgentId(),
+                                action.getActionType(),
+                                action.getTool(),
+                                actionId,
+                                SIMILAR_REJECTIONS)
+                        .stream()
+                        .map(SimilarRejection::of)
+                        .toList()));
     }
 
     /**
@@ -123,7 +140,22 @@ public class RequestService {
                         .toList(),
                 action.getBatchId(),
                 !own && !owner,
-                own ? "done on your behalf" : owner ? "you own this agent" : null);
+                own ? "done on your behalf" : owner ? "you own this agent" : null,
+                item.priorityAt().toString(),
+                rankedBecause(request.getAssessment().getScore()));
+    }
+
+    /**
+     * @param score a request's risk score
+     * @return why it ranks where it does in priority order
+     */
+    static String rankedBecause(final double score) {
+        final Duration ahead = Duration.between(Inbox.Item.priorityAt(Instant.EPOCH, score), Instant.EPOCH);
+        final long minutes = Math.round(ahead.toSeconds() / 60.0);
+        return minutes == 0
+                ? "ranked by its deadline (risk score " + String.format(Locale.ROOT, "%.2f", score) + ")"
+                : "ranked " + minutes + " min ahead of its deadline for its risk score "
+                        + String.format(Locale.ROOT, "%.2f", score);
     }
 
     /**

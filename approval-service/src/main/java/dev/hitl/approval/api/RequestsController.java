@@ -55,6 +55,8 @@ public class RequestsController {
      * @param limit the page's length, 1 to {@value ReviewApi#MAX_PAGE} ({@value ReviewApi#DEFAULT_PAGE}
      *     when not given)
      * @param after the cursor from the previous page's {@code Link} header
+     * @param order {@code deadline} (the default: soonest deadline first) or {@code priority} (risk
+     *     and deadline together: {@link Inbox.Order#PRIORITY}); a cursor belongs to its order
      * @return the page
      */
     @Get("/requests")
@@ -65,7 +67,20 @@ public class RequestsController {
             @Nullable @QueryValue final String agentId,
             @Nullable @QueryValue final String batchId,
             @Nullable @QueryValue final Integer limit,
-            @Nullable @QueryValue final String after) {
+            @Nullable @QueryValue final String after,
+            @Nullable @QueryValue final String order) {
+        final Inbox.Order sort;
+        if (order == null || order.equalsIgnoreCase("deadline")) {
+            sort = Inbox.Order.DEADLINE;
+        } else if (order.equalsIgnoreCase("priority")) {
+            sort = Inbox.Order.PRIORITY;
+        } else {
+            return Problem.of(
+                    HttpStatus.BAD_REQUEST,
+                    "bad-order",
+                    "Unknown order",
+                    "order must be deadline (soonest deadline first) or priority (risk and deadline together).");
+        }
         final int size = limit == null ? ReviewApi.DEFAULT_PAGE : limit;
         if (size < 1 || size > ReviewApi.MAX_PAGE) {
             return ReviewApi.badLimit(size);
@@ -101,7 +116,8 @@ public class RequestsController {
                                                     request.getAction().getBatchId()));
                         },
                 from.orElse(null),
-                size);
+                size,
+                sort);
         final MutableHttpResponse<List<Summary>> response = HttpResponse.ok(
                 page.items().stream().map(item -> requests.summary(item, user)).toList());
         response.header("X-Total-Count", String.valueOf(page.total()));
@@ -118,6 +134,9 @@ public class RequestsController {
             }
             if (batchId != null) {
                 uri.queryParam("batchId", batchId);
+            }
+            if (order != null) {
+                uri.queryParam("order", order);
             }
             uri.queryParam("limit", size).queryParam("after", PageCursor.of(next));
             response.header("Link", "<" + uri.build() + ">; rel=\"next\"");

@@ -24,6 +24,9 @@ import java.util.List;
  * @param batchId the batch, if any
  * @param canVote whether the reviewer may vote
  * @param cannotVoteBecause why not, when not
+ * @param priorityAt where it ranks in priority order (ISO-8601): the deadline less the risk score
+ *     times an hour ({@code Inbox.PRIORITY_HEAD_START}); earlier ranks first
+ * @param rankedBecause why it ranks there, in words
  */
 @Serdeable
 public record Summary(
@@ -43,7 +46,9 @@ public record Summary(
         List<Stage> stages,
         String batchId,
         boolean canVote,
-        String cannotVoteBecause) {
+        String cannotVoteBecause,
+        String priorityAt,
+        String rankedBecause) {
 
     /**
      * @param why why the reviewer may not vote on it here
@@ -67,6 +72,8 @@ public record Summary(
                 stages,
                 batchId,
                 false,
-                why);
+                why,
+                priorityAt,
+                rankedBecause);
     }
 }

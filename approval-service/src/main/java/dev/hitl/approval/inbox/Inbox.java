@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
  * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
  * opens an item (a later escalation level or a later version of the action replaces the earlier
  * requests: see {@link #request}), a decision closes it for good.
- * Also each agent's track record, each agent's owners (from the registry), and each reviewer's own
- * votes. Thread-safe; listeners hear every
+ * Also each agent's track record, each agent's owners (from the registry), each agent's recent
+ * rejections ({@link Rejections}), and each reviewer's own votes. Open items are indexed by deadline
+ * and by priority ({@link Order}). Thread-safe; listeners hear every
  * change (for live updates).
  */
 public final class Inbox {
@@ -45,6 +46,25 @@ public final class Inbox {
      */
     static final int MAX_VOTES_PER_APPROVER = 100_000;
 
+    /**
+     * Triage: in priority order a request ranks by its deadline moved earlier by its risk score (0 to
+     * 1) times this head start, so risk and time left count together: a request scored 0.9 that is
+     * due in 90 minutes ranks as if due in 36, next to a harmless one due in 36 minutes.
+     */
+    public static final Duration PRIORITY_HEAD_START = Duration.ofHours(1);
+
+    /** The orders reviewers can list the inbox in. */
+    public enum Order {
+        /** Soonest deadline first. */
+        DEADLINE,
+        /** Highest priority first: the deadline less the risk score times {@link #PRIORITY_HEAD_START}. */
+        PRIORITY;
+
+        Instant key(final Item item) {
+            return this == DEADLINE ? item.deadline() : item.priorityAt();
+        }
+    }
+
     private static final Set<dev.hitl.schemas.Outcome> HUMAN_PATH = java.util.EnumSet.of(
             dev.hitl.schemas.Outcome.APPROVED,
             dev.hitl.schemas.Outcome.MODIFIED,
@@ -58,6 +78,8 @@ public final class Inbox {
     // the whole inbox (which holds a million requests at capacity). A position whose item moved
     // (escalated: new deadline) or closed is removed by the single writer; readers skip stale ones.
     private final ConcurrentSkipListSet<Position> byDeadline = new ConcurrentSkipListSet<>();
+    // The same items in priority order (risk and deadline together: Order.PRIORITY).
+    private final ConcurrentSkipListSet<Position> byPriority = new ConcurrentSkipListSet<>();
     // How many open items have each set of open groups (a handful of sets: one per route shape), so
     // a reviewer's total is a sum over these rather than a pass over every open item.
     private final Map<Set<String>, Integer> openByGroups = new ConcurrentHashMap<>();
@@ -71,6 +93,7 @@ public final class Inbox {
     private final Map<String, List<String>> owners = new ConcurrentHashMap<>();
     private final Map<String, VoteLog> votesByApprover = new ConcurrentHashMap<>();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
+    private final Rejections rejections = new Rejections();
 
     /**
      * One action waiting for reviewers, with its open requests (one per open stage) at the latest
@@ -102,6 +125,24 @@ public final class Inbox {
         /** @return when the open requests time out */
         public Instant deadline() {
             return first().getDeadline();
+        }
+
+        /**
+         * @return the item's priority time: its deadline less its risk score (clamped to 0..1) times
+         *     {@link #PRIORITY_HEAD_START}; earlier ranks first
+         */
+        public Instant priorityAt() {
+            return priorityAt(deadline(), first().getAssessment().getScore());
+        }
+
+        /**
+         * @param deadline a deadline
+         * @param score a risk score
+         * @return the priority time of a request with that deadline and score
+         */
+        public static Instant priorityAt(final Instant deadline, final double score) {
+            final double clamped = Double.isNaN(score) ? 1 : Math.max(0, Math.min(1, score));
+            return deadline.minusMillis(Math.round(clamped * PRIORITY_HEAD_START.toMillis()));
         }
 
         /**
@@ -138,10 +179,11 @@ public final class Inbox {
     }
 
     /**
-     * Where an open item stands in the inbox's order: soonest deadline first, then by action id. A
-     * page of the inbox continues after the position of the previous page's last item.
+     * Where an open item stands in one of the inbox's orders: soonest deadline (or priority time)
+     * first, then by action id. A page of the inbox continues after the position of the previous
+     * page's last item.
      *
-     * @param deadline the item's deadline
+     * @param deadline the item's deadline, or its priority time in {@link Order#PRIORITY}
      * @param actionId its action
      */
     public record Position(Instant deadline, String actionId) implements Comparable<Position> {
@@ -224,19 +266,23 @@ public final class Inbox {
         if (before != next) {
             if (before != null) {
                 byDeadline.remove(Position.of(before));
+                byPriority.remove(new Position(before.priorityAt(), id));
                 count(before, -1);
             }
             byDeadline.add(Position.of(next));
+            byPriority.add(new Position(next.priorityAt(), id));
             count(next, 1);
         }
         listeners.forEach(l -> l.accept(new Change(id, true, next)));
     }
 
     void decision(final Decision decision, final Instant now) {
+        rejections.decision(decision);
         final Item removed = open.remove(decision.getActionId());
         final boolean wasOpen = removed != null;
         if (wasOpen) {
             byDeadline.remove(Position.of(removed));
+            byPriority.remove(new Position(removed.priorityAt(), removed.actionId()));
             count(removed, -1);
         }
         final Instant since = waitingSince.remove(decision.getActionId());
@@ -285,6 +331,7 @@ public final class Inbox {
     }
 
     void forgetOld(final Instant now) {
+        rejections.forgetOld(now);
         closed.values().removeIf(at -> at.isBefore(now.minus(REMEMBER_CLOSED)));
         votesByApprover.values().forEach(log -> log.forgetBefore(now.minus(REMEMBER_VOTES)));
         votesByApprover.values().removeIf(VoteLog::isEmpty);
@@ -324,17 +371,37 @@ public final class Inbox {
      * @return the page
      */
     public Page page(final List<String> groups, final Predicate<Item> filter, final Position after, final int limit) {
+        return page(groups, filter, after, limit, Order.DEADLINE);
+    }
+
+    /**
+     * One page of the items with a stage open for one of the groups, in the given order; costs as
+     * {@link #page(List, Predicate, Position, int)}. A cursor belongs to the order it came from.
+     *
+     * @param groups a reviewer's groups
+     * @param filter which of them to list, or null for all
+     * @param after where the page starts (exclusive), or null for the first page
+     * @param limit the page's length, at least 1
+     * @param order soonest deadline, or highest priority, first
+     * @return the page
+     */
+    public Page page(
+            final List<String> groups,
+            final Predicate<Item> filter,
+            final Position after,
+            final int limit,
+            final Order order) {
+        final ConcurrentSkipListSet<Position> index = order == Order.PRIORITY ? byPriority : byDeadline;
         final List<Item> items = new ArrayList<>(Math.min(limit, 1024));
         Position last = null;
         int total = 0;
         boolean more = false;
         // Unfiltered, the total comes from the counts and the page can start at the cursor.
-        final Iterable<Position> positions =
-                filter == null && after != null ? byDeadline.tailSet(after, false) : byDeadline;
+        final Iterable<Position> positions = filter == null && after != null ? index.tailSet(after, false) : index;
         for (final Position position : positions) {
             final Item item = open.get(position.actionId());
             if (item == null
-                    || !item.deadline().equals(position.deadline())
+                    || !order.key(item).equals(position.deadline())
                     || !item.isFor(groups)
                     || (filter != null && !filter.test(item))) {
                 continue; // closed, moved, or not this reviewer's
@@ -382,6 +449,11 @@ public final class Inbox {
      */
     public Optional<TrustStats> trackRecord(final String agentId, final String actionType) {
         return Optional.ofNullable(trust.get(TopicCatalogue.trustKey(agentId, actionType)));
+    }
+
+    /** @return each agent's recent rejections (similar earlier rejections on a card) */
+    public Rejections rejections() {
+        return rejections;
     }
 
     /**

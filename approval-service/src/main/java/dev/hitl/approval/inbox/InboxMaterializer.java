@@ -7,8 +7,11 @@ import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.SpotCheck;
+import dev.hitl.schemas.SpotCheckAnswer;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
+import dev.hitl.schemas.VoterRegistration;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -40,8 +43,9 @@ import org.slf4j.MDC;
 /**
  * Keeps the {@link Inbox} current: reads every partition of {@code hitl.approvals.requests}, {@code
  * hitl.decisions}, {@code hitl.approvals.votes}, {@code hitl.trust} and {@code hitl.agents.registry}
- * (each agent's owners) from the start (committed
- * records only), in one thread. The inbox is rebuilt from the topics at every start, so it survives
+ * (each agent's owners), and for the {@link SpotChecks} {@code hitl.spotchecks}, {@code
+ * hitl.spotchecks.answers} and {@code hitl.voters.registry} (whose keys sign answers), from the
+ * start (committed records only), in one thread. The inbox is rebuilt from the topics at every start, so it survives
  * restarts and every instance of the service holds the same inbox (reads scale out by adding
  * instances; votes go to Kafka, so no instance holds state another needs).
  *
@@ -55,6 +59,7 @@ public class InboxMaterializer {
     private static final Logger LOG = LoggerFactory.getLogger(InboxMaterializer.class);
 
     private final Inbox inbox = new Inbox();
+    private final SpotChecks spotChecks = new SpotChecks();
     // Requests stay in memory until decided; their repeated text is shared (2 KB per request otherwise).
     private final SharedText sharedText = new SharedText(100_000);
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -96,7 +101,10 @@ public class InboxMaterializer {
                 topics.decisions(),
                 topics.approvalsVotes(),
                 topics.trust(),
-                topics.agentsRegistry());
+                topics.agentsRegistry(),
+                topics.spotChecks(),
+                topics.spotCheckAnswers(),
+                topics.votersRegistry());
         final List<TopicPartition> partitions = new ArrayList<>();
         for (final Topic<String, ?> topic : read) {
             readers.put(topic.name(), serdes.valueSerde(topic).deserializer());
@@ -114,6 +122,11 @@ public class InboxMaterializer {
     /** @return the inbox */
     public Inbox inbox() {
         return inbox;
+    }
+
+    /** @return the open spot checks and their answers */
+    public SpotChecks spotChecks() {
+        return spotChecks;
     }
 
     /**
@@ -150,7 +163,8 @@ public class InboxMaterializer {
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     // Log lines about a request or a decision name its action (the logs' actionId field).
                     final boolean aboutAnAction = record.key() != null
-                            && !record.topic().equals(topics.agentsRegistry().name());
+                            && !record.topic().equals(topics.agentsRegistry().name())
+                            && !record.topic().equals(topics.votersRegistry().name());
                     if (aboutAnAction) {
                         MDC.put(HitlLogEncoder.ACTION_ID, new String(record.key(), StandardCharsets.UTF_8));
                     }
@@ -167,6 +181,7 @@ public class InboxMaterializer {
                 }
                 if (System.nanoTime() - lastPrune > Duration.ofHours(1).toNanos()) {
                     inbox.forgetOld(clock.instant());
+                    spotChecks.forgetOld(clock.instant());
                     lastPrune = System.nanoTime();
                 }
             }
@@ -187,6 +202,12 @@ public class InboxMaterializer {
                 && record.topic().equals(topics.agentsRegistry().name())) {
             // A tombstone: the agent is no longer registered.
             inbox.registration(new String(record.key(), StandardCharsets.UTF_8), null);
+            return;
+        }
+        if (record.value() == null
+                && record.key() != null
+                && record.topic().equals(topics.votersRegistry().name())) {
+            spotChecks.voter(new String(record.key(), StandardCharsets.UTF_8), null);
             return;
         }
         final Object value;
@@ -226,6 +247,14 @@ public class InboxMaterializer {
             inbox.registration(
                     record.key() == null ? registration.getAgentId() : new String(record.key(), StandardCharsets.UTF_8),
                     registration);
+        } else if (value instanceof SpotCheck check) {
+            spotChecks.spotCheck(check, clock.instant());
+        } else if (value instanceof SpotCheckAnswer answer) {
+            spotChecks.answer(answer);
+        } else if (value instanceof VoterRegistration voter) {
+            spotChecks.voter(
+                    record.key() == null ? voter.getVoterId() : new String(record.key(), StandardCharsets.UTF_8),
+                    voter);
         }
     }
 

@@ -348,6 +348,78 @@ class ReviewApiIT {
     }
 
     @Test
+    void shouldShowTheSameAgentsSimilarEarlierRejectionsSignedOnlyOnTheCard() throws Exception {
+        final dev.hitl.schemas.integrity.DecisionSigner decider =
+                new dev.hitl.schemas.integrity.DecisionSigner(dev.hitl.schemas.integrity.DevelopmentKeys.privateKey());
+        send(topics.decisions().name(), "old-1", decider.sign(rejected("old-1", "gmail", "Wrong customer <b>x</b>")));
+        send(topics.decisions().name(), "old-2", decider.sign(rejected("old-2", "outlook", "another tool")));
+        // Written by whoever can write the topic, unsigned: never shown as a reviewer's rejection.
+        send(topics.decisions().name(), "old-forged", rejected("old-forged", "gmail", "forged"));
+        open(action("new-1", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        final dev.hitl.approval.inbox.InboxMaterializer materializer =
+                server.getApplicationContext().getBean(dev.hitl.approval.inbox.InboxMaterializer.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> materializer.refusedDecisions() >= 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !similar(reviewer, "new-1").isEmpty());
+
+        assertThat(similar(reviewer, "new-1")).singleElement().satisfies(r -> {
+            assertThat(r.get("actionId")).isEqualTo("old-1");
+            assertThat(r.get("rejectedBy")).isEqualTo("bob");
+            assertThat(r.get("reason")).isEqualTo("Wrong customer <b>x</b>");
+            assertThat(r.get("category")).isEqualTo("reviewer");
+        });
+    }
+
+    @Test
+    void shouldListByPriorityWhenAskedAndKeepTheDeadlineOrderByDefault() throws Exception {
+        final ApprovalRequest risky = request(action("p-risky", "carol@example.com"), "reviewers");
+        risky.setDeadline(Instant.now().plus(Duration.ofMinutes(90)));
+        risky.getAssessment().setScore(0.9);
+        final ApprovalRequest harmless = request(action("p-harmless", "carol@example.com"), "reviewers");
+        harmless.setDeadline(Instant.now().plus(Duration.ofMinutes(45)));
+        harmless.getAssessment().setScore(0.0);
+        send(topics.approvalsRequests().name(), "p-risky", risky);
+        send(topics.approvalsRequests().name(), "p-harmless", harmless);
+        final String reviewer = login("reviewer", "reviewer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 2);
+
+        assertThat(inbox(reviewer)).extracting(m -> m.get("actionId")).containsExactly("p-harmless", "p-risky");
+        final List<Map<String, Object>> ranked = http.toBlocking()
+                .retrieve(
+                        as(reviewer, HttpRequest.GET("/api/requests?order=priority")),
+                        Argument.listOf(Argument.mapOf(String.class, Object.class)));
+        assertThat(ranked).extracting(m -> m.get("actionId")).containsExactly("p-risky", "p-harmless");
+        assertThat(ranked.get(0).get("rankedBecause"))
+                .isEqualTo("ranked 54 min ahead of its deadline for its risk score 0.90");
+        assertThat(status(
+                        () -> http.toBlocking().retrieve(as(reviewer, HttpRequest.GET("/api/requests?order=random")))))
+                .isEqualTo(400);
+    }
+
+    private static Decision rejected(final String actionId, final String tool, final String reason) {
+        return Decision.newBuilder()
+                .setActionId(actionId)
+                .setAgentId("support-agent-1")
+                .setActionType("email.send")
+                .setTool(tool)
+                .setTarget("customer@gmail.com")
+                .setOutcome(Outcome.REJECTED)
+                .setApprovers(List.of("bob"))
+                .setFeedback(new dev.hitl.schemas.Feedback(reason, "reviewer"))
+                .setDecidedBy("reviewers:bob")
+                .setDecidedAt(Instant.now())
+                .build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> similar(final String token, final String actionId) {
+        final Map<String, Object> detail =
+                http.toBlocking().retrieve(as(token, HttpRequest.GET("/api/requests/" + actionId)), Map.class);
+        return (List<Map<String, Object>>) detail.get("similarRejections");
+    }
+
+    @Test
     void shouldRefuseVotesOnOnesOwnBehalfOutsideOnesGroupsAndWithoutReasons() throws Exception {
         open(action("r-1", "reviewer"), "reviewers");
         open(action("r-2", "carol@example.com"), "reviewers");

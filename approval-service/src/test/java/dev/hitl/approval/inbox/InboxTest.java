@@ -262,6 +262,45 @@ class InboxTest {
                 .build();
     }
 
+    @Test
+    void shouldRankByRiskAndDeadlineTogetherInPriorityOrderAndKeepDeadlineOrderAsItWas() {
+        final Inbox inbox = new Inbox();
+        final Instant base = Instant.parse("2030-01-01T10:00:00Z");
+        // Due in 90 min, score 0.9: ranks as if due in 36 min.
+        inbox.request(scored("risky-later", base.plus(Duration.ofMinutes(90)), 0.9));
+        // Due in 40 min, harmless.
+        inbox.request(scored("harmless-sooner", base.plus(Duration.ofMinutes(40)), 0.0));
+        // Due in 30 min, score 0.2: ranks as if due in 18 min.
+        inbox.request(scored("mild-soonest", base.plus(Duration.ofMinutes(30)), 0.2));
+
+        assertThat(inbox.page(REVIEWERS, null, null, 10, Inbox.Order.PRIORITY).items())
+                .extracting(Inbox.Item::actionId)
+                .containsExactly("mild-soonest", "risky-later", "harmless-sooner");
+        assertThat(inbox.page(REVIEWERS, null, null, 10).items())
+                .as("the default order stays soonest deadline first")
+                .extracting(Inbox.Item::actionId)
+                .containsExactly("mild-soonest", "harmless-sooner", "risky-later");
+
+        final Inbox.Page first = inbox.page(REVIEWERS, null, null, 1, Inbox.Order.PRIORITY);
+        assertThat(inbox.page(REVIEWERS, null, first.next().orElseThrow(), 5, Inbox.Order.PRIORITY)
+                        .items())
+                .as("the next page continues in priority order")
+                .extracting(Inbox.Item::actionId)
+                .containsExactly("risky-later", "harmless-sooner");
+
+        inbox.decision(decision("risky-later", Outcome.APPROVED), base);
+        assertThat(inbox.page(REVIEWERS, null, null, 10, Inbox.Order.PRIORITY).items())
+                .extracting(Inbox.Item::actionId)
+                .containsExactly("mild-soonest", "harmless-sooner");
+    }
+
+    private static ApprovalRequest scored(final String actionId, final Instant deadline, final double score) {
+        final ApprovalRequest request = request(actionId);
+        request.setDeadline(deadline);
+        request.getAssessment().setScore(score);
+        return request;
+    }
+
     private static ApprovalRequest request(final String actionId) {
         final ProposedAction action = ProposedAction.newBuilder()
                 .setActionId(actionId)

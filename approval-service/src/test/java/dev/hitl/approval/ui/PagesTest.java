@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitl.approval.api.Change;
 import dev.hitl.approval.api.Detail;
 import dev.hitl.approval.api.Modification;
+import dev.hitl.approval.api.SimilarRejection;
+import dev.hitl.approval.api.SpotCheckDetail;
+import dev.hitl.approval.api.SpotCheckSummary;
 import dev.hitl.approval.api.Stage;
 import dev.hitl.approval.api.Summary;
 import dev.hitl.approval.api.TrackRecord;
@@ -17,6 +20,8 @@ import dev.hitl.approval.ui.inbox.InboxPage;
 import dev.hitl.approval.ui.signin.ContinuePage;
 import dev.hitl.approval.ui.signin.SignInPage;
 import dev.hitl.approval.ui.signin.SignInProvider;
+import dev.hitl.approval.ui.spotcheck.SpotCheckPage;
+import dev.hitl.approval.ui.spotcheck.SpotChecksPage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -65,7 +70,9 @@ class PagesTest {
                 List.of(new Stage(0, "reviewers", id + ":0:0" + (version > 0 ? ":v" + version : ""))),
                 batchId,
                 canVote,
-                canVote ? null : "done on your behalf");
+                canVote ? null : "done on your behalf",
+                NOW.plus(Duration.ofMinutes(30)).minusSeconds(3276).toString(),
+                "ranked 55 min ahead of its deadline for its risk score 0.91");
     }
 
     static Detail detail(final Summary summary) {
@@ -95,7 +102,14 @@ class PagesTest {
                 List.of("trigger " + EVIL),
                 "v1 " + EVIL,
                 "STANDARD",
-                new TrackRecord(3, 1, 2, 0, 6, "STANDARD"));
+                new TrackRecord(3, 1, 2, 0, 6, "STANDARD"),
+                List.of(new SimilarRejection(
+                        "old-1",
+                        "2029-12-31T09:00:00Z",
+                        "bob " + EVIL,
+                        "wrong customer " + EVIL,
+                        "reviewer",
+                        "target " + EVIL)));
     }
 
     static List<Batches.Member> batchMembers() {
@@ -256,10 +270,15 @@ class PagesTest {
         final List<Summary> shown = List.of(summary("a-1", true, null), summary("a-2", true, null));
         final String longer = Pages.render(new InboxPage(VIEWER, shown, 1_234_567, Set.of(), null, NOW));
         assertThat(longer)
-                .contains("<p class=\"more\" id=\"more\">1234567 requests are waiting: these are the 2 with")
+                .contains("<p class=\"more\" id=\"more\">1234567 requests are waiting: these are the 2 ranked first")
                 .contains("<span class=\"count\" id=\"count\">2</span>");
         final String all = Pages.render(new InboxPage(VIEWER, shown, 2, Set.of(), null, NOW));
-        assertThat(all).doesNotContain("id=\"more\"");
+        assertThat(all).doesNotContain("id=\"more\"").doesNotContain("id=\"spot-link\"");
+        final String withSpotChecks = Pages.render(new InboxPage(VIEWER, shown, 2, Set.of(), null, NOW, 3));
+        assertThat(withSpotChecks)
+                .contains("<a href=\"/ui/spot-checks\" id=\"spot-link\">Spot checks: 3 auto-approved actions")
+                .contains("ranked 55 min ahead of its deadline for its risk score 0.91")
+                .contains("data-rank=\"2030-01-01T09:35:24Z\"");
     }
 
     @Test
@@ -282,6 +301,8 @@ class PagesTest {
                 "reason ",
                 "rule ",
                 "trigger ",
+                "bob ",
+                "wrong customer ",
                 "Refused: ")) {
             assertThat(page).as(label).contains(label + EVIL_ESCAPED);
         }
@@ -294,7 +315,121 @@ class PagesTest {
                 .contains("name=\"requestVersion\" value=\"0\"")
                 .contains("name=\"stageIndex\" value=\"0\"")
                 .contains("action=\"/ui/requests/c-1/vote\"")
-                .contains("<dt>Approved</dt><dd>3</dd>");
+                .contains("<dt>Approved</dt><dd>3</dd>")
+                .contains("id=\"similar-rejections\"")
+                .contains("2029-12-31T09:00:00Z");
+    }
+
+    @Test
+    void shouldRenderSpotChecksApartFromTheInboxWithEveryValueEscapedAndTheAnswerForms() {
+        final SpotCheckSummary s = new SpotCheckSummary(
+                "s\"1<",
+                "agent " + EVIL,
+                "carol " + EVIL,
+                "fs.write " + EVIL,
+                "fs " + EVIL,
+                "target " + EVIL,
+                "REVERSIBLE_WRITE",
+                0.1,
+                List.of("rule-a " + EVIL),
+                "classifier:rule-a " + EVIL,
+                "v7 " + EVIL,
+                0.05,
+                "rule-a",
+                "Sampled at " + EVIL,
+                "finance",
+                NOW.toString(),
+                NOW.toString(),
+                true,
+                null);
+        final String list = Pages.render(new SpotChecksPage(VIEWER, List.of(s), "Answered " + EVIL));
+        assertInert(list);
+        assertThat(list)
+                .contains("Spot checks: should these have been auto-approved?")
+                .contains("fs.write " + EVIL_ESCAPED)
+                .contains("Answered " + EVIL_ESCAPED)
+                .contains("href=\"/ui/spot-checks/s%221%3C\"");
+        final SpotCheckDetail d = new SpotCheckDetail(
+                s,
+                "{\"x\":\"" + EVIL.replace("\"", "'") + "\"}",
+                "asked " + EVIL,
+                List.of("step " + EVIL),
+                "because " + EVIL,
+                List.of(),
+                "outcome " + EVIL,
+                List.of("risk " + EVIL),
+                null,
+                List.of(),
+                "USER",
+                null,
+                List.of("reason " + EVIL),
+                List.of("rule-a"),
+                List.of("trigger " + EVIL),
+                "STANDARD");
+        final String card =
+                Pages.render(new SpotCheckPage(VIEWER, d, JsonText.pretty(d.arguments()), "Refused: " + EVIL, NOW));
+        assertInert(card);
+        for (final String label : List.of(
+                "asked ",
+                "because ",
+                "outcome ",
+                "risk ",
+                "reason ",
+                "trigger ",
+                "rule-a ",
+                "Sampled at ",
+                "Refused: ")) {
+            assertThat(card).as(label).contains(label + EVIL_ESCAPED);
+        }
+        assertThat(card)
+                .contains("action=\"/ui/spot-checks/s%221%3C/answer\"")
+                .contains("name=\"verdict\" value=\"RIGHTLY_AUTO_APPROVED\"")
+                .contains("name=\"verdict\" value=\"SHOULD_HAVE_ASKED\"")
+                .contains("id=\"should-have-asked-reason\" rows=\"3\" required")
+                .contains("value=\"csrf-token&quot;x\"")
+                .contains("has already run");
+        final String refused = Pages.render(new SpotCheckPage(
+                VIEWER,
+                new SpotCheckDetail(
+                        new SpotCheckSummary(
+                                "s-2",
+                                "a",
+                                "reviewer",
+                                "t",
+                                null,
+                                null,
+                                "READ_ONLY",
+                                0,
+                                List.of(),
+                                "c",
+                                "v",
+                                1,
+                                null,
+                                "x",
+                                "finance",
+                                NOW.toString(),
+                                NOW.toString(),
+                                false,
+                                "done on your behalf"),
+                        "{}",
+                        null,
+                        List.of(),
+                        null,
+                        List.of(),
+                        null,
+                        List.of(),
+                        null,
+                        List.of(),
+                        "USER",
+                        null,
+                        List.of(),
+                        List.of(),
+                        List.of(),
+                        "STANDARD"),
+                "{}",
+                null,
+                NOW));
+        assertThat(refused).contains("id=\"cannot-answer\"").doesNotContain("/answer\"");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.inbox.SpotCheckRecords;
 import dev.hitl.approval.voter.VoteSignatures;
 import dev.hitl.policy.DefaultPolicy;
 import dev.hitl.policy.PolicyEvaluator;
@@ -19,6 +20,8 @@ import dev.hitl.schemas.Money;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.SpotCheckAnswer;
+import dev.hitl.schemas.SpotCheckVerdict;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.integrity.ArgumentsDiff;
@@ -307,6 +310,83 @@ class ReviewerUiIT {
         assertThat(driver.findElements(By.cssSelector(".context script, .context img")))
                 .isEmpty();
         assertNotPwned();
+    }
+
+    @Test
+    void shouldListASpotCheckApartFromTheInboxShowItsActionAsTextAndAnswerThatAHumanShouldHaveBeenAsked()
+            throws Exception {
+        send(
+                topics.spotChecks().name(),
+                "ui-spot-1",
+                SpotCheckRecords.spotCheck("ui-spot-1", "notes-agent", "carol@example.com", "finance", Instant.now()));
+        signIn("reviewer", "reviewer");
+        wait.until(d -> {
+            d.get(base + "/ui");
+            return !d.findElements(By.id("spot-link")).isEmpty();
+        });
+        assertThat(driver.findElement(By.id("spot-link")).getText()).startsWith("Spot checks: 1 auto-approved action");
+        assertThat(driver.findElements(itemBy("ui-spot-1")))
+                .as("never in the approval inbox")
+                .isEmpty();
+
+        driver.findElement(By.id("spot-link")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("spot-checks")));
+        assertThat(driver.findElement(By.tagName("h1")).getText())
+                .startsWith("Spot checks: should these have been auto-approved?");
+        driver.findElement(By.cssSelector("#spot-checks li[data-action-id='ui-spot-1'] a"))
+                .click();
+
+        final WebElement args = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("spot-args")));
+        assertThat(args.getText()).contains("<script>window.__pwned=1</script>");
+        assertThat(driver.findElement(By.tagName("blockquote")).getText())
+                .isEqualTo("Save my notes " + SpotCheckRecords.EVIL);
+        assertThat(driver.findElements(By.cssSelector(".context script, .context img, .side img")))
+                .isEmpty();
+        assertThat(driver.findElement(By.id("sampled-because")).getText())
+                .startsWith("Sampled at rule fs.write-internal's spot-check rate of 5 %");
+        assertThat(driver.findElement(By.id("spot-check-notice")).getText()).contains("has already run");
+        assertNotPwned();
+        screenshot("spot-check");
+
+        driver.findElement(By.cssSelector("#should-have-asked-box summary")).click();
+        driver.findElement(By.id("should-have-asked-reason")).sendKeys("It wrote into a shared folder");
+        driver.findElement(By.id("should-have-asked")).click();
+        wait.until(ExpectedConditions.urlContains("/ui/spot-checks?answered=ui-spot-1"));
+        assertThat(driver.findElement(By.cssSelector(".flash")).getText())
+                .isEqualTo("Your answer (should have asked) on ui-spot-1 was recorded.");
+
+        final List<SpotCheckAnswer> answers = readAllAnswers();
+        assertThat(answers).singleElement().satisfies(answer -> {
+            assertThat(answer.getActionId()).isEqualTo("ui-spot-1");
+            assertThat(answer.getReviewer()).isEqualTo("reviewer");
+            assertThat(answer.getVerdict()).isEqualTo(SpotCheckVerdict.SHOULD_HAVE_ASKED);
+            assertThat(answer.getReason()).isEqualTo("It wrote into a shared folder");
+            assertThat(answer.getTimeOnCardMillis()).isNotNull();
+            assertThat(answer.getSignature()).isNotBlank();
+        });
+    }
+
+    private List<SpotCheckAnswer> readAllAnswers() {
+        final List<SpotCheckAnswer> read = new ArrayList<>();
+        try (KafkaConsumer<String, SpotCheckAnswer> consumer = new KafkaConsumer<>(
+                cluster.clientConfig(),
+                new StringDeserializer(),
+                AvroDeserializer.specific(
+                        HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), SpotCheckAnswer.class))) {
+            final List<TopicPartition> partitions = consumer
+                    .partitionsFor(topics.spotCheckAnswers().name())
+                    .stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            });
+        }
+        return read;
     }
 
     @Test

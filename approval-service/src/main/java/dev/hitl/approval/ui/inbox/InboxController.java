@@ -1,6 +1,7 @@
 package dev.hitl.approval.ui.inbox;
 
 import dev.hitl.approval.api.RequestService;
+import dev.hitl.approval.api.SpotCheckService;
 import dev.hitl.approval.api.Summary;
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
@@ -52,8 +53,9 @@ import reactor.core.publisher.FluxSink;
 public class InboxController {
 
     /**
-     * How many requests the inbox page shows, soonest deadline first: a page a person can work
-     * through; the rest are counted, not rendered (at capacity the inbox holds a million).
+     * How many requests the inbox page shows, highest priority first (risk and deadline together:
+     * {@link Inbox.Order#PRIORITY}): a page a person can work through; the rest are counted, not
+     * rendered (at capacity the inbox holds a million).
      */
     static final int PAGE = 500;
 
@@ -62,6 +64,7 @@ public class InboxController {
     private final UiSession session;
     private final JsonMapper json;
     private final RevokedSessions revoked;
+    private final SpotCheckService spotChecks;
     private final Clock clock = Clock.systemUTC();
     private final Duration heartbeat = Duration.ofSeconds(15);
 
@@ -71,18 +74,21 @@ public class InboxController {
      * @param session the UI session
      * @param json writes event data
      * @param revoked the signed-out session tokens (a live stream ends with its session)
+     * @param spotChecks the spot checks waiting for the reviewer's groups (counted on the page)
      */
     public InboxController(
             final InboxMaterializer materializer,
             final RequestService requests,
             final UiSession session,
             final JsonMapper json,
-            final RevokedSessions revoked) {
+            final RevokedSessions revoked,
+            final SpotCheckService spotChecks) {
         this.inbox = materializer.inbox();
         this.requests = requests;
         this.session = session;
         this.json = json;
         this.revoked = revoked;
+        this.spotChecks = spotChecks;
     }
 
     /** @return a redirect to the inbox */
@@ -113,7 +119,7 @@ public class InboxController {
         if (user == null) {
             return UiResponses.toSignIn(null);
         }
-        final Inbox.Page page = inbox.page(Reviewers.groups(user), null, null, PAGE);
+        final Inbox.Page page = inbox.page(Reviewers.groups(user), null, null, PAGE, Inbox.Order.PRIORITY);
         final List<Summary> items =
                 page.items().stream().map(item -> requests.summary(item, user)).toList();
         final Set<String> votedOn = inbox.votesOf(user.getName()).stream()
@@ -135,7 +141,14 @@ public class InboxController {
         }
         return UiResponses.page(
                 HttpStatus.OK,
-                new InboxPage(session.viewer(request, user), items, page.total(), votedOn, flash, clock.instant()));
+                new InboxPage(
+                        session.viewer(request, user),
+                        items,
+                        page.total(),
+                        votedOn,
+                        flash,
+                        clock.instant(),
+                        spotChecks.count(user)));
     }
 
     /**
@@ -165,9 +178,10 @@ public class InboxController {
                     inbox.listen(listener);
                     sink.onDispose(() -> inbox.unlisten(listener));
                     // After listening, so no change falls between the snapshot and the stream.
-                    final List<Summary> now = inbox.page(groups, null, null, PAGE).items().stream()
-                            .map(item -> requests.summary(item, user))
-                            .toList();
+                    final List<Summary> now =
+                            inbox.page(groups, null, null, PAGE, Inbox.Order.PRIORITY).items().stream()
+                                    .map(item -> requests.summary(item, user))
+                                    .toList();
                     now.forEach(s -> known.add(s.actionId()));
                     sink.next(event("snapshot", Map.of("items", now)));
                 },

@@ -21,9 +21,30 @@ import java.util.Set;
  * @param votedOn actions the reviewer has already voted on at their current level and version
  * @param flash a note on the last action, or null
  * @param now the time
+ * @param spotChecks how many spot checks of auto-approved actions wait for the reviewer's groups
+ *     (a list of their own, linked from the inbox; none of them blocks anything)
  */
-public record InboxPage(Viewer viewer, List<Summary> items, int total, Set<String> votedOn, String flash, Instant now)
+public record InboxPage(
+        Viewer viewer, List<Summary> items, int total, Set<String> votedOn, String flash, Instant now, int spotChecks)
         implements Page {
+
+    /**
+     * @param viewer the reviewer
+     * @param items the open requests shown, soonest deadline first
+     * @param total how many requests of the reviewer's groups are open
+     * @param votedOn actions the reviewer has already voted on
+     * @param flash a note on the last action, or null
+     * @param now the time
+     */
+    public InboxPage(
+            final Viewer viewer,
+            final List<Summary> items,
+            final int total,
+            final Set<String> votedOn,
+            final String flash,
+            final Instant now) {
+        this(viewer, items, total, votedOn, flash, now, 0);
+    }
 
     /**
      * @param viewer the reviewer
@@ -38,7 +59,7 @@ public record InboxPage(Viewer viewer, List<Summary> items, int total, Set<Strin
             final Set<String> votedOn,
             final String flash,
             final Instant now) {
-        this(viewer, items, items.size(), votedOn, flash, now);
+        this(viewer, items, items.size(), votedOn, flash, now, 0);
     }
 
     @Override
