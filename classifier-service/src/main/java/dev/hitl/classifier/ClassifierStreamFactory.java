@@ -14,6 +14,7 @@ import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.tracing.HopTracer;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
@@ -62,6 +63,7 @@ public class ClassifierStreamFactory {
      * @param agents authenticates proposals and withdrawals
      * @param deciders the deciders' public keys (this service's own and {@code
      *     HITL_DECISION_PUBLIC_KEYS_FILE}): only human decisions that verify with them make track records
+     * @param tracer the service's hop tracer (no-op unless the OTEL_* settings switch traces on)
      * @return the proposals stream
      */
     @Singleton
@@ -75,7 +77,8 @@ public class ClassifierStreamFactory {
             final RiskModelGate gate,
             final ClassifierMetrics metrics,
             final AgentAuthenticator agents,
-            final DecisionKeys.PublicKeys deciders) {
+            final DecisionKeys.PublicKeys deciders,
+            final HopTracer tracer) {
         return ClassifierTopology.build(
                 builder,
                 new ClassifierTopology.Dependencies(
@@ -89,6 +92,7 @@ public class ClassifierStreamFactory {
                         settings.getRememberIdsFor(),
                         metrics,
                         agents,
-                        new DecisionVerifier(deciders)));
+                        new DecisionVerifier(deciders),
+                        tracer));
     }
 }

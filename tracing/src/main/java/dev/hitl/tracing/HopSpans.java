@@ -24,7 +24,7 @@ package dev.hitl.tracing;
  *       <td>the reviewer's own context (e.g. its HTTP request), else a new trace</td>
  *       <td>the request record's context</td></tr>
  *   <tr><td>decision</td><td>classifier (its own decisions), escalation</td><td>{@value #DECIDE}</td>
- *       <td>CONSUMER</td><td>the record that decided: the proposal (classifier), the vote or the
+ *       <td>CONSUMER</td><td>the record that decided: the classify span (classifier), the vote or the
  *       withdrawal (escalation); none (a new trace) when a deadline decides</td>
  *       <td>the request's context (escalation), when it had one</td></tr>
  *   <tr><td>decision received</td><td>agent SDKs</td><td>{@value #DECISION_RECEIVED}</td>

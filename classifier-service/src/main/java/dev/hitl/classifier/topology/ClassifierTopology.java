@@ -12,6 +12,7 @@ import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.tracing.HopTracer;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
@@ -81,6 +82,17 @@ import org.apache.kafka.streams.state.Stores;
  * task like proposals) count only when a registered voter signed them, for a spot check this
  * classifier opened, from an eligible reviewer ({@link SpotCheckAnswerProcessor}); the first counted
  * "should have asked" of an action weighs in the agent's track record as one rejection by people.
+ *
+ * <p>Traces ({@link dev.hitl.tracing.HopSpans}): a {@code hitl classify} span (CONSUMER) for each
+ * readable proposal, the child of the proposal record's {@code traceparent} (a new trace when it has
+ * none), with {@code hitl.action_id}, {@code hitl.agent_id}, {@code hitl.action_type}, {@code
+ * gen_ai.tool.name}, {@code hitl.risk_class} once classified and {@code hitl.outcome} when the
+ * classifier decides; each decision the classifier makes has a {@code hitl decide} span, the child
+ * of the classify span (of the pending record's context for a repeated rejection), with {@code
+ * hitl.outcome}. Every record written for the proposal carries its hop's context in {@code
+ * traceparent}, replacing the agent's: the decision the decide span's, the auto-approved, pending and
+ * spot-check records the classify span's (so the escalation's request span is its child). Tracing
+ * never fails a record; with tracing off the proposal's context is passed on unchanged.
  *
  * <p>Besides, it folds human decisions from {@code hitl.decisions} into each agent's track record
  * per action type on {@code hitl.trust}, which drives progressive autonomy; only decisions whose
@@ -159,6 +171,8 @@ public final class ClassifierTopology {
      * @param agents authenticates proposals and withdrawals against the agent registry
      * @param deciders verifies the human decisions that make the track records (the deciders'
      *     public keys): a decision that does not verify counts for nothing
+     * @param tracer the spans of the classification hop and of the classifier's own decisions
+     *     ({@link HopTracer#noop()} for none)
      */
     public record Dependencies(
             TopicCatalogue topics,
@@ -171,7 +185,56 @@ public final class ClassifierTopology {
             Duration rememberIdsFor,
             ClassifierMetrics metrics,
             AgentAuthenticator agents,
-            DecisionVerifier deciders) {}
+            DecisionVerifier deciders,
+            HopTracer tracer) {
+
+        /** The tracer defaults to {@link HopTracer#noop()}. */
+        public Dependencies {
+            tracer = tracer == null ? HopTracer.noop() : tracer;
+        }
+
+        /**
+         * Without traces (the trace context of the proposals read is still passed on).
+         *
+         * @param topics the topic catalogue
+         * @param serdes the serdes of its topics
+         * @param policy the policy in force
+         * @param decisions builds signed decisions
+         * @param validator checks proposals
+         * @param riskModel the optional model-based scorer
+         * @param clock the time decisions are made at
+         * @param rememberIdsFor how long an actionId is remembered
+         * @param metrics what is counted
+         * @param agents authenticates proposals and withdrawals
+         * @param deciders verifies the human decisions that make the track records
+         */
+        public Dependencies(
+                final TopicCatalogue topics,
+                final TopicSerdes serdes,
+                final PolicySource policy,
+                final DecisionFactory decisions,
+                final ProposalValidator validator,
+                final RiskModelGate riskModel,
+                final Clock clock,
+                final Duration rememberIdsFor,
+                final ClassifierMetrics metrics,
+                final AgentAuthenticator agents,
+                final DecisionVerifier deciders) {
+            this(
+                    topics,
+                    serdes,
+                    policy,
+                    decisions,
+                    validator,
+                    riskModel,
+                    clock,
+                    rememberIdsFor,
+                    metrics,
+                    agents,
+                    deciders,
+                    HopTracer.noop());
+        }
+    }
 
     /**
      * Adds the classifier to a builder.

@@ -17,6 +17,12 @@ import dev.hitl.schemas.integrity.AgentCredentials;
 import dev.hitl.schemas.integrity.ProposalHash;
 import dev.hitl.schemas.topics.DeadLetters;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.tracing.HitlAttributes;
+import dev.hitl.tracing.HopSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +66,8 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
     private TimestampedKeyValueStore<String, AgentRegistration> registry;
     private TimestampedKeyValueStore<String, TrustStats> trust;
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
+    /** The classify span of the proposal being processed; invalid between records. */
+    private Span classifySpan = Span.getInvalid();
 
     ClassifyProcessor(final ClassifierTopology.Dependencies deps) {
         this.deps = deps;
@@ -115,6 +123,24 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
             deadLetter(record, e);
             return;
         }
+        // The classification hop: the child of the proposal's trace context (a new trace without one).
+        classifySpan = ClassifierTraces.start(
+                () -> deps.tracer()
+                        .childOf(HopSpans.CLASSIFY, SpanKind.CONSUMER, record.headers())
+                        .setAttribute(HitlAttributes.ACTION_ID, action.getActionId())
+                        .setAttribute(HitlAttributes.AGENT_ID, action.getAgentId())
+                        .setAttribute(HitlAttributes.ACTION_TYPE, action.getActionType())
+                        .setAttribute(HitlAttributes.GEN_AI_TOOL_NAME, action.getTool()),
+                record.headers());
+        try {
+            classify(record, action);
+        } finally {
+            ClassifierTraces.end(classifySpan);
+            classifySpan = Span.getInvalid();
+        }
+    }
+
+    private void classify(final Record<byte[], byte[]> record, final ProposedAction action) {
         final Instant now = deps.clock().instant();
         final PolicyEvaluator evaluator =
                 deps.policy().update(value(policies.get(deps.policy().name())));
@@ -236,13 +262,16 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
             }
         }
         final Evaluation evaluation = evaluate(evaluator, action);
+        ClassifierTraces.set(
+                classifySpan, HitlAttributes.RISK_CLASS, evaluation.riskClass().name());
         deps.metrics().classified(evaluation.disposition(), evaluation.riskClass());
         switch (evaluation.disposition()) {
             case BLOCK -> decide(record, deps.decisions().blocked(action, proposalHash, evaluation, now));
             case AUTO_APPROVE -> {
                 final ClassifiedAction classified = new ClassifiedAction(action, evaluation.toAssessment(now));
                 context.forward(record.withKey(action.getActionId())
-                        .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified)));
+                        .withValue(Routed.to(Routed.Destination.AUTO_APPROVED, action.getActionId(), classified))
+                        .withHeaders(ClassifierTraces.headers(record.headers(), classifySpan)));
                 final Decision decision = deps.decisions()
                         .autoApproved(action, proposalHash, checked.arguments(), evaluation, evaluator.policy(), now);
                 decide(record, decision);
@@ -254,7 +283,8 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                         .withValue(Routed.to(
                                 Routed.Destination.PENDING,
                                 action.getActionId(),
-                                new ClassifiedAction(action, evaluation.toAssessment(now)))));
+                                new ClassifiedAction(action, evaluation.toAssessment(now))))
+                        .withHeaders(ClassifierTraces.headers(record.headers(), classifySpan)));
             }
         }
     }
@@ -295,7 +325,8 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
                 sample.rule().map(rule -> " of rule " + rule).orElse(""));
         context.forward(record.withKey(id)
                 .withValue(Routed.to(
-                        Routed.Destination.SPOT_CHECK, id, SpotChecks.record(classified, decision, sample, group))));
+                        Routed.Destination.SPOT_CHECK, id, SpotChecks.record(classified, decision, sample, group)))
+                .withHeaders(ClassifierTraces.headers(record.headers(), classifySpan)));
     }
 
     /**
@@ -389,9 +420,30 @@ final class ClassifyProcessor implements Processor<byte[], byte[], String, Route
         }
     }
 
+    /**
+     * The classifier's own decision: its outcome on the classify span, and a decide span, the child
+     * of the classify span, whose context the decision record carries.
+     */
     private void decide(final Record<byte[], byte[]> record, final Decision decision) {
-        context.forward(record.withKey(decision.getAgentId())
-                .withValue(Routed.to(Routed.Destination.DECISION, decision.getAgentId(), decision)));
+        final String outcome =
+                decision.getOutcome() == null ? null : decision.getOutcome().name();
+        ClassifierTraces.set(classifySpan, HitlAttributes.OUTCOME, outcome);
+        final Span parent = classifySpan;
+        final Span span = ClassifierTraces.start(
+                () -> deps.tracer()
+                        .hop(HopSpans.DECIDE, SpanKind.CONSUMER, Context.root().with(parent), SpanContext.getInvalid())
+                        .setAttribute(HitlAttributes.ACTION_ID, decision.getActionId())
+                        .setAttribute(HitlAttributes.AGENT_ID, decision.getAgentId())
+                        .setAttribute(HitlAttributes.ACTION_TYPE, decision.getActionType())
+                        .setAttribute(HitlAttributes.OUTCOME, outcome),
+                parent.getSpanContext());
+        try {
+            context.forward(record.withKey(decision.getAgentId())
+                    .withValue(Routed.to(Routed.Destination.DECISION, decision.getAgentId(), decision))
+                    .withHeaders(ClassifierTraces.headers(record.headers(), span)));
+        } finally {
+            ClassifierTraces.end(span);
+        }
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final RuntimeException error) {

@@ -8,6 +8,10 @@ import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import dev.hitl.schemas.integrity.ProposalHash;
+import dev.hitl.tracing.HitlAttributes;
+import dev.hitl.tracing.HopSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +50,9 @@ import org.slf4j.MDC;
  *       wait.
  *   <li>A withdrawal goes on as it came, in order after its action.
  * </ul>
+ *
+ * <p>A repeated rejection has a {@code hitl decide} span (outcome REJECTED), the child of the
+ * classify span whose context the pending record carries; the decision carries the decide span's.
  *
  * Both stores are changelogged and bounded: rejections are forgotten after the window (checked on
  * every lookup; removed by a wall-clock punctuation), keys of actions waiting for people at their
@@ -131,9 +138,22 @@ final class RejectionMemoryProcessor implements Processor<String, RejectionMemor
                         earlier.actionId());
                 final Decision decision = deps.decisions()
                         .repeatedRejection(action, ProposalHash.of(action), earlier, policy.version(), now);
-                context.forward(record.withKey(decision.getAgentId())
-                        .withValue(Routed.to(Routed.Destination.DECISION, decision.getAgentId(), decision))
-                        .withHeaders(headers));
+                // The decision hop: the child of the classify span, whose context the pending record carries.
+                final Span span = ClassifierTraces.start(
+                        () -> deps.tracer()
+                                .childOf(HopSpans.DECIDE, SpanKind.CONSUMER, headers)
+                                .setAttribute(HitlAttributes.ACTION_ID, decision.getActionId())
+                                .setAttribute(HitlAttributes.AGENT_ID, decision.getAgentId())
+                                .setAttribute(HitlAttributes.ACTION_TYPE, decision.getActionType())
+                                .setAttribute(HitlAttributes.OUTCOME, Outcome.REJECTED.name()),
+                        headers);
+                try {
+                    context.forward(record.withKey(decision.getAgentId())
+                            .withValue(Routed.to(Routed.Destination.DECISION, decision.getAgentId(), decision))
+                            .withHeaders(ClassifierTraces.headers(headers, span)));
+                } finally {
+                    ClassifierTraces.end(span);
+                }
                 return;
             }
             waiting.put(actionId, key + "@" + now.toEpochMilli());
