@@ -13,6 +13,7 @@ import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
 import dev.hitl.schemas.integrity.DecisionVerifier;
+import dev.hitl.schemas.topics.EndOffsets;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -90,10 +90,7 @@ public class InboxMaterializer {
             @Nullable final ClientMetricsBinder clientMetrics) {
         this.decisions = decisions;
         this.topics = provisioned.catalogue();
-        final Map<String, Object> config = KafkaClientSettings.consumer(kafka);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final Map<String, Object> config = EndOffsets.readCommitted(KafkaClientSettings.consumer(kafka));
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.clientMeters = clientMetrics == null ? () -> {} : clientMetrics.bind("inbox", consumer::metrics);
         final List<Topic<String, ?>> read = List.of(
@@ -113,7 +110,7 @@ public class InboxMaterializer {
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
-        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        final EndOffsets end = EndOffsets.now(consumer, partitions);
         this.thread = new Thread(() -> run(end), "inbox-materializer");
         thread.setDaemon(true);
         thread.start();
@@ -156,7 +153,7 @@ public class InboxMaterializer {
         return isCaughtUp() && !stopped;
     }
 
-    private void run(final Map<TopicPartition, Long> end) {
+    private void run(final EndOffsets end) {
         long lastPrune = System.nanoTime();
         try {
             while (running) {
@@ -174,8 +171,7 @@ public class InboxMaterializer {
                         MDC.remove(HitlLogEncoder.ACTION_ID);
                     }
                 }
-                if (caughtUp.getCount() > 0
-                        && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                if (caughtUp.getCount() > 0 && end.reachedBy(consumer)) {
                     caughtUp.countDown();
                     LOG.info("Inbox caught up with the topics");
                 }

@@ -4,6 +4,7 @@ import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.RevokedSession;
+import dev.hitl.schemas.topics.EndOffsets;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -26,7 +27,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -102,10 +102,7 @@ public class RevokedSessions {
                 serdes.keySerde(topic).serializer(),
                 serdes.valueSerde(topic).serializer());
         this.reader = serdes.valueSerde(topic).deserializer();
-        final Map<String, Object> consumerConfig = KafkaClientSettings.consumer(kafka);
-        consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final Map<String, Object> consumerConfig = EndOffsets.readCommitted(KafkaClientSettings.consumer(kafka));
         this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.producerMeters =
                 clientMetrics == null ? () -> {} : clientMetrics.bind("revoked-sessions-producer", producer::metrics);
@@ -115,7 +112,7 @@ public class RevokedSessions {
         consumer.partitionsFor(topic.name()).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
-        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        final EndOffsets end = EndOffsets.now(consumer, partitions);
         Gauge.builder("hitl.approval.sessions.revoked", denylist, SessionDenylist::size)
                 .description("Signed-out session tokens refused until they expire")
                 .register(meters);
@@ -232,14 +229,13 @@ public class RevokedSessions {
         return null;
     }
 
-    private void run(final Map<TopicPartition, Long> end) {
+    private void run(final EndOffsets end) {
         try {
             while (running) {
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     apply(record);
                 }
-                if (caughtUp.getCount() > 0
-                        && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                if (caughtUp.getCount() > 0 && end.reachedBy(consumer)) {
                     caughtUp.countDown();
                     LOG.info("Caught up with {}: {} signed-out sessions refused", topic.name(), denylist.size());
                 }
