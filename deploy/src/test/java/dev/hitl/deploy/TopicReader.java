@@ -1,5 +1,6 @@
 package dev.hitl.deploy;
 
+import dev.hitl.schemas.topics.EndOffsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,19 +53,11 @@ final class TopicReader<V> implements AutoCloseable {
      *
      * @param timeout how long it may take
      * @return the records read by this call
-     * @throws IllegalStateException when the end was not reached in time
+     * @throws org.apache.kafka.common.KafkaException when the end was not reached in time
      */
     List<ConsumerRecord<String, V>> drainToEnd(final Duration timeout) {
-        final Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
         final List<ConsumerRecord<String, V>> read = new ArrayList<>();
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(
-                        "could not read " + topic + " to its end " + end + " within " + timeout);
-            }
-            consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-        }
+        EndOffsets.now(consumer, consumer.assignment()).read(consumer, timeout, read::add);
         records.addAll(read);
         return read;
     }
