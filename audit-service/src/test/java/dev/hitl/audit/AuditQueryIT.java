@@ -219,6 +219,21 @@ class AuditQueryIT {
             assertThat(calibration.get("suspectedRubberStamping").get(0).asText())
                     .isEqualTo("rita@example.com");
             assertThat(calibration.get("suspectedRubberStamping")).hasSize(1);
+            // no spot checks in this history; the answers are counted unverified; a bad threshold is a 400
+            assertThat(calibration.at("/spotChecks/opened").asInt()).isZero();
+            assertThat(calibration.at("/spotChecks/falseNegativeRate").isNull()).isTrue();
+            assertThat(calibration.get("spotCheckThreshold").asDouble()).isEqualTo(0.05);
+            assertThat(calibration.get("spotCheckAnswersVerified").asBoolean()).isFalse();
+            assertThat(json(http.exchange(
+                                    auth(HttpRequest.GET("/audit/reports/calibration?spotCheckThreshold=0.1")),
+                                    String.class))
+                            .get("spotCheckThreshold")
+                            .asDouble())
+                    .isEqualTo(0.1);
+            assertThat(status(http, auth(HttpRequest.GET("/audit/reports/calibration?spotCheckThreshold=2"))))
+                    .isEqualTo(400);
+            assertThat(status(http, auth(HttpRequest.GET("/audit/reports/calibration?spotCheckThreshold=NaN"))))
+                    .isEqualTo(400);
 
             // Simulations: stricter, looser, invalid; and the looser one on the command line.
             final JsonNode stricter = simulate(http, History.stricter(DefaultPolicy.yaml()));

@@ -30,6 +30,10 @@ import java.util.List;
  * @param voterId the voter a vote or an ignored vote names, or null
  * @param ignoredCategory why a vote was not counted, in one word (VOTE_IGNORED), or null
  * @param ignoredReason why a vote was not counted, in a sentence (VOTE_IGNORED), or null
+ * @param rules the policy rules that classified a spot-checked action as auto-approvable
+ *     (SPOT_CHECK), else empty
+ * @param sampleRate the probability with which a spot-checked action was sampled (SPOT_CHECK), or
+ *     null
  */
 public record RecordFacts(
         String actionType,
@@ -46,7 +50,9 @@ public record RecordFacts(
         String voteId,
         String voterId,
         String ignoredCategory,
-        String ignoredReason) {
+        String ignoredReason,
+        List<String> rules,
+        Double sampleRate) {
 
     /**
      * One change of a modified version's arguments ({@code ArgumentChange}).
@@ -80,6 +86,8 @@ public record RecordFacts(
         String voterId = null;
         String category = null;
         String ignoredReason = null;
+        final List<String> rules = new ArrayList<>();
+        Double sampleRate = null;
         switch (type) {
             case "PROPOSED" -> actionType = text(p.path("actionType"));
             case "AUTO_APPROVED", "PENDING", "REQUESTED" -> {
@@ -124,6 +132,22 @@ public record RecordFacts(
                 category = text(p.path("category"));
                 ignoredReason = text(p.path("reason"));
             }
+            case "SPOT_CHECK" -> {
+                actionType = text(p.path("actionType"));
+                for (final JsonNode rule : p.path("rules")) {
+                    if (text(rule) != null) {
+                        rules.add(text(rule));
+                    }
+                }
+                final JsonNode rate = p.path("sampleRate");
+                sampleRate = rate.isNumber() ? Double.valueOf(rate.asDouble()) : null;
+            }
+            case "SPOT_CHECK_ANSWERED" -> {
+                verdict = text(p.path("verdict"));
+                final JsonNode t = p.path("timeOnCardMillis");
+                timeOnCard = t.isNumber() ? Long.valueOf(t.asLong()) : t.isTextual() ? parse(t.asText()) : null;
+                voterId = text(p.path("voterId"));
+            }
             case "DECIDED" -> {
                 actionType = text(p.path("actionType"));
                 outcome = text(p.path("outcome"));
@@ -150,7 +174,9 @@ public record RecordFacts(
                 voteId,
                 voterId,
                 category,
-                ignoredReason);
+                ignoredReason,
+                List.copyOf(rules),
+                sampleRate);
     }
 
     /** Records written before versions existed carry none: they are of the agent's proposal. */

@@ -98,6 +98,12 @@ public final class TimelinePage {
                 (f.verdict() == null ? "vote" : f.verdict())
                         + " not counted"
                         + (f.ignoredCategory() == null ? "" : " (" + f.ignoredCategory() + ")");
+            case "SPOT_CHECK" ->
+                "spot check opened"
+                        + (f.sampleRate() == null ? "" : " (sample rate " + f.sampleRate() + ")")
+                        + (f.rules().isEmpty() ? "" : " for rules " + String.join(", ", f.rules()));
+            case "SPOT_CHECK_ANSWERED" ->
+                "spot check answered " + f.verdict() + " (not checked here: the classifier verifies answers)";
             case "DECIDED" -> f.outcome() + (f.approvers().isEmpty() ? "" : " by " + String.join(", ", f.approvers()));
             default -> null;
         };

@@ -23,6 +23,16 @@ import javax.sql.DataSource;
  * at any time) is not counted for the reviewer it names, since nothing shows that reviewer cast it.
  * Percentiles are nearest-rank ({@code percentile_disc}: the value at rank ⌈p·n⌉ of the n sorted
  * values).
+ *
+ * <p>Spot checks ({@link #spotChecks}): the SPOT_CHECK records in the range (one per action, the
+ * first), each with the first SPOT_CHECK_ANSWERED record of its action at any time (answers are not
+ * authenticated here: see {@link CalibrationReport#spotCheckAnswersVerified}). An answer whose
+ * verdict is anything but RIGHTLY_AUTO_APPROVED counts as SHOULD_HAVE_ASKED, so an unknown answer
+ * never hides a miss. The false-negative rate of auto-approval is estimated with each answered
+ * check weighted by w = 1/sampleRate (the auto-approvals it stands for; w = 1 when the rate is not in
+ * (0, 1]): p̂ = Σw·miss / Σw, with a {@link Wilson} 95 % interval over the effective number of
+ * answers n = (Σw)² / Σw² (Kish). With one sample rate this is the plain proportion x/n and its
+ * Wilson interval.
  */
 public final class Calibration {
 
@@ -39,11 +49,31 @@ public final class Calibration {
     private static final String HUMAN = "('APPROVED', 'MODIFIED', 'REJECTED')";
     private static final String MILLIS = "(extract(epoch from %s) * 1000)::bigint";
 
+    /** The default threshold on the lower bound of a rule's false-negative interval. */
+    public static final double DEFAULT_SPOT_CHECK_THRESHOLD = 0.05;
+
+    /** The verdict of an answer that says the auto-approval was right. */
+    public static final String RIGHTLY_AUTO_APPROVED = "RIGHTLY_AUTO_APPROVED";
+
     private final DataSource dataSource;
+    private final double spotCheckThreshold;
 
     /** @param dataSource the audit store's database */
     public Calibration(final DataSource dataSource) {
+        this(dataSource, DEFAULT_SPOT_CHECK_THRESHOLD);
+    }
+
+    /**
+     * @param dataSource the audit store's database
+     * @param spotCheckThreshold a rule is above threshold when the lower bound of its false-negative
+     *     interval exceeds this (0..1)
+     */
+    public Calibration(final DataSource dataSource, final double spotCheckThreshold) {
+        if (!(spotCheckThreshold >= 0 && spotCheckThreshold <= 1)) {
+            throw new IllegalArgumentException("spotCheckThreshold must be in [0, 1]");
+        }
         this.dataSource = dataSource;
+        this.spotCheckThreshold = spotCheckThreshold;
     }
 
     /**
@@ -82,6 +112,9 @@ public final class Calibration {
                     range,
                     "select r.ignored_category, count(*) from audit_record r where r.event_type = 'VOTE_IGNORED'"
                             + " and %s group by r.ignored_category");
+            final CalibrationReport.SpotChecks overall =
+                    spotChecks(c, range, false).getOrDefault("", EMPTY);
+            final Map<String, CalibrationReport.SpotChecks> byRule = spotChecks(c, range, true);
             c.commit();
             final long timeouts = outcomes.getOrDefault("TIMED_OUT", 0L);
             final long human = byAgent.values().stream()
@@ -108,8 +141,102 @@ public final class Calibration {
                     triggers,
                     reviewers,
                     flagged,
-                    ignored);
+                    ignored,
+                    overall,
+                    byRule,
+                    byRule.entrySet().stream()
+                            .filter(e -> e.getValue().flagged())
+                            .map(Map.Entry::getKey)
+                            .toList(),
+                    spotCheckThreshold,
+                    false);
         }
+    }
+
+    private static final CalibrationReport.SpotChecks EMPTY =
+            new CalibrationReport.SpotChecks(0, 0, 0, null, null, null, null, false, false);
+
+    /**
+     * The spot checks opened in the range, each with its action's first answer, grouped by sample
+     * rate (and by rule when {@code byRule}: a check counts once for each of its rules; one without
+     * rules counts only overall, under the key "").
+     */
+    private Map<String, CalibrationReport.SpotChecks> spotChecks(
+            final Connection c, final Range range, final boolean byRule) throws SQLException {
+        final String checks = "with s as (select distinct on (r.action_id) r.action_id, r.rules, r.sample_rate"
+                + " from audit_record r where r.event_type = 'SPOT_CHECK' and " + range.sql("r")
+                + " order by r.action_id, r.occurred_at, r.log_partition, r.log_offset),"
+                + " f as (select s.rules, s.sample_rate, x.answered, x.verdict from s left join lateral"
+                + " (select true as answered, a.verdict from audit_record a where a.action_id = s.action_id"
+                + " and a.event_type = 'SPOT_CHECK_ANSWERED'"
+                + " order by a.occurred_at, a.log_partition, a.log_offset limit 1) x on true)";
+        final String key = byRule ? "u.rule" : "''";
+        final String from = byRule ? " from (select unnest(f.rules) as rule, f.* from f) u" : " from f u";
+        final Map<String, List<long[]>> counts = new TreeMap<>();
+        final Map<String, List<Double>> rates = new TreeMap<>();
+        try (PreparedStatement q = c.prepareStatement(checks + " select " + key + ", u.sample_rate, count(*),"
+                + " count(u.answered), count(u.answered) filter (where u.verdict is distinct from ?)"
+                + from + " group by 1, 2")) {
+            final int next = range.bind(q, 1);
+            q.setString(next, RIGHTLY_AUTO_APPROVED);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    final String k = String.valueOf(rs.getString(1));
+                    final double rate = rs.getDouble(2);
+                    final boolean known = !rs.wasNull() && rate > 0 && rate <= 1;
+                    counts.computeIfAbsent(k, x -> new ArrayList<>())
+                            .add(new long[] {rs.getLong(3), rs.getLong(4), rs.getLong(5)});
+                    rates.computeIfAbsent(k, x -> new ArrayList<>()).add(known ? rate : 1.0);
+                }
+            }
+        }
+        final Map<String, CalibrationReport.SpotChecks> out = new TreeMap<>();
+        for (final Map.Entry<String, List<long[]>> e : counts.entrySet()) {
+            out.put(e.getKey(), estimate(e.getValue(), rates.get(e.getKey()), spotCheckThreshold));
+        }
+        return out;
+    }
+
+    /**
+     * @param groups per sample rate: spot checks opened, answered, answered SHOULD_HAVE_ASKED
+     * @param rates the sample rate of each group
+     * @param threshold the threshold on the interval's lower bound
+     * @return the weighted estimate (see the class comment)
+     */
+    static CalibrationReport.SpotChecks estimate(
+            final List<long[]> groups, final List<Double> rates, final double threshold) {
+        long opened = 0;
+        long answered = 0;
+        long misses = 0;
+        double weights = 0;
+        double squares = 0;
+        double missWeights = 0;
+        for (int i = 0; i < groups.size(); i++) {
+            final long[] g = groups.get(i);
+            final double w = 1 / rates.get(i);
+            opened += g[0];
+            answered += g[1];
+            misses += g[2];
+            weights += w * g[1];
+            squares += w * w * g[1];
+            missWeights += w * g[2];
+        }
+        if (answered == 0) {
+            return new CalibrationReport.SpotChecks(opened, 0, 0, null, null, null, null, false, false);
+        }
+        final double p = Math.min(1, missWeights / weights);
+        final double n = weights * weights / squares;
+        final Wilson.Interval interval = Wilson.interval(p, n, Wilson.Z95);
+        return new CalibrationReport.SpotChecks(
+                opened,
+                answered,
+                misses,
+                p,
+                interval.lower(),
+                interval.upper(),
+                n,
+                misses > 0,
+                interval.lower() > threshold);
     }
 
     /** The records a report counts: in the range, with an actionId, agent control excepted. */

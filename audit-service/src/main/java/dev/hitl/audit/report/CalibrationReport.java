@@ -27,6 +27,16 @@ import java.util.Map;
  * @param suspectedRubberStamping the approvers flagged as suspected rubber-stamping
  * @param ignoredVotes VOTE_IGNORED records in the range per category (why the escalation service did
  *     not count the vote: unauthenticated, late, self-approval, ...)
+ * @param spotChecks over every spot check opened in the range: the estimated false-negative rate of
+ *     auto-approval
+ * @param spotChecksByRule the same per policy rule that classified the spot-checked actions (the
+ *     SpotCheck's rules; a check with several rules counts for each, one with none only overall)
+ * @param flaggedRules the rules with at least one SHOULD_HAVE_ASKED answer
+ * @param spotCheckThreshold the threshold on the lower bound of the false-negative interval above
+ *     which a rule is {@code aboveThreshold}
+ * @param spotCheckAnswersVerified false: the audit service counts the answers recorded on the log
+ *     without checking their voter's signature (the classifier does, before it demotes an agent), so
+ *     a forged answer would count here
  */
 public record CalibrationReport(
         String from,
@@ -44,7 +54,39 @@ public record CalibrationReport(
         Map<String, Long> escalationsByTrigger,
         List<Reviewer> reviewers,
         List<String> suspectedRubberStamping,
-        Map<String, Long> ignoredVotes) {
+        Map<String, Long> ignoredVotes,
+        SpotChecks spotChecks,
+        Map<String, SpotChecks> spotChecksByRule,
+        List<String> flaggedRules,
+        double spotCheckThreshold,
+        boolean spotCheckAnswersVerified) {
+
+    /**
+     * Spot checks of auto-approved actions and what their answers say auto-approval misses.
+     *
+     * @param opened spot checks opened in the range (one per action)
+     * @param answered those with an answer (the first answer of the action counts)
+     * @param shouldHaveAsked answered SHOULD_HAVE_ASKED (or with a verdict the service does not know)
+     * @param falseNegativeRate the estimated share of auto-approvals that should have asked: each
+     *     answered check weighted by 1/sampleRate (the plain shouldHaveAsked / answered when every
+     *     check had the same rate), or null when none was answered
+     * @param lower the lower bound of its 95 % Wilson score interval, or null
+     * @param upper the upper bound, or null
+     * @param effectiveAnswered the number of answers the interval is computed over, (Σw)²/Σw² (the
+     *     answered count with equal rates), or null
+     * @param flagged at least one answer said SHOULD_HAVE_ASKED
+     * @param aboveThreshold the interval's lower bound exceeds the report's spotCheckThreshold
+     */
+    public record SpotChecks(
+            long opened,
+            long answered,
+            long shouldHaveAsked,
+            Double falseNegativeRate,
+            Double lower,
+            Double upper,
+            Double effectiveAnswered,
+            boolean flagged,
+            boolean aboveThreshold) {}
 
     /**
      * @param humanDecisions APPROVED, MODIFIED and REJECTED decisions

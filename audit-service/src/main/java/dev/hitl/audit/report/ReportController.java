@@ -18,7 +18,7 @@ import io.micronaut.security.annotation.Secured;
 import java.sql.SQLException;
 import java.time.Instant;
 
-/** {@code GET /audit/reports/calibration?from=&to=}: the {@link CalibrationReport}, from the audit store. */
+/** {@code GET /audit/reports/calibration?from=&to=&spotCheckThreshold=}: the {@link CalibrationReport}, from the audit store. */
 /* Auditors read reports; policy authors read them to tune the policy. */
 @Controller("/audit/reports")
 @Secured({AuditRoles.AUDITOR, AuditRoles.POLICY_AUTHOR})
@@ -35,17 +35,23 @@ public class ReportController {
     /**
      * @param from first occurredAt (inclusive), or none
      * @param to end (exclusive), or none
+     * @param spotCheckThreshold the threshold on a rule's false-negative lower bound (0..1), or none
+     *     for {@value Calibration#DEFAULT_SPOT_CHECK_THRESHOLD}
      * @return the report; 400 on bad parameters, 503 while the store catches up with the log
      */
     @Get(value = "/calibration", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<String> calibration(
-            @Nullable @QueryValue final String from, @Nullable @QueryValue final String to) {
+            @Nullable @QueryValue final String from,
+            @Nullable @QueryValue final String to,
+            @Nullable @QueryValue final String spotCheckThreshold) {
         final Instant fromAt;
         final Instant toAt;
+        final double threshold;
         try {
             fromAt = Params.instant("from", from);
             toAt = Params.instant("to", to);
             Params.range(fromAt, toAt);
+            threshold = threshold(spotCheckThreshold);
         } catch (IllegalArgumentException e) {
             return HttpResponse.status(HttpStatus.BAD_REQUEST).body(QueryController.error(e.getMessage()));
         }
@@ -54,10 +60,26 @@ public class ReportController {
         }
         final CalibrationReport report;
         try {
-            report = new Calibration(store.dataSource()).report(fromAt, toAt);
+            report = new Calibration(store.dataSource(), threshold).report(fromAt, toAt);
         } catch (SQLException e) {
             return QueryController.unavailable(e);
         }
         return HttpResponse.ok(RecordJson.write(RecordJson.JSON.valueToTree(report)));
+    }
+
+    private static double threshold(final String text) {
+        if (text == null || text.isBlank()) {
+            return Calibration.DEFAULT_SPOT_CHECK_THRESHOLD;
+        }
+        final double value;
+        try {
+            value = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("spotCheckThreshold must be a number in [0, 1]");
+        }
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException("spotCheckThreshold must be a number in [0, 1]");
+        }
+        return value;
     }
 }

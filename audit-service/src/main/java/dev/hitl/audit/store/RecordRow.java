@@ -51,8 +51,8 @@ public final class RecordRow {
 
     static final String INSERT = "insert into audit_record (" + COLUMNS.replace(", exact", "")
             + ", action_type, risk_class, outcome, verdict, time_on_card_millis, vote_id, ignored_category,"
-            + " approvers, triggers, exact) values (?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, ?, ?, ?,"
-            + " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (log_partition, log_offset) do nothing";
+            + " approvers, triggers, rules, sample_rate, exact) values (?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?,"
+            + " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (log_partition, log_offset) do nothing";
 
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant END = Instant.parse("9999-12-31T23:59:59.999Z");
@@ -176,6 +176,12 @@ public final class RecordRow {
         insert.setString(i++, key(facts.ignoredCategory()));
         insert.setArray(i++, connection.createArrayOf("text", keys(facts.approvers())));
         insert.setArray(i++, connection.createArrayOf("text", keys(facts.triggers())));
+        insert.setArray(i++, connection.createArrayOf("text", keys(facts.rules())));
+        if (facts.sampleRate() == null) {
+            insert.setNull(i++, Types.DOUBLE);
+        } else {
+            insert.setDouble(i++, facts.sampleRate());
+        }
         if (exact) {
             insert.setNull(i, Types.BINARY);
         } else {

@@ -6,7 +6,8 @@ package dev.hitl.audit.topology;
  * repartition topic (not a public contract).
  *
  * @param eventType PROPOSED, WITHDRAWAL, AUTO_APPROVED, PENDING, REQUESTED, VOTED, VOTE_IGNORED, DECIDED,
- *     AGENT_CONTROL, AGENT_REGISTRY, VOTER_REGISTRY or POLICY_PUBLISHED
+ *     SPOT_CHECK, SPOT_CHECK_ANSWERED, AGENT_CONTROL, AGENT_REGISTRY, VOTER_REGISTRY or
+ *     POLICY_PUBLISHED
  * @param actionId the action, or null
  * @param agentId the agent, or null
  * @param actor who caused it

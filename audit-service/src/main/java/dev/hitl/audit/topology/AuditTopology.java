@@ -21,7 +21,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ol>
  *   <li>Each input record (proposals, auto-approved, pending, requests, votes, ignored votes,
- *       decisions, agent control, agent and voter registrations, policy) is described ({@link
+ *       decisions, spot checks and their answers, agent control, agent and voter registrations,
+ *       policy) is described ({@link
  *       Described}) and turned into canonical JSON, keyed by its audit key.
  *   <li>The events are repartitioned into {@value #REPARTITION} with exactly the audit log's
  *       partition count and {@link AuditPartitioner}, the partitioner the audit log is written with.
@@ -88,6 +89,10 @@ public final class AuditTopology {
                 // votes the escalation service did not count, and why, on the action's chain
                 .merge(describe(builder, deps, topics.approvalsIgnoredVotes(), "ignored-votes", Described::voteIgnored))
                 .merge(describe(builder, deps, topics.decisions(), "decisions", Described::decided))
+                // spot checks of auto-approved actions and reviewers' answers to them, on the action's chain
+                .merge(describe(builder, deps, topics.spotChecks(), "spot-checks", Described::spotCheck))
+                .merge(describe(
+                        builder, deps, topics.spotCheckAnswers(), "spot-check-answers", Described::spotCheckAnswered))
                 .merge(describe(builder, deps, topics.agentsControl(), "agent-control", Described::agentControl))
                 // registrations, rotations and revocations of agents, under the operator who made them
                 .merge(describe(builder, deps, topics.agentsRegistry(), "agent-registry", Described::agentRegistered))

@@ -8,6 +8,8 @@ import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.SpotCheck;
+import dev.hitl.schemas.SpotCheckAnswer;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
 import java.time.Instant;
@@ -112,6 +114,33 @@ public record Described(
                 d.getDecidedBy(),
                 d.getDecidedAt(),
                 d.getPolicyVersion());
+    }
+
+    /** A spot check the classifier opened on an auto-approved action, at the time it was sampled. */
+    static Described spotCheck(final SpotCheck s) {
+        return new Described(
+                s.getActionId(),
+                "SPOT_CHECK",
+                s.getActionId(),
+                s.getAgentId(),
+                CLASSIFIER,
+                s.getSampledAt(),
+                s.getPolicyVersion());
+    }
+
+    /**
+     * A reviewer's answer to a spot check, under the reviewer it names (the audit service records
+     * it as written; the classifier decides whether it counts).
+     */
+    static Described spotCheckAnswered(final SpotCheckAnswer a) {
+        return new Described(
+                a.getActionId(),
+                "SPOT_CHECK_ANSWERED",
+                a.getActionId(),
+                null,
+                present(a.getReviewer()) ? a.getReviewer() : UNKNOWN,
+                a.getAnsweredAt(),
+                null);
     }
 
     static Described agentControl(final AgentControl c) {

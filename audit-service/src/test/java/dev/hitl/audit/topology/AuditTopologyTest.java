@@ -71,6 +71,8 @@ class AuditTopologyTest {
                 topics.approvalsVotes(),
                 topics.approvalsIgnoredVotes(),
                 topics.decisions(),
+                topics.spotChecks(),
+                topics.spotCheckAnswers(),
                 topics.agentsControl(),
                 topics.agentsRegistry(),
                 topics.votersRegistry(),
@@ -302,6 +304,68 @@ class AuditTopologyTest {
         assertThat(payload.path("verdict").asText()).isEqualTo("APPROVE");
         assertThat(payload.path("voterId").isNull()).isTrue();
         assertThat(payload.path("ignoredAt").asText()).isEqualTo("2026-03-01T09:00:31.000Z");
+    }
+
+    @Test
+    void shouldRecordASpotCheckAndItsAnswerInTheActionsChainWithWhatTheReportReads() {
+        final dev.hitl.schemas.ProposedAction action = AuditFixtures.proposed("spot-1", "agent-1", START);
+        final dev.hitl.schemas.SpotCheck check = dev.hitl.schemas.SpotCheck.newBuilder()
+                .setActionId("spot-1")
+                .setAgentId("agent-1")
+                .setActionType(action.getActionType())
+                .setAction(action)
+                .setAssessment(AuditFixtures.assessment(dev.hitl.schemas.RiskClass.READ_ONLY, START))
+                .setRules(List.of("fs.read-internal", "notes.write"))
+                .setDecidedBy("classifier:fs.read-internal")
+                .setPolicyVersion("2026-12-05.1")
+                .setSampleRate(0.02)
+                .setReviewGroup("spot-checkers")
+                .setAutoApprovedAt(START.plusSeconds(1))
+                .setSampledAt(START.plusSeconds(1))
+                .build();
+        final dev.hitl.schemas.SpotCheckAnswer answer = dev.hitl.schemas.SpotCheckAnswer.newBuilder()
+                .setAnswerId("s-1")
+                .setActionId("spot-1")
+                .setReviewer("rita@example.com")
+                .setGroups(List.of("spot-checkers"))
+                .setVerdict(dev.hitl.schemas.SpotCheckVerdict.SHOULD_HAVE_ASKED)
+                .setReason("It mailed a customer.")
+                .setAnsweredAt(START.plusSeconds(90))
+                .setTimeOnCardMillis(4_000L)
+                .build();
+        final List<TestRecord<String, AuditRecord>> out = pipe(List.of(
+                new AuditFixtures.Input(topics.actionsProposed().name(), "spot-1", action),
+                new AuditFixtures.Input(topics.spotChecks().name(), "spot-1", check),
+                new AuditFixtures.Input(topics.spotCheckAnswers().name(), "spot-1", answer)));
+
+        assertThat(out)
+                .extracting(r -> r.value().getEventType())
+                .containsExactly("PROPOSED", "SPOT_CHECK", "SPOT_CHECK_ANSWERED");
+        final AuditRecord opened = out.get(1).value();
+        assertThat(opened.getActor()).isEqualTo(dev.hitl.audit.topology.Described.CLASSIFIER);
+        assertThat(opened.getAgentId()).isEqualTo("agent-1");
+        assertThat(opened.getOccurredAt()).isEqualTo(START.plusSeconds(1));
+        assertThat(opened.getPolicyVersion()).isEqualTo("2026-12-05.1");
+        final AuditRecord answered = out.get(2).value();
+        assertThat(answered.getActor()).isEqualTo("rita@example.com");
+        assertThat(answered.getOccurredAt()).isEqualTo(START.plusSeconds(90));
+        // one chain: the action's
+        assertThat(answered.getPartition()).isEqualTo(out.get(0).value().getPartition());
+        assertThat(answered.getPrevHash()).isEqualTo(opened.getHash());
+        assertThat(IndependentVerifier.problems(
+                        answered.getPartition(),
+                        out.stream().map(TestRecord::value).toList()))
+                .isEmpty();
+        // what the store reads from them for the calibration report
+        final dev.hitl.audit.query.RecordFacts checkFacts =
+                dev.hitl.audit.query.RecordFacts.of(new dev.hitl.audit.log.LogRecord(0, 1, opened));
+        assertThat(checkFacts.rules()).containsExactly("fs.read-internal", "notes.write");
+        assertThat(checkFacts.sampleRate()).isEqualTo(0.02);
+        assertThat(checkFacts.actionType()).isEqualTo(action.getActionType());
+        final dev.hitl.audit.query.RecordFacts answerFacts =
+                dev.hitl.audit.query.RecordFacts.of(new dev.hitl.audit.log.LogRecord(0, 2, answered));
+        assertThat(answerFacts.verdict()).isEqualTo("SHOULD_HAVE_ASKED");
+        assertThat(answerFacts.timeOnCardMillis()).isEqualTo(4_000L);
     }
 
     @Test
