@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.sdk.AgentDecision;
 import dev.hitl.sdk.HitlClient;
 import dev.hitl.sdk.Proposals;
@@ -18,10 +19,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,9 +118,15 @@ class LocalStackIT {
                 .until(() -> !api.inbox(token).toString().contains(email.getActionId()));
 
         // The audit service recorded each action's story, exactly, in chains that verify: what the
-        // agent proposed, how it was classified, the request, the vote and the decision.
+        // agent proposed, how it was classified, the request, the vote and the decision; and, for an
+        // auto-approval the policy sampled (a few percent), its spot check. Whether it was sampled is
+        // read from the classifier's topic (written in the decision's transaction, so it is there).
+        final List<String> searchStory = new ArrayList<>(List.of("PROPOSED", "AUTO_APPROVED", "DECIDED"));
+        if (spotChecked(search.decision().getActionId())) {
+            searchStory.add("SPOT_CHECK");
+        }
         final Map<String, List<String>> expected = Map.of(
-                search.decision().getActionId(), List.of("PROPOSED", "AUTO_APPROVED", "DECIDED"),
+                search.decision().getActionId(), searchStory,
                 drop.decision().getActionId(), List.of("PROPOSED", "DECIDED"),
                 email.getActionId(), List.of("PROPOSED", "PENDING", "REQUESTED", "VOTED", "DECIDED"));
         expected.forEach((actionId, events) -> await().atMost(Duration.ofSeconds(60))
@@ -129,6 +138,14 @@ class LocalStackIT {
     }
 
     /** The event types of the action's audit records, from the audit API. */
+    /** Whether the classifier opened a spot check of the action (read to the end of its topic). */
+    private boolean spotChecked(final String actionId) {
+        try (TopicReader<byte[]> spotChecks = new TopicReader<>(
+                stack.bootstrapServers(), TopicCatalogue.standard().spotChecks().name(), new ByteArrayDeserializer())) {
+            return spotChecks.drainToEnd(Duration.ofSeconds(30)).stream().anyMatch(r -> actionId.equals(r.key()));
+        }
+    }
+
     private List<String> eventTypes(final String actionId) throws IOException, InterruptedException {
         final List<String> types = new java.util.ArrayList<>();
         get(stack.url("audit-service") + "/audit/actions/" + actionId, BadHttpCorpus.AUDIT_TOKEN)
