@@ -1,9 +1,6 @@
 package dev.hitl.cli.operator;
 
 import dev.hitl.cli.CliException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -34,6 +31,9 @@ public final class AuditToken {
                     + " --token-file or the variables.")
     private String token;
 
+    private static final TokenSource SOURCE = new TokenSource("audit", "HITL_AUDIT_TOKEN", DEVELOPMENT_TOKEN);
+
+    /** Where the token came from, for messages. */
     private String source = "none";
 
     /**
@@ -42,41 +42,13 @@ public final class AuditToken {
      * @throws CliException when the token file cannot be read or the token is empty
      */
     String resolve(final Map<String, String> env) {
-        if (token != null) {
-            source = "--token";
-            return nonBlank(token, source);
-        }
-        final String fileVariable = env.get("HITL_AUDIT_TOKEN_FILE");
-        final Path file = tokenFile != null
-                ? tokenFile
-                : fileVariable != null && !fileVariable.isBlank() ? Path.of(fileVariable.trim()) : null;
-        if (file != null) {
-            source = tokenFile != null ? "--token-file " + file : "HITL_AUDIT_TOKEN_FILE (" + file + ")";
-            try {
-                return nonBlank(Files.readString(file, StandardCharsets.UTF_8).strip(), source);
-            } catch (IOException e) {
-                throw CliException.error("cannot read the audit token file " + file + ": " + e);
-            }
-        }
-        final String variable = env.get("HITL_AUDIT_TOKEN");
-        if (variable != null && !variable.isBlank()) {
-            source = "HITL_AUDIT_TOKEN";
-            return nonBlank(variable.strip(), source);
-        }
-        source = "the local stack's development audit token (no --token-file, HITL_AUDIT_TOKEN_FILE or"
-                + " HITL_AUDIT_TOKEN given)";
-        return DEVELOPMENT_TOKEN;
+        final TokenSource.Resolved resolved = SOURCE.resolve(token, tokenFile, env);
+        source = resolved.source();
+        return resolved.value();
     }
 
     /** @return where the token sent came from */
     String source() {
         return source;
-    }
-
-    private static String nonBlank(final String value, final String source) {
-        if (value.isBlank() || value.chars().anyMatch(Character::isISOControl)) {
-            throw CliException.error("the audit token of " + source + " is empty or holds control characters");
-        }
-        return value;
     }
 }

@@ -196,7 +196,7 @@ class OperatorCommandsTest {
         assertThat(run.err())
                 .contains("refused the operator token (401")
                 .contains("Not an operator: the token names no operator")
-                .contains("the local stack's development token")
+                .contains("the local stack's development operator token")
                 .contains("HITL_OPERATOR_TOKEN_FILE");
     }
 
