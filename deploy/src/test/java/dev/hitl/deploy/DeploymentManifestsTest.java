@@ -137,6 +137,8 @@ class DeploymentManifestsTest {
         // the escalation service says which votes it did not count.
         assertThat(writers.get(catalogue.votersRegistry().name())).containsExactly("hitl-escalation");
         assertThat(writers.get(catalogue.approvalsIgnoredVotes().name())).containsExactly("hitl-escalation");
+        // Only the escalation service, which holds each open request's deadline, reminds of it.
+        assertThat(writers.get(catalogue.approvalsReminders().name())).containsExactly("hitl-escalation");
     }
 
     @Test

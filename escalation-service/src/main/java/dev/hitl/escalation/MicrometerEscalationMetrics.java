@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * hitl.escalation.deadline_escalations}, {@code hitl.escalation.deadline.lateness} (how long after its
  * deadline the sweep acted on a request, with a histogram), {@code hitl.escalation.votes.ignored{reason}}, {@code
  * hitl.escalation.votes.moved} (votes read on another partition than their action's), {@code
+ * hitl.escalation.reminders{group}} (reminders written, one per open stage and reminder), {@code
  * hitl.escalation.withdrawals.ignored{reason}} and {@code hitl.escalation.policy.refused}.
  * Withdrawals that end an action count in {@code decisions{outcome="withdrawn"}}.
  */
@@ -93,6 +94,11 @@ public class MicrometerEscalationMetrics implements EscalationMetrics {
     @Override
     public void voteIgnored(final String reason) {
         registry.counter("hitl.escalation.votes.ignored", "reason", reason).increment();
+    }
+
+    @Override
+    public void reminded(final String group) {
+        registry.counter("hitl.escalation.reminders", "group", group).increment();
     }
 
     @Override

@@ -193,6 +193,9 @@ public record Policy(
      * @param onTimeout what happens at the deadline
      * @param escalateTo the route to escalate to (on timeout with ESCALATE, or a raise-tier trigger)
      * @param approvalValidFor how long an approval allows the action to run
+     * @param remindAt when the open stages' groups are reminded, as ascending fractions (each greater
+     *     than 0 and less than 1) of the time a level has, from its first request to its deadline;
+     *     empty for no reminder
      */
     public record Route(
             String name,
@@ -202,7 +205,14 @@ public record Policy(
             Duration deadline,
             OnTimeout onTimeout,
             Optional<String> escalateTo,
-            Duration approvalValidFor) {}
+            Duration approvalValidFor,
+            List<Double> remindAt) {
+
+        /** Tolerates a missing list. */
+        public Route {
+            remindAt = remindAt == null ? List.of() : List.copyOf(remindAt);
+        }
+    }
 
     /**
      * @param group the reviewer group

@@ -72,7 +72,10 @@ public final class PolicyParser {
             "field", "matches", "notMatches", "statement", "in", "domainNotIn", "greaterThan", "lessThan", "exists");
     private static final Set<String> STATEMENT = Set.of("matches", "notFollowedBy");
     private static final Set<String> ROUTE =
-            Set.of("tier", "stages", "mode", "deadline", "onTimeout", "escalateTo", "approvalValidFor");
+            Set.of("tier", "stages", "mode", "deadline", "onTimeout", "escalateTo", "approvalValidFor", "remindAt");
+
+    /** A route reminds its groups at most this many times per escalation level. */
+    static final int MAX_REMINDERS = 5;
 
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
@@ -498,6 +501,9 @@ public final class PolicyParser {
             final Duration validFor = Optional.ofNullable(fields.get("approvalValidFor"))
                     .flatMap(this::duration)
                     .orElse(Duration.ofHours(1));
+            final List<Double> remindAt = Optional.ofNullable(fields.get("remindAt"))
+                    .map(this::remindAt)
+                    .orElse(List.of());
             routes.put(
                     entry.getKey(),
                     new Policy.Route(
@@ -508,9 +514,44 @@ public final class PolicyParser {
                             deadline,
                             onTimeout,
                             escalateTo,
-                            validFor));
+                            validFor,
+                            remindAt));
         }
         return routes;
+    }
+
+    /**
+     * A route's reminders: one fraction or a list of them, each greater than 0 and less than 1, in
+     * ascending order, at most {@value #MAX_REMINDERS}.
+     */
+    private List<Double> remindAt(final YamlNode node) {
+        final List<YamlNode> elements = node.elements();
+        if (node.isSequence() && elements.isEmpty()) {
+            node.problem("give at least one fraction of the deadline (e.g. 0.5), or leave remindAt out for none");
+        }
+        if (elements.size() > MAX_REMINDERS) {
+            node.problem("at most " + MAX_REMINDERS + " reminders per route, found " + elements.size());
+        }
+        final List<Double> fractions = new ArrayList<>();
+        double previous = 0;
+        for (final YamlNode element : elements) {
+            final Optional<Double> fraction = element.number(0, 1);
+            if (fraction.isEmpty()) {
+                continue;
+            }
+            final double value = fraction.get();
+            if (value <= 0 || value >= 1) {
+                element.problem("must be a fraction of the deadline greater than 0 and less than 1 (0.5 reminds"
+                        + " halfway), found " + value);
+            } else if (value <= previous) {
+                element.problem("must be greater than the reminder before it (" + previous
+                        + "): list the fractions in ascending order, each once");
+            } else {
+                fractions.add(value);
+                previous = value;
+            }
+        }
+        return List.copyOf(fractions);
     }
 
     private void checkEscalationChains(final Map<String, Policy.Route> routes) {

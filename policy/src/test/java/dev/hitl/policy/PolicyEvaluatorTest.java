@@ -588,7 +588,7 @@ class PolicyEvaluatorTest {
         // then
         assertThat(evaluation.riskClass()).isEqualTo(expected);
         assertThat(evaluation.matchedRules()).isNotEmpty();
-        assertThat(evaluation.policyVersion()).isEqualTo("2026-12-05.1");
+        assertThat(evaluation.policyVersion()).isEqualTo("2026-12-05.2");
     }
 
     @Test
@@ -1184,7 +1184,7 @@ class PolicyEvaluatorTest {
         assertThat(assessment.getReasons()).isEqualTo(evaluation.reasons());
         assertThat(assessment.getTriggers())
                 .containsExactly(new Trigger("cost-above-1000", "1500 EUR", "1000 EUR", "raise-tier"));
-        assertThat(assessment.getPolicyVersion()).isEqualTo("2026-12-05.1");
+        assertThat(assessment.getPolicyVersion()).isEqualTo("2026-12-05.2");
         assertThat(assessment.getAutonomyLevel()).isEqualTo(AutonomyLevel.STANDARD);
         assertThat(assessment.getAssessedAt()).isEqualTo(NOW);
     }

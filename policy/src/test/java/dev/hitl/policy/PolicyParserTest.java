@@ -555,6 +555,68 @@ class PolicyParserTest {
         assertThat(spotChecks.ruleRates()).containsEntry("internal.reversible-write", 0.05);
     }
 
+    @Test
+    void shouldReadARouteReminderAsOneFractionOrAList() throws Exception {
+        // given: standard reminds halfway, senior at a quarter and at 90 %; MINIMAL's routes none
+        final String one = withLine(20, "    deadline: PT30M\n    remindAt: 0.5");
+        final String list = withLine(25, "    deadline: PT1H\n    remindAt: [0.25, 0.9]");
+
+        // when
+        final Policy halfway = PolicyParser.parse(one);
+        final Policy twice = PolicyParser.parse(list);
+
+        // then
+        assertThat(halfway.route("standard").remindAt()).containsExactly(0.5);
+        assertThat(halfway.route("senior").remindAt()).isEmpty();
+        assertThat(twice.route("senior").remindAt()).containsExactly(0.25, 0.9);
+        assertThat(PolicyParser.parse(MINIMAL).route("standard").remindAt())
+                .as("absent: no reminder")
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRemindHalfwayOnEveryDefaultRouteAndAt90PercentOnTheLastOfEachChain() {
+        final Policy policy = DefaultPolicy.load();
+        for (final Policy.Route route : policy.routes().values()) {
+            assertThat(route.remindAt())
+                    .as(route.name())
+                    .isEqualTo(route.onTimeout() == OnTimeout.TIME_OUT ? List.of(0.5, 0.9) : List.of(0.5));
+        }
+    }
+
+    static Stream<Arguments> badReminders() {
+        return Stream.of(
+                Arguments.of("remindAt: 1", "routes.standard.remindAt", "greater than 0 and less than 1"),
+                Arguments.of("remindAt: 0", "routes.standard.remindAt", "greater than 0 and less than 1"),
+                Arguments.of("remindAt: 1.5", "routes.standard.remindAt", "from 0.0 to 1.0"),
+                Arguments.of("remindAt: halfway", "routes.standard.remindAt", "must be a number"),
+                Arguments.of("remindAt: [0.5, 0.25]", "routes.standard.remindAt[1]", "ascending order"),
+                Arguments.of("remindAt: [0.5, 0.5]", "routes.standard.remindAt[1]", "each once"),
+                Arguments.of("remindAt: []", "routes.standard.remindAt", "at least one fraction"),
+                Arguments.of(
+                        "remindAt: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]", "routes.standard.remindAt", "at most 5 reminders"),
+                Arguments.of("remindAt: {at: 0.5}", "routes.standard.remindAt", "expected a list"),
+                Arguments.of("remindAfter: 0.5", "routes.standard.remindAfter", "did you mean 'remindAt'?"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badReminders")
+    void shouldRefuseBadRemindersWithTheirLineAndField(final String entry, final String field, final String message) {
+        // given: the entry on line 21, after the standard route's deadline
+        final String yaml = withLine(20, "    deadline: PT30M\n    " + entry);
+
+        // when
+        final PolicyException refused = catchThrowableOfType(() -> PolicyParser.parse(yaml), PolicyException.class);
+
+        // then
+        assertThat(refused).as("refused").isNotNull();
+        assertThat(refused.problems()).anySatisfy(problem -> {
+            assertThat(problem.line()).isEqualTo(21);
+            assertThat(problem.field()).isEqualTo(field);
+            assertThat(problem.message()).contains(message);
+        });
+    }
+
     static Stream<Arguments> badSpotChecks() {
         return Stream.of(
                 Arguments.of("spotChecks: {}", "spotChecks.rate", "missing"),
@@ -646,7 +708,7 @@ class PolicyParserTest {
 
         // then
         assertThat(policy.name()).isEqualTo("default");
-        assertThat(policy.version()).isEqualTo("2026-12-05.1");
+        assertThat(policy.version()).isEqualTo("2026-12-05.2");
         assertThat(policy.yaml()).isEqualTo(yaml);
         assertThat(policy.sha256()).hasSize(64).isEqualTo(PolicyParser.sha256(yaml));
         assertThat(policy.defaults()).isEqualTo(new Policy.Defaults(RiskClass.IRREVERSIBLE, "standard"));

@@ -7,8 +7,10 @@ import dev.hitl.approval.inbox.ActionVersion;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.ArgumentChange;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Reminder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -204,6 +206,70 @@ public final class NotificationMessages {
                 .append(value(request.getRequestId()))
                 .append('\n');
         return text.toString();
+    }
+
+    /**
+     * @param reminder a reminder of an open request
+     * @param cardUrl the link to its card
+     * @param buttons whether to add the Approve and Reject buttons
+     * @return the request's Slack message led by the reminder, with the idempotency key {@code
+     *     reminderId} and the {@code requestId} it reminds of
+     */
+    public static String reminderWebhookJson(final Reminder reminder, final String cardUrl, final boolean buttons) {
+        final ApprovalRequest request = reminder.getRequest();
+        final ObjectNode root = slackMessage(request, cardUrl, buttons);
+        final String note = UntrustedText.escapeSlack(reminderNote(reminder));
+        root.put("text", note + " " + root.get("text").asText());
+        final ArrayNode blocks = JSON.createArrayNode();
+        section(blocks, "*" + note + "*");
+        blocks.addAll((ArrayNode) root.get("blocks"));
+        root.set("blocks", blocks);
+        root.put("reminderId", reminder.getReminderId());
+        root.put("reminder", reminder.getReminder());
+        root.put("requestId", reminder.getRequestId());
+        root.put("actionId", request.getAction().getActionId());
+        root.put("group", group(request));
+        root.put("escalationLevel", request.getEscalationLevel());
+        root.put("actionVersion", request.getActionVersion());
+        root.put("deadline", reminder.getDeadline().toString());
+        return root.toString();
+    }
+
+    /**
+     * @param reminder a reminder of an open request
+     * @return the mail subject: one line, no control characters
+     */
+    public static String reminderMailSubject(final Reminder reminder) {
+        final ProposedAction action = reminder.getRequest().getAction();
+        final String subject = "[hitl] Reminder: approval still needed, " + timeLeft(reminder) + " left: "
+                + name(action.getActionType()) + " by " + name(action.getAgentId()) + " ("
+                + reminder.getRequest().getAssessment().getRiskClass() + ")";
+        return UntrustedText.clip(UntrustedText.visible(subject, false), 200);
+    }
+
+    /**
+     * @param reminder a reminder of an open request
+     * @param cardUrl the link to its card
+     * @return the plain-text mail body: the reminder, then the request as {@link #mailText} shows it
+     */
+    public static String reminderMailText(final Reminder reminder, final String cardUrl) {
+        return reminderNote(reminder) + "\n\n" + mailText(reminder.getRequest(), cardUrl)
+                + "Reminder id (idempotency key): " + value(reminder.getReminderId()) + "\n";
+    }
+
+    /** What a reminder says first: which one, the deadline and the time left when it was sent. */
+    private static String reminderNote(final Reminder reminder) {
+        return "Reminder " + reminder.getReminder() + ": still waiting for group " + name(reminder.getGroup())
+                + ", deadline " + reminder.getDeadline() + " (" + timeLeft(reminder) + " left)";
+    }
+
+    private static String timeLeft(final Reminder reminder) {
+        final Duration left = Duration.between(reminder.getRemindedAt(), reminder.getDeadline());
+        if (left.isNegative() || left.isZero()) {
+            return "no time";
+        }
+        final long minutes = left.toMinutes();
+        return minutes >= 120 ? left.toHours() + " h" : Math.max(1, minutes) + " min";
     }
 
     /** The headline, plain text: new, escalated, or a modified version asked again; what, by whom, for whom. */

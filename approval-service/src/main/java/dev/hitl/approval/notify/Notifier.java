@@ -7,6 +7,7 @@ import dev.hitl.runtime.KafkaClientSettings;
 import dev.hitl.runtime.ProvisionedTopics;
 import dev.hitl.runtime.metrics.ClientMetricsBinder;
 import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicSerdes;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,25 +40,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells reviewer groups of opened, escalated and re-opened (modified) requests: a Slack-compatible
- * webhook and plain-text e-mail, as configured per group. Sent once per request id (one request per
- * stage, escalation level and version of the action):
+ * Tells reviewer groups of opened, escalated and re-opened (modified) requests, and reminds them of
+ * requests still open as the deadline nears: a Slack-compatible webhook and plain-text e-mail, as
+ * configured per group. Sent once per request id (one request per stage, escalation level and
+ * version of the action), and once per reminder id ({@code requestId:reminder:N}, written once by the
+ * escalation service on {@code hitl.approvals.reminders} when the route's {@code remindAt} fraction
+ * of the deadline passed):
  *
  * <ul>
- *   <li>Only one instance notifies a request: the one that owns its partition in the consumer group
- *       {@code <namespace>-approval-notifier} on {@code hitl.approvals.requests}.
+ *   <li>Only one instance notifies a request or a reminder: the one that owns its partition in the
+ *       consumer group {@code <namespace>-approval-notifier} on {@code hitl.approvals.requests} and
+ *       {@code hitl.approvals.reminders}.
  *   <li>Offsets are committed only after every notification of a poll was delivered or given up, so
  *       a restart resumes after the last notified request, not at the start of the topic.
- *   <li>Each process remembers the request ids it notified (bounded), so a request record read twice
- *       (a replay, a duplicate) is not notified twice.
+ *   <li>Each process remembers the request and reminder ids it notified (bounded), so a record read
+ *       twice (a replay, a duplicate) is not notified twice.
  *   <li>A crash between delivery and commit repeats those notifications once; receivers get the
- *       request id as the idempotency key ({@code Idempotency-Key} header and {@code requestId}
- *       field of the webhook, {@code Message-ID} / {@code X-Hitl-Request-Id} of the mail) to drop
- *       repeats.
+ *       request id (a reminder: its reminder id) as the idempotency key ({@code Idempotency-Key}
+ *       header and {@code requestId} (or {@code reminderId}) field of the webhook, {@code Message-ID}
+ *       / {@code X-Hitl-Request-Id} of the mail) to drop repeats.
  * </ul>
  *
- * Requests already decided, superseded by a later escalation level or version, or past their
- * deadline are not notified. Each channel is retried with exponential backoff (bounded), and every outcome counts in
+ * Requests (and reminders of requests) already decided, superseded by a later escalation level or
+ * version, or past their deadline are not notified. Each channel is retried with exponential backoff (bounded), and every outcome counts in
  * {@code hitl.approval.notifications{channel,result}} (result: sent, retry, failed, skipped). All of
  * it runs on the notifier's own threads: it never blocks the inbox or the API.
  */
@@ -89,7 +94,9 @@ public class Notifier {
     private final ExecutorService executor;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Deserializer<?> reader;
+    private final Deserializer<?> reminderReader;
     private final String topic;
+    private final String remindersTopic;
     private final Thread thread;
     private volatile boolean running = true;
     private final AutoCloseable consumerMeters;
@@ -146,6 +153,9 @@ public class Notifier {
         final Topic<String, ApprovalRequest> requests = provisioned.catalogue().approvalsRequests();
         this.topic = requests.name();
         this.reader = serdes.valueSerde(requests).deserializer();
+        final Topic<String, Reminder> reminders = provisioned.catalogue().approvalsReminders();
+        this.remindersTopic = reminders.name();
+        this.reminderReader = serdes.valueSerde(reminders).deserializer();
         final Map<String, Object> config = KafkaClientSettings.consumer(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, provisioned.catalogue().namespace() + "-approval-notifier");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -173,7 +183,7 @@ public class Notifier {
             while (running && !materializer.awaitCaughtUp(Duration.ofMillis(500))) {
                 LOG.debug("Notifier waiting for the inbox to catch up");
             }
-            consumer.subscribe(List.of(topic));
+            consumer.subscribe(List.of(topic, remindersTopic));
             while (running) {
                 final ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(300));
                 if (records.isEmpty()) {
@@ -181,9 +191,9 @@ public class Notifier {
                 }
                 final List<CompletableFuture<Void>> pending = new ArrayList<>();
                 for (final ConsumerRecord<byte[], byte[]> record : records) {
-                    read(record).ifPresent(request -> {
-                        if (notified.put(request.getRequestId(), Boolean.TRUE) == null) {
-                            for (final Runnable delivery : deliveries(request)) {
+                    read(record).ifPresent(notice -> {
+                        if (notified.put(notice.key(), Boolean.TRUE) == null) {
+                            for (final Runnable delivery : deliveries(notice)) {
                                 pending.add(CompletableFuture.runAsync(delivery, executor));
                             }
                         }
@@ -213,10 +223,30 @@ public class Notifier {
         }
     }
 
-    private Optional<ApprovalRequest> read(final ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * What one record asks to tell a group: a request, or a reminder of one.
+     *
+     * @param request the request (a reminder's: as it stood when the reminder was due)
+     * @param reminder the reminder, or null for the request itself
+     */
+    private record Notice(ApprovalRequest request, Reminder reminder) {
+
+        /** @return the idempotency key: the request id, or the reminder id */
+        String key() {
+            return reminder == null ? request.getRequestId() : reminder.getReminderId();
+        }
+    }
+
+    private Optional<Notice> read(final ConsumerRecord<byte[], byte[]> record) {
         try {
+            if (remindersTopic.equals(record.topic())) {
+                final Object value = reminderReader.deserialize(record.topic(), record.headers(), record.value());
+                return value instanceof Reminder reminder && reminder.getRequest() != null
+                        ? Optional.of(new Notice(reminder.getRequest(), reminder))
+                        : Optional.empty();
+            }
             final Object value = reader.deserialize(record.topic(), record.headers(), record.value());
-            return value instanceof ApprovalRequest request ? Optional.of(request) : Optional.empty();
+            return value instanceof ApprovalRequest request ? Optional.of(new Notice(request, null)) : Optional.empty();
         } catch (RuntimeException e) {
             LOG.warn(
                     "Notifier skipped an unreadable record at {}-{}@{}",
@@ -227,8 +257,10 @@ public class Notifier {
         }
     }
 
-    /** The notifications a request needs, one per configured channel of its group (none when stale). */
-    private List<Runnable> deliveries(final ApprovalRequest request) {
+    /** The notifications a request or reminder needs, one per configured channel of its group (none when stale). */
+    private List<Runnable> deliveries(final Notice notice) {
+        final ApprovalRequest request = notice.request();
+        final Reminder reminder = notice.reminder();
         final GroupNotificationSettings target;
         try {
             target = groups.get(NotificationMessages.group(request));
@@ -257,17 +289,22 @@ public class Notifier {
         final String card =
                 NotificationMessages.cardUrl(publicUrl, request.getAction().getActionId());
         final List<Runnable> deliveries = new ArrayList<>();
+        final String key = notice.key();
         if (hook) {
-            final String json =
-                    NotificationMessages.webhookJson(request, card, slackButtons && target.isSlackButtons());
-            deliveries.add(() -> deliver(
-                    WEBHOOK, request, () -> webhook.send(target.getWebhookUrl(), request.getRequestId(), json)));
+            final boolean buttons = slackButtons && target.isSlackButtons();
+            final String json = reminder == null
+                    ? NotificationMessages.webhookJson(request, card, buttons)
+                    : NotificationMessages.reminderWebhookJson(reminder, card, buttons);
+            deliveries.add(() -> deliver(WEBHOOK, key, () -> webhook.send(target.getWebhookUrl(), key, json)));
         }
         if (email) {
-            final String subject = NotificationMessages.mailSubject(request);
-            final String text = NotificationMessages.mailText(request, card);
-            deliveries.add(() -> deliver(
-                    EMAIL, request, () -> mail.send(target.getEmailTo(), request.getRequestId(), subject, text)));
+            final String subject = reminder == null
+                    ? NotificationMessages.mailSubject(request)
+                    : NotificationMessages.reminderMailSubject(reminder);
+            final String text = reminder == null
+                    ? NotificationMessages.mailText(request, card)
+                    : NotificationMessages.reminderMailText(reminder, card);
+            deliveries.add(() -> deliver(EMAIL, key, () -> mail.send(target.getEmailTo(), key, subject, text)));
         }
         return deliveries;
     }
@@ -292,7 +329,7 @@ public class Notifier {
         void run() throws DeliveryException, InterruptedException;
     }
 
-    private void deliver(final String channel, final ApprovalRequest request, final Attempt attempt) {
+    private void deliver(final String channel, final String key, final Attempt attempt) {
         for (int failures = 0; ; ) {
             try {
                 attempt.run();
@@ -305,17 +342,13 @@ public class Notifier {
                     LOG.warn(
                             "Gave up notifying {} of request {} after {} attempt(s): {}",
                             channel,
-                            request.getRequestId(),
+                            key,
                             failures,
                             e.getMessage());
                     return;
                 }
                 count(channel, "retry");
-                LOG.info(
-                        "Notifying {} of request {} failed ({}); retrying",
-                        channel,
-                        request.getRequestId(),
-                        e.getMessage());
+                LOG.info("Notifying {} of request {} failed ({}); retrying", channel, key, e.getMessage());
                 try {
                     Thread.sleep(settings.backoff(failures).toMillis());
                 } catch (InterruptedException ie) {
@@ -329,7 +362,7 @@ public class Notifier {
                 return;
             } catch (RuntimeException e) {
                 count(channel, "failed");
-                LOG.warn("Notifying {} of request {} failed", channel, request.getRequestId(), e);
+                LOG.warn("Notifying {} of request {} failed", channel, key, e);
                 return;
             }
         }

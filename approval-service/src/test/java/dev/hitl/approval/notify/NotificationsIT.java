@@ -17,6 +17,7 @@ import dev.hitl.schemas.ApprovalStage;
 import dev.hitl.schemas.InputTrust;
 import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.integrity.ArgumentsDiff;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.serde.AvroSerializer;
@@ -131,6 +132,8 @@ class NotificationsIT {
         config.put("hitl.approval.notifications.groups.finance.email-to", List.of("finance@example.com"));
         config.put("hitl.approval.notifications.groups.owners.webhook-url", hooks + "/owners");
         config.put("hitl.approval.notifications.groups.owners.email-to", List.of("owners@example.com"));
+        config.put("hitl.approval.notifications.groups.leads.webhook-url", hooks + "/leads");
+        config.put("hitl.approval.notifications.groups.leads.email-to", List.of("leads@example.com"));
         config.put("hitl.approval.notifications.groups.flaky.webhook-url", hooks + "/flaky");
         config.put("hitl.approval.notifications.groups.down.webhook-url", hooks + "/down");
         config.put("hitl.approval.notifications.smtp.host", "127.0.0.1");
@@ -269,6 +272,81 @@ class NotificationsIT {
     }
 
     @Test
+    void shouldRemindTheGroupOnceByWebhookAndMailEvenWhenTheReminderIsReadTwice() throws Exception {
+        // given: a request of the leads group, notified
+        final String id = "remind-" + namespace;
+        final ApprovalRequest request = request(action(id), "leads", 0);
+        send(id, request);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> mailsFor(id) == 1 && hooksFor(id).size() == 1);
+
+        // when: its first reminder is read twice (written twice, or replayed), then its second once
+        final String reminders = topics.approvalsReminders().name();
+        send(reminders, id, reminder(request, 1));
+        send(reminders, id, reminder(request, 1));
+        send(reminders, id, reminder(request, 2)); // same key, same partition: read after both
+
+        // then: each reminder once on each channel, keyed by its reminder id
+        final String first = id + ":0:0:reminder:1";
+        final String second = id + ":0:0:reminder:2";
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> postsTo("/leads").stream()
+                                .anyMatch(p -> p.idempotencyKey().equals(second))
+                        && mailsFor(id) == 3);
+        assertThat(postsTo("/leads")).extracting(Post::idempotencyKey).containsExactly(id + ":0:0", first, second);
+        assertThat(smtp.mails())
+                .filteredOn(m -> header(m, "X-Hitl-Request-Id").startsWith(id))
+                .extracting(m -> header(m, "X-Hitl-Request-Id"))
+                .containsExactly(id + ":0:0", first, second);
+        final JsonNode hook = hooksFor(id).get(1).body();
+        assertThat(hook.get("reminderId").asText()).isEqualTo(first);
+        assertThat(hook.get("requestId").asText()).isEqualTo(id + ":0:0");
+        assertThat(hook.get("reminder").asInt()).isEqualTo(1);
+        assertThat(hook.get("text").asText())
+                .startsWith("Reminder 1: still waiting for group leads, deadline " + request.getDeadline())
+                .contains("<" + PUBLIC_URL + "/ui/requests/" + id + "|Open the card>");
+        assertThat(hook.get("blocks").toString())
+                .as("the request's text, escaped as in every notification")
+                .contains("&lt;!channel&gt;")
+                .doesNotContain("<!channel>")
+                .doesNotContain("evil.example");
+        final PythonSmtpServer.Mail mail = smtp.mails().stream()
+                .filter(m -> header(m, "X-Hitl-Request-Id").equals(first))
+                .findFirst()
+                .orElseThrow();
+        assertThat(mail.to()).containsExactly("leads@example.com");
+        assertThat(mail.message().getSubject())
+                .startsWith("[hitl] Reminder: approval still needed, 15 min left: email[.]send")
+                .doesNotContain("\n");
+        assertThat(mail.message().getMessageID()).contains(first);
+        assertThat((String) mail.message().getContent())
+                .startsWith("Reminder 1: still waiting for group leads")
+                .contains("Open the card to decide: " + PUBLIC_URL + "/ui/requests/" + id)
+                .contains("Reminder id (idempotency key): " + first);
+
+        // when: a reminder of a request whose deadline has passed
+        final ApprovalRequest late = request(action(id + "-late"), "leads", 0);
+        late.setDeadline(Instant.now().minusSeconds(60));
+        send(reminders, id, reminder(late, 1));
+
+        // then: skipped on both channels, never sent
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> count(Notifier.WEBHOOK, "skipped") == 1 && count(Notifier.EMAIL, "skipped") == 1);
+        assertThat(postsTo("/leads")).noneMatch(p -> p.idempotencyKey().startsWith(id + "-late"));
+
+        // when: the service restarts and a third reminder follows on the same partition
+        server.close();
+        server = startService();
+        send(reminders, id, reminder(request, 3));
+
+        // then: only the third is sent: the committed offsets are past the first two
+        await().atMost(Duration.ofSeconds(30)).until(() -> mailsFor(id) == 4);
+        assertThat(hooksFor(id))
+                .extracting(Post::idempotencyKey)
+                .containsExactly(id + ":0:0", first, second, id + ":0:0:reminder:3");
+    }
+
+    @Test
     void shouldRetryAWebhookThatAnsweredWithAServerError() throws Exception {
         flakyCalls.set(0);
         final String id = "flaky-" + namespace;
@@ -297,6 +375,13 @@ class NotificationsIT {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** The webhook posts about one action (and not about an action whose id starts with it). */
+    private List<Post> hooksFor(final String actionId) {
+        return posts.stream()
+                .filter(p -> p.idempotencyKey() != null && p.idempotencyKey().startsWith(actionId + ":"))
+                .toList();
+    }
 
     private List<Post> postsTo(final String path) {
         return posts.stream().filter(p -> p.path().equals(path)).toList();
@@ -373,13 +458,32 @@ class NotificationsIT {
         return request;
     }
 
+    /** The escalation service's reminder n of a request, due with 15 minutes left. */
+    private static Reminder reminder(final ApprovalRequest request, final int n) {
+        return Reminder.newBuilder()
+                .setReminderId(request.getRequestId() + ":reminder:" + n)
+                .setRequestId(request.getRequestId())
+                .setActionId(request.getAction().getActionId())
+                .setAgentId(request.getAction().getAgentId())
+                .setGroup(NotificationMessages.group(request))
+                .setReminder(n)
+                .setFraction(0.5)
+                .setDeadline(request.getDeadline())
+                .setRemindedAt(request.getDeadline().minus(Duration.ofMinutes(15)))
+                .setRequest(request)
+                .build();
+    }
+
     private void send(final String key, final SpecificRecord value) throws Exception {
+        send(topics.approvalsRequests().name(), key, value);
+    }
+
+    private void send(final String topic, final String key, final SpecificRecord value) throws Exception {
         try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
                 cluster.clientConfig(),
                 new StringSerializer(),
                 new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
-            producer.send(new ProducerRecord<>(topics.approvalsRequests().name(), key, value))
-                    .get();
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }
 }

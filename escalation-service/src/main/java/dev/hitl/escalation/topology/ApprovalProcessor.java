@@ -20,6 +20,7 @@ import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.RiskAssessment;
 import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.Verdict;
@@ -76,6 +77,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private KeyValueStore<String, Progress> progress;
     private KeyValueStore<String, ClassifiedAction> actions;
     private KeyValueStore<String, Integer> deadlines;
+    private KeyValueStore<String, String> reminders;
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
     private TimestampedKeyValueStore<String, AgentRegistration> registry;
     private TimestampedKeyValueStore<String, VoterRegistration> voters;
@@ -92,10 +94,11 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         this.progress = context.getStateStore(EscalationTopology.PROGRESS_STORE);
         this.actions = context.getStateStore(EscalationTopology.ACTIONS_STORE);
         this.deadlines = context.getStateStore(EscalationTopology.DEADLINES_STORE);
+        this.reminders = context.getStateStore(EscalationTopology.REMINDERS_STORE);
         this.policies = context.getStateStore(EscalationTopology.POLICY_STORE);
         this.registry = context.getStateStore(EscalationTopology.REGISTRY_STORE);
         this.voters = context.getStateStore(EscalationTopology.VOTERS_STORE);
-        context.schedule(deps.deadlineCheckEvery(), PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
+        context.schedule(deps.deadlineCheckEvery(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
     @Override
@@ -222,6 +225,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         state = openStages(state, classified, now, timestamp);
         progress.put(id, state);
         deadlines.put(deadlineKey(state.deadline(), id), state.level());
+        scheduleReminder(state);
     }
 
     /**
@@ -275,6 +279,8 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         state.replyBy = replyBy;
         state.approvalValidForMillis = route.approvalValidFor().toMillis();
         state.argumentsHash = argumentsHash;
+        state.remindAt = route.remindAt();
+        state.levelStartedAt = now.toEpochMilli();
         return state.build();
     }
 
@@ -398,6 +404,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                                 : ArgumentsDiff.between(classified.getAction().getArguments(), state.arguments()))
                 .setModifiedBy(last.map(Progress.Modification::by).orElse(null))
                 .setModificationReason(last.map(Progress.Modification::reason).orElse(null))
+                .setRemindAt(new ArrayList<>(state.remindAt()))
                 .build();
     }
 
@@ -707,6 +714,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 .filter(StageProgress::open)
                 .forEach(stage -> deps.metrics().requestClosed(state.tier(), stage.group()));
         deadlines.delete(deadlineKey(state.deadline(), state.actionId()));
+        unscheduleReminder(state);
         Progress next = state.with(p -> {
             p.policyVersion = policy.version();
             p.tier = stricter.tier();
@@ -724,6 +732,10 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             p.argumentsHash = hash;
             p.modifications = modifications;
             p.assessment = stricter(assessment(state, classified), evaluation, now);
+            // The level's deadline starts again, and with it its reminders.
+            p.remindAt = stricter.remindAt();
+            p.levelStartedAt = now.toEpochMilli();
+            p.reminded = 0;
         });
         LOG.info(
                 "Action {} modified by {}: version {} (arguments {}), route {} with stages {}",
@@ -740,6 +752,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         next = openStages(next, classified, now, timestamp);
         progress.put(next.actionId(), next);
         deadlines.put(deadlineKey(next.deadline(), next.actionId()), next.level());
+        scheduleReminder(next);
     }
 
     /** Whether {@code from} escalates to the route named {@code to}, directly or through its chain. */
@@ -855,6 +868,12 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
 
     // ---- deadlines --------------------------------------------------------------------------
 
+    /** The wall-clock punctuation: passed deadlines first (they may decide), then due reminders. */
+    private void sweep(final long wallClock) {
+        fireDeadlines(wallClock);
+        fireReminders(wallClock);
+    }
+
     private void fireDeadlines(final long wallClock) {
         final List<KeyValue<String, Integer>> due = new ArrayList<>();
         try (KeyValueIterator<String, Integer> it =
@@ -927,16 +946,122 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
             p.escalateTo = escalateTo(route);
             p.approvalValidForMillis = route.approvalValidFor().toMillis();
             p.approvers = List.of();
+            p.remindAt = route.remindAt();
+            p.levelStartedAt = now.toEpochMilli();
+            p.reminded = 0;
         });
+        unscheduleReminder(state);
         deps.metrics().escalatedOnDeadline();
         final Progress opened = openStages(escalated, classified, now, timestamp);
         progress.put(state.actionId(), opened);
         deadlines.put(deadlineKey(opened.deadline(), state.actionId()), opened.level());
+        scheduleReminder(opened);
         LOG.info(
                 "Action {} escalated to route {} (level {}) at its deadline",
                 state.actionId(),
                 route.name(),
                 opened.level());
+    }
+
+    // ---- reminders --------------------------------------------------------------------------
+
+    /** Puts the next reminder of the state's level and version in the time-ordered index, if one is to come. */
+    private void scheduleReminder(final Progress state) {
+        if (state.remindsAgain()) {
+            final int n = state.reminded() + 1;
+            reminders.put(
+                    deadlineKey(state.reminderDue(n), state.actionId()),
+                    state.level() + ":" + state.version() + ":" + n);
+        }
+    }
+
+    /** Removes the state's next reminder from the index (it is decided, escalated or a new version). */
+    private void unscheduleReminder(final Progress state) {
+        if (state.remindsAgain()) {
+            reminders.delete(deadlineKey(state.reminderDue(state.reminded() + 1), state.actionId()));
+        }
+    }
+
+    private void fireReminders(final long wallClock) {
+        final List<KeyValue<String, String>> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it =
+                reminders.range(deadlineKey(0, ""), deadlineKey(wallClock, "\uffff"))) {
+            it.forEachRemaining(due::add);
+        }
+        for (final KeyValue<String, String> entry : due) {
+            reminders.delete(entry.key);
+            final String id = entry.key.substring(entry.key.indexOf('|') + 1);
+            MDC.put(HitlLogEncoder.ACTION_ID, id);
+            try {
+                fireReminder(id, entry.value, wallClock);
+            } finally {
+                MDC.remove(HitlLogEncoder.ACTION_ID);
+            }
+        }
+    }
+
+    /**
+     * A reminder of the action's level and version is due: each open stage's group is reminded once,
+     * unless the action is decided, escalated past that level, modified into a new version, or past
+     * its deadline. When several of the route's reminders passed (the service was down), only the
+     * latest is sent; the next one to come goes in the index.
+     */
+    private void fireReminder(final String id, final String scheduled, final long wallClock) {
+        final String[] parts = scheduled.split(":");
+        final int level = Integer.parseInt(parts[0]);
+        final int version = Integer.parseInt(parts[1]);
+        final int n = Integer.parseInt(parts[2]);
+        final Progress state = progress.get(id);
+        if (state == null
+                || state.decided()
+                || state.level() != level
+                || state.version() != version
+                || state.reminded() + 1 != n
+                || wallClock >= state.deadline()) {
+            return;
+        }
+        int latest = n;
+        while (latest < state.remindAt().size() && state.reminderDue(latest + 1) <= wallClock) {
+            latest++;
+        }
+        final int reminder = latest;
+        final ClassifiedAction classified = actions.get(id);
+        final Instant now = Instant.ofEpochMilli(wallClock);
+        for (int i = 0; i < state.stages().size(); i++) {
+            final StageProgress stage = state.stages().get(i);
+            if (!stage.open() || stage.complete()) {
+                continue;
+            }
+            final ApprovalRequest request = request(state, classified, i, now);
+            // The request as it stands, dated when its level and version began.
+            request.setRequestedAt(Instant.ofEpochMilli(state.levelStartedAt()));
+            forward(
+                    Out.Destination.REMINDER,
+                    id,
+                    Reminder.newBuilder()
+                            .setReminderId(request.getRequestId() + ":reminder:" + reminder)
+                            .setRequestId(request.getRequestId())
+                            .setActionId(id)
+                            .setAgentId(state.agentId())
+                            .setGroup(stage.group())
+                            .setReminder(reminder)
+                            .setFraction(state.remindAt().get(reminder - 1))
+                            .setDeadline(Instant.ofEpochMilli(state.deadline()))
+                            .setRemindedAt(now)
+                            .setRequest(request)
+                            .build(),
+                    wallClock);
+            deps.metrics().reminded(stage.group());
+            LOG.info(
+                    "Reminded group {} of request {} (reminder {}, deadline {})",
+                    stage.group(),
+                    request.getRequestId(),
+                    reminder,
+                    Instant.ofEpochMilli(state.deadline()));
+        }
+        final Progress reminded = state.with(p -> p.reminded = reminder);
+        progress.put(id, reminded);
+        scheduleReminder(reminded);
     }
 
     // ---- the one final decision -------------------------------------------------------------
@@ -1028,6 +1153,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         span.end();
         progress.put(state.actionId(), state.decided(now.toEpochMilli()));
         deadlines.delete(deadlineKey(state.deadline(), state.actionId()));
+        unscheduleReminder(state);
         state.stages().stream()
                 .filter(StageProgress::open)
                 .forEach(stage -> deps.metrics().requestClosed(state.tier(), stage.group()));

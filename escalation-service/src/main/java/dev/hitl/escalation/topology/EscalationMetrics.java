@@ -39,6 +39,9 @@ public interface EscalationMetrics {
      */
     default void deadlineFired(Duration lateness) {}
 
+    /** @param group a group reminded of an open request */
+    default void reminded(String group) {}
+
     /** @param reason why a vote was ignored, in a few words */
     default void voteIgnored(String reason) {}
 

@@ -9,6 +9,7 @@ import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.IgnoredVote;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
 import dev.hitl.schemas.integrity.DecisionSigner;
@@ -65,6 +66,11 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>A wall-clock punctuator acts on every deadline that has passed, including those that passed
  *       while the service was down: escalate to the next route, or decide TIMED_OUT. A timeout
  *       never approves.
+ *   <li>The same punctuator reminds: when a fraction of a level's time that the route's {@code
+ *       remindAt} names has passed and the action is still open at that level and version, one
+ *       {@code Reminder} per open stage goes to {@code hitl.approvals.reminders}, in the transaction
+ *       that records it as sent (a time-ordered index holds each action's next reminder), so exactly
+ *       once; none after a decision, an escalation, a modification or the deadline.
  *   <li>Traces ({@link dev.hitl.tracing.HopSpans}): a {@code hitl request} span each time requests
  *       are published (the child of the record that caused it: the pending action, or the vote that
  *       opened the next stage or made a new version; a new trace when a deadline escalates), linked
@@ -87,6 +93,11 @@ public final class EscalationTopology {
     public static final String ACTIONS_STORE = "escalation-actions";
     /** Deadlines by time: key {@code <13-digit epoch ms>|<actionId>}, value the escalation level. */
     public static final String DEADLINES_STORE = "escalation-deadlines";
+    /**
+     * The next reminder of each open action by time: key {@code <13-digit epoch ms>|<actionId>}, value
+     * {@code <level>:<version>:<reminder>} (the reminder, from 1, of that escalation level and version).
+     */
+    public static final String REMINDERS_STORE = "escalation-reminders";
     /** Global store of {@code hitl.policy}. */
     public static final String POLICY_STORE = "escalation-policy";
     /** Global store of {@code hitl.agents.registry}: each agent's owners, who may not approve its actions. */
@@ -189,6 +200,8 @@ public final class EscalationTopology {
                 serdes.valueSerde(topics.approvalsPending())));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DEADLINES_STORE), Serdes.String(), Serdes.Integer()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(REMINDERS_STORE), Serdes.String(), Serdes.String()));
 
         final KStream<String, Input> pending = builder.stream(
                         topics.approvalsPending().name(),
@@ -217,7 +230,8 @@ public final class EscalationTopology {
                         Named.as("approvals"),
                         PROGRESS_STORE,
                         ACTIONS_STORE,
-                        DEADLINES_STORE)
+                        DEADLINES_STORE,
+                        REMINDERS_STORE)
                 .split(Named.as("out-"))
                 .branch(
                         (key, out) -> out.destination() == Out.Destination.REQUEST,
@@ -254,7 +268,17 @@ public final class EscalationTopology {
                                         .to(
                                                 topics.approvalsIgnoredVotes().name(),
                                                 serdes.produced(topics.approvalsIgnoredVotes())),
-                                "ignored-votes"));
+                                "ignored-votes"))
+                .branch(
+                        (key, out) -> out.destination() == Out.Destination.REMINDER,
+                        Branched.withConsumer(
+                                s -> s.map(
+                                                (key, out) -> KeyValue.pair(out.key(), (Reminder) out.value()),
+                                                Named.as("reminder-records"))
+                                        .to(
+                                                topics.approvalsReminders().name(),
+                                                serdes.produced(topics.approvalsReminders())),
+                                "reminders"));
         return inputs;
     }
 }

@@ -15,6 +15,7 @@ record Out(Destination destination, String key, SpecificRecord value) {
         REQUEST,
         DECISION,
         AGENT_CONTROL,
-        IGNORED_VOTE
+        IGNORED_VOTE,
+        REMINDER
     }
 }

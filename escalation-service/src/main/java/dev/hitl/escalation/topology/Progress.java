@@ -45,6 +45,12 @@ import java.util.function.Consumer;
  * @param requestTrace the W3C trace context ({@code traceparent}, {@code tracestate}) of the span
  *     that opened the current requests, which the decision's span links to; null in state written
  *     before traces, or when nothing traced it
+ * @param remindAt the route's reminders at this level: ascending fractions of the time from {@code
+ *     levelStartedAt} to {@code deadline}; empty for none (and in state written before reminders)
+ * @param levelStartedAt epoch ms when this level and version began (its first request, an escalation,
+ *     or a modification restarting the deadline); 0 in state written before reminders
+ * @param reminded how many of {@code remindAt} have passed at this level and version (each reminded
+ *     once, or skipped when a later one was already due)
  * @param modifiedArguments only in state written before versions existed: the arguments of a
  *     modification counted without the policy's check. Never written now; reading such state
  *     dismisses every approval it holds (see the compact constructor)
@@ -73,6 +79,9 @@ public record Progress(
         List<Modification> modifications,
         Assessment assessment,
         Map<String, String> requestTrace,
+        List<Double> remindAt,
+        long levelStartedAt,
+        int reminded,
         String modifiedArguments) {
 
     /** How many ignored votes an action keeps. */
@@ -85,6 +94,7 @@ public record Progress(
         ignoredVotes = ignoredVotes == null ? List.of() : List.copyOf(ignoredVotes);
         modifications = modifications == null ? List.of() : List.copyOf(modifications);
         requestTrace = requestTrace == null || requestTrace.isEmpty() ? null : Map.copyOf(requestTrace);
+        remindAt = remindAt == null ? List.of() : List.copyOf(remindAt);
         if (modifiedArguments != null && !decided) {
             // Written before versions: a modification was counted that the policy never checked and
             // the other stages never saw. Every approval is dismissed; the action is asked as proposed.
@@ -218,6 +228,20 @@ public record Progress(
         return with(p -> p.ignoredVotes = next);
     }
 
+    /**
+     * @param n a reminder, from 1
+     * @return epoch ms when reminder n of this level and version is due: {@code levelStartedAt +
+     *     remindAt[n-1] × (deadline − levelStartedAt)}
+     */
+    long reminderDue(final int n) {
+        return levelStartedAt + (long) Math.floor(remindAt.get(n - 1) * (deadline - levelStartedAt));
+    }
+
+    /** @return whether a reminder of this level and version is still to come */
+    boolean remindsAgain() {
+        return !decided && levelStartedAt > 0 && reminded < remindAt.size();
+    }
+
     Progress decided(final long at) {
         return with(p -> {
             p.decided = true;
@@ -250,6 +274,9 @@ public record Progress(
         List<Modification> modifications = List.of();
         Assessment assessment;
         Map<String, String> requestTrace;
+        List<Double> remindAt = List.of();
+        long levelStartedAt;
+        int reminded;
 
         Builder() {}
 
@@ -277,6 +304,9 @@ public record Progress(
             modifications = from.modifications;
             assessment = from.assessment;
             requestTrace = from.requestTrace;
+            remindAt = from.remindAt;
+            levelStartedAt = from.levelStartedAt;
+            reminded = from.reminded;
         }
 
         Progress build() {
@@ -304,6 +334,9 @@ public record Progress(
                     modifications,
                     assessment,
                     requestTrace,
+                    remindAt,
+                    levelStartedAt,
+                    reminded,
                     null);
         }
     }

@@ -21,6 +21,7 @@ import dev.hitl.schemas.OnTimeout;
 import dev.hitl.schemas.Outcome;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.Verdict;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.VoterRegistration;
@@ -86,6 +87,7 @@ class EscalationTopologyTest {
     private TestOutputTopic<String, ApprovalRequest> requests;
     private TestOutputTopic<String, Decision> decisions;
     private TestOutputTopic<String, AgentControl> control;
+    private TestOutputTopic<String, Reminder> reminders;
     private final List<String> withdrawalsIgnored = new java.util.ArrayList<>();
     private final List<Outcome> decided = new java.util.ArrayList<>();
     private final List<String> votesIgnored = new java.util.ArrayList<>();
@@ -203,6 +205,10 @@ class EscalationTopologyTest {
                 topics.agentsControl().name(),
                 new StringDeserializer(),
                 serdes.valueSerde(topics.agentsControl()).deserializer());
+        reminders = driver.createOutputTopic(
+                topics.approvalsReminders().name(),
+                new StringDeserializer(),
+                serdes.valueSerde(topics.approvalsReminders()).deserializer());
     }
 
     @AfterEach
@@ -700,6 +706,169 @@ class EscalationTopologyTest {
                 parsed.name(),
                 new PolicyDocument(parsed.name(), parsed.version(), yaml, parsed.sha256(), "test", START));
         policy = new PolicyEvaluator(parsed);
+    }
+
+    // ---- reminders (the default policy reminds halfway; at 90 % too on the last route of a chain) ----
+
+    /** Advances the clock a minute at a time (a sweep each minute), for {@code minutes} minutes. */
+    private void advanceMinutes(final int minutes) {
+        for (int i = 0; i < minutes; i++) {
+            advance(Duration.ofMinutes(1));
+        }
+    }
+
+    @Test
+    void shouldRemindTheStagesGroupOnceWhenHalfTheDeadlinePassed() {
+        // given: email.send goes to the standard route (30 minutes, remindAt [0.5])
+        submit(action("rm-1", "email.send", EMAIL).build());
+        assertThat(requests.readValue().getRemindAt()).containsExactly(0.5);
+
+        // when: 14 minutes pass
+        advanceMinutes(14);
+
+        // then: nothing yet
+        assertThat(reminders.isEmpty()).isTrue();
+
+        // when: the 15th minute passes, then 14 more (the sweep runs every minute)
+        advanceMinutes(1);
+        final List<org.apache.kafka.streams.test.TestRecord<String, Reminder>> sent = reminders.readRecordsToList();
+        advanceMinutes(14);
+
+        // then: one reminder, to the stage's group, for this request
+        assertThat(sent).hasSize(1);
+        final Reminder reminder = sent.get(0).value();
+        assertThat(sent.get(0).key()).isEqualTo("rm-1");
+        assertThat(reminder.getReminderId()).isEqualTo("rm-1:0:0:reminder:1");
+        assertThat(reminder.getRequestId()).isEqualTo("rm-1:0:0");
+        assertThat(reminder.getGroup()).isEqualTo("reviewers");
+        assertThat(reminder.getReminder()).isEqualTo(1);
+        assertThat(reminder.getFraction()).isEqualTo(0.5);
+        assertThat(reminder.getDeadline()).isEqualTo(START.plus(Duration.ofMinutes(30)));
+        assertThat(reminder.getRemindedAt()).isEqualTo(START.plus(Duration.ofMinutes(15)));
+        assertThat(reminder.getRequest().getRequestId()).isEqualTo("rm-1:0:0");
+        assertThat(reminder.getRequest().getAction().getActionId()).isEqualTo("rm-1");
+        assertThat(reminders.isEmpty()).as("once per request and reminder").isTrue();
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldNotRemindOfAnActionDecidedBeforeTheReminder() {
+        // given
+        submit(action("rm-2", "email.send", EMAIL).build());
+        final ApprovalRequest request = requests.readValue();
+        advanceMinutes(5);
+
+        // when: approved before half the deadline
+        cast(answer(request, "bob@example.com", List.of("reviewers"), Verdict.APPROVE));
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.APPROVED);
+        advanceMinutes(40);
+
+        // then
+        assertThat(reminders.isEmpty()).isTrue();
+        assertThat(driver.<String, String>getKeyValueStore(EscalationTopology.REMINDERS_STORE)
+                        .approximateNumEntries())
+                .as("nothing left in the index")
+                .isZero();
+    }
+
+    @Test
+    void shouldRemindEachEscalationLevelOnItsOwnScheduleAndNeverAfterTheTimeout() {
+        // given: standard (30 min, [0.5]) escalates to senior (60 min, [0.5, 0.9]), which times out
+        submit(action("rm-3", "email.send", EMAIL).build());
+        requests.readValue();
+
+        // when: the standard level passes
+        advanceMinutes(31);
+
+        // then: reminded once at level 0, then escalated
+        assertThat(reminders.readValuesToList())
+                .extracting(Reminder::getReminderId)
+                .containsExactly("rm-3:0:0:reminder:1");
+        assertThat(requests.readValue().getEscalationLevel()).isEqualTo(1);
+
+        // when: the senior level (from minute 30, when the sweep found the deadline) runs to its
+        // deadline (minute 90) and beyond
+        advanceMinutes(28);
+        assertThat(reminders.isEmpty())
+                .as("not before half of the senior level")
+                .isTrue();
+        advanceMinutes(90);
+
+        // then: senior-reviewers reminded at 50 % and 90 % of their hour, then TIMED_OUT, nothing after
+        final List<Reminder> senior = reminders.readValuesToList();
+        assertThat(senior)
+                .extracting(Reminder::getReminderId)
+                .containsExactly("rm-3:1:0:reminder:1", "rm-3:1:0:reminder:2");
+        assertThat(senior).extracting(Reminder::getGroup).containsOnly("senior-reviewers");
+        assertThat(senior)
+                .extracting(Reminder::getRemindedAt)
+                .containsExactly(START.plus(Duration.ofMinutes(60)), START.plus(Duration.ofMinutes(84)));
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldNotRemindPastTheDeadlineEvenWhenTheSweepRunsLate() {
+        // given: the agent waits 10 minutes, so the deadline is 10 minutes and the reminder due at 5
+        submit(action("rm-4", "email.send", EMAIL)
+                .setReplyBy(START.plus(Duration.ofMinutes(10)))
+                .build());
+        requests.readValue();
+
+        // when: the next sweep runs after the deadline (the service was down)
+        advance(Duration.ofMinutes(12));
+
+        // then: TIMED_OUT, never a reminder of a request past its deadline
+        assertThat(decisions.readValue().getOutcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(reminders.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldSendOnlyTheLatestOfSeveralRemindersThatPassedWhileTheServiceWasDown() {
+        // given: escalated to senior at minute 30 (reminders due at 60 and 84, deadline at 90)
+        submit(action("rm-5", "email.send", EMAIL).build());
+        advanceMinutes(31);
+        reminders.readValuesToList();
+
+        // when: the next sweep runs at minute 87, after both, before the deadline
+        advance(Duration.ofMinutes(56));
+
+        // then: one reminder, the second, once
+        assertThat(reminders.readValuesToList())
+                .extracting(Reminder::getReminderId)
+                .containsExactly("rm-5:1:0:reminder:2");
+        advanceMinutes(3);
+        assertThat(reminders.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldRestartRemindersWithTheDeadlineOnAModificationAndRemindOnlyTheOpenStage() throws Exception {
+        // given: data-owners then dba (one hour, remindAt [0.5]); a data owner modifies at minute 10
+        publishTwoStagePolicy();
+        submit(sql("rm-6", UPDATE));
+        final ApprovalRequest first = requests.readValue();
+        advanceMinutes(10);
+        cast(answer(first, "dana@example.com", DATA_OWNERS, Verdict.MODIFY)
+                .setModifiedArguments("{\"sql\":\"UPDATE invoices SET note='y' WHERE id=7\"}")
+                .setReason("y"));
+        final ApprovalRequest second = requests.readValue();
+        assertThat(second.getRequestId()).isEqualTo("rm-6:0:1:v1");
+
+        // when: minute 30 passes (version 0's reminder would have been due)
+        advanceMinutes(29);
+
+        // then: nothing: version 1 began at minute 10, its reminder is due at minute 40
+        assertThat(reminders.isEmpty()).isTrue();
+
+        // when
+        advanceMinutes(1);
+
+        // then: only the open stage (dba) is reminded, of version 1's request
+        final List<Reminder> sent = reminders.readValuesToList();
+        assertThat(sent).extracting(Reminder::getReminderId).containsExactly("rm-6:0:1:v1:reminder:1");
+        assertThat(sent.get(0).getGroup()).isEqualTo("dba");
+        assertThat(sent.get(0).getRequest().getActionVersion()).isEqualTo(1);
+        assertThat(sent.get(0).getDeadline()).isEqualTo(START.plus(Duration.ofMinutes(70)));
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.IgnoredVote;
 import dev.hitl.schemas.PolicyDocument;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.RevokedSession;
 import dev.hitl.schemas.SpotCheck;
 import dev.hitl.schemas.SpotCheckAnswer;
@@ -50,6 +51,7 @@ public final class TopicCatalogue {
     private final Topic<String, Vote> approvalsVotes;
     private final Topic<String, IgnoredVote> approvalsIgnoredVotes;
     private final Topic<String, RevokedSession> approvalsRevokedSessions;
+    private final Topic<String, Reminder> approvalsReminders;
     private final Topic<String, Decision> decisions;
     private final Topic<String, SpotCheck> spotChecks;
     private final Topic<String, SpotCheckAnswer> spotCheckAnswers;
@@ -106,6 +108,13 @@ public final class TopicCatalogue {
                 partitions,
                 month,
                 "Votes the escalation service did not count, and why; the audit log records them.");
+        approvalsReminders = topic(
+                "approvals.reminders",
+                Reminder.class,
+                partitions,
+                week,
+                "Reminders to reviewer groups of requests still open as their deadline nears, once per request and"
+                        + " reminder; notifiers deliver them.");
         approvalsRevokedSessions = topic(
                 "approvals.revoked-sessions",
                 RevokedSession.class,
@@ -252,6 +261,14 @@ public final class TopicCatalogue {
         return approvalsIgnoredVotes;
     }
 
+    /**
+     * @return reminders of open requests, written by the escalation service once per request and
+     *     reminder (key: actionId)
+     */
+    public Topic<String, Reminder> approvalsReminders() {
+        return approvalsReminders;
+    }
+
     /** @return signed-out session tokens, compacted, one partition (key: the token's jti) */
     public Topic<String, RevokedSession> approvalsRevokedSessions() {
         return approvalsRevokedSessions;
@@ -324,6 +341,7 @@ public final class TopicCatalogue {
                 approvalsRequests,
                 approvalsVotes,
                 approvalsIgnoredVotes,
+                approvalsReminders,
                 approvalsRevokedSessions,
                 decisions,
                 spotChecks,

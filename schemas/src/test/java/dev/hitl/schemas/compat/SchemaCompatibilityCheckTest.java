@@ -22,7 +22,7 @@ class SchemaCompatibilityCheckTest {
 
     @Test
     void shouldFindTheCurrentSchemasCompatibleWithTheReleasedOnes() {
-        assertThat(SchemaCompatibilityCheck.registeredSchemas()).hasSize(16);
+        assertThat(SchemaCompatibilityCheck.registeredSchemas()).hasSize(17);
         assertThat(SchemaCompatibilityCheck.check(RELEASED, SchemaCompatibilityCheck.registeredSchemas()))
                 .isEmpty();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.ProposedAction;
+import dev.hitl.schemas.Reminder;
 import dev.hitl.schemas.SpotCheck;
 import dev.hitl.schemas.SpotCheckAnswer;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ class TopicCatalogueTest {
                         "hitl.approvals.requests",
                         "hitl.approvals.votes",
                         "hitl.approvals.ignored-votes",
+                        "hitl.approvals.reminders",
                         "hitl.approvals.revoked-sessions",
                         "hitl.decisions",
                         "hitl.spotchecks",
@@ -43,6 +45,10 @@ class TopicCatalogueTest {
         assertThat(catalogue.deadLetters().valueType()).isEqualTo(byte[].class);
         assertThat(catalogue.spotChecks().valueType()).isEqualTo(SpotCheck.class);
         assertThat(catalogue.spotCheckAnswers().valueType()).isEqualTo(SpotCheckAnswer.class);
+        assertThat(catalogue.approvalsReminders().valueType()).isEqualTo(Reminder.class);
+        // keyed by actionId like the requests they remind of
+        assertThat(catalogue.approvalsReminders().partitions())
+                .isEqualTo(catalogue.approvalsRequests().partitions());
         assertThat(catalogue.spotChecks().partitions())
                 .isEqualTo(catalogue.actionsProposed().partitions());
         assertThat(catalogue.spotCheckAnswers().partitions())
