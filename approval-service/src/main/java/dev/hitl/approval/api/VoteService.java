@@ -169,7 +169,7 @@ public class VoteService {
                 .setTimeOnCardMillis(command.timeOnCardMillis())
                 .build();
         // Signed by the publisher as sent: nothing may change the vote after this line.
-        final Vote sent = votes.publish(vote);
+        final Vote sent = votes.publish(vote, item.get().trace(request), action.getTool());
         return Outcome.of(Recorded.of(sent));
     }
 

@@ -6,6 +6,7 @@ import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import io.opentelemetry.api.trace.SpanContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,8 +102,34 @@ public final class Inbox {
      *
      * @param actionId the action
      * @param requests the open requests, by stage
+     * @param traces each request's trace context in {@link KeptTrace} form (null for none), in the
+     *     order of {@code requests}; null when no request carries one
      */
-    public record Item(String actionId, List<ApprovalRequest> requests) {
+    public record Item(String actionId, List<ApprovalRequest> requests, List<String> traces) {
+
+        /**
+         * @param actionId the action
+         * @param requests the open requests, by stage, none with a trace context
+         */
+        public Item(final String actionId, final List<ApprovalRequest> requests) {
+            this(actionId, requests, null);
+        }
+
+        /**
+         * @param request one of the item's requests
+         * @return the trace context its record carried (the vote hop links to it), invalid when none
+         */
+        public SpanContext trace(final ApprovalRequest request) {
+            if (traces == null) {
+                return SpanContext.getInvalid();
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                if (requests.get(i) == request) {
+                    return KeptTrace.restore(traces.get(i));
+                }
+            }
+            return SpanContext.getInvalid();
+        }
 
         /** @return the request every stage shares the action and assessment of */
         public ApprovalRequest first() {
@@ -241,6 +268,17 @@ public final class Inbox {
      * others, replacing that stage's earlier request.
      */
     void request(final ApprovalRequest request) {
+        request(request, null);
+    }
+
+    /**
+     * Opens a request, as {@link #request(ApprovalRequest)}, keeping the trace context its record
+     * carried.
+     *
+     * @param request the request
+     * @param trace its record's trace context in {@link KeptTrace} form, or null for none
+     */
+    void request(final ApprovalRequest request, final String trace) {
         final String id = request.getAction().getActionId();
         if (closed.containsKey(id)) {
             return;
@@ -249,19 +287,36 @@ public final class Inbox {
         final Item before = open.get(id);
         final Item next = open.compute(id, (key, item) -> {
             if (item == null) {
-                return new Item(id, List.of(request));
+                return new Item(
+                        id, List.of(request), trace == null ? null : java.util.Collections.singletonList(trace));
             }
             if (superseded(item, request)) {
                 return item;
             }
             if (request.getEscalationLevel() > item.level() || request.getActionVersion() > item.version()) {
-                return new Item(id, List.of(request));
+                return new Item(
+                        id, List.of(request), trace == null ? null : java.util.Collections.singletonList(trace));
             }
-            final List<ApprovalRequest> stages = new ArrayList<>(item.requests());
-            stages.removeIf(r -> r.getStageIndex() == request.getStageIndex());
-            stages.add(request);
-            stages.sort(Comparator.comparingInt(ApprovalRequest::getStageIndex));
-            return new Item(id, List.copyOf(stages));
+            final List<ApprovalRequest> stages = new ArrayList<>(item.requests().size() + 1);
+            final List<String> traces = new ArrayList<>(item.requests().size() + 1);
+            boolean traced = trace != null;
+            for (int i = 0; i < item.requests().size(); i++) {
+                final ApprovalRequest r = item.requests().get(i);
+                if (r.getStageIndex() != request.getStageIndex()) {
+                    stages.add(r);
+                    final String kept =
+                            item.traces() == null ? null : item.traces().get(i);
+                    traces.add(kept);
+                    traced |= kept != null;
+                }
+            }
+            int at = 0;
+            while (at < stages.size() && stages.get(at).getStageIndex() < request.getStageIndex()) {
+                at++;
+            }
+            stages.add(at, request);
+            traces.add(at, trace);
+            return new Item(id, List.copyOf(stages), traced ? java.util.Collections.unmodifiableList(traces) : null);
         });
         if (before != next) {
             if (before != null) {

@@ -219,7 +219,7 @@ public class InboxMaterializer {
             return;
         }
         if (value instanceof ApprovalRequest request) {
-            inbox.request(sharedText.share(request));
+            inbox.request(sharedText.share(request), KeptTrace.keep(record.headers()));
         } else if (value instanceof Decision decision) {
             final DecisionVerifier.Result verified = decisions.verify(decision);
             if (verified != DecisionVerifier.Result.VALID) {

@@ -224,6 +224,52 @@ class InboxTest {
     }
 
     /** A request of a two-stage route (reviewers, then data-owners) at a level and version. */
+    @Test
+    void shouldKeepEachStagesTraceContextForTheVoteHopAndDropItWithItsRequest() {
+        final Inbox inbox = new Inbox();
+        final String first = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        final String second = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01 vendor=opaque";
+        inbox.request(stage("t-1", 0, 1, 0), second);
+        inbox.request(stage("t-1", 0, 0, 0), first); // opens before the other stage, keeps its own context
+
+        final Inbox.Item item = inbox.item("t-1").orElseThrow();
+        assertThat(item.requests()).extracting(ApprovalRequest::getStageIndex).containsExactly(0, 1);
+        assertThat(item.trace(item.requests().get(0)).getSpanId()).isEqualTo("00f067aa0ba902b7");
+        final io.opentelemetry.api.trace.SpanContext other =
+                item.trace(item.requests().get(1));
+        assertThat(other.getSpanId()).isEqualTo("b7ad6b7169203331");
+        assertThat(other.getTraceState().get("vendor")).isEqualTo("opaque");
+
+        inbox.request(stage("t-1", 0, 1, 0)); // the second stage again, now without a context
+        final Inbox.Item after = inbox.item("t-1").orElseThrow();
+        assertThat(after.trace(after.requests().get(0)).getSpanId()).isEqualTo("00f067aa0ba902b7");
+        assertThat(after.trace(after.requests().get(1)).isValid()).isFalse();
+
+        inbox.request(stage("t-1", 1, 0, 0)); // escalated: the new level's request carries none
+        final Inbox.Item escalated = inbox.item("t-1").orElseThrow();
+        assertThat(escalated.traces()).isNull();
+        assertThat(escalated.trace(escalated.first()).isValid()).isFalse();
+    }
+
+    @Test
+    void shouldKeepOnlyAValidTraceContextInOneString() {
+        final org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        assertThat(KeptTrace.keep(headers)).isNull();
+        headers.add("traceparent", "00-not-a-trace-context".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(KeptTrace.keep(headers)).isNull();
+        headers.add(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("tracestate", "a=1,b=2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        final String kept = KeptTrace.keep(headers);
+        assertThat(kept).isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 a=1,b=2");
+        assertThat(KeptTrace.restore(kept).getTraceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(KeptTrace.restore(kept).getTraceState().get("b")).isEqualTo("2");
+        assertThat(KeptTrace.restore(null).isValid()).isFalse();
+    }
+
     private static ApprovalRequest stage(final String actionId, final int level, final int stage, final int version) {
         final ApprovalRequest request = request(actionId);
         request.setRoute(new ApprovalRoute(
