@@ -8,6 +8,7 @@ import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.tracing.HopTracer;
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -38,11 +39,15 @@ public class AuditStreamFactory {
      * @param builder Micronaut's configured stream builder
      * @param topics the provisioned topics (so the stream starts only once they exist)
      * @param serdes their serdes
+     * @param tracer the audit hop's spans (service-runtime's; no-op unless the OTEL_* settings ask)
      * @return the stream of audit records written
      */
     @Singleton
     public KStream<String, AuditRecord> auditStream(
-            final ConfiguredStreamBuilder builder, final ProvisionedTopics topics, final TopicSerdes serdes) {
+            final ConfiguredStreamBuilder builder,
+            final ProvisionedTopics topics,
+            final TopicSerdes serdes,
+            final HopTracer tracer) {
         final Properties config = builder.getConfiguration();
         if (!config.containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
             final String fromEnvironment = System.getenv("HITL_STATE_DIR");
@@ -53,7 +58,7 @@ public class AuditStreamFactory {
                             : Path.of(System.getProperty("java.io.tmpdir"), "hitl-state")
                                     .toString());
         }
-        return AuditTopology.build(builder, new AuditTopology.Dependencies(topics.catalogue(), serdes));
+        return AuditTopology.build(builder, new AuditTopology.Dependencies(topics.catalogue(), serdes, tracer));
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.hitl.audit.checkpoint;
 
+import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.schemas.AuditCheckpoint;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.integrity.CheckpointSigner;
+import dev.hitl.schemas.topics.EndOffsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,13 +15,11 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,22 +192,19 @@ public final class CheckpointPublisher implements AutoCloseable {
         }
         consumer.pause(partitions);
         consumer.resume(moved);
-        final Instant deadline = Instant.now().plusSeconds(30);
-        while (moved.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("could not read the end of " + auditTopic);
-            }
-            try {
-                for (final ConsumerRecord<String, AuditRecord> r : consumer.poll(Duration.ofMillis(200))) {
+        final Map<TopicPartition, Long> movedEnds = new HashMap<>();
+        moved.forEach(tp -> movedEnds.put(tp, ends.get(tp)));
+        AuditLogReader.readToEnds(
+                EndOffsets.of(movedEnds),
+                consumer,
+                Duration.ofSeconds(30),
+                r -> {
                     final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     if (r.offset() < ends.get(tp) && r.value() != null) {
                         heads.put(r.partition(), new Head(r.offset(), r.value()));
                     }
-                }
-            } catch (RecordDeserializationException e) {
-                consumer.seek(e.topicPartition(), e.offset() + 1);
-            }
-        }
+                },
+                e -> consumer.seek(e.topicPartition(), e.offset() + 1));
         moved.forEach(tp -> readTo.put(tp, ends.get(tp)));
     }
 

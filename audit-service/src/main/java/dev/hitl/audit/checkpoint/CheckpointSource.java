@@ -1,28 +1,25 @@
 package dev.hitl.audit.checkpoint;
 
+import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.schemas.AuditCheckpoint;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.EndOffsets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -95,12 +92,10 @@ public final class CheckpointSource {
     }
 
     private void readTopic(final String auditTopic, final List<Found> found) {
-        final Map<String, Object> config = new HashMap<>(clientConfig);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         try (KafkaConsumer<String, AuditCheckpoint> consumer = new KafkaConsumer<>(
-                config, new StringDeserializer(), AvroDeserializer.specific(registry, AuditCheckpoint.class))) {
+                EndOffsets.readCommitted(clientConfig),
+                new StringDeserializer(),
+                AvroDeserializer.specific(registry, AuditCheckpoint.class))) {
             final List<PartitionInfo> infos = consumer.partitionsFor(checkpointTopic, timeout);
             if (infos == null || infos.isEmpty()) {
                 return;
@@ -110,23 +105,17 @@ public final class CheckpointSource {
                     .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            final Instant deadline = Instant.now().plus(timeout);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("could not read " + checkpointTopic + " within " + timeout);
-                }
-                try {
-                    for (final ConsumerRecord<String, AuditCheckpoint> r : consumer.poll(Duration.ofMillis(200))) {
+            AuditLogReader.readToEnds(
+                    EndOffsets.of(consumer.endOffsets(partitions, timeout)),
+                    consumer,
+                    timeout,
+                    r -> {
                         if (r.value() != null && auditTopic.equals(r.value().getAuditTopic())) {
                             found.add(new Found(r.value(), r.topic() + "/" + r.partition() + "/" + r.offset()));
                         }
-                    }
-                } catch (RecordDeserializationException e) {
+                    },
                     // not a checkpoint: nothing it claims can be used; skip it
-                    consumer.seek(e.topicPartition(), e.offset() + 1);
-                }
-            }
+                    e -> consumer.seek(e.topicPartition(), e.offset() + 1));
         }
     }
 

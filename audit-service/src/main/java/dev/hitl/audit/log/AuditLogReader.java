@@ -3,8 +3,8 @@ package dev.hitl.audit.log;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.EndOffsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -57,7 +58,8 @@ public final class AuditLogReader {
      * @param sink receives every record, partition 0 first, each partition in offset order; an
      *     exception it throws ends the read
      * @return how many records were read
-     * @throws IllegalStateException when the topic does not exist or could not be read in time
+     * @throws IllegalStateException when the topic does not exist
+     * @throws org.apache.kafka.common.KafkaException when it could not be read in time
      */
     public long forEach(final Consumer<LogRecord> sink) {
         final Map<String, Object> config = consumerConfig(clientConfig);
@@ -65,25 +67,52 @@ public final class AuditLogReader {
                 config, new StringDeserializer(), AvroDeserializer.specific(registry, AuditRecord.class))) {
             final List<TopicPartition> partitions = partitions(consumer, topic, timeout);
             final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            final Instant deadline = Instant.now().plus(timeout);
-            long count = 0;
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            final long[] count = {0};
             for (final TopicPartition tp : partitions) {
                 final long end = ends.get(tp);
                 consumer.assign(List.of(tp));
                 consumer.seekToBeginning(List.of(tp));
-                while (consumer.position(tp, timeout) < end) {
-                    if (Instant.now().isAfter(deadline)) {
-                        throw new IllegalStateException("could not read " + topic + " within " + timeout);
-                    }
-                    for (final ConsumerRecord<String, AuditRecord> r : consumer.poll(Duration.ofMillis(200))) {
-                        if (r.offset() < end) {
-                            sink.accept(new LogRecord(r.partition(), r.offset(), r.value()));
-                            count++;
-                        }
-                    }
-                }
+                EndOffsets.of(Map.of(tp, end))
+                        .read(consumer, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), r -> {
+                            if (r.offset() < end) {
+                                sink.accept(new LogRecord(r.partition(), r.offset(), r.value()));
+                                count[0]++;
+                            }
+                        });
             }
-            return count;
+            return count[0];
+        }
+    }
+
+    /**
+     * Reads to {@code ends} as {@link EndOffsets#read} does, and reads on past a record that cannot be
+     * deserialized: {@code unreadable} is told of it and must move the consumer on (past it, or to
+     * the partition's end offset to give the partition up).
+     *
+     * @param ends the end offsets to read to
+     * @param consumer a consumer assigned those partitions, positioned where the read starts
+     * @param timeout the longest the whole read may take
+     * @param each what to do with each record (records past an end offset included: filter by offset)
+     * @param unreadable what to do with a record that cannot be deserialized
+     * @param <K> the key type
+     * @param <V> the value type
+     * @throws org.apache.kafka.common.KafkaException when the ends are not reached within the timeout
+     */
+    public static <K, V> void readToEnds(
+            final EndOffsets ends,
+            final org.apache.kafka.clients.consumer.Consumer<K, V> consumer,
+            final Duration timeout,
+            final Consumer<ConsumerRecord<K, V>> each,
+            final Consumer<RecordDeserializationException> unreadable) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                ends.read(consumer, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), each);
+                return;
+            } catch (RecordDeserializationException e) {
+                unreadable.accept(e);
+            }
         }
     }
 
@@ -92,11 +121,8 @@ public final class AuditLogReader {
      * @return consumer settings for reading the log: read_committed, no group, no commits
      */
     public static Map<String, Object> consumerConfig(final Map<String, Object> base) {
-        final Map<String, Object> config = new HashMap<>(base);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final Map<String, Object> config = new HashMap<>(EndOffsets.readCommitted(base));
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         return config;
     }

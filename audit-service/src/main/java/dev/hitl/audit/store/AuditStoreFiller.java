@@ -2,6 +2,7 @@ package dev.hitl.audit.store;
 
 import dev.hitl.audit.log.LogRecord;
 import dev.hitl.schemas.AuditRecord;
+import dev.hitl.schemas.topics.EndOffsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -142,7 +143,7 @@ public final class AuditStoreFiller implements AutoCloseable {
         final AuditStore store = new AuditStore(dataSource, beforePositions);
         final List<TopicPartition> partitions = partitions(c);
         c.assign(partitions);
-        Map<TopicPartition, Long> target = resume(store, c, partitions);
+        EndOffsets target = resume(store, c, partitions);
         failure = null;
         final Map<TopicPartition, Long> written = new HashMap<>();
         partitions.forEach(tp -> written.put(tp, c.position(tp)));
@@ -205,7 +206,7 @@ public final class AuditStoreFiller implements AutoCloseable {
                     continue;
                 }
             }
-            if (!ready && caughtUp(c, target)) {
+            if (!ready && target.reachedBy(c)) {
                 final long added = store.state().records() - recordsAtResume;
                 if (added >= ANALYZE_AFTER && added >= recordsAtResume) {
                     store.analyze(); // the tables at least doubled: the planner's statistics are stale
@@ -221,7 +222,7 @@ public final class AuditStoreFiller implements AutoCloseable {
             }
             if (now - lagCheckedAt >= LAG_CHECK_MILLIS) {
                 lagCheckedAt = now;
-                lag = lag(c, c.endOffsets(partitions, METADATA_TIMEOUT));
+                lag = EndOffsets.of(c.endOffsets(partitions, METADATA_TIMEOUT)).remaining(c);
             }
         }
     }
@@ -243,11 +244,11 @@ public final class AuditStoreFiller implements AutoCloseable {
      *
      * @return the log's end offsets now: the store is ready once it has read up to them
      */
-    private Map<TopicPartition, Long> resume(
+    private EndOffsets resume(
             final AuditStore store, final Consumer<String, AuditRecord> c, final List<TopicPartition> partitions)
             throws Exception {
         ready = false;
-        final Map<TopicPartition, Long> ends = new LinkedHashMap<>(c.endOffsets(partitions, METADATA_TIMEOUT));
+        final EndOffsets ends = EndOffsets.of(c.endOffsets(partitions, METADATA_TIMEOUT));
         AuditStore.State state = store.state();
         String reason = null;
         if (refillOnStart) {
@@ -257,9 +258,10 @@ public final class AuditStoreFiller implements AutoCloseable {
         } else {
             for (final TopicPartition tp : partitions) {
                 final Long stored = state.positions().get(tp.partition());
-                if (stored != null && stored > ends.get(tp)) {
-                    reason = "partition " + tp.partition() + " of the log ends at offset " + ends.get(tp)
-                            + " but the store has read it up to " + stored + " (was the topic made again?)";
+                if (stored != null && stored > ends.ends().get(tp)) {
+                    reason = "partition " + tp.partition() + " of the log ends at offset "
+                            + ends.ends().get(tp) + " but the store has read it up to " + stored
+                            + " (was the topic made again?)";
                     break;
                 }
             }
@@ -287,8 +289,8 @@ public final class AuditStoreFiller implements AutoCloseable {
                 generation,
                 state.records(),
                 state.positions(),
-                ends);
-        lag = lag(c, ends);
+                ends.ends());
+        lag = ends.remaining(c);
         return ends;
     }
 
@@ -296,23 +298,6 @@ public final class AuditStoreFiller implements AutoCloseable {
         ready = false;
         final long g = store.refill(topic, by, settings.refillLockTimeout().toMillis());
         LOG.warn("Refilling the audit store from {} (generation {}): {}", topic, g, by);
-    }
-
-    private static boolean caughtUp(final Consumer<String, AuditRecord> c, final Map<TopicPartition, Long> target) {
-        for (final Map.Entry<TopicPartition, Long> t : target.entrySet()) {
-            if (c.position(t.getKey()) < t.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static long lag(final Consumer<String, AuditRecord> c, final Map<TopicPartition, Long> ends) {
-        long total = 0;
-        for (final Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
-            total += Math.max(0, e.getValue() - c.position(e.getKey()));
-        }
-        return total;
     }
 
     private void pause(final long millis) {

@@ -1,5 +1,7 @@
 package dev.hitl.audit.topology;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * One event to record, before it has a place in a chain: what the audit log will say about it
  * apart from partition, sequence, prevHash and hash. Travels as JSON through the service's internal
@@ -15,6 +17,10 @@ package dev.hitl.audit.topology;
  * @param policyVersion the policy version, or null
  * @param source {@code topic/partition/offset} of the source record
  * @param payload the source record as canonical JSON
+ * @param outcome the decision's outcome (DECIDED), else null: for the audit hop's span only, not
+ *     recorded
+ * @param riskClass the assessment's risk class (AUTO_APPROVED, PENDING, REQUESTED, SPOT_CHECK),
+ *     else null: for the audit hop's span only, not recorded
  */
 public record AuditEvent(
         String eventType,
@@ -24,4 +30,20 @@ public record AuditEvent(
         long occurredAtMillis,
         String policyVersion,
         String source,
-        String payload) {}
+        String payload,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String outcome,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String riskClass) {
+
+    /** An event without span attributes (events written before they were carried read back so). */
+    public AuditEvent(
+            final String eventType,
+            final String actionId,
+            final String agentId,
+            final String actor,
+            final long occurredAtMillis,
+            final String policyVersion,
+            final String source,
+            final String payload) {
+        this(eventType, actionId, agentId, actor, occurredAtMillis, policyVersion, source, payload, null, null);
+    }
+}

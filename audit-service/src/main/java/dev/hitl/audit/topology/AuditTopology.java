@@ -5,6 +5,8 @@ import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.topics.Topic;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.schemas.topics.TopicSerdes;
+import dev.hitl.tracing.HopTracer;
+import io.opentelemetry.api.common.AttributeKey;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,7 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>The events are repartitioned into {@value #REPARTITION} with exactly the audit log's
  *       partition count and {@link AuditPartitioner}, the partitioner the audit log is written with.
  *   <li>{@link ChainProcessor}, in the task of partition p, appends each event to chain p, keeps the
- *       chain's end in {@value #CHAIN_STORE} (persistent, changelogged) and writes to partition p.
+ *       chain's end in {@value #CHAIN_STORE} (persistent, changelogged) and writes to partition p;
+ *       each append is the audit hop's span, the child of the source record's trace context.
  * </ol>
  *
  * <p>{@code hitl.trust} is not recorded: it is derived state (the classifier's running counts over
@@ -40,6 +43,12 @@ public final class AuditTopology {
 
     /** The proposed arguments of each open action, to record modifications as diffs (changelogged). */
     public static final String ARGUMENTS_STORE = "audit-open-arguments";
+    /**
+     * The audit event's type (PROPOSED, DECIDED, ...) on the audit hop's span ({@code hitl audit}),
+     * which tells an action's audit spans apart. The audit's own: not (yet) in {@code HitlAttributes}.
+     */
+    public static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("hitl.audit.event_type");
+
     /** Name of the repartition step (topic {@code <application.id>-audit-events-repartition}). */
     public static final String REPARTITION = "audit-events";
 
@@ -52,8 +61,27 @@ public final class AuditTopology {
      * @param serdes the serdes of its topics
      * @param checkOwnership whether the chain processor insists on running in the task of the
      *     record's chain (true in production; TopologyTestDriver runs every partition in one task)
+     * @param tracer the audit hop's spans ({@link HopTracer#noop()} for none)
      */
-    public record Dependencies(TopicCatalogue topics, TopicSerdes serdes, boolean checkOwnership) {
+    public record Dependencies(TopicCatalogue topics, TopicSerdes serdes, boolean checkOwnership, HopTracer tracer) {
+
+        /**
+         * @param topics the topic catalogue
+         * @param serdes the serdes of its topics
+         * @param checkOwnership see above
+         */
+        public Dependencies(final TopicCatalogue topics, final TopicSerdes serdes, final boolean checkOwnership) {
+            this(topics, serdes, checkOwnership, HopTracer.noop());
+        }
+
+        /**
+         * @param topics the topic catalogue
+         * @param serdes the serdes of its topics
+         * @param tracer the audit hop's spans
+         */
+        public Dependencies(final TopicCatalogue topics, final TopicSerdes serdes, final HopTracer tracer) {
+            this(topics, serdes, true, tracer);
+        }
 
         /**
          * @param topics the topic catalogue
@@ -107,7 +135,7 @@ public final class AuditTopology {
                                 .withNumberOfPartitions(partitions)
                                 .withStreamPartitioner(new AuditPartitioner<>()))
                 .process(
-                        () -> new ChainProcessor(partitions, deps.checkOwnership()),
+                        () -> new ChainProcessor(partitions, deps.checkOwnership(), deps.tracer()),
                         Named.as("chain"),
                         CHAIN_STORE,
                         ARGUMENTS_STORE);

@@ -3,7 +3,16 @@ package dev.hitl.audit.topology;
 import dev.hitl.audit.chain.AuditHashing;
 import dev.hitl.runtime.logging.HitlLogEncoder;
 import dev.hitl.schemas.AuditRecord;
+import dev.hitl.tracing.HitlAttributes;
+import dev.hitl.tracing.HopSpans;
+import dev.hitl.tracing.HopTracer;
+import dev.hitl.tracing.TraceHeaders;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
 import java.time.Instant;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -16,18 +25,25 @@ import org.slf4j.MDC;
  * audit log (same partition count, same partitioner), so each chain has exactly one writer. The end
  * of the chain lives in a changelogged store updated in the same transaction as the record written
  * and the input offset committed (exactly_once_v2): after a crash both roll back together.
+ *
+ * <p>Each append is the audit hop's span ({@link HopSpans#AUDIT}), the child of the audited source
+ * record's trace context (its headers, carried through the repartition topic); the record written to
+ * the audit log carries the audit span's context. The span is not part of the chain: headers are not
+ * hashed.
  */
 final class ChainProcessor implements Processor<String, AuditEvent, String, AuditRecord> {
 
     private final int partitions;
     private final boolean checkOwnership;
+    private final HopTracer tracer;
     private ProcessorContext<String, AuditRecord> context;
     private KeyValueStore<Integer, ChainState> chains;
     private KeyValueStore<String, String> arguments;
 
-    ChainProcessor(final int partitions, final boolean checkOwnership) {
+    ChainProcessor(final int partitions, final boolean checkOwnership, final HopTracer tracer) {
         this.partitions = partitions;
         this.checkOwnership = checkOwnership;
+        this.tracer = tracer;
     }
 
     @Override
@@ -83,9 +99,35 @@ final class ChainProcessor implements Processor<String, AuditEvent, String, Audi
                 .setPrevHash(last == null ? AuditHashing.GENESIS : last.hash())
                 .setHash("")
                 .build();
-        out.setHash(AuditHashing.hash(out));
-        chains.put(partition, new ChainState(out.getSequence(), out.getHash()));
-        context.forward(record.withValue(out));
+        final Span span = span(record.headers(), event);
+        try {
+            out.setHash(AuditHashing.hash(out));
+            chains.put(partition, new ChainState(out.getSequence(), out.getHash()));
+            final Headers headers = new RecordHeaders(record.headers().toArray());
+            TraceHeaders.inject(span, headers); // replaces the source record's context
+            context.forward(record.withValue(out).withHeaders(headers));
+        } finally {
+            span.end();
+        }
+    }
+
+    /** The audit hop's span: the child of the source record's context (or a new trace without one). */
+    private Span span(final Headers source, final AuditEvent event) {
+        final SpanBuilder span = tracer.childOf(HopSpans.AUDIT, SpanKind.CONSUMER, source)
+                .setAttribute(AuditTopology.EVENT_TYPE, event.eventType());
+        if (event.actionId() != null) {
+            span.setAttribute(HitlAttributes.ACTION_ID, event.actionId());
+        }
+        if (event.agentId() != null) {
+            span.setAttribute(HitlAttributes.AGENT_ID, event.agentId());
+        }
+        if (event.outcome() != null) {
+            span.setAttribute(HitlAttributes.OUTCOME, event.outcome());
+        }
+        if (event.riskClass() != null) {
+            span.setAttribute(HitlAttributes.RISK_CLASS, event.riskClass());
+        }
+        return span.startSpan();
     }
 
     /**

@@ -3,6 +3,11 @@ package dev.hitl.audit.topology;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hitl.audit.chain.AvroJson;
+import dev.hitl.schemas.ApprovalRequest;
+import dev.hitl.schemas.ClassifiedAction;
+import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.RiskAssessment;
+import dev.hitl.schemas.SpotCheck;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.topics.Withdrawals;
 import java.nio.charset.StandardCharsets;
@@ -80,8 +85,34 @@ final class DescribeProcessor<V extends SpecificRecord> implements Processor<Str
                 d.occurredAt().toEpochMilli(),
                 d.policyVersion(),
                 source,
-                CanonicalJson.canonicalize(AvroJson.toJson(value)));
+                CanonicalJson.canonicalize(AvroJson.toJson(value)),
+                outcomeOf(value),
+                riskClassOf(value));
         context.forward(record.withKey(key).withValue(event));
+    }
+
+    /** The decision's outcome, for the audit hop's span ({@code hitl.outcome}). */
+    private static String outcomeOf(final SpecificRecord value) {
+        return value instanceof Decision d && d.getOutcome() != null
+                ? d.getOutcome().name()
+                : null;
+    }
+
+    /** The assessment's risk class, for the audit hop's span ({@code hitl.risk_class}). */
+    private static String riskClassOf(final SpecificRecord value) {
+        final RiskAssessment assessment;
+        if (value instanceof ClassifiedAction c) {
+            assessment = c.getAssessment();
+        } else if (value instanceof ApprovalRequest r) {
+            assessment = r.getAssessment();
+        } else if (value instanceof SpotCheck s) {
+            assessment = s.getAssessment();
+        } else {
+            return null;
+        }
+        return assessment == null || assessment.getRiskClass() == null
+                ? null
+                : assessment.getRiskClass().name();
     }
 
     private void withdrawal(final Record<String, V> record) {

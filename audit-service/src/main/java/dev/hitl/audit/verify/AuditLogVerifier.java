@@ -2,12 +2,13 @@ package dev.hitl.audit.verify;
 
 import dev.hitl.audit.checkpoint.CheckpointCheck;
 import dev.hitl.audit.checkpoint.CheckpointSource;
+import dev.hitl.audit.log.AuditLogReader;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.SchemaRegistryClient;
+import dev.hitl.schemas.topics.EndOffsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,11 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -90,17 +89,14 @@ public final class AuditLogVerifier {
      * @param toOffset last offset to verify (inclusive), or null for the end of the committed log
      * @return the report
      * @throws IllegalArgumentException when the partition does not exist or the range is empty
-     * @throws IllegalStateException when the log could not be read within the timeout
+     * @throws org.apache.kafka.common.KafkaException when the log could not be read within the timeout
      */
     public VerificationReport verify(final Integer partition, final Long fromOffset, final Long toOffset) {
         if (fromOffset != null && toOffset != null && toOffset < fromOffset) {
             throw new IllegalArgumentException("toOffset " + toOffset + " is before fromOffset " + fromOffset);
         }
-        final Map<String, Object> config = new HashMap<>(clientConfig);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final Map<String, Object> config = new HashMap<>(EndOffsets.readCommitted(clientConfig));
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         try (KafkaConsumer<String, AuditRecord> consumer = new KafkaConsumer<>(
                 config, new StringDeserializer(), AvroDeserializer.specific(registry, AuditRecord.class))) {
             final List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
@@ -148,34 +144,28 @@ public final class AuditLogVerifier {
             }
         }
         consumer.pause(difference(partitions, open));
-        final Instant deadline = Instant.now().plus(timeout);
-        while (!open.isEmpty()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
-            }
-            try {
-                for (final ConsumerRecord<String, AuditRecord> record : consumer.poll(Duration.ofMillis(200))) {
+        final Map<TopicPartition, Long> openStops = new HashMap<>();
+        open.forEach(tp -> openStops.put(tp, stops.get(tp)));
+        AuditLogReader.readToEnds(
+                EndOffsets.of(openStops),
+                consumer,
+                timeout,
+                record -> {
                     final TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                     if (!open.contains(tp) || record.offset() >= stops.get(tp)) {
-                        continue;
+                        return;
                     }
                     if (!verification.accept(tp.partition(), record.offset(), record.value())) {
-                        close(consumer, open, tp);
+                        giveUp(consumer, open, tp, stops);
                     } else if (check != null) {
                         check.accept(tp.partition(), record.value());
                     }
-                }
-            } catch (RecordDeserializationException e) {
-                final TopicPartition tp = e.topicPartition();
-                verification.unreadable(tp.partition(), e.offset(), String.valueOf(e.getCause()));
-                close(consumer, open, tp);
-            }
-            for (final TopicPartition tp : List.copyOf(open)) {
-                if (consumer.position(tp) >= stops.get(tp)) {
-                    close(consumer, open, tp);
-                }
-            }
-        }
+                },
+                e -> {
+                    final TopicPartition tp = e.topicPartition();
+                    verification.unreadable(tp.partition(), e.offset(), String.valueOf(e.getCause()));
+                    giveUp(consumer, open, tp, stops);
+                });
         final VerificationReport report = verification.report();
         if (check == null) {
             return report;
@@ -185,9 +175,14 @@ public final class AuditLogVerifier {
         return report.withCheckpoints(check.report(read, toOffset == null));
     }
 
-    private static void close(
-            final KafkaConsumer<?, ?> consumer, final Set<TopicPartition> open, final TopicPartition tp) {
+    /** Stops reading a partition whose chain broke: nothing after the break is checked. */
+    private static void giveUp(
+            final KafkaConsumer<?, ?> consumer,
+            final Set<TopicPartition> open,
+            final TopicPartition tp,
+            final Map<TopicPartition, Long> stops) {
         open.remove(tp);
+        consumer.seek(tp, stops.get(tp)); // counts as read to its end
         consumer.pause(List.of(tp));
     }
 
