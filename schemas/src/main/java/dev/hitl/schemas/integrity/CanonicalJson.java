@@ -4,11 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 
@@ -48,13 +44,17 @@ public final class CanonicalJson {
      *     a decision
      */
     public static String sha256(final String json) {
-        try {
-            final byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(canonicalize(json).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return sha256(StrictJson.parse(json));
+    }
+
+    /**
+     * @param node a JSON tree (e.g. arguments already parsed with {@link StrictJson})
+     * @return lower-case hex SHA-256 of the UTF-8 bytes of its canonical form: the same as {@link
+     *     #sha256(String)} of its text
+     */
+    public static String sha256(final JsonNode node) {
+        java.util.Objects.requireNonNull(node, "node");
+        return Utf8.sha256Hex(out -> write(node, out));
     }
 
     private static void write(final JsonNode node, final StringBuilder out) {
@@ -98,7 +98,18 @@ public final class CanonicalJson {
     /** Appends a string as RFC 8785 writes it: quoted, with the minimal escapes. */
     static void string(final String value, final StringBuilder out) {
         out.append('"');
-        for (int i = 0; i < value.length(); i++) {
+        // Most text needs no escape: copy the run before the first character that does in one go.
+        final int n = value.length();
+        int plain = 0;
+        while (plain < n) {
+            final char c = value.charAt(plain);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            plain++;
+        }
+        out.append(value, 0, plain);
+        for (int i = plain; i < n; i++) {
             final char c = value.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -159,6 +170,25 @@ public final class CanonicalJson {
         if (value == 0) {
             return "0";
         }
+        // The shortest-digits search costs about a microsecond; the same few numbers (confidences,
+        // amounts) come back again and again. Entries are immutable, so a racy slot is only a miss.
+        final long bits = Double.doubleToRawLongBits(value);
+        final int slot = (int) (bits ^ (bits >>> 29) ^ (bits >>> 47)) & (NUMBERS.length - 1);
+        final NumberText cached = NUMBERS[slot];
+        if (cached != null && cached.bits() == bits) {
+            return cached.text();
+        }
+        final String text = ecmaScript(value);
+        NUMBERS[slot] = new NumberText(bits, text);
+        return text;
+    }
+
+    /** A double's ECMAScript text, remembered by its bits. */
+    private record NumberText(long bits, String text) {}
+
+    private static final NumberText[] NUMBERS = new NumberText[1024];
+
+    private static String ecmaScript(final double value) {
         final String sign = value < 0 ? "-" : "";
         // Shortest decimal digits that round-trip, and the exponent n with value = 0.d1d2...dk × 10^n.
         final BigDecimal decimal = shortest(Math.abs(value));

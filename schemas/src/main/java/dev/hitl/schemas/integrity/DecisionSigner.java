@@ -2,7 +2,6 @@ package dev.hitl.schemas.integrity;
 
 import dev.hitl.schemas.Decision;
 import dev.hitl.schemas.Feedback;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -51,23 +50,50 @@ public final class DecisionSigner {
      * @return a copy of the decision with signatureKeyId, signatureAlgorithm and signature set
      */
     public Decision sign(final Decision decision) {
-        // A shallow copy: strings are immutable; the list and the feedback record are copied.
-        final Decision signed = Decision.newBuilder(decision)
-                .setApprovers(new ArrayList<>(decision.getApprovers()))
-                .setFeedback(
-                        decision.getFeedback() == null
-                                ? null
-                                : Feedback.newBuilder(decision.getFeedback()).build())
-                .setSignatureKeyId(key.keyId())
-                .setSignatureAlgorithm(ALGORITHM)
-                .setSignature(null)
-                .build();
-        final byte[] message = signedContent(signed).getBytes(StandardCharsets.UTF_8);
+        // A shallow copy, field by field (so a field added to the schema is copied too): strings are
+        // immutable; the list and the feedback record are copied. Cheaper than Decision.newBuilder,
+        // which deep-copies every field through the schema.
+        final Decision signed = shallowCopy(decision, new Decision());
+        signed.setApprovers(new ArrayList<>(decision.getApprovers()));
+        if (decision.getFeedback() != null) {
+            signed.setFeedback(shallowCopy(decision.getFeedback(), new Feedback()));
+        }
+        signed.setSignatureKeyId(key.keyId());
+        signed.setSignatureAlgorithm(ALGORITHM);
+        signed.setSignature(null);
+        // The signed content's UTF-8 bytes, written into this thread's buffers (no String between).
+        final Buffers buffers = BUFFERS.get();
+        final StringBuilder text = buffers.text;
+        text.setLength(0);
+        signedContent(signed, text);
+        if (text.capacity() > MAX_KEPT) {
+            buffers.text = new StringBuilder(1024);
+        }
+        final Utf8 message = buffers.utf8.encode(text);
         final byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
-        key.key().sign(Ed25519.Algorithm.Ed25519, null, message, 0, message.length, signature, 0);
+        key.key().sign(Ed25519.Algorithm.Ed25519, null, message.bytes(), 0, message.length(), signature, 0);
         signed.setSignature(Base64.getEncoder().encodeToString(signature));
         return signed;
     }
+
+    private static <R extends org.apache.avro.specific.SpecificRecordBase> R shallowCopy(final R from, final R to) {
+        final int fields = from.getSchema().getFields().size();
+        for (int i = 0; i < fields; i++) {
+            to.put(i, from.get(i));
+        }
+        return to;
+    }
+
+    /** A StringBuilder grown past this is not kept for the next decision. */
+    private static final int MAX_KEPT = 64 * 1024;
+
+    /** Per thread: a signer is shared by every stream thread of a service. */
+    private static final class Buffers {
+        private StringBuilder text = new StringBuilder(1024);
+        private final Utf8 utf8 = new Utf8();
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     /**
      * The signed content: the canonical JSON (RFC 8785) the signature covers, written directly, its
@@ -80,6 +106,11 @@ public final class DecisionSigner {
      */
     public static String signedContent(final Decision decision) {
         final StringBuilder out = new StringBuilder(512);
+        signedContent(decision, out);
+        return out.toString();
+    }
+
+    private static void signedContent(final Decision decision, final StringBuilder out) {
         out.append("{\"actionId\":");
         text(decision.getActionId(), out);
         out.append(",\"actionType\":");
@@ -130,7 +161,7 @@ public final class DecisionSigner {
         text(decision.getTarget(), out);
         out.append(",\"tool\":");
         text(decision.getTool(), out);
-        return out.append('}').toString();
+        out.append('}');
     }
 
     private static void text(final String value, final StringBuilder out) {

@@ -46,7 +46,8 @@ public final class ProposalHash {
      * @return its proposal hash
      */
     public static String of(final ProposedAction action) {
-        return sha256(canonical(action));
+        // The canonical JSON's bytes hashed in this thread's buffers (no String in between).
+        return Utf8.sha256Hex(out -> record(action, EXCLUDED_FIELD, out));
     }
 
     /**

@@ -126,6 +126,36 @@ class DecisionSignerTest {
     }
 
     @Test
+    void shouldSignTheUtf8OfTheSignedContent_asRfc8032Ed25519() {
+        // sign() writes the content's bytes in reused buffers: the signature must be exactly the
+        // Ed25519 signature of signedContent's UTF-8 bytes (Ed25519 is deterministic), for any text.
+        final Random random = new Random(20261205);
+        for (int i = 0; i < 300; i++) {
+            final Decision decision = randomDecision(random);
+            final Decision signed = signer.sign(decision);
+            final byte[] message = DecisionSigner.signedContent(signed).getBytes(StandardCharsets.UTF_8);
+            final byte[] expected = new byte[64];
+            KEY.key()
+                    .sign(
+                            org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519,
+                            null,
+                            message,
+                            0,
+                            message.length,
+                            expected,
+                            0);
+            assertThat(Base64.getDecoder().decode(signed.getSignature())).isEqualTo(expected);
+            // every field but the signature's own is the decision's
+            for (int f = 0; f < signed.getSchema().getFields().size(); f++) {
+                final String name = signed.getSchema().getFields().get(f).name();
+                if (!name.startsWith("signature")) {
+                    assertThat(signed.get(f)).as(name).isEqualTo(decision.get(f));
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldLeaveTheDecisionItSignsUnchanged() {
         final Decision unsigned = SampleRecords.decision("a-1");
         final Decision copy = Decision.newBuilder(unsigned).build();
