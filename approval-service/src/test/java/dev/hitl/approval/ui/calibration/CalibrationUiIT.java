@@ -292,6 +292,13 @@ class CalibrationUiIT {
                 .isEqualTo("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                         + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
         screenshot("calibration");
+
+        // the console check sees a violation when there is one: an inline style the CSP refuses
+        ((JavascriptExecutor) driver)
+                .executeScript("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>');");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                        .anyMatch(e -> e.getMessage().contains("Content Security Policy")));
     }
 
     @Test
