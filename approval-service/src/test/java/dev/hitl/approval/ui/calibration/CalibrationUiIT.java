@@ -305,8 +305,11 @@ class CalibrationUiIT {
     @Order(2)
     void shouldShowTheAdvisorsSuggestionsReadOnly() throws Exception {
         signIn("author", "reviewer");
+        auditCalls.clear();
         driver.findElement(By.id("nav-advisor")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("suggestions")));
+        // the advisor over the last 30 days, for the policy in force
+        assertThat(auditCalls).containsExactly("/audit/advisor?window=PT720H");
 
         final List<WebElement> suggestions = driver.findElements(By.cssSelector("#suggestions li.suggestion"));
         assertThat(suggestions).hasSize(2);
