@@ -45,6 +45,7 @@ class SeriesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUTHOR_TOKEN = "policy-author-token-" + "s".repeat(20);
     private static final String OPERATOR_TOKEN = "operator-token-" + "o".repeat(20);
+    private static final String AUDITOR_TOKEN = "auditor-token-" + "a".repeat(20);
 
     private final KafkaCluster cluster;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -103,6 +104,10 @@ class SeriesIT {
             assertThat(get(service, "/audit/reports/series?bucket=soon", AUTHOR_TOKEN)
                             .statusCode())
                     .isEqualTo(400);
+            assertThat(get(service, "/audit/reports/series?bucket=hour&" + range, AUDITOR_TOKEN)
+                            .body())
+                    .as("auditors read it too")
+                    .isEqualTo(hourly.body());
             assertThat(get(service, "/audit/reports/series?" + range, null).statusCode())
                     .isEqualTo(401);
             final HttpResponse<String> operator = get(service, "/audit/reports/series?" + range, OPERATOR_TOKEN);
@@ -146,7 +151,8 @@ class SeriesIT {
                         dir.resolve("state").toString(),
                         "hitl.audit.client-list",
                         "author:" + OperatorSettings.sha256Hex(AUTHOR_TOKEN) + ":policy-author,ops:"
-                                + OperatorSettings.sha256Hex(OPERATOR_TOKEN) + ":operator"));
+                                + OperatorSettings.sha256Hex(OPERATOR_TOKEN) + ":operator,auditor:"
+                                + OperatorSettings.sha256Hex(AUDITOR_TOKEN) + ":auditor"));
     }
 
     private KafkaProducer<String, SpecificRecord> producer() {

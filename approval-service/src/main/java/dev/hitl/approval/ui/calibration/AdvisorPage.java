@@ -3,15 +3,22 @@ package dev.hitl.approval.ui.calibration;
 import dev.hitl.approval.auditclient.AuditReports;
 import dev.hitl.approval.ui.Page;
 import dev.hitl.approval.ui.Viewer;
+import java.util.List;
 
 /**
  * The policy advisor's page: the audit service's suggestions for the policy in force, read-only.
  *
  * @param viewer the admin or policy author
+ * @param range the history the advisor looked at (back from now)
  * @param problem why there are no suggestions to show, or null
  * @param advice the advisor's answer, or null
  */
-public record AdvisorPage(Viewer viewer, String problem, AuditReports.Advice advice) implements Page {
+public record AdvisorPage(Viewer viewer, Range range, String problem, AuditReports.Advice advice) implements Page {
+
+    /** @return the histories the page offers */
+    public List<Range> ranges() {
+        return List.of(Range.WEEK, Range.MONTH, Range.QUARTER);
+    }
 
     @Override
     public String template() {

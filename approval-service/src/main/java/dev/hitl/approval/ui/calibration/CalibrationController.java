@@ -28,7 +28,7 @@ import java.util.List;
 
 /**
  * The calibration page ({@code GET /ui/calibration?range=24h|7d|30d|90d}) and the policy advisor's
- * page ({@code GET /ui/advisor}), for reviewers in {@link CalibrationAccess#GROUPS} only. Both read
+ * page ({@code GET /ui/advisor?range=7d|30d|90d}), for reviewers in {@link CalibrationAccess#GROUPS} only. Both read
  * the audit service with this service's own credential ({@link AuditClient}); when it does not
  * answer, the page says why and still shows what this service knows (the fatigue chart).
  */
@@ -114,10 +114,14 @@ public class CalibrationController {
     /**
      * @param request the request
      * @param user the signed-in user
+     * @param range the history: {@code 7d}, {@code 30d} (default) or {@code 90d}
      * @return the policy advisor's suggestions, read-only
      */
     @Get("/ui/advisor")
-    public HttpResponse<?> advisor(final HttpRequest<?> request, @Nullable final Authentication user) {
+    public HttpResponse<?> advisor(
+            final HttpRequest<?> request,
+            @Nullable final Authentication user,
+            @Nullable @QueryValue final String range) {
         if (user == null) {
             return UiResponses.toSignIn("/ui/advisor");
         }
@@ -125,8 +129,9 @@ public class CalibrationController {
         if (!CalibrationAccess.allowed(Reviewers.groups(user))) {
             return refused(viewer);
         }
-        final AuditAnswer<AuditReports.Advice> advice = audit.advice(null);
-        return UiResponses.page(HttpStatus.OK, new AdvisorPage(viewer, advice.problem(), advice.value()));
+        final Range r = Range.of(range) == Range.DAY ? Range.MONTH : Range.of(range);
+        final AuditAnswer<AuditReports.Advice> advice = audit.advice(r.length().toString());
+        return UiResponses.page(HttpStatus.OK, new AdvisorPage(viewer, r, advice.problem(), advice.value()));
     }
 
     private static HttpResponse<?> refused(final Viewer viewer) {

@@ -4,6 +4,7 @@ import dev.hitl.approval.auditclient.AuditReports;
 import dev.hitl.approval.fatigue.Fatigue;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -25,13 +26,13 @@ import java.util.function.DoubleFunction;
 public final class Charts {
 
     /** The width of every chart's viewBox. */
-    static final int WIDTH = 760;
+    static final int WIDTH = 600;
 
     /** The most categories a bar chart lists (the highest first). */
     static final int MAX_ROWS = 20;
 
     /** Names longer than this are shortened on the axis. */
-    static final int MAX_LABEL = 28;
+    static final int MAX_LABEL = 22;
 
     /** The outcomes drawn in their own colour, in stacking order; any other is {@code other}. */
     static final List<String> OUTCOMES = List.of(
@@ -55,8 +56,8 @@ public final class Charts {
     private static final double BOTTOM = TIME_HEIGHT - 30;
 
     // bar charts: the names on the left, the bars to the right
-    private static final double NAMES = 220;
-    private static final double BARS_END = WIDTH - 150;
+    static final double NAMES = 180;
+    static final double BARS_END = WIDTH - 140;
     private static final double ROW = 24;
 
     private Charts() {}
@@ -503,9 +504,13 @@ public final class Charts {
         final boolean days = bucket != null && bucket.compareTo(Duration.ofDays(1)) >= 0;
         for (int i = 0; i < buckets.size(); i += every) {
             final Instant at = instant(buckets.get(i).start());
+            // days as "Mar 1"; hours as "03:00", with the date where a day starts and on the first label
+            final boolean date = days
+                    || i == 0
+                    || (at != null && at.atZone(ZoneOffset.UTC).toLocalTime().equals(LocalTime.MIDNIGHT));
             final String text = at == null
                     ? "?"
-                    : DateTimeFormatter.ofPattern(days ? "MMM d" : "MMM d HH:mm", Locale.ROOT)
+                    : DateTimeFormatter.ofPattern(date ? "MMM d" : "HH:mm", Locale.ROOT)
                             .withZone(ZoneOffset.UTC)
                             .format(at);
             labels.add(new Chart.Label(Scale.px(frame.centre(i)), Scale.px(BOTTOM + 18), "middle", "tick", text, null));

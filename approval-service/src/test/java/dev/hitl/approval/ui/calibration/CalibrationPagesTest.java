@@ -135,7 +135,7 @@ class CalibrationPagesTest {
                         new AuditReports.Check("v+advisor", 12, 0, List.of(), List.of()))),
                 List.of(new AuditReports.Dropped("AUTO_APPROVE", "recolor " + EVIL, "t", "why " + EVIL, null)));
 
-        final String html = Pages.render(new AdvisorPage(ADMIN, null, advice));
+        final String html = Pages.render(new AdvisorPage(ADMIN, Range.MONTH, null, advice));
 
         assertThat(html).doesNotContain("<script>window").doesNotContain("<svg onload");
         assertThat(html).contains("type " + EVIL_ESCAPED, "tool " + EVIL_ESCAPED, "why " + EVIL_ESCAPED);

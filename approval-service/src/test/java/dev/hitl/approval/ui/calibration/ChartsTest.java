@@ -93,6 +93,10 @@ class ChartsTest {
         assertThat(ratio.dots().get(0).tip()).contains("100% auto-approved (6 of 6)");
         assertThat(ratio.isEmpty()).isFalse();
         assertThat(ratio.note()).contains("per hour");
+        // hours on the time axis, the date on the first label
+        assertThat(ratio.labels().stream().filter(l -> l.anchor().equals("middle")))
+                .extracting(Chart.Label::text)
+                .containsExactly("Mar 1", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00");
     }
 
     @Test
@@ -178,7 +182,7 @@ class ChartsTest {
         assertThat(chart.note()).contains("the 20 highest of 32");
         // 50 % reaches half the plot
         final Chart.Bar half = chart.bars().get(0);
-        assertThat(Double.parseDouble(half.width())).isEqualTo((760 - 150 - 220) / 2.0, within(0.1));
+        assertThat(Double.parseDouble(half.width())).isEqualTo((Charts.BARS_END - Charts.NAMES) / 2.0, within(0.1));
     }
 
     @Test
@@ -229,7 +233,8 @@ class ChartsTest {
         assertThat(chart.rules())
                 .filteredOn(r -> r.css().equals("threshold"))
                 .singleElement()
-                .satisfies(r -> assertThat(Double.parseDouble(r.x1())).isEqualTo(220 + 0.05 * 390, within(0.1)));
+                .satisfies(r -> assertThat(Double.parseDouble(r.x1()))
+                        .isEqualTo(Charts.NAMES + 0.05 * (Charts.BARS_END - Charts.NAMES), within(0.1)));
         assertThat(chart.note()).contains("threshold (5%)", "as the audit log holds them");
     }
 
