@@ -141,6 +141,11 @@ public final class LocalStack implements AutoCloseable {
                                         .approvalServiceKeyFile()
                                         .toAbsolutePath()
                                         .toString());
+                        // The calibration and advisor pages read the audit API: the audit service
+                        // starts on its own port of the stack's range, whatever the first port is.
+                        env.put(
+                                "HITL_AUDIT_URL",
+                                "http://127.0.0.1:" + (options.httpPort() + SERVICES.indexOf("audit-service")));
                     }
                     if (DECIDERS.contains(name)) {
                         env.put(
