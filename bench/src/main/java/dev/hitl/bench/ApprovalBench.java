@@ -39,6 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (comma-separated runnable jars, default the build's) are run in turn on the same broker, a
  *       before/after in one run; the JVM options default to {@code -XX:+UseSerialGC}.
  * </ul>
+ *
+ * <p>{@code BENCH_APPROVAL_JAR} names the jar of the first (or only) round instead of the build's
+ * own (a copy, so that building during a long run cannot replace the jar under the running service).
  */
 public final class ApprovalBench {
 

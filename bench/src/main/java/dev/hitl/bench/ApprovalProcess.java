@@ -56,8 +56,13 @@ final class ApprovalProcess implements AutoCloseable {
         return start(stack, heapMb, jvmOptions, BUILT);
     }
 
-    /** The runnable jar the build makes. */
-    static final Path BUILT = Path.of("approval-service", "target", "hitl-approval-service-0.1.0-SNAPSHOT-runner.jar");
+    /**
+     * The runnable jar the build makes, or {@code BENCH_APPROVAL_JAR} (a copy, so that a build during
+     * a long run does not replace the jar under the running service).
+     */
+    static final Path BUILT = Path.of(System.getenv()
+            .getOrDefault(
+                    "BENCH_APPROVAL_JAR", "approval-service/target/hitl-approval-service-0.1.0-SNAPSHOT-runner.jar"));
 
     /**
      * @param stack the bench's broker and registry
