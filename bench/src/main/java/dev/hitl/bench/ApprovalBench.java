@@ -23,18 +23,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * the classifier and escalation topologies in this JVM and agents on the SDK.
  *
  * <ul>
- *   <li>{@code capacity [open=100000] [heapMb=2048] [agents=6] ["JVM options"="-XX:+UseSerialGC"]}: N actions that need a human are
+ *   <li>{@code capacity [open=100000] [heapMb=2048] [agents=6] ["JVM options"="-XX:+UseSerialGC"] [jar[@heapMb],...]}: N actions that need a human are
  *       proposed and nobody votes; once the approval service's inbox holds all N (its gauge), the
  *       service's heap after a full GC (against the same measure with an empty inbox), its resident
  *       size, how long the reviewer API takes to list the inbox and to show one request, and how long
- *       a restarted service takes to rebuild the inbox from the topics.
- *   <li>{@code lifecycles [count=5000] [agents=6] [voters=8] [page=0]}: {@code count} proposals that
+ *       a restarted service takes to rebuild the inbox from the topics. Then each other build named
+ *       (a runnable jar, with its own heap limit after an {@code @}) is started on the same topics in
+ *       turn and measured alike: a before/after in one run.
+ *   <li>{@code lifecycles [count=5000] [agents=6] [voters=8] [page=0] [jars] ["JVM options"]}: {@code count} proposals that
  *       need a human, proposed at once; reviewers on the HTTP API take them through: one reader lists
  *       the inbox ({@code GET /api/requests}, with {@code ?limit=page} when page &gt; 0, following the
  *       {@code Link} header to the last page, then from the first again) and hands new
  *       requests to {@code voters} threads that approve each ({@code POST /api/requests/{id}/votes});
- *       complete lifecycles per second, first proposal to last decision at the agent.
+ *       complete lifecycles per second, first proposal to last decision at the agent. {@code jars}
+ *       (comma-separated runnable jars, default the build's) are run in turn on the same broker, a
+ *       before/after in one run; the JVM options default to {@code -XX:+UseSerialGC}.
  * </ul>
+ *
+ * <p>{@code BENCH_APPROVAL_JAR} names the jar of the first (or only) round instead of the build's
+ * own (a copy, so that building during a long run cannot replace the jar under the running service).
  */
 public final class ApprovalBench {
 
@@ -53,9 +60,22 @@ public final class ApprovalBench {
                     arg(args, 3, 6),
                     List.of((args.length > 4 ? args[4] : "-XX:+UseSerialGC")
                             .trim()
-                            .split("\\s+")));
+                            .split("\\s+")),
+                    args.length > 5 ? List.of(args[5].split(",")) : List.of());
         } else if (mode.equals("lifecycles")) {
-            lifecycles(arg(args, 1, 5000), arg(args, 2, 6), arg(args, 3, 8), arg(args, 4, 0));
+            lifecycles(
+                    arg(args, 1, 5000),
+                    arg(args, 2, 6),
+                    arg(args, 3, 8),
+                    arg(args, 4, 0),
+                    args.length > 5
+                            ? java.util.Arrays.stream(args[5].split(","))
+                                    .map(java.nio.file.Path::of)
+                                    .toList()
+                            : List.of(ApprovalProcess.BUILT),
+                    List.of((args.length > 6 ? args[6] : "-XX:+UseSerialGC")
+                            .trim()
+                            .split("\\s+")));
         } else {
             throw new IllegalArgumentException("capacity or lifecycles, not " + mode);
         }
@@ -65,12 +85,14 @@ public final class ApprovalBench {
         return args.length > i ? Integer.parseInt(args[i]) : otherwise;
     }
 
-    private static void capacity(final int open, final int heapMb, final int agentCount, final List<String> jvm)
+    private static void capacity(
+            final int open, final int heapMb, final int agentCount, final List<String> jvm, final List<String> others)
             throws Exception {
         try (BenchStack stack = BenchStack.start(6)) {
             startApps(stack);
             ApprovalProcess approval = ApprovalProcess.start(stack, heapMb, jvm);
             try {
+                System.out.printf(Locale.ROOT, "%nround 1: the approval service %s%n", ApprovalProcess.BUILT);
                 approval.awaitOpen(n -> n == 0, Duration.ofMinutes(1));
                 final long emptyHeap = approval.heapAfterGc();
                 final long emptyRss = approval.residentBytes();
@@ -172,6 +194,81 @@ public final class ApprovalBench {
                         "killed and restarted: healthy and the inbox rebuilt (%d open) %.1f s after the restart%n",
                         open,
                         (System.nanoTime() - t) / 1e9);
+                // Other builds on the same topics, each given as jar[@heapMb]: a before/after in one run.
+                for (int round = 0; round < others.size(); round++) {
+                    approval.close();
+                    final String[] spec = others.get(round).split("@");
+                    final int heap = spec.length > 1 ? Integer.parseInt(spec[1]) : heapMb;
+                    final long started = System.nanoTime();
+                    approval = ApprovalProcess.start(stack, heap, jvm, java.nio.file.Path.of(spec[0]));
+                    approval.awaitOpen(n -> n == open, Duration.ofMinutes(30));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%nround %d: the approval service %s, heap limit %d MB: started and the inbox rebuilt"
+                                    + " (%d open) in %.1f s%n",
+                            round + 2,
+                            spec[0],
+                            heap,
+                            open,
+                            (System.nanoTime() - started) / 1e9);
+                    final long heapNow = approval.heapAfterGc();
+                    System.out.printf(
+                            Locale.ROOT,
+                            "approval service heap after a full GC: %d open %.0f MB (%.0f bytes per open request"
+                                    + " above round 1's empty heap); resident %.0f MB%n",
+                            open,
+                            heapNow / 1e6,
+                            (heapNow - emptyHeap) / (double) open,
+                            approval.residentBytes() / 1e6);
+                    final String again = approval.login();
+                    for (int i = 0; i < 3; i++) {
+                        final long at = System.nanoTime();
+                        final HttpResponse<String> list = approval.list(again, "?limit=100");
+                        System.out.printf(
+                                Locale.ROOT,
+                                "GET /api/requests?limit=100: %d, %d items, %.0f ms%n",
+                                list.statusCode(),
+                                ApprovalProcess.actionIds(list.body()).size(),
+                                (System.nanoTime() - at) / 1e6);
+                    }
+                    String cursor = "/api/requests?limit=100";
+                    for (int page = 1; page <= 5 && cursor != null; page++) {
+                        final long at = System.nanoTime();
+                        final HttpResponse<String> list = approval.get(cursor, again);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "page %d via the Link cursor: %d, %d items, %.0f ms%n",
+                                page,
+                                list.statusCode(),
+                                ApprovalProcess.actionIds(list.body()).size(),
+                                (System.nanoTime() - at) / 1e6);
+                        cursor = list.headers()
+                                .firstValue("Link")
+                                .map(link -> link.substring(link.indexOf('<') + 1, link.indexOf('>')))
+                                .orElse(null);
+                    }
+                    for (int i = 0; i < 3; i++) {
+                        final long at = System.nanoTime();
+                        final HttpResponse<String> list = approval.list(again, "?agentId=bench-agent-1&limit=100");
+                        System.out.printf(
+                                Locale.ROOT,
+                                "GET /api/requests?agentId=...&limit=100 (filtered): %d, %d items, X-Total-Count %s,"
+                                        + " %.0f ms%n",
+                                list.statusCode(),
+                                ApprovalProcess.actionIds(list.body()).size(),
+                                list.headers().firstValue("X-Total-Count").orElse("-"),
+                                (System.nanoTime() - at) / 1e6);
+                    }
+                    for (int i = 0; i < 3; i++) {
+                        final long at = System.nanoTime();
+                        final HttpResponse<String> one = approval.get("/api/requests/open-" + (open / 2), again);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "GET /api/requests/{id}: %d, %.0f ms%n",
+                                one.statusCode(),
+                                (System.nanoTime() - at) / 1e6);
+                    }
+                }
                 agents.forEach(HitlClient::close);
             } finally {
                 approval.close();
@@ -179,53 +276,68 @@ public final class ApprovalBench {
         }
     }
 
-    private static void lifecycles(final int count, final int agentCount, final int voters, final int page)
+    private static void lifecycles(
+            final int count,
+            final int agentCount,
+            final int voters,
+            final int page,
+            final List<java.nio.file.Path> jars,
+            final List<String> jvm)
             throws Exception {
         try (BenchStack stack = BenchStack.start(6)) {
             startApps(stack);
-            try (ApprovalProcess approval = ApprovalProcess.start(stack, 1024)) {
-                final List<HitlClient> agents = stack.agents(agentCount);
-                final String token = approval.login();
-                final String query = page > 0 ? "?limit=" + page : "";
-                try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
-                    EndToEnd.runLifecycles(agents, "warm-", Math.min(200, count));
-                    final double cpuBefore = approval.cpuSeconds();
-                    final double jvmCpuBefore = jvmCpuSeconds();
-                    final long start = System.nanoTime();
-                    final long[] latencies = new long[count];
-                    EndToEnd.runLifecycles(agents, "life-", count, latencies, start);
-                    final double took = (System.nanoTime() - start) / 1e9;
-                    final double approvalCpu = approval.cpuSeconds() - cpuBefore;
-                    final double jvmCpu = jvmCpuSeconds() - jvmCpuBefore;
-                    System.out.printf(
-                            Locale.ROOT,
-                            "%ncount=%d agents=%d reviewers: 1 reader (GET /api/requests%s) + %d voters"
-                                    + " (POST /api/requests/{id}/votes)%n",
-                            count,
-                            agentCount,
-                            query,
-                            voters);
-                    System.out.printf(
-                            Locale.ROOT,
-                            "complete lifecycles over the HTTP API: %.0f /s (%d in %.2f s); %d lists (%.1f MB read),"
-                                    + " %d votes%n",
-                            count / took,
-                            count,
-                            took,
-                            reviewers.lists.get(),
-                            reviewers.listedBytes.get() / 1e6,
-                            reviewers.votes.get());
-                    System.out.println(
-                            new EndToEnd.Stats(latencies).line("per lifecycle, propose -> decision in the SDK"));
-                    System.out.printf(
-                            Locale.ROOT,
-                            "CPU per lifecycle: approval service %.0f us, this JVM (broker, classifier, escalation,"
-                                    + " agents, the reviewers' HTTP clients) %.0f us%n",
-                            approvalCpu * 1e6 / count,
-                            jvmCpu * 1e6 / count);
+            final List<HitlClient> agents = stack.agents(agentCount);
+            // Each jar in turn on the same broker and stream apps: a before/after in one run.
+            for (int round = 0; round < jars.size(); round++) {
+                try (ApprovalProcess approval = ApprovalProcess.start(stack, 1024, jvm, jars.get(round))) {
+                    final String token = approval.login();
+                    final String query = page > 0 ? "?limit=" + page : "";
+                    try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
+                        EndToEnd.runLifecycles(agents, "warm-" + round + "-", Math.min(200, count));
+                        final double cpuBefore = approval.cpuSeconds();
+                        final double jvmCpuBefore = jvmCpuSeconds();
+                        final long start = System.nanoTime();
+                        final long[] latencies = new long[count];
+                        EndToEnd.runLifecycles(agents, "life-" + round + "-", count, latencies, start);
+                        final double took = (System.nanoTime() - start) / 1e9;
+                        final double approvalCpu = approval.cpuSeconds() - cpuBefore;
+                        final double jvmCpu = jvmCpuSeconds() - jvmCpuBefore;
+                        System.out.printf(
+                                Locale.ROOT,
+                                "%nround %d, approval service %s, JVM options %s%n",
+                                round + 1,
+                                jars.get(round),
+                                jvm);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "count=%d agents=%d reviewers: 1 reader (GET /api/requests%s) + %d voters"
+                                        + " (POST /api/requests/{id}/votes)%n",
+                                count,
+                                agentCount,
+                                query,
+                                voters);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "complete lifecycles over the HTTP API: %.0f /s (%d in %.2f s); %d lists (%.1f MB"
+                                        + " read), %d votes%n",
+                                count / took,
+                                count,
+                                took,
+                                reviewers.lists.get(),
+                                reviewers.listedBytes.get() / 1e6,
+                                reviewers.votes.get());
+                        System.out.println(
+                                new EndToEnd.Stats(latencies).line("per lifecycle, propose -> decision in the SDK"));
+                        System.out.printf(
+                                Locale.ROOT,
+                                "CPU per lifecycle: approval service %.0f us, this JVM (broker, classifier,"
+                                        + " escalation, agents, the reviewers' HTTP clients) %.0f us%n",
+                                approvalCpu * 1e6 / count,
+                                jvmCpu * 1e6 / count);
+                    }
                 }
-                agents.forEach(HitlClient::close);
             }
+            agents.forEach(HitlClient::close);
         }
     }
 

@@ -53,8 +53,29 @@ final class ApprovalProcess implements AutoCloseable {
      */
     static ApprovalProcess start(final BenchStack stack, final int heapMb, final List<String> jvmOptions)
             throws IOException {
-        final Path jar = Path.of("approval-service", "target", "hitl-approval-service-0.1.0-SNAPSHOT-runner.jar")
-                .toAbsolutePath();
+        return start(stack, heapMb, jvmOptions, BUILT);
+    }
+
+    /**
+     * The runnable jar the build makes, or {@code BENCH_APPROVAL_JAR} (a copy, so that a build during
+     * a long run does not replace the jar under the running service).
+     */
+    static final Path BUILT = Path.of(System.getenv()
+            .getOrDefault(
+                    "BENCH_APPROVAL_JAR", "approval-service/target/hitl-approval-service-0.1.0-SNAPSHOT-runner.jar"));
+
+    /**
+     * @param stack the bench's broker and registry
+     * @param heapMb the service's maximum heap
+     * @param jvmOptions the JVM's other options (the collector, ...)
+     * @param runnable the service's runnable jar (another build's, for a before/after in one run)
+     * @return the service, healthy
+     * @throws IOException when it cannot be started
+     */
+    static ApprovalProcess start(
+            final BenchStack stack, final int heapMb, final List<String> jvmOptions, final Path runnable)
+            throws IOException {
+        final Path jar = runnable.toAbsolutePath();
         final int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();

@@ -3,7 +3,6 @@ package dev.hitl.approval.api;
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.security.Reviewers;
-import dev.hitl.schemas.ApprovalRequest;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -101,20 +100,10 @@ public class RequestsController {
                 groups,
                 !filtered
                         ? null
-                        : item -> {
-                            final ApprovalRequest request = item.first();
-                            return (riskClass == null
-                                            || request.getAssessment()
-                                                    .getRiskClass()
-                                                    .name()
-                                                    .equalsIgnoreCase(riskClass))
-                                    && (agentId == null
-                                            || agentId.equals(
-                                                    request.getAction().getAgentId()))
-                                    && (batchId == null
-                                            || batchId.equals(
-                                                    request.getAction().getBatchId()));
-                        },
+                        // from the item's own fields: a filter passes over every open item, undecoded
+                        : item -> (riskClass == null || item.riskClass().name().equalsIgnoreCase(riskClass))
+                                && (agentId == null || agentId.equals(item.agentId()))
+                                && (batchId == null || batchId.equals(item.batchId())),
                 from.orElse(null),
                 size,
                 sort);

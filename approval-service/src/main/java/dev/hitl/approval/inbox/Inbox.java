@@ -1,8 +1,11 @@
 package dev.hitl.approval.inbox;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hitl.schemas.AgentRegistration;
 import dev.hitl.schemas.ApprovalRequest;
 import dev.hitl.schemas.Decision;
+import dev.hitl.schemas.RiskClass;
 import dev.hitl.schemas.TrustStats;
 import dev.hitl.schemas.Vote;
 import dev.hitl.schemas.topics.TopicCatalogue;
@@ -10,6 +13,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +26,6 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * The open approval requests, as {@link InboxMaterializer} reads them from the topics: a request
@@ -76,18 +79,19 @@ public final class Inbox {
 
     private final Map<String, Item> open = new ConcurrentHashMap<>();
     // The open items in the order reviewers see them, so a page costs its own length, not a sort of
-    // the whole inbox (which holds a million requests at capacity). A position whose item moved
-    // (escalated: new deadline) or closed is removed by the single writer; readers skip stale ones.
-    private final ConcurrentSkipListSet<Position> byDeadline = new ConcurrentSkipListSet<>();
+    // the whole inbox (which holds a million requests at capacity). The items themselves are the
+    // keys (no position objects: at a million open items every object per item counts). An item
+    // replaced (escalated, a new stage) or closed is removed by the single writer; readers skip
+    // items that are no longer the open one.
+    private final ConcurrentSkipListSet<Item> byDeadline = new ConcurrentSkipListSet<>(Item.BY_DEADLINE);
     // The same items in priority order (risk and deadline together: Order.PRIORITY).
-    private final ConcurrentSkipListSet<Position> byPriority = new ConcurrentSkipListSet<>();
+    private final ConcurrentSkipListSet<Item> byPriority = new ConcurrentSkipListSet<>(Item.BY_PRIORITY);
+    // The same items by when each started waiting (its earliest request's requestedAt, which the
+    // escalation service sets; never the agent's proposedAt), so the oldest is the first.
+    private final ConcurrentSkipListSet<Item> bySince = new ConcurrentSkipListSet<>(Item.BY_SINCE);
     // How many open items have each set of open groups (a handful of sets: one per route shape), so
     // a reviewer's total is a sum over these rather than a pass over every open item.
     private final Map<Set<String>, Integer> openByGroups = new ConcurrentHashMap<>();
-    // When each open action started waiting (its earliest request's requestedAt, which the escalation
-    // service sets; never the agent's proposedAt), and the same ordered, so the oldest is the first.
-    private final Map<String, Instant> waitingSince = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListSet<Waiting> bySince = new ConcurrentSkipListSet<>();
     private final Map<String, Instant> closed = new ConcurrentHashMap<>();
     private final Map<String, TrustStats> trust = new ConcurrentHashMap<>();
     // agentId -> owners, from the latest registration on hitl.agents.registry.
@@ -95,24 +99,153 @@ public final class Inbox {
     private final Map<String, VoteLog> votesByApprover = new ConcurrentHashMap<>();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
     private final Rejections rejections = new Rejections();
+    // Only the single writer packs.
+    private final PackedRequests packer = new PackedRequests(4096);
+
+    /**
+     * Recently read or opened items, decoded: the items being worked on are decoded once, not on
+     * every page and vote. Keys by identity (weak), so a replaced or closed item's entry goes.
+     */
+    private static final Cache<Item, List<ApprovalRequest>> DECODED =
+            Caffeine.newBuilder().weakKeys().maximumSize(10_000).build();
+
+    /** Drops every decoded item (tests: the next read decodes from the compact form). */
+    static void forgetDecoded() {
+        DECODED.invalidateAll();
+    }
 
     /**
      * One action waiting for reviewers, with its open requests (one per open stage) at the latest
      * escalation level and the latest version of the action (all of them share both).
      *
-     * @param actionId the action
-     * @param requests the open requests, by stage
-     * @param traces each request's trace context in {@link KeptTrace} form (null for none), in the
-     *     order of {@code requests}; null when no request carries one
+     * <p>Held compactly: what the inbox's orders, counts and filters need (deadline, priority, level,
+     * version, the stages' groups, agent, batch, risk class) as fields; the requests themselves
+     * deflated ({@link PackedRequests}) and decoded when read ({@link #requests()}), the recently
+     * used ones kept decoded.
      */
-    public record Item(String actionId, List<ApprovalRequest> requests, List<String> traces) {
+    public static final class Item {
+
+        static final Comparator<Item> BY_DEADLINE =
+                Comparator.comparingLong((Item i) -> i.deadline).thenComparing(Item::actionId);
+        static final Comparator<Item> BY_PRIORITY =
+                Comparator.comparingLong((Item i) -> i.priority).thenComparing(Item::actionId);
+        static final Comparator<Item> BY_SINCE =
+                Comparator.comparingLong((Item i) -> i.since).thenComparing(Item::actionId);
+
+        private final String actionId;
+        // Times as nanoseconds since the epoch: three longs instead of three Instant objects.
+        private final long deadline;
+        private final long priority;
+        private final long since;
+        private final int level;
+        private final int version;
+        private final String[] stageGroups;
+        private final String agentId;
+        private final String batchId;
+        private final RiskClass riskClass;
+        private final String[] traces;
+        private final byte[] packed;
+        private final PackedRequests.Dictionary dictionary;
+
+        private Item(
+                final String actionId,
+                final long deadline,
+                final long priority,
+                final long since,
+                final int level,
+                final int version,
+                final String[] stageGroups,
+                final String agentId,
+                final String batchId,
+                final RiskClass riskClass,
+                final String[] traces,
+                final byte[] packed,
+                final PackedRequests.Dictionary dictionary) {
+            this.actionId = actionId;
+            this.deadline = deadline;
+            this.priority = priority;
+            this.since = since;
+            this.level = level;
+            this.version = version;
+            this.stageGroups = stageGroups;
+            this.agentId = agentId;
+            this.batchId = batchId;
+            this.riskClass = riskClass;
+            this.traces = traces;
+            this.packed = packed;
+            this.dictionary = dictionary;
+        }
+
+        /** A key to look an order up with: only the order's time and the action id are set. */
+        private static Item probe(final long key, final String actionId) {
+            return new Item(actionId, key, key, key, 0, 0, new String[0], null, null, null, null, null, null);
+        }
+
+        private static Item of(
+                final String actionId,
+                final List<ApprovalRequest> requests,
+                final String[] traces,
+                final long since,
+                final PackedRequests packer) {
+            final ApprovalRequest first = requests.get(0);
+            final Instant deadline = first.getDeadline();
+            final PackedRequests.Packed packed = packer.pack(requests);
+            final Item item = new Item(
+                    actionId,
+                    nanos(deadline),
+                    nanos(priorityAt(deadline, first.getAssessment().getScore())),
+                    since,
+                    first.getEscalationLevel(),
+                    first.getActionVersion(),
+                    packer.groups(requests),
+                    first.getAction().getAgentId(),
+                    first.getAction().getBatchId(),
+                    first.getAssessment().getRiskClass(),
+                    traces,
+                    packed.bytes(),
+                    packed.dictionary());
+            DECODED.put(item, List.copyOf(requests));
+            return item;
+        }
+
+        private Item since(final long earlier) {
+            final Item item = new Item(
+                    actionId,
+                    deadline,
+                    priority,
+                    earlier,
+                    level,
+                    version,
+                    stageGroups,
+                    agentId,
+                    batchId,
+                    riskClass,
+                    traces,
+                    packed,
+                    dictionary);
+            final List<ApprovalRequest> decoded = DECODED.getIfPresent(this);
+            if (decoded != null) {
+                DECODED.put(item, decoded);
+            }
+            return item;
+        }
+
+        /** @return the action */
+        public String actionId() {
+            return actionId;
+        }
+
+        /** @return the open requests, by stage (decoded when not used lately; do not change them) */
+        public List<ApprovalRequest> requests() {
+            return DECODED.get(this, item -> List.copyOf(PackedRequests.unpack(item.packed, item.dictionary)));
+        }
 
         /**
-         * @param actionId the action
-         * @param requests the open requests, by stage, none with a trace context
+         * @return each request's trace context in {@link KeptTrace} form (null for none), in the order
+         *     of {@link #requests()}; null when no request carries one
          */
-        public Item(final String actionId, final List<ApprovalRequest> requests) {
-            this(actionId, requests, null);
+        public List<String> traces() {
+            return traces == null ? null : java.util.Collections.unmodifiableList(Arrays.asList(traces));
         }
 
         /**
@@ -123,9 +256,10 @@ public final class Inbox {
             if (traces == null) {
                 return SpanContext.getInvalid();
             }
+            final List<ApprovalRequest> requests = requests();
             for (int i = 0; i < requests.size(); i++) {
-                if (requests.get(i) == request) {
-                    return KeptTrace.restore(traces.get(i));
+                if (requests.get(i).getStageIndex() == request.getStageIndex()) {
+                    return KeptTrace.restore(traces[i]);
                 }
             }
             return SpanContext.getInvalid();
@@ -133,12 +267,12 @@ public final class Inbox {
 
         /** @return the request every stage shares the action and assessment of */
         public ApprovalRequest first() {
-            return requests.get(0);
+            return requests().get(0);
         }
 
         /** @return the escalation level of the open requests */
         public int level() {
-            return first().getEscalationLevel();
+            return level;
         }
 
         /**
@@ -146,12 +280,12 @@ public final class Inbox {
          *     each reviewer's modification makes the next
          */
         public int version() {
-            return first().getActionVersion();
+            return version;
         }
 
         /** @return when the open requests time out */
         public Instant deadline() {
-            return first().getDeadline();
+            return instant(deadline);
         }
 
         /**
@@ -159,7 +293,22 @@ public final class Inbox {
          *     {@link #PRIORITY_HEAD_START}; earlier ranks first
          */
         public Instant priorityAt() {
-            return priorityAt(deadline(), first().getAssessment().getScore());
+            return instant(priority);
+        }
+
+        /** @return the agent that proposed the action (without decoding the requests) */
+        public String agentId() {
+            return agentId;
+        }
+
+        /** @return the action's batch, or null (without decoding the requests) */
+        public String batchId() {
+            return batchId;
+        }
+
+        /** @return the action's risk class (without decoding the requests) */
+        public RiskClass riskClass() {
+            return riskClass;
         }
 
         /**
@@ -177,7 +326,10 @@ public final class Inbox {
          * @return the open stage requests whose group the reviewer is in
          */
         public List<ApprovalRequest> forGroups(final List<String> groups) {
-            return requests.stream()
+            if (!isFor(groups)) {
+                return List.of();
+            }
+            return requests().stream()
                     .filter(r -> groups.contains(
                             r.getRoute().getStages().get(r.getStageIndex()).getGroup()))
                     .toList();
@@ -185,9 +337,7 @@ public final class Inbox {
 
         /** @return the groups of the open stages */
         public Set<String> groups() {
-            return requests.stream()
-                    .map(r -> r.getRoute().getStages().get(r.getStageIndex()).getGroup())
-                    .collect(Collectors.toUnmodifiableSet());
+            return Set.copyOf(Arrays.asList(stageGroups));
         }
 
         /**
@@ -195,14 +345,35 @@ public final class Inbox {
          * @return whether a stage open for one of the groups is among the requests
          */
         public boolean isFor(final List<String> groups) {
-            for (final ApprovalRequest r : requests) {
-                if (groups.contains(
-                        r.getRoute().getStages().get(r.getStageIndex()).getGroup())) {
+            for (final String group : stageGroups) {
+                if (groups.contains(group)) {
                     return true;
                 }
             }
             return false;
         }
+
+        long key(final Order order) {
+            return order == Order.DEADLINE ? deadline : priority;
+        }
+
+        @Override
+        public String toString() {
+            return "Item[" + actionId + ", level " + level + ", version " + version + "]";
+        }
+    }
+
+    /** Nanoseconds since the epoch (clamped: about the years 1677 to 2262). */
+    static long nanos(final Instant time) {
+        try {
+            return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+        } catch (ArithmeticException e) {
+            return time.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    private static Instant instant(final long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 
     /**
@@ -283,29 +454,29 @@ public final class Inbox {
         if (closed.containsKey(id)) {
             return;
         }
-        waiting(id, request.getRequestedAt());
+        final long requestedAt = nanos(request.getRequestedAt());
         final Item before = open.get(id);
         final Item next = open.compute(id, (key, item) -> {
             if (item == null) {
-                return new Item(
-                        id, List.of(request), trace == null ? null : java.util.Collections.singletonList(trace));
+                return Item.of(id, List.of(request), traces(trace), requestedAt, packer);
             }
+            // An escalation or a new version keeps the action's first time: it has waited since then.
+            final long since = Math.min(item.since, requestedAt);
             if (superseded(item, request)) {
-                return item;
+                return since == item.since ? item : item.since(since);
             }
             if (request.getEscalationLevel() > item.level() || request.getActionVersion() > item.version()) {
-                return new Item(
-                        id, List.of(request), trace == null ? null : java.util.Collections.singletonList(trace));
+                return Item.of(id, List.of(request), traces(trace), since, packer);
             }
-            final List<ApprovalRequest> stages = new ArrayList<>(item.requests().size() + 1);
-            final List<String> traces = new ArrayList<>(item.requests().size() + 1);
+            final List<ApprovalRequest> current = item.requests();
+            final List<ApprovalRequest> stages = new ArrayList<>(current.size() + 1);
+            final List<String> traces = new ArrayList<>(current.size() + 1);
             boolean traced = trace != null;
-            for (int i = 0; i < item.requests().size(); i++) {
-                final ApprovalRequest r = item.requests().get(i);
+            for (int i = 0; i < current.size(); i++) {
+                final ApprovalRequest r = current.get(i);
                 if (r.getStageIndex() != request.getStageIndex()) {
                     stages.add(r);
-                    final String kept =
-                            item.traces() == null ? null : item.traces().get(i);
+                    final String kept = item.traces == null ? null : item.traces[i];
                     traces.add(kept);
                     traced |= kept != null;
                 }
@@ -316,19 +487,40 @@ public final class Inbox {
             }
             stages.add(at, request);
             traces.add(at, trace);
-            return new Item(id, List.copyOf(stages), traced ? java.util.Collections.unmodifiableList(traces) : null);
+            return Item.of(id, stages, traced ? traces.toArray(String[]::new) : null, since, packer);
         });
         if (before != next) {
             if (before != null) {
-                byDeadline.remove(Position.of(before));
-                byPriority.remove(new Position(before.priorityAt(), id));
-                count(before, -1);
+                unindex(before);
             }
-            byDeadline.add(Position.of(next));
-            byPriority.add(new Position(next.priorityAt(), id));
+            byDeadline.add(next);
+            byPriority.add(next);
+            bySince.add(next);
             count(next, 1);
         }
         listeners.forEach(l -> l.accept(new Change(id, true, next)));
+    }
+
+    private static String[] traces(final String trace) {
+        return trace == null ? null : new String[] {trace};
+    }
+
+    private void unindex(final Item item) {
+        byDeadline.remove(item);
+        byPriority.remove(item);
+        bySince.remove(item);
+        count(item, -1);
+    }
+
+    /**
+     * @param decision a decision
+     * @return whether {@link #decision} would change anything: it closes an open item, or it is a
+     *     human-path outcome (remembered as closed; a rejection is shown on later cards). The others
+     *     (most of them: automatic approvals, blocks) need not be read at all, nor their signatures
+     *     checked.
+     */
+    boolean concerns(final Decision decision) {
+        return HUMAN_PATH.contains(decision.getOutcome()) || open.containsKey(decision.getActionId());
     }
 
     void decision(final Decision decision, final Instant now) {
@@ -336,13 +528,7 @@ public final class Inbox {
         final Item removed = open.remove(decision.getActionId());
         final boolean wasOpen = removed != null;
         if (wasOpen) {
-            byDeadline.remove(Position.of(removed));
-            byPriority.remove(new Position(removed.priorityAt(), removed.actionId()));
-            count(removed, -1);
-        }
-        final Instant since = waitingSince.remove(decision.getActionId());
-        if (since != null) {
-            bySince.remove(new Waiting(since, decision.getActionId()));
+            unindex(removed);
         }
         // Only human-path actions can see a request after their decision; most decisions are automatic.
         if (wasOpen || HUMAN_PATH.contains(decision.getOutcome())) {
@@ -350,18 +536,6 @@ public final class Inbox {
         }
         if (wasOpen) {
             listeners.forEach(l -> l.accept(new Change(decision.getActionId(), false, null)));
-        }
-    }
-
-    /** An escalation or a new version keeps the action's first time: it has waited since then. */
-    private void waiting(final String actionId, final Instant requestedAt) {
-        final Instant before = waitingSince.get(actionId);
-        if (before == null || requestedAt.isBefore(before)) {
-            waitingSince.put(actionId, requestedAt);
-            if (before != null) {
-                bySince.remove(new Waiting(before, actionId));
-            }
-            bySince.add(new Waiting(requestedAt, actionId));
         }
     }
 
@@ -446,28 +620,26 @@ public final class Inbox {
             final Position after,
             final int limit,
             final Order order) {
-        final ConcurrentSkipListSet<Position> index = order == Order.PRIORITY ? byPriority : byDeadline;
+        final ConcurrentSkipListSet<Item> index = order == Order.PRIORITY ? byPriority : byDeadline;
         final List<Item> items = new ArrayList<>(Math.min(limit, 1024));
-        Position last = null;
+        Item last = null;
         int total = 0;
         boolean more = false;
+        final Item from = after == null ? null : Item.probe(nanos(after.deadline()), after.actionId());
+        final Comparator<? super Item> comparator = index.comparator();
         // Unfiltered, the total comes from the counts and the page can start at the cursor.
-        final Iterable<Position> positions = filter == null && after != null ? index.tailSet(after, false) : index;
-        for (final Position position : positions) {
-            final Item item = open.get(position.actionId());
-            if (item == null
-                    || !order.key(item).equals(position.deadline())
-                    || !item.isFor(groups)
-                    || (filter != null && !filter.test(item))) {
-                continue; // closed, moved, or not this reviewer's
+        final Iterable<Item> positions = filter == null && from != null ? index.tailSet(from, false) : index;
+        for (final Item item : positions) {
+            if (open.get(item.actionId()) != item || !item.isFor(groups) || (filter != null && !filter.test(item))) {
+                continue; // replaced, closed, or not this reviewer's
             }
             total++;
-            if (after != null && position.compareTo(after) <= 0) {
+            if (from != null && comparator.compare(item, from) <= 0) {
                 continue;
             }
             if (items.size() < limit) {
                 items.add(item);
-                last = position;
+                last = item;
             } else {
                 more = true;
                 if (filter == null) {
@@ -478,7 +650,7 @@ public final class Inbox {
         return new Page(
                 List.copyOf(items),
                 filter == null ? countFor(groups) : total,
-                more ? Optional.of(last) : Optional.empty());
+                more ? Optional.of(new Position(instant(last.key(order)), last.actionId())) : Optional.empty());
     }
 
     /**
@@ -518,7 +690,15 @@ public final class Inbox {
      */
     public boolean owns(final String person, final String agentId) {
         final List<String> registered = agentId == null ? null : owners.get(agentId);
-        return registered != null && registered.stream().anyMatch(o -> o.equalsIgnoreCase(person));
+        if (registered == null) {
+            return false;
+        }
+        for (final String owner : registered) {
+            if (owner.equalsIgnoreCase(person)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -547,25 +727,14 @@ public final class Inbox {
      *     opened (escalations and modified versions do not restart it); zero when none waits
      */
     public Duration oldestAge(final Instant now) {
-        final Waiting oldest;
+        final Item oldest;
         try {
             oldest = bySince.first();
         } catch (NoSuchElementException e) {
             return Duration.ZERO;
         }
-        return oldest.since().isBefore(now) ? Duration.between(oldest.since(), now) : Duration.ZERO;
-    }
-
-    /** Since when an open action waits. */
-    private record Waiting(Instant since, String actionId) implements Comparable<Waiting> {
-
-        private static final Comparator<Waiting> ORDER =
-                Comparator.comparing(Waiting::since).thenComparing(Waiting::actionId);
-
-        @Override
-        public int compareTo(final Waiting other) {
-            return ORDER.compare(this, other);
-        }
+        final Instant since = instant(oldest.since);
+        return since.isBefore(now) ? Duration.between(since, now) : Duration.ZERO;
     }
 
     /** @return how many decided actions are remembered, so that a late request cannot reopen them */

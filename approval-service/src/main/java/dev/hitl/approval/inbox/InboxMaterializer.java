@@ -60,7 +60,8 @@ public class InboxMaterializer {
 
     private final Inbox inbox = new Inbox();
     private final SpotChecks spotChecks = new SpotChecks();
-    // Requests stay in memory until decided; their repeated text is shared (2 KB per request otherwise).
+    // Requests stay in memory until decided, packed (Inbox.Item); sharing their repeated text keeps the
+    // fields the inbox holds unpacked (agent, batch, groups) and the recently decoded requests small.
     private final SharedText sharedText = new SharedText(100_000);
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Deserializer<?>> readers = new HashMap<>();
@@ -221,6 +222,9 @@ public class InboxMaterializer {
         if (value instanceof ApprovalRequest request) {
             inbox.request(sharedText.share(request), KeptTrace.keep(record.headers()));
         } else if (value instanceof Decision decision) {
+            if (!inbox.concerns(decision)) {
+                return; // an automatic decision of an action never asked: its signature (~70 µs) is not checked
+            }
             final DecisionVerifier.Result verified = decisions.verify(decision);
             if (verified != DecisionVerifier.Result.VALID) {
                 refusedDecisions.incrementAndGet();

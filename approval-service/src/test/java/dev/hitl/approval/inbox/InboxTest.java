@@ -223,7 +223,55 @@ class InboxTest {
         return request;
     }
 
-    /** A request of a two-stage route (reviewers, then data-owners) at a level and version. */
+    @Test
+    void shouldGiveBackTheSameRequestsFromTheCompactFormOnceTheDecodedOnesAreGone() {
+        final Inbox inbox = new Inbox();
+        final ApprovalRequest first = stage("c-1", 0, 0, 0);
+        final ApprovalRequest second = stage("c-1", 0, 1, 0);
+        first.getAction().setBatchId("batch-7");
+        second.getAction().setBatchId("batch-7");
+        inbox.request(ApprovalRequest.newBuilder(first).build());
+        inbox.request(ApprovalRequest.newBuilder(second).build());
+
+        Inbox.forgetDecoded();
+
+        final Inbox.Item item = inbox.item("c-1").orElseThrow();
+        // Avro keeps times to the millisecond, as on the topic
+        assertThat(item.requests())
+                .extracting(ApprovalRequest::getRequestId, ApprovalRequest::getStageIndex)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("c-1:0:0", 0),
+                        org.assertj.core.groups.Tuple.tuple("c-1:0:1", 1));
+        assertThat(item.first().getAction().getArguments())
+                .isEqualTo(first.getAction().getArguments());
+        assertThat(item.first().getAssessment().getReasons())
+                .isEqualTo(first.getAssessment().getReasons());
+        assertThat(item.deadline()).isEqualTo(first.getDeadline());
+        assertThat(item.agentId()).isEqualTo("support-agent-1");
+        assertThat(item.batchId()).isEqualTo("batch-7");
+        assertThat(item.riskClass()).isEqualTo(first.getAssessment().getRiskClass());
+        assertThat(item.groups()).containsExactlyInAnyOrder("reviewers", "data-owners");
+        assertThat(inbox.page(List.of("data-owners"), i -> "batch-7".equals(i.batchId()), null, 10)
+                        .items())
+                .extracting(Inbox.Item::actionId)
+                .containsExactly("c-1");
+    }
+
+    @Test
+    void shouldConcernItselfWithHumanPathDecisionsAndDecisionsOfOpenItemsOnly() {
+        final Inbox inbox = new Inbox();
+        inbox.request(request("open-1"));
+
+        // an automatic decision of an action never asked changes nothing: not read, not verified
+        assertThat(inbox.concerns(decision("auto-1", Outcome.AUTO_APPROVED))).isFalse();
+        assertThat(inbox.concerns(decision("blocked-1", Outcome.BLOCKED))).isFalse();
+        // any decision of an open item is (a forged automatic approval must not close it unverified)
+        assertThat(inbox.concerns(decision("open-1", Outcome.AUTO_APPROVED))).isTrue();
+        // a human-path decision read before its request keeps the request from opening
+        assertThat(inbox.concerns(decision("later-1", Outcome.APPROVED))).isTrue();
+        assertThat(inbox.concerns(decision("later-2", Outcome.REJECTED))).isTrue();
+    }
+
     @Test
     void shouldKeepEachStagesTraceContextForTheVoteHopAndDropItWithItsRequest() {
         final Inbox inbox = new Inbox();
@@ -270,6 +318,7 @@ class InboxTest {
         assertThat(KeptTrace.restore(null).isValid()).isFalse();
     }
 
+    /** A request of a two-stage route (reviewers, then data-owners) at a level and version. */
     private static ApprovalRequest stage(final String actionId, final int level, final int stage, final int version) {
         final ApprovalRequest request = request(actionId);
         request.setRoute(new ApprovalRoute(

@@ -59,7 +59,7 @@ class SharedTextTest {
     }
 
     /** A request as read from Kafka: every string its own instance, lists mutable. */
-    private static ApprovalRequest request(final String actionId) {
+    static ApprovalRequest request(final String actionId) {
         final ProposedAction action = ProposedAction.newBuilder()
                 .setActionId(actionId)
                 .setAgentId(new String("support-agent-1"))
