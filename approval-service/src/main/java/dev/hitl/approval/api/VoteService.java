@@ -190,8 +190,7 @@ public class VoteService {
         }
         if (command.batchId() != null) {
             inbox.openFor(Reviewers.groups(user)).stream()
-                    .filter(item ->
-                            command.batchId().equals(item.first().getAction().getBatchId()))
+                    .filter(item -> command.batchId().equals(item.batchId()))
                     .forEach(item -> targets.add(item.actionId()));
         }
         final List<BatchItem> results = new ArrayList<>();

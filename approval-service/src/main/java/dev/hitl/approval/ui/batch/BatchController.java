@@ -137,7 +137,7 @@ public class BatchController {
         // form was not the page's: nothing counts.
         final List<String> outside = targets.stream()
                 .filter(id -> inbox.item(id)
-                        .map(item -> !batchId.equals(item.first().getAction().getBatchId()))
+                        .map(item -> !batchId.equals(item.batchId()))
                         .orElse(false))
                 .toList();
         if (!outside.isEmpty()) {
@@ -183,7 +183,7 @@ public class BatchController {
             final HttpStatus status,
             final String error) {
         final List<Inbox.Item> items = inbox.openFor(Reviewers.groups(user)).stream()
-                .filter(item -> batchId.equals(item.first().getAction().getBatchId()))
+                .filter(item -> batchId.equals(item.batchId()))
                 .toList();
         if (items.isEmpty()) {
             return UiResponses.error(
