@@ -25,6 +25,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * partition, hashing and writing; time runs from RUNNING until the read_committed end of the audit
  * log holds N records.
  *
+ * <p>Each rate is also given as CPU time of the whole JVM per record (broker included), which a
+ * loaded machine disturbs much less than wall time.
+ *
  * <pre>bin/bench audit [records=100000] [partitions=6] [commitMs=100]</pre>
  */
 public final class AuditRates {
@@ -47,8 +50,10 @@ public final class AuditRates {
                     commitMs,
                     b -> AuditTopology.build(b, new AuditTopology.Dependencies(stack.topics, stack.serdes)));
             final long start = System.nanoTime();
+            final long appendCpu = cpu();
             final long appended = countUntil(stack, log, records, start);
             final double appendSeconds = (System.nanoTime() - start) / 1e9;
+            final double appendCpuMicros = (cpu() - appendCpu) / 1e3 / appended;
 
             // The hash chains only: this driver's records carry no signed decisions.
             final AuditLogVerifier verifier = new AuditLogVerifier(
@@ -59,24 +64,38 @@ public final class AuditRates {
                     null);
             verifier.verify(null, 0L, 999L); // warm-up: the first 1000 records of each partition
             final long vstart = System.nanoTime();
+            final long verifyCpu = cpu();
             final VerificationReport report = verifier.verify(null, null, null);
             final double verifySeconds = (System.nanoTime() - vstart) / 1e9;
+            final double verifyCpuMicros = (cpu() - verifyCpu) / 1e3 / Math.max(1, report.recordsChecked());
             System.out.printf(
                     Locale.ROOT, "%nrecords=%d partitions=%d commit.interval.ms=%d%n", records, partitions, commitMs);
             System.out.printf(
                     Locale.ROOT,
-                    "append (proposals -> hash-chained audit log, EOS): %8.0f records/s (%d in %.1f s)%n",
+                    "append (proposals -> hash-chained audit log, EOS): %8.0f records/s (%d in %.1f s), %.1f us CPU per record%n",
                     appended / appendSeconds,
                     appended,
-                    appendSeconds);
+                    appendSeconds,
+                    appendCpuMicros);
             System.out.printf(
                     Locale.ROOT,
-                    "verify (read_committed re-read + chain check)     : %8.0f records/s (%d in %.1f s): %s%n",
+                    "verify (read_committed re-read + chain check)     : %8.0f records/s (%d in %.1f s), %.1f us CPU per record: %s%n",
                     report.recordsChecked() / verifySeconds,
                     report.recordsChecked(),
                     verifySeconds,
+                    verifyCpuMicros,
                     report.describe());
         }
+    }
+
+    /**
+     * @return the CPU time of this whole JVM (broker, stream app, verifier, counter), nanoseconds:
+     *     other processes on a loaded machine disturb it much less than wall time
+     */
+    private static long cpu() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Counts the audit log's committed records (read_committed, bytes only) until there are N. */
