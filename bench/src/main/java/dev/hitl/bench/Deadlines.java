@@ -28,7 +28,11 @@ import java.util.stream.Stream;
  * (broker, classifier, escalation, agents) after a GC and the size of the escalation's state stores
  * on disk: the capacity side.
  *
- * <pre>bin/bench deadlines [open=100000] [firstDeadlineAfterSeconds=120] [windowSeconds=60] [agents=6] [deadlineCheckEveryMs=100]</pre>
+ * <pre>bin/bench deadlines [open=100000] [firstDeadlineAfterSeconds=120] [windowSeconds=60] [agents=6] [deadlineCheckEveryMs=25] [pollMs=10]</pre>
+ *
+ * The last two are the escalation service's {@code hitl.escalation.deadline-check-every} and its
+ * Kafka Streams {@code poll.ms} (defaults: the service's settings); {@code 100 100} runs it as it was
+ * before issue 20's second round (a 100 ms check behind Kafka Streams' default 100 ms poll).
  */
 public final class Deadlines {
 
@@ -36,7 +40,8 @@ public final class Deadlines {
 
     /**
      * @param args open requests, seconds until the first deadline, seconds over which deadlines are
-     *     spread, agents, how often the escalation service checks deadlines (ms; its default is 100)
+     *     spread, agents, how often the escalation service checks deadlines (ms; its default is 25),
+     *     its stream thread's {@code poll.ms} (its default is 10)
      * @throws Exception when the run fails
      */
     public static void main(final String[] args) throws Exception {
@@ -44,10 +49,16 @@ public final class Deadlines {
         final int firstAfter = args.length > 1 ? Integer.parseInt(args[1]) : 120;
         final int window = args.length > 2 ? Integer.parseInt(args[2]) : 60;
         final int agentCount = args.length > 3 ? Integer.parseInt(args[3]) : 6;
-        final Duration checkEvery = Duration.ofMillis(args.length > 4 ? Long.parseLong(args[4]) : 100);
+        final Duration checkEvery = Duration.ofMillis(args.length > 4 ? Long.parseLong(args[4]) : 25);
+        final long pollMs = args.length > 5 ? Long.parseLong(args[5]) : 10;
         try (BenchStack stack = BenchStack.start(6)) {
             stack.streams("bench-classifier", 100, b -> ClassifierTopology.build(b, stack.classifier()));
-            stack.streams("bench-escalation", 100, b -> EscalationTopology.build(b, stack.escalation(checkEvery)));
+            stack.streams(
+                    "bench-escalation",
+                    100,
+                    1,
+                    java.util.Map.of(org.apache.kafka.streams.StreamsConfig.POLL_MS_CONFIG, pollMs),
+                    b -> EscalationTopology.build(b, stack.escalation(checkEvery)));
             final List<HitlClient> agents = stack.agents(agentCount);
             final Instant first = Instant.now().plusSeconds(firstAfter);
             final long[] deadlines = new long[open];
@@ -104,11 +115,13 @@ public final class Deadlines {
                     java.util.Arrays.stream(lateness).map(ms -> ms * 1_000_000).toArray());
             System.out.printf(
                     Locale.ROOT,
-                    "%nopen=%d deadlines spread over %d s starting %d s after the start, deadline check every %d ms%n",
+                    "%nopen=%d deadlines spread over %d s starting %d s after the start, deadline check every %d ms,"
+                            + " poll.ms %d%n",
                     open,
                     window,
                     firstAfter,
-                    checkEvery.toMillis());
+                    checkEvery.toMillis(),
+                    pollMs);
             System.out.println(stats.line("TIMED_OUT at the agent, after its deadline"));
             agents.forEach(HitlClient::close);
         }

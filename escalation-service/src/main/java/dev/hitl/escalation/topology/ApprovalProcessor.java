@@ -81,6 +81,29 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private TimestampedKeyValueStore<String, PolicyDocument> policies;
     private TimestampedKeyValueStore<String, AgentRegistration> registry;
     private TimestampedKeyValueStore<String, VoterRegistration> voters;
+    /**
+     * Whether the deadline sweep is running: it logs each action it decides, escalates or reminds at
+     * DEBUG and one summary at INFO, since a sweep may act on hundreds of actions at once and a
+     * synchronous log line per action cost a quarter of this thread's time in the deadline benchmark.
+     */
+    private boolean sweeping;
+    /**
+     * Where the next sweep of each time-ordered index starts: every entry before it has been acted
+     * on and deleted. RocksDB keeps a deleted key as a tombstone until compaction, and a scan from 0
+     * steps over every one of them: after 100,000 deadlines and reminders each scan of the benchmark
+     * walked up to 100,000 tombstones per task (seen in a profile: the sweep's time was in {@code
+     * RocksIterator.seek}). Starting where the last sweep ended reads only what fell due since. A
+     * new entry before it (a deadline already passed, e.g. the agent's replyBy) moves it back; a new
+     * instance (a restart, a rebalance) starts at 0 once.
+     */
+    private long deadlinesFrom;
+
+    private long remindersFrom;
+    /** What the running sweep did: timed out, escalated, reminded (per open stage). */
+    private int sweptTimeouts;
+
+    private int sweptEscalations;
+    private int sweptReminders;
     /** The trace context of the record being processed; the root context in a punctuation. */
     private Context inbound = Context.root();
 
@@ -224,7 +247,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         Progress state = initial(action, policy, routing.route(), routing.stages(), argumentsHash, now);
         state = openStages(state, classified, now, timestamp);
         progress.put(id, state);
-        deadlines.put(deadlineKey(state.deadline(), id), state.level());
+        putDeadline(state.deadline(), id, state.level());
         scheduleReminder(state);
     }
 
@@ -751,7 +774,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         }
         next = openStages(next, classified, now, timestamp);
         progress.put(next.actionId(), next);
-        deadlines.put(deadlineKey(next.deadline(), next.actionId()), next.level());
+        putDeadline(next.deadline(), next.actionId(), next.level());
         scheduleReminder(next);
     }
 
@@ -870,16 +893,39 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
 
     /** The wall-clock punctuation: passed deadlines first (they may decide), then due reminders. */
     private void sweep(final long wallClock) {
-        fireDeadlines(wallClock);
-        fireReminders(wallClock);
+        sweeping = true;
+        sweptTimeouts = 0;
+        sweptEscalations = 0;
+        sweptReminders = 0;
+        try {
+            fireDeadlines(wallClock);
+            fireReminders(wallClock);
+        } finally {
+            sweeping = false;
+        }
+        if (sweptTimeouts + sweptEscalations + sweptReminders > 0) {
+            LOG.info(
+                    "Deadline sweep at {}: {} action(s) timed out, {} escalated, {} reminder(s) sent",
+                    Instant.ofEpochMilli(wallClock),
+                    sweptTimeouts,
+                    sweptEscalations,
+                    sweptReminders);
+        }
+    }
+
+    private void putDeadline(final long deadline, final String actionId, final int level) {
+        deadlinesFrom = Math.min(deadlinesFrom, deadline);
+        deadlines.put(deadlineKey(deadline, actionId), level);
     }
 
     private void fireDeadlines(final long wallClock) {
         final List<KeyValue<String, Integer>> due = new ArrayList<>();
         try (KeyValueIterator<String, Integer> it =
-                deadlines.range(deadlineKey(0, ""), deadlineKey(wallClock, "\uffff"))) {
+                deadlines.range(deadlineKey(deadlinesFrom, ""), deadlineKey(wallClock, "\uffff"))) {
             it.forEachRemaining(due::add);
         }
+        // Everything up to now is acted on below (and deleted): the next sweep starts after it.
+        deadlinesFrom = wallClock + 1;
         if (due.isEmpty()) {
             return;
         }
@@ -954,9 +1000,10 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         deps.metrics().escalatedOnDeadline();
         final Progress opened = openStages(escalated, classified, now, timestamp);
         progress.put(state.actionId(), opened);
-        deadlines.put(deadlineKey(opened.deadline(), state.actionId()), opened.level());
+        putDeadline(opened.deadline(), state.actionId(), opened.level());
         scheduleReminder(opened);
-        LOG.info(
+        sweptEscalations++;
+        LOG.debug(
                 "Action {} escalated to route {} (level {}) at its deadline",
                 state.actionId(),
                 route.name(),
@@ -969,6 +1016,7 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private void scheduleReminder(final Progress state) {
         if (state.remindsAgain()) {
             final int n = state.reminded() + 1;
+            remindersFrom = Math.min(remindersFrom, state.reminderDue(n));
             reminders.put(
                     deadlineKey(state.reminderDue(n), state.actionId()),
                     state.level() + ":" + state.version() + ":" + n);
@@ -985,9 +1033,10 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
     private void fireReminders(final long wallClock) {
         final List<KeyValue<String, String>> due = new ArrayList<>();
         try (KeyValueIterator<String, String> it =
-                reminders.range(deadlineKey(0, ""), deadlineKey(wallClock, "\uffff"))) {
+                reminders.range(deadlineKey(remindersFrom, ""), deadlineKey(wallClock, "\uffff"))) {
             it.forEachRemaining(due::add);
         }
+        remindersFrom = wallClock + 1;
         for (final KeyValue<String, String> entry : due) {
             reminders.delete(entry.key);
             final String id = entry.key.substring(entry.key.indexOf('|') + 1);
@@ -1052,7 +1101,8 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                             .build(),
                     wallClock);
             deps.metrics().reminded(stage.group());
-            LOG.info(
+            sweptReminders++;
+            LOG.debug(
                     "Reminded group {} of request {} (reminder {}, deadline {})",
                     stage.group(),
                     request.getRequestId(),
@@ -1158,11 +1208,20 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
                 .filter(StageProgress::open)
                 .forEach(stage -> deps.metrics().requestClosed(state.tier(), stage.group()));
         deps.metrics().decided(outcome, Duration.between(action.getProposedAt(), now));
-        LOG.info(
-                "Action {} decided {} by {}",
-                action.getActionId(),
-                outcome.name().toLowerCase(Locale.ROOT),
-                decidedBy);
+        if (sweeping) {
+            sweptTimeouts++;
+            LOG.debug(
+                    "Action {} decided {} by {}",
+                    action.getActionId(),
+                    outcome.name().toLowerCase(Locale.ROOT),
+                    decidedBy);
+        } else {
+            LOG.info(
+                    "Action {} decided {} by {}",
+                    action.getActionId(),
+                    outcome.name().toLowerCase(Locale.ROOT),
+                    decidedBy);
+        }
     }
 
     private static String proposalHash(final ProposedAction action) {
@@ -1201,7 +1260,18 @@ final class ApprovalProcessor implements Processor<String, Input, String, Out> {
         return deps.policy().update(published == null ? null : published.value());
     }
 
+    /**
+     * @param epochMillis a time (not negative)
+     * @param actionId an action
+     * @return {@code <epochMillis, zero-padded to 13 digits>|<actionId>}: keys sort by time (as {@code
+     *     String.format("%013d|%s")} wrote them, without its cost: the sweep builds two per store and run)
+     */
     static String deadlineKey(final long epochMillis, final String actionId) {
-        return String.format("%013d|%s", epochMillis, actionId);
+        final String digits = Long.toString(epochMillis);
+        final StringBuilder key = new StringBuilder(14 + actionId.length());
+        for (int i = digits.length(); i < 13; i++) {
+            key.append('0');
+        }
+        return key.append(digits).append('|').append(actionId).toString();
     }
 }

@@ -547,6 +547,23 @@ class EscalationTopologyTest {
     }
 
     @Test
+    void shouldTimeOutAnActionWhoseReplyByPassedBeforeItArrivedAfterEarlierSweeps() {
+        // given: sweeps ran up to minute 10 (the next one starts after what they scanned)
+        submit(action("past-0", "email.send", EMAIL).build());
+        advance(Duration.ofMinutes(10));
+
+        // when: an action arrives whose agent stopped waiting at minute 5
+        submit(action("past-1", "email.send", EMAIL)
+                .setReplyBy(START.plus(Duration.ofMinutes(5)))
+                .build());
+        advance(Duration.ofSeconds(1));
+
+        // then: its deadline, earlier than the last sweep, is still found
+        assertThat(decisions.readValue().getActionId()).isEqualTo("past-1");
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
     void shouldLetTheDeadlineWinOverAVoteThatArrivesAfterIt() {
         submit(action("race-1", "email.send", EMAIL)
                 .setReplyBy(START.plus(Duration.ofMinutes(1)))
