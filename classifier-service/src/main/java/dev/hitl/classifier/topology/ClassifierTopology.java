@@ -257,7 +257,7 @@ public final class ClassifierTopology {
         builder.globalTable(
                 topics.policy().name(),
                 Consumed.with(serdes.keySerde(topics.policy()), policySerde).withName(POLICY_STORE + "-source"),
-                Materialized.<String, PolicyDocument, KeyValueStore<Bytes, byte[]>>as(POLICY_STORE)
+                Materialized.<String, PolicyDocument>as(Stores.inMemoryKeyValueStore(POLICY_STORE))
                         .withKeySerde(serdes.keySerde(topics.policy()))
                         .withValueSerde(policySerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -441,12 +441,19 @@ public final class ClassifierTopology {
         return proposals;
     }
 
+    /**
+     * A global table kept in memory: the classifier reads the policy, agent registry, agent control
+     * and trust tables for every proposal, and a RocksDB read (a native call and a copy of the value)
+     * cost more than the lookup itself. These compacted topics hold one small record per agent (per
+     * agent and action type for trust, one document for the policy) and are read again from the
+     * topic at every start, as global tables are kept current from it anyway.
+     */
     private static <V> void globalTable(
             final StreamsBuilder builder, final Topic<String, V> topic, final TopicSerdes serdes, final String store) {
         builder.globalTable(
                 topic.name(),
                 serdes.consumed(topic).withName(store + "-source"),
-                Materialized.<String, V, KeyValueStore<Bytes, byte[]>>as(store)
+                Materialized.<String, V>as(Stores.inMemoryKeyValueStore(store))
                         .withKeySerde(serdes.keySerde(topic))
                         .withValueSerde(serdes.valueSerde(topic)));
     }
