@@ -81,7 +81,9 @@ public final class StreamThroughput {
                         threads,
                         commitMs,
                         builder -> ClassifierTopology.build(builder, stack.classifier()));
-                results.add(new double[] {bare[0], classifier[0], bare[1], classifier[1], shape[0], shape[1]});
+                results.add(new double[] {
+                    bare[0], classifier[0], bare[1], classifier[1], shape[0], shape[1], bare[2], shape[2], classifier[2]
+                });
                 System.out.printf(
                         Locale.ROOT,
                         "round %d: bare %.0f records/s, classifier %.0f proposals/s, ratio %.1f %%%n",
@@ -101,6 +103,15 @@ public final class StreamThroughput {
                 rounds);
         for (int r = 0; r < results.size(); r++) {
             final double[] x = results.get(r);
+            System.out.printf(
+                    Locale.ROOT,
+                    "round %d | stream threads' own CPU µs per record: bare %5.1f, same shape %5.1f, classifier %5.1f"
+                            + " (one stream thread on a core of its own: at most %,.0f proposals/s)%n",
+                    r + 1,
+                    x[6],
+                    x[7],
+                    x[8],
+                    threads * 1e6 / x[8]);
             System.out.printf(
                     Locale.ROOT,
                     "round %d | same shape, no logic %8.0f records/s, %6.1f CPU µs/record (%5.1f %% of bare by CPU)%n",
@@ -177,7 +188,9 @@ public final class StreamThroughput {
 
     /**
      * @return {records/s of wall time, CPU µs of this whole JVM (broker, stream app, everything) per
-     *     record}: the second is much less disturbed by other work on a shared machine
+     *     record, CPU µs of the app's stream threads alone per record}: the second and third are much
+     *     less disturbed by other work on a shared machine; the third says what one stream thread
+     *     would do on a core of its own (the broker and the producers' network threads not counted)
      */
     private static double[] run(
             final BenchStack stack,
@@ -191,6 +204,7 @@ public final class StreamThroughput {
         final KafkaStreams streams = stack.streams(applicationId, commitMs, threads, Map.of(), topology);
         final long start = System.nanoTime();
         final long cpuStart = processCpuNanos();
+        final long threadsStart = streamThreadsCpuNanos(applicationId);
         while (committed(stack.admin, applicationId, input) < records) {
             if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
                 throw new IllegalStateException(applicationId + " did not finish in 10 minutes");
@@ -199,8 +213,9 @@ public final class StreamThroughput {
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
         final double cpuMicros = (processCpuNanos() - cpuStart) / 1e3;
+        final double threadMicros = (streamThreadsCpuNanos(applicationId) - threadsStart) / 1e3;
         streams.close(java.time.Duration.ofSeconds(20));
-        return new double[] {records / seconds, cpuMicros / records};
+        return new double[] {records / seconds, cpuMicros / records, threadMicros / records};
     }
 
     /**
@@ -254,6 +269,24 @@ public final class StreamThroughput {
                         s -> s.to("bench.shape.decisions", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()))));
         builder.stream("bench.shape.decisions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .filter((k, v) -> false);
+    }
+
+    /**
+     * @return the CPU time of an app's stream threads ({@code <applicationId>-<uuid>-StreamThread-n};
+     *     not its producers' network threads, nor the global thread), summed
+     */
+    static long streamThreadsCpuNanos(final String applicationId) {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (final java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null
+                    && info.getThreadName().startsWith(applicationId + "-")
+                    && info.getThreadName().matches(".*-StreamThread-\\d+")) {
+                final long cpu = threads.getThreadCpuTime(info.getThreadId());
+                sum += Math.max(cpu, 0);
+            }
+        }
+        return sum;
     }
 
     static long processCpuNanos() {

@@ -253,11 +253,11 @@ public final class ClassifierTopology {
         // Read for every proposal: its one document is decoded again only when its bytes change. (Kafka
         // Streams materializes a global table with the serdes of its Consumed, not of its Materialized.)
         final Serde<PolicyDocument> policySerde =
-                UnchangedValueSerde.ofPolicyDocuments(serdes.valueSerde(topics.policy()));
+                UnchangedValueSerde.of(serdes.valueSerde(topics.policy()), ClassifierTopology::copyOf);
         builder.globalTable(
                 topics.policy().name(),
                 Consumed.with(serdes.keySerde(topics.policy()), policySerde).withName(POLICY_STORE + "-source"),
-                Materialized.<String, PolicyDocument, KeyValueStore<Bytes, byte[]>>as(POLICY_STORE)
+                Materialized.<String, PolicyDocument>as(Stores.inMemoryKeyValueStore(POLICY_STORE))
                         .withKeySerde(serdes.keySerde(topics.policy()))
                         .withValueSerde(policySerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -441,12 +441,34 @@ public final class ClassifierTopology {
         return proposals;
     }
 
+    /**
+     * A copy of a policy document for each reader of the policy store, field by field: its fields are
+     * strings and an instant (immutable; {@code ClassifierTopologyTest} holds the schema to that), so
+     * this shares nothing mutable, and it costs less than {@code PolicyDocument.newBuilder}, which
+     * deep-copies every field through the schema, for every proposal.
+     */
+    static PolicyDocument copyOf(final PolicyDocument document) {
+        final PolicyDocument copy = new PolicyDocument();
+        final int fields = document.getSchema().getFields().size();
+        for (int i = 0; i < fields; i++) {
+            copy.put(i, document.get(i));
+        }
+        return copy;
+    }
+
+    /**
+     * A global table kept in memory: the classifier reads the policy, agent registry, agent control
+     * and trust tables for every proposal, and a RocksDB read (a native call and a copy of the value)
+     * cost more than the lookup itself. These compacted topics hold one small record per agent (per
+     * agent and action type for trust, one document for the policy) and are read again from the
+     * topic at every start, as global tables are kept current from it anyway.
+     */
     private static <V> void globalTable(
             final StreamsBuilder builder, final Topic<String, V> topic, final TopicSerdes serdes, final String store) {
         builder.globalTable(
                 topic.name(),
                 serdes.consumed(topic).withName(store + "-source"),
-                Materialized.<String, V, KeyValueStore<Bytes, byte[]>>as(store)
+                Materialized.<String, V>as(Stores.inMemoryKeyValueStore(store))
                         .withKeySerde(serdes.keySerde(topic))
                         .withValueSerde(serdes.valueSerde(topic)));
     }

@@ -10,11 +10,7 @@ import dev.hitl.schemas.ProposedAction;
 import dev.hitl.schemas.integrity.CanonicalJson;
 import dev.hitl.schemas.integrity.DecisionSigner;
 import dev.hitl.schemas.integrity.ProposalHash;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -198,14 +194,7 @@ public final class DecisionFactory {
      *     the text it was parsed from
      */
     public static String argumentsHash(final JsonNode arguments) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256")
-                            .digest(CanonicalJson.canonicalize(Objects.requireNonNull(arguments, "arguments"))
-                                    .getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return CanonicalJson.sha256(Objects.requireNonNull(arguments, "arguments"));
     }
 
     private static Decision.Builder base(

@@ -107,7 +107,9 @@ public final class ProposalValidator {
         if (action.getReplyBy() != null && action.getReplyBy().isBefore(action.getProposedAt())) {
             problems.add("replyBy (" + action.getReplyBy() + ") is before proposedAt (" + action.getProposedAt() + ")");
         }
-        notUtf8(problems, "", action);
+        if (holdsReplacementCharacter(action)) { // the field names are built only for a proposal that needs them
+            notUtf8(problems, "", action);
+        }
         return new Checked(problems, arguments);
     }
 
@@ -116,6 +118,26 @@ public final class ProposalValidator {
      * would be shown to reviewers and recorded by the audit as something else than what the agent
      * meant, so it is refused, naming the field.
      */
+    private static boolean holdsReplacementCharacter(final Object value) {
+        if (value instanceof CharSequence text) {
+            return text.toString().indexOf('\uFFFD') >= 0;
+        } else if (value instanceof org.apache.avro.generic.IndexedRecord record) {
+            final int fields = record.getSchema().getFields().size();
+            for (int i = 0; i < fields; i++) {
+                if (holdsReplacementCharacter(record.get(i))) {
+                    return true;
+                }
+            }
+        } else if (value instanceof java.util.Collection<?> items) {
+            for (final Object item : items) {
+                if (holdsReplacementCharacter(item)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static void notUtf8(final List<String> problems, final String path, final Object value) {
         if (value instanceof CharSequence text) {
             if (text.toString().indexOf('\uFFFD') >= 0) {
@@ -192,9 +214,18 @@ public final class ProposalValidator {
         } else if (value.length() > MAX_ID_LENGTH) {
             problems.add(
                     field + " is " + value.length() + " characters long; at most " + MAX_ID_LENGTH + " are accepted");
-        } else if (value.chars().anyMatch(Character::isISOControl)) {
+        } else if (hasControlCharacter(value)) {
             problems.add(field + " contains control characters");
         }
+    }
+
+    private static boolean hasControlCharacter(final String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean blank(final String value) {

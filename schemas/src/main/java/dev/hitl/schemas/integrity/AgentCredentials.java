@@ -270,15 +270,18 @@ public final class AgentCredentials {
     }
 
     static byte[] hmac(final byte[] key, final byte[] message) {
-        final Mac mac = MACS.get().computeIfAbsent(new KeyRef(key.clone()), k -> {
+        final java.util.Map<KeyRef, Mac> macs = MACS.get();
+        Mac mac = macs.get(new KeyRef(key)); // looked up by content; a copy of the key is kept only when new
+        if (mac == null) {
             try {
-                final Mac m = Mac.getInstance(HMAC);
-                m.init(new SecretKeySpec(k.key(), HMAC));
-                return m;
+                final KeyRef kept = new KeyRef(key.clone());
+                mac = Mac.getInstance(HMAC);
+                mac.init(new SecretKeySpec(kept.key(), HMAC));
+                macs.put(kept, mac);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
             }
-        });
+        }
         return mac.doFinal(message);
     }
 }
