@@ -14,6 +14,7 @@ import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
+import dev.hitl.testkit.MemorySpanExporterProvider;
 import dev.hitl.tracing.HitlAttributes;
 import dev.hitl.tracing.HopSpans;
 import dev.hitl.tracing.TraceHeaders;
