@@ -141,7 +141,13 @@ class AuditAuthIT {
                     "/audit/advisor",
                     "name: broken\nrules: [{id: x, riskClass: SOMETIMES}]\n",
                     Set.of(AuditRoles.POLICY_AUTHOR),
-                    Set.of(422, 503)));
+                    Set.of(422, 503)),
+            new Endpoint(
+                    "GET",
+                    "/audit/reports/series",
+                    null,
+                    Set.of(AuditRoles.AUDITOR, AuditRoles.POLICY_AUTHOR),
+                    Set.of(200, 503)));
 
     @BeforeAll
     void start() throws Exception {
