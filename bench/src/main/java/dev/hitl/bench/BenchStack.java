@@ -251,7 +251,7 @@ final class BenchStack implements AutoCloseable {
     }
 
     /**
-     * @param deadlineCheckEvery how often the deadline punctuator runs (the service's default is 25 ms)
+     * @param deadlineCheckEvery how often the deadline punctuator runs (the service's default is 100 ms)
      * @return the escalation service exactly as the service wires it (default policy)
      */
     EscalationTopology.Dependencies escalation(final Duration deadlineCheckEvery) {

@@ -7,7 +7,7 @@ import java.time.Duration;
 @ConfigurationProperties("hitl.escalation")
 public class EscalationSettings {
 
-    private Duration deadlineCheckEvery = Duration.ofMillis(25);
+    private Duration deadlineCheckEvery = Duration.ofMillis(100);
 
     /** @return how often passed deadlines are looked for */
     public Duration getDeadlineCheckEvery() {
