@@ -103,30 +103,9 @@ public final class AuditHashing {
     private static void string(final String value, final StringBuilder out) {
         if (value == null) {
             out.append("null");
-            return;
+        } else {
+            CanonicalJson.string(value, out);
         }
-        out.append('"');
-        int run = 0; // start of the characters not yet appended
-        for (int i = 0; i < value.length(); i++) {
-            final char c = value.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                continue;
-            }
-            out.append(value, run, i);
-            run = i + 1;
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default ->
-                    out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
-            }
-        }
-        out.append(value, run, value.length()).append('"');
     }
 
     /** An integer as RFC 8785 writes it: its digits while a double holds it exactly. */

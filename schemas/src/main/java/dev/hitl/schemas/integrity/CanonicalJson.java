@@ -95,8 +95,15 @@ public final class CanonicalJson {
         }
     }
 
-    /** Appends a string as RFC 8785 writes it: quoted, with the minimal escapes. */
-    static void string(final String value, final StringBuilder out) {
+    /**
+     * Appends a string as RFC 8785 writes it: quoted, with the minimal escapes. For writers of a
+     * fixed canonical form (signed content, the audit chain's records) that write their members
+     * directly instead of building a tree: every string of a canonical form goes through here.
+     *
+     * @param value the text (not null)
+     * @param out where to append it
+     */
+    public static void string(final String value, final StringBuilder out) {
         out.append('"');
         // Most text needs no escape: copy the run before the first character that does in one go.
         final int n = value.length();
