@@ -18,6 +18,7 @@ import dev.hitl.schemas.serde.AvroDeserializer;
 import dev.hitl.schemas.serde.AvroSerializer;
 import dev.hitl.schemas.serde.HttpSchemaRegistryClient;
 import dev.hitl.schemas.topics.TopicCatalogue;
+import dev.hitl.schemas.topics.TopicProvisioner;
 import dev.hitl.testkit.HitlKafka;
 import dev.hitl.testkit.KafkaCluster;
 import io.micronaut.context.ApplicationContext;
@@ -34,9 +35,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -267,6 +271,10 @@ class AuditIT {
         final List<AuditFixtures.Input> first = AuditFixtures.lifecycle(topics, "k1", 60, start);
         final List<AuditFixtures.Input> second = AuditFixtures.lifecycle(topics, "k2", 60, start.plusSeconds(100));
         final int total = first.size() + second.size();
+        // The topics exist, with their leaders, before anything is sent: the service provisioning them
+        // while the test's producer already sends made the producer see leaders move and, once, stick
+        // on OUT_OF_ORDER_SEQUENCE_NUMBER for a partition until the test timed out.
+        provisionTopics(topics);
         try (KafkaProducer<String, SpecificRecord> producer = producer();
                 LogReader log = new LogReader(topics.auditLog().name())) {
             final Process killed = startJar(namespace, "a");
@@ -380,6 +388,18 @@ class AuditIT {
                 throw new AssertionError("no hitl_audit_chain_breaks_total in " + text);
             }
             return Double.parseDouble(m.group(1));
+        }
+    }
+
+    /** Creates the namespace's topics and waits until every partition has a leader. */
+    private void provisionTopics(final TopicCatalogue topics) throws Exception {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+            new TopicProvisioner(admin, Optional.empty(), Duration.ofSeconds(30)).ensure(topics.all());
+            final List<String> names = topics.all().stream().map(t -> t.name()).collect(Collectors.toList());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> admin.describeTopics(names).allTopicNames().get().values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null)));
         }
     }
 
