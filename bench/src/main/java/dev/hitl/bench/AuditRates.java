@@ -18,7 +18,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * The audit log's two rates on one broker: how fast the audit service's own topology ({@link
  * AuditTopology}, exactly_once_v2, in this JVM) appends N events to the hash-chained log, and how
  * fast the audit service's verifier ({@link AuditLogVerifier}, the class behind {@code
- * /audit/verify} and the CLI) re-reads and verifies all of them.
+ * /audit/verify} and the CLI) re-reads and verifies all of them: with one reader and with one
+ * reader per available processor (its default; partitions are verified in parallel), alternated.
  *
  * <p>The events are N proposals (the {@link Workload} mix) already on {@code hitl.actions.proposed},
  * so the append rate covers reading, describing as canonical JSON, the repartition to the chain's
@@ -63,11 +64,14 @@ public final class AuditRates {
                     Duration.ofMinutes(30),
                     null);
             verifier.verify(null, 0L, 999L); // warm-up: the first 1000 records of each partition
-            final long vstart = System.nanoTime();
-            final long verifyCpu = cpu();
-            final VerificationReport report = verifier.verify(null, null, null);
-            final double verifySeconds = (System.nanoTime() - vstart) / 1e9;
-            final double verifyCpuMicros = (cpu() - verifyCpu) / 1e3 / Math.max(1, report.recordsChecked());
+            // The same log verified by one reader (as before partitions were read in parallel) and by
+            // one per available processor (the default), alternated twice: the same-run baseline.
+            final int readers = Math.min(Runtime.getRuntime().availableProcessors(), partitions);
+            final List<Verified> runs = new java.util.ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                runs.add(verified(verifier.withReaders(1)));
+                runs.add(verified(verifier.withReaders(readers)));
+            }
             System.out.printf(
                     Locale.ROOT, "%nrecords=%d partitions=%d commit.interval.ms=%d%n", records, partitions, commitMs);
             System.out.printf(
@@ -77,15 +81,37 @@ public final class AuditRates {
                     appended,
                     appendSeconds,
                     appendCpuMicros);
+            for (int i = 0; i < runs.size(); i++) {
+                runs.get(i)
+                        .print(
+                                i % 2 == 0
+                                        ? "verify, 1 reader (read_committed re-read + chain check)"
+                                        : "verify, " + readers + " readers (one per processor, the default)");
+            }
+        }
+    }
+
+    /** One verification's rate. */
+    private record Verified(VerificationReport report, double seconds, double cpuMicros) {
+        void print(final String what) {
             System.out.printf(
                     Locale.ROOT,
-                    "verify (read_committed re-read + chain check)     : %8.0f records/s (%d in %.1f s), %.1f us CPU per record: %s%n",
-                    report.recordsChecked() / verifySeconds,
+                    "%-55s: %8.0f records/s (%d in %.1f s), %.1f us CPU per record: %s%n",
+                    what,
+                    report.recordsChecked() / seconds,
                     report.recordsChecked(),
-                    verifySeconds,
-                    verifyCpuMicros,
+                    seconds,
+                    cpuMicros,
                     report.describe());
         }
+    }
+
+    private static Verified verified(final AuditLogVerifier verifier) {
+        final long start = System.nanoTime();
+        final long cpu = cpu();
+        final VerificationReport report = verifier.verify(null, null, null);
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        return new Verified(report, seconds, (cpu() - cpu) / 1e3 / Math.max(1, report.recordsChecked()));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checks the chains read by a verification against the latest signed checkpoint of each partition.
@@ -27,8 +28,9 @@ public final class CheckpointCheck {
     private final Set<String> sources;
     private final List<String> keyIds;
     private final Map<Integer, AuditCheckpoint> latest = new HashMap<>();
-    private final Map<Integer, Long> lastSequence = new HashMap<>();
-    private final Map<Integer, String> hashAtCheckpoint = new HashMap<>();
+    // Fed from one thread per partition (a verification reads partitions in parallel).
+    private final Map<Integer, Long> lastSequence = new ConcurrentHashMap<>();
+    private final Map<Integer, String> hashAtCheckpoint = new ConcurrentHashMap<>();
     private final List<VerificationReport.CheckpointFinding> findings = new ArrayList<>();
     private long refused;
     private long read;
@@ -65,6 +67,8 @@ public final class CheckpointCheck {
     }
 
     /**
+     * May be called from several threads at once, each for partitions of its own.
+     *
      * @param partition the record's partition
      * @param record a record of the chain, in order, whose link verified
      */

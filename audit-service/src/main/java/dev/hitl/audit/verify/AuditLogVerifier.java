@@ -16,18 +16,24 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads {@code hitl.audit.log} (read_committed, no consumer group) and verifies each partition's
  * chain with a {@code ChainVerifier}, in offset order, up to the end of the committed log at the
  * time of the call, and, given the deciders' public keys, the signature of the decision in every
- * DECIDED record whose link verified ({@link DecisionSignatures}). Used by the HTTP endpoint and
- * the command-line tool.
+ * DECIDED record whose link verified ({@link DecisionSignatures}). The partitions are read in
+ * parallel ({@link #withReaders}). Used by the HTTP endpoint and the command-line tool.
  */
 public final class AuditLogVerifier {
 
@@ -39,6 +45,7 @@ public final class AuditLogVerifier {
     private CheckpointSource checkpoints;
     private DecisionKeys.PublicKeys checkpointKeys;
     private String checkpointsOf;
+    private int readers = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     /**
      * @param clientConfig base Kafka client settings (bootstrap servers, security)
@@ -84,6 +91,22 @@ public final class AuditLogVerifier {
     }
 
     /**
+     * Sets how many partitions are read at once, each group by a consumer on a thread of its own
+     * (default: one per available processor, at most one per partition). Each partition's chain is
+     * independent of the others, so verification scales with partitions across cores.
+     *
+     * @param readers at least 1
+     * @return this verifier
+     */
+    public AuditLogVerifier withReaders(final int readers) {
+        if (readers < 1) {
+            throw new IllegalArgumentException("readers must be at least 1, not " + readers);
+        }
+        this.readers = readers;
+        return this;
+    }
+
+    /**
      * @param partition one partition, or null for all
      * @param fromOffset first offset to verify (inclusive), or null for the start of each partition
      * @param toOffset last offset to verify (inclusive), or null for the end of the committed log
@@ -95,15 +118,18 @@ public final class AuditLogVerifier {
         if (fromOffset != null && toOffset != null && toOffset < fromOffset) {
             throw new IllegalArgumentException("toOffset " + toOffset + " is before fromOffset " + fromOffset);
         }
+        final long deadline = System.nanoTime() + timeout.toNanos();
         final Map<String, Object> config = new HashMap<>(EndOffsets.readCommitted(clientConfig));
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (KafkaConsumer<String, AuditRecord> consumer = new KafkaConsumer<>(
-                config, new StringDeserializer(), AvroDeserializer.specific(registry, AuditRecord.class))) {
-            final List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+        final List<TopicPartition> wanted = new ArrayList<>();
+        final Map<TopicPartition, Long> beginnings;
+        final Map<TopicPartition, Long> ends;
+        try (KafkaConsumer<byte[], byte[]> metadata =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<PartitionInfo> infos = metadata.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalArgumentException("topic " + topic + " does not exist");
             }
-            final List<TopicPartition> wanted = new ArrayList<>();
             for (final PartitionInfo info : infos) {
                 if (partition == null || info.partition() == partition) {
                     wanted.add(new TopicPartition(topic, info.partition()));
@@ -114,65 +140,126 @@ public final class AuditLogVerifier {
                         "partition " + partition + " does not exist (" + infos.size() + " partitions)");
             }
             wanted.sort(Comparator.comparingInt(TopicPartition::partition));
-            return read(consumer, wanted, fromOffset, toOffset);
+            beginnings = metadata.beginningOffsets(wanted, timeout);
+            ends = metadata.endOffsets(wanted, timeout); // the LSO: read_committed
         }
-    }
-
-    private VerificationReport read(
-            final KafkaConsumer<String, AuditRecord> consumer,
-            final List<TopicPartition> partitions,
-            final Long fromOffset,
-            final Long toOffset) {
-        consumer.assign(partitions);
-        final Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions, timeout);
-        final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout); // LSO: read_committed
-        final Map<TopicPartition, Long> stops = new HashMap<>();
         final LogVerification verification = new LogVerification(decisionKeys);
         final CheckpointCheck check = checkpoints == null
                 ? null
                 : new CheckpointCheck(checkpoints.read(checkpointsOf), checkpointKeys, checkpoints.sources());
-        final Set<TopicPartition> open = new HashSet<>();
-        for (final TopicPartition tp : partitions) {
+        final Map<TopicPartition, Long> starts = new HashMap<>();
+        final Map<TopicPartition, Long> stops = new HashMap<>();
+        final List<TopicPartition> open = new ArrayList<>();
+        for (final TopicPartition tp : wanted) {
             final long beginning = beginnings.get(tp);
             final long start = fromOffset == null ? beginning : Math.max(fromOffset, beginning);
             final long stop = toOffset == null ? ends.get(tp) : Math.min(toOffset + 1, ends.get(tp));
-            verification.start(tp.partition(), start == 0);
-            stops.put(tp, stop);
+            verification.start(tp.partition(), start == 0); // every partition before any is read
             if (start < stop) {
-                consumer.seek(tp, start);
+                starts.put(tp, start);
+                stops.put(tp, stop);
                 open.add(tp);
             }
         }
-        consumer.pause(difference(partitions, open));
-        final Map<TopicPartition, Long> openStops = new HashMap<>();
-        open.forEach(tp -> openStops.put(tp, stops.get(tp)));
-        AuditLogReader.readToEnds(
-                EndOffsets.of(openStops),
-                consumer,
-                timeout,
-                record -> {
-                    final TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-                    if (!open.contains(tp) || record.offset() >= stops.get(tp)) {
-                        return;
-                    }
-                    if (!verification.accept(tp.partition(), record.offset(), record.value())) {
-                        giveUp(consumer, open, tp, stops);
-                    } else if (check != null) {
-                        check.accept(tp.partition(), record.value());
-                    }
-                },
-                e -> {
-                    final TopicPartition tp = e.topicPartition();
-                    verification.unreadable(tp.partition(), e.offset(), String.valueOf(e.getCause()));
-                    giveUp(consumer, open, tp, stops);
-                });
+        readInParallel(config, groups(open), starts, stops, verification, check, deadline);
         final VerificationReport report = verification.report();
         if (check == null) {
             return report;
         }
         final Set<Integer> read = new HashSet<>();
-        partitions.forEach(tp -> read.add(tp.partition()));
+        wanted.forEach(tp -> read.add(tp.partition()));
         return report.withCheckpoints(check.report(read, toOffset == null));
+    }
+
+    /** The partitions to read, dealt round-robin to at most {@link #readers} groups. */
+    private List<List<TopicPartition>> groups(final List<TopicPartition> open) {
+        final int count = Math.min(readers, open.size());
+        final List<List<TopicPartition>> groups = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            groups.add(new ArrayList<>());
+        }
+        for (int i = 0; i < open.size(); i++) {
+            groups.get(i % count).add(open.get(i));
+        }
+        return groups;
+    }
+
+    private void readInParallel(
+            final Map<String, Object> config,
+            final List<List<TopicPartition>> groups,
+            final Map<TopicPartition, Long> starts,
+            final Map<TopicPartition, Long> stops,
+            final LogVerification verification,
+            final CheckpointCheck check,
+            final long deadline) {
+        if (groups.size() <= 1) {
+            groups.forEach(g -> read(config, g, starts, stops, verification, check, deadline));
+            return;
+        }
+        final AtomicInteger threads = new AtomicInteger();
+        final ExecutorService pool = Executors.newFixedThreadPool(groups.size(), r -> {
+            final Thread t = new Thread(r, "audit-verify-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            final List<Future<?>> reads = new ArrayList<>();
+            for (final List<TopicPartition> group : groups) {
+                reads.add(pool.submit(() -> read(config, group, starts, stops, verification, check, deadline)));
+            }
+            for (final Future<?> r : reads) {
+                r.get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
+        } finally {
+            pool.shutdownNow(); // after a failure: the other readers stop too
+        }
+    }
+
+    /** Reads one group of partitions from its start to its stop offsets, feeding the verification. */
+    private void read(
+            final Map<String, Object> config,
+            final List<TopicPartition> partitions,
+            final Map<TopicPartition, Long> starts,
+            final Map<TopicPartition, Long> stops,
+            final LogVerification verification,
+            final CheckpointCheck check,
+            final long deadline) {
+        try (KafkaConsumer<String, AuditRecord> consumer = new KafkaConsumer<>(
+                config, new StringDeserializer(), AvroDeserializer.specific(registry, AuditRecord.class))) {
+            consumer.assign(partitions);
+            partitions.forEach(tp -> consumer.seek(tp, starts.get(tp)));
+            final Set<TopicPartition> open = new HashSet<>(partitions);
+            final Map<TopicPartition, Long> groupStops = new HashMap<>();
+            partitions.forEach(tp -> groupStops.put(tp, stops.get(tp)));
+            AuditLogReader.readToEnds(
+                    EndOffsets.of(groupStops),
+                    consumer,
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                    record -> {
+                        final TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                        if (!open.contains(tp) || record.offset() >= stops.get(tp)) {
+                            return;
+                        }
+                        if (!verification.accept(tp.partition(), record.offset(), record.value())) {
+                            giveUp(consumer, open, tp, stops);
+                        } else if (check != null) {
+                            check.accept(tp.partition(), record.value());
+                        }
+                    },
+                    e -> {
+                        final TopicPartition tp = e.topicPartition();
+                        verification.unreadable(tp.partition(), e.offset(), String.valueOf(e.getCause()));
+                        giveUp(consumer, open, tp, stops);
+                    });
+        }
     }
 
     /** Stops reading a partition whose chain broke: nothing after the break is checked. */
@@ -184,9 +271,5 @@ public final class AuditLogVerifier {
         open.remove(tp);
         consumer.seek(tp, stops.get(tp)); // counts as read to its end
         consumer.pause(List.of(tp));
-    }
-
-    private static List<TopicPartition> difference(final List<TopicPartition> all, final Set<TopicPartition> open) {
-        return all.stream().filter(tp -> !open.contains(tp)).toList();
     }
 }

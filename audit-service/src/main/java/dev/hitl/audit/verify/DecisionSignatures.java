@@ -12,6 +12,7 @@ import dev.hitl.schemas.integrity.DecisionKeys;
 import dev.hitl.schemas.integrity.DecisionVerifier;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -131,15 +132,39 @@ public final class DecisionSignatures {
 
     /** @return what was found */
     public VerificationReport.Decisions report() {
-        if (verifier == null) {
+        return report(verifier == null ? null : verifier.keys(), List.of(this));
+    }
+
+    /**
+     * @param keys the trusted public keys all of them checked with, or null when none checked
+     * @param parts checks of disjoint parts of the log (e.g. one per partition), in the order their
+     *     findings are to be listed
+     * @return what they found together: counts summed, the first {@value #MAX_LISTED} findings of
+     *     each list in the order of the parts
+     */
+    public static VerificationReport.Decisions report(
+            final DecisionKeys.PublicKeys keys, final Collection<DecisionSignatures> parts) {
+        if (keys == null) {
             return new VerificationReport.Decisions(
                     Status.SKIPPED.name(), List.of(), 0, Map.of(), 0, List.of(), List.of());
         }
+        long checked = 0;
+        long failed = 0;
+        final Map<String, Long> results = new TreeMap<>();
+        final List<VerificationReport.DecisionFinding> failures = new ArrayList<>();
+        final List<VerificationReport.DecisionFinding> legacy = new ArrayList<>();
+        for (final DecisionSignatures part : parts) {
+            checked += part.checked;
+            failed += part.failed;
+            part.results.forEach((result, n) -> results.merge(result, n, Long::sum));
+            failures.addAll(part.failures.subList(0, Math.min(part.failures.size(), MAX_LISTED - failures.size())));
+            legacy.addAll(part.legacy.subList(0, Math.min(part.legacy.size(), MAX_LISTED - legacy.size())));
+        }
         return new VerificationReport.Decisions(
                 (failed == 0 ? Status.VERIFIED : Status.FAILED).name(),
-                List.copyOf(new TreeSet<>(verifier.keys().byId().keySet())),
+                List.copyOf(new TreeSet<>(keys.byId().keySet())),
                 checked,
-                Collections.unmodifiableMap(new TreeMap<>(results)),
+                Collections.unmodifiableMap(results),
                 failed,
                 List.copyOf(failures),
                 List.copyOf(legacy));

@@ -3,6 +3,8 @@ package dev.hitl.audit.verify;
 import dev.hitl.audit.chain.ChainVerifier;
 import dev.hitl.schemas.AuditRecord;
 import dev.hitl.schemas.integrity.DecisionKeys;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -11,15 +13,22 @@ import java.util.TreeMap;
  * partition's chain ({@link ChainVerifier}, up to its first break) and the decisions of the records
  * whose link verified ({@link DecisionSignatures}). It reads nothing itself: {@link
  * AuditLogVerifier} feeds it from the broker, the tests from records in memory.
+ *
+ * <p>Each partition's state is its own, so once every partition read is {@linkplain #start
+ * started}, different partitions may be fed from different threads at once (one thread per
+ * partition); {@link #report} is called after they are done.
  */
 public final class LogVerification {
 
-    private final Map<Integer, ChainVerifier> chains = new TreeMap<>();
-    private final DecisionSignatures decisions;
+    /** One partition's chain and the decisions read from it. */
+    private record Partition(ChainVerifier chain, DecisionSignatures decisions) {}
+
+    private final Map<Integer, Partition> partitions = new TreeMap<>();
+    private final DecisionKeys.PublicKeys decisionKeys;
 
     /** @param decisionKeys the deciders' public keys, or null to skip checking decisions */
     public LogVerification(final DecisionKeys.PublicKeys decisionKeys) {
-        this.decisions = DecisionSignatures.with(decisionKeys);
+        this.decisionKeys = decisionKeys;
     }
 
     /**
@@ -30,8 +39,11 @@ public final class LogVerification {
      *     genesis hash), false for a range that takes its first record's link on trust
      */
     public void start(final int partition, final boolean fromStart) {
-        chains.put(
-                partition, fromStart ? ChainVerifier.fromStart(partition) : ChainVerifier.startingAnywhere(partition));
+        partitions.put(
+                partition,
+                new Partition(
+                        fromStart ? ChainVerifier.fromStart(partition) : ChainVerifier.startingAnywhere(partition),
+                        DecisionSignatures.with(decisionKeys)));
     }
 
     /**
@@ -41,10 +53,11 @@ public final class LogVerification {
      * @return true while the partition's chain holds; false once it is broken (stop reading it)
      */
     public boolean accept(final int partition, final long offset, final AuditRecord record) {
-        if (chains.get(partition).accept(offset, record).isPresent()) {
+        final Partition p = partitions.get(partition);
+        if (p.chain().accept(offset, record).isPresent()) {
             return false;
         }
-        decisions.accept(partition, offset, record);
+        p.decisions().accept(partition, offset, record);
         return true;
     }
 
@@ -54,23 +67,28 @@ public final class LogVerification {
      * @param error why
      */
     public void unreadable(final int partition, final long offset, final String error) {
-        chains.get(partition).unreadable(offset, error);
+        partitions.get(partition).chain().unreadable(offset, error);
     }
 
-    /** @return the report over everything fed so far */
+    /**
+     * @return the report over everything fed so far; findings are listed partition by partition, in
+     *     offset order within each
+     */
     public VerificationReport report() {
         long checked = 0;
         ChainVerifier.Break first = null;
-        for (final ChainVerifier chain : chains.values()) {
-            checked += chain.recordsChecked();
-            if (first == null && chain.firstBreak().isPresent()) {
-                first = chain.firstBreak().get();
+        final List<DecisionSignatures> decisions = new ArrayList<>();
+        for (final Partition p : partitions.values()) {
+            checked += p.chain().recordsChecked();
+            if (first == null && p.chain().firstBreak().isPresent()) {
+                first = p.chain().firstBreak().get();
             }
+            decisions.add(p.decisions());
         }
         return VerificationReport.of(
-                chains.size(),
+                partitions.size(),
                 checked,
                 first == null ? null : VerificationReport.BrokenLink.of(first),
-                decisions.report());
+                DecisionSignatures.report(decisionKeys, decisions));
     }
 }

@@ -213,6 +213,50 @@ class LogVerificationTest {
     }
 
     @Test
+    void shouldReportTheSameWhenEachPartitionIsFedFromAThreadOfItsOwn() throws Exception {
+        // AuditLogVerifier reads partitions in parallel: findings from several partitions must
+        // neither be lost nor change order (partition by partition, offsets ascending in each).
+        final DecisionSigner mallory = new DecisionSigner(DecisionKeys.generate(DevelopmentKeys.KEY_ID));
+        final List<LogRecord> log = RecordedHistory.record(topics -> {
+            final List<AuditFixtures.Input> in = honest(topics);
+            for (int i = 0; i < 12; i++) { // agents spread over the partitions
+                in.add(decisionInput(
+                        topics,
+                        mallory.sign(AuditFixtures.decision(
+                                "m-p" + i, "agent-" + i, Outcome.APPROVED, START.plusSeconds(100 + i)))));
+            }
+            return in;
+        });
+        final Map<Integer, List<LogRecord>> chains = chains(log);
+        assertThat(chains).as("forgeries in more than one partition").hasSizeGreaterThan(1);
+
+        final LogVerification parallel = new LogVerification(KEYS);
+        chains.keySet().forEach(partition -> parallel.start(partition, true));
+        final java.util.concurrent.ExecutorService pool =
+                java.util.concurrent.Executors.newFixedThreadPool(chains.size());
+        try {
+            final List<java.util.concurrent.Future<?>> feeds = new ArrayList<>();
+            // the last partition first: the order threads finish in must not matter
+            for (final Integer partition : new java.util.TreeSet<>(chains.keySet()).descendingSet()) {
+                feeds.add(pool.submit(() ->
+                        chains.get(partition).forEach(r -> parallel.accept(r.partition(), r.offset(), r.record()))));
+            }
+            for (final java.util.concurrent.Future<?> feed : feeds) {
+                feed.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        final VerificationReport sequential = verify(log, KEYS);
+        assertThat(sequential.decisions().failed()).isEqualTo(12);
+        assertThat(sequential.decisions().failures())
+                .extracting(VerificationReport.DecisionFinding::partition)
+                .isSorted();
+        assertThat(parallel.report()).isEqualTo(sequential);
+    }
+
+    @Test
     void shouldFailAnApprovalSignedWithAKeyNobodyTrusts() throws Exception {
         final DecisionSigner mallory = new DecisionSigner(DecisionKeys.generate("mallory-1"));
         final List<LogRecord> log = RecordedHistory.record(topics -> {
