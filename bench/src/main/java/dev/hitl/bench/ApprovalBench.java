@@ -1,9 +1,11 @@
 package dev.hitl.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hitl.classifier.topology.ClassifierTopology;
 import dev.hitl.escalation.topology.EscalationTopology;
 import dev.hitl.schemas.ProposedAction;
 import dev.hitl.sdk.HitlClient;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       the inbox ({@code GET /api/requests}, with {@code ?limit=page} when page &gt; 0, following the
  *       {@code Link} header to the last page, then from the first again) and hands new
  *       requests to {@code voters} threads that approve each ({@code POST /api/requests/{id}/votes});
- *       complete lifecycles per second, first proposal to last decision at the agent. {@code jars}
+ *       complete lifecycles per second, first proposal to last decision at the agent. With {@code
+ *       page=events} the reader follows {@code GET /api/events} instead of listing. {@code jars}
  *       (comma-separated runnable jars, default the build's) are run in turn on the same broker, a
  *       before/after in one run; the JVM options default to {@code -XX:+UseSerialGC}.
  * </ul>
@@ -44,6 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * own (a copy, so that building during a long run cannot replace the jar under the running service).
  */
 public final class ApprovalBench {
+
+    /** The page argument that makes the reviewers' reader follow {@code GET /api/events} instead of listing. */
+    static final int EVENTS = -1;
 
     private ApprovalBench() {}
 
@@ -67,7 +73,7 @@ public final class ApprovalBench {
                     arg(args, 1, 5000),
                     arg(args, 2, 6),
                     arg(args, 3, 8),
-                    arg(args, 4, 0),
+                    args.length > 4 && args[4].equals("events") ? EVENTS : arg(args, 4, 0),
                     args.length > 5
                             ? java.util.Arrays.stream(args[5].split(","))
                                     .map(java.nio.file.Path::of)
@@ -292,7 +298,10 @@ public final class ApprovalBench {
                 try (ApprovalProcess approval = ApprovalProcess.start(stack, 1024, jvm, jars.get(round))) {
                     final String token = approval.login();
                     final String query = page > 0 ? "?limit=" + page : "";
-                    try (HttpReviewers reviewers = new HttpReviewers(approval, token, query, voters)) {
+                    final String reading = page == EVENTS ? "GET /api/events" : "GET /api/requests" + query;
+                    try (HttpReviewers reviewers = page == EVENTS
+                            ? HttpReviewers.following(approval, token, voters)
+                            : HttpReviewers.listing(approval, token, query, voters)) {
                         EndToEnd.runLifecycles(agents, "warm-" + round + "-", Math.min(200, count));
                         final double cpuBefore = approval.cpuSeconds();
                         final double jvmCpuBefore = jvmCpuSeconds();
@@ -310,20 +319,21 @@ public final class ApprovalBench {
                                 jvm);
                         System.out.printf(
                                 Locale.ROOT,
-                                "count=%d agents=%d reviewers: 1 reader (GET /api/requests%s) + %d voters"
+                                "count=%d agents=%d reviewers: 1 reader (%s) + %d voters"
                                         + " (POST /api/requests/{id}/votes)%n",
                                 count,
                                 agentCount,
-                                query,
+                                reading,
                                 voters);
                         System.out.printf(
                                 Locale.ROOT,
-                                "complete lifecycles over the HTTP API: %.0f /s (%d in %.2f s); %d lists (%.1f MB"
+                                "complete lifecycles over the HTTP API: %.0f /s (%d in %.2f s); %d %s (%.1f MB"
                                         + " read), %d votes%n",
                                 count / took,
                                 count,
                                 took,
                                 reviewers.lists.get(),
+                                page == EVENTS ? "events" : "lists",
                                 reviewers.listedBytes.get() / 1e6,
                                 reviewers.votes.get());
                         System.out.println(
@@ -355,10 +365,13 @@ public final class ApprovalBench {
     }
 
     /**
-     * Reviewers on the HTTP API: one thread lists the inbox over and over and queues each request it
-     * has not seen; voter threads approve them, each vote its own POST.
+     * Reviewers on the HTTP API: one thread finds the new requests (listing the inbox over and over,
+     * or following its events) and queues each it has not seen; voter threads approve them, each vote
+     * its own POST.
      */
     private static final class HttpReviewers implements AutoCloseable {
+
+        private static final ObjectMapper JSON = new ObjectMapper();
 
         final AtomicLong lists = new AtomicLong();
         final AtomicLong listedBytes = new AtomicLong();
@@ -368,24 +381,25 @@ public final class ApprovalBench {
         private final List<Thread> threads = new ArrayList<>();
         private final List<Throwable> errors = new CopyOnWriteArrayList<>();
         private volatile boolean running = true;
+        private java.util.stream.Stream<String> stream;
 
-        HttpReviewers(final ApprovalProcess approval, final String token, final String query, final int voters) {
-            threads.add(new Thread(
+        /** One reader lists the inbox over and over and queues each request it has not seen. */
+        static HttpReviewers listing(
+                final ApprovalProcess approval, final String token, final String query, final int voters) {
+            final HttpReviewers reviewers = new HttpReviewers();
+            reviewers.threads.add(new Thread(
                     () -> {
-                        while (running) {
+                        while (reviewers.running) {
                             try {
                                 // one pass over the inbox, page by page through the Link header
                                 boolean fresh = false;
                                 String next = "/api/requests" + query;
-                                while (next != null && running) {
+                                while (next != null && reviewers.running) {
                                     final HttpResponse<String> list = approval.get(next, token);
-                                    lists.incrementAndGet();
-                                    listedBytes.addAndGet(list.body().length());
+                                    reviewers.lists.incrementAndGet();
+                                    reviewers.listedBytes.addAndGet(list.body().length());
                                     for (final String id : ApprovalProcess.actionIds(list.body())) {
-                                        if (seen.add(id)) {
-                                            queue.add(id);
-                                            fresh = true;
-                                        }
+                                        fresh |= reviewers.offer(id);
                                     }
                                     next = list.headers()
                                             .firstValue("Link")
@@ -399,12 +413,69 @@ public final class ApprovalBench {
                             } catch (InterruptedException e) {
                                 return;
                             } catch (Exception e) {
-                                errors.add(e);
+                                reviewers.errors.add(e);
                                 return;
                             }
                         }
                     },
                     "bench-http-reader"));
+            return reviewers.start(approval, token, voters);
+        }
+
+        /** One reader follows the inbox's events ({@code GET /api/events}) and queues each request opened. */
+        static HttpReviewers following(final ApprovalProcess approval, final String token, final int voters)
+                throws IOException, InterruptedException {
+            final HttpReviewers reviewers = new HttpReviewers();
+            final HttpResponse<java.util.stream.Stream<String>> events = approval.events(token);
+            reviewers.stream = events.body();
+            reviewers.threads.add(new Thread(
+                    () -> {
+                        try {
+                            events.body().forEach(line -> {
+                                reviewers.listedBytes.addAndGet(line.length() + 1);
+                                if (line.startsWith("data:") && line.contains("\"actionId\"")) {
+                                    try {
+                                        for (final String id : eventActionIds(line.substring(5))) {
+                                            reviewers.offer(id);
+                                        }
+                                    } catch (IOException e) {
+                                        throw new java.io.UncheckedIOException(e);
+                                    }
+                                } else if (line.startsWith("event:")) {
+                                    reviewers.lists.incrementAndGet();
+                                }
+                            });
+                        } catch (RuntimeException e) {
+                            if (reviewers.running) {
+                                reviewers.errors.add(e);
+                            }
+                        }
+                    },
+                    "bench-http-events"));
+            return reviewers.start(approval, token, voters);
+        }
+
+        /** The opened requests of an event's data: a snapshot's items, or one opened request. */
+        private static List<String> eventActionIds(final String data) throws IOException {
+            final com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(data);
+            if (node.has("items")) {
+                final List<String> ids = new ArrayList<>();
+                node.path("items").forEach(item -> ids.add(item.path("actionId").asText()));
+                return ids;
+            }
+            // "closed" carries only the actionId, "opened" a whole summary (with its agentId)
+            return node.has("agentId") ? List.of(node.path("actionId").asText()) : List.of();
+        }
+
+        private boolean offer(final String id) {
+            if (seen.add(id)) {
+                queue.add(id);
+                return true;
+            }
+            return false;
+        }
+
+        private HttpReviewers start(final ApprovalProcess approval, final String token, final int voters) {
             for (int v = 0; v < voters; v++) {
                 threads.add(new Thread(
                         () -> {
@@ -429,11 +500,15 @@ public final class ApprovalBench {
                 t.setDaemon(true);
                 t.start();
             });
+            return this;
         }
 
         @Override
         public void close() throws InterruptedException {
             running = false;
+            if (stream != null) {
+                stream.close(); // ends the events reader's read
+            }
             for (final Thread t : threads) {
                 t.join(10_000);
             }

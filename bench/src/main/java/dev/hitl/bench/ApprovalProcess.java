@@ -240,6 +240,22 @@ final class ApprovalProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * @return the reviewer's inbox events ({@code GET /api/events}) as lines, as they come: a
+     *     reviewer app that follows what is new instead of listing the inbox again
+     */
+    HttpResponse<java.util.stream.Stream<String>> events(final String token) throws IOException, InterruptedException {
+        final HttpResponse<java.util.stream.Stream<String>> response = http.send(
+                HttpRequest.newBuilder(URI.create(url() + "/api/events?limit=" + 1000))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET /api/events: " + response.statusCode());
+        }
+        return response;
+    }
+
     HttpResponse<String> get(final String path, final String token) throws IOException, InterruptedException {
         final HttpRequest.Builder request =
                 HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofMinutes(5));

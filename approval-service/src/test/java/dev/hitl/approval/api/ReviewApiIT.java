@@ -267,6 +267,99 @@ class ReviewApiIT {
     }
 
     @Test
+    void shouldStreamWhatIsNewInTheReviewersGroupsAsServerSentEvents() throws Exception {
+        open(action("ev-0", "carol@example.com"), "reviewers");
+        final String reviewer = login("reviewer", "reviewer");
+        final String senior = login("senior", "senior");
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(reviewer).size() == 1);
+        final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        final java.net.URI events = server.getURI().resolve("/api/events?limit=10");
+
+        assertThat(client.send(
+                                java.net.http.HttpRequest.newBuilder(events).build(),
+                                java.net.http.HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .as("no token")
+                .isEqualTo(401);
+        final java.net.http.HttpResponse<String> badLimit = client.send(
+                java.net.http.HttpRequest.newBuilder(server.getURI().resolve("/api/events?limit=0"))
+                        .header("Authorization", "Bearer " + reviewer)
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(badLimit.statusCode()).isEqualTo(400);
+        assertThat(badLimit.body()).contains("bad-limit");
+
+        final java.util.concurrent.BlockingQueue<String[]> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = client.send(
+                java.net.http.HttpRequest.newBuilder(events)
+                        .header("Authorization", "Bearer " + reviewer)
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        final Thread reader = new Thread(() -> {
+            final String[] event = new String[2];
+            stream.body().forEach(line -> {
+                if (line.startsWith("event:")) {
+                    event[0] = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    event[1] = line.substring(5).trim();
+                } else if (line.isEmpty() && event[0] != null) {
+                    if (!"ping".equals(event[0])) {
+                        received.add(new String[] {event[0], event[1]});
+                    }
+                    event[0] = null;
+                    event[1] = null;
+                }
+            });
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            final String[] snapshot = received.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(snapshot).isNotNull();
+            assertThat(snapshot[0]).isEqualTo("snapshot");
+            final Map<?, ?> first = JSON.readValue(snapshot[1], Map.class);
+            assertThat(first.get("total")).isEqualTo(1);
+            final List<Object> ids = new ArrayList<>();
+            ((List<?>) first.get("items")).forEach(i -> ids.add(((Map<?, ?>) i).get("actionId")));
+            assertThat(ids).containsExactly("ev-0");
+
+            // Another group's request is not the reviewer's news: opened and shown to its group first.
+            open(action("ev-2", "carol@example.com"), "cfo-office");
+            await().atMost(Duration.ofSeconds(30)).until(() -> inbox(senior).size() == 1);
+            open(action("ev-1", "carol@example.com"), "reviewers");
+            final String[] opened = received.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(opened).isNotNull();
+            assertThat(opened[0]).isEqualTo("opened");
+            assertThat(JSON.readValue(opened[1], Map.class))
+                    .containsEntry("actionId", "ev-1")
+                    .containsEntry("agentId", "support-agent-1");
+
+            send(
+                    topics.decisions().name(),
+                    "support-agent-1",
+                    new dev.hitl.schemas.integrity.DecisionSigner(
+                                    dev.hitl.schemas.integrity.DevelopmentKeys.privateKey())
+                            .sign(Decision.newBuilder()
+                                    .setActionId("ev-1")
+                                    .setAgentId("support-agent-1")
+                                    .setOutcome(Outcome.REJECTED)
+                                    .setDecidedBy("reviewers:reviewer")
+                                    .setDecidedAt(Instant.now())
+                                    .build()));
+            final String[] closed = received.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(closed).isNotNull();
+            assertThat(closed[0]).isEqualTo("closed");
+            assertThat(JSON.readValue(closed[1], Map.class)).isEqualTo(Map.of("actionId", "ev-1"));
+            assertThat(received).as("nothing of the other group's request").isEmpty();
+        } finally {
+            stream.body().close();
+        }
+    }
+
+    @Test
     void shouldGiveADoubleClickOneVoteIdSignedAsTheConfiguredVoterAndCloseTheItemOnTheDecision() throws Exception {
         open(action("v-1", "carol@example.com"), "reviewers");
         final String reviewer = login("reviewer", "reviewer");

@@ -95,6 +95,9 @@ class RevokedSessionsIT {
             assertThat(get(onB, "/api/me", signedOut, null).statusCode())
                     .as("valid on B before the sign-out")
                     .isEqualTo(200);
+            assertThat(b.getApplicationContext().getBean(ValidatedTokens.class).size())
+                    .as("B remembers the token it validated: the refusal below is the remembered token's check")
+                    .isEqualTo(1);
 
             final HttpResponse<String> logout = post(onA, "/logout", signedOut, null, "", null);
             assertThat(logout.statusCode()).as(logout.body()).isEqualTo(204);

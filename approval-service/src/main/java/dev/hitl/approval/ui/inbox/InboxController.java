@@ -1,12 +1,12 @@
 package dev.hitl.approval.ui.inbox;
 
+import dev.hitl.approval.api.InboxEvents;
 import dev.hitl.approval.api.RequestService;
 import dev.hitl.approval.api.SpotCheckService;
 import dev.hitl.approval.api.Summary;
 import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.security.Reviewers;
-import dev.hitl.approval.security.RevokedSessions;
 import dev.hitl.approval.ui.Forms;
 import dev.hitl.approval.ui.UiResponses;
 import dev.hitl.approval.ui.UiSession;
@@ -20,28 +20,18 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.sse.Event;
-import io.micronaut.json.JsonMapper;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.rules.SecurityRule;
 import io.swagger.v3.oas.annotations.Hidden;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.reactivestreams.Publisher;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 
 /**
  * The reviewer's inbox: the page, and its live updates as server-sent events.
@@ -62,32 +52,27 @@ public class InboxController {
     private final Inbox inbox;
     private final RequestService requests;
     private final UiSession session;
-    private final JsonMapper json;
-    private final RevokedSessions revoked;
+    private final InboxEvents events;
     private final SpotCheckService spotChecks;
     private final Clock clock = Clock.systemUTC();
-    private final Duration heartbeat = Duration.ofSeconds(15);
 
     /**
      * @param materializer keeps the inbox
      * @param requests what a reviewer may see of the requests
      * @param session the UI session
-     * @param json writes event data
-     * @param revoked the signed-out session tokens (a live stream ends with its session)
+     * @param events the inbox's live updates
      * @param spotChecks the spot checks waiting for the reviewer's groups (counted on the page)
      */
     public InboxController(
             final InboxMaterializer materializer,
             final RequestService requests,
             final UiSession session,
-            final JsonMapper json,
-            final RevokedSessions revoked,
+            final InboxEvents events,
             final SpotCheckService spotChecks) {
         this.inbox = materializer.inbox();
         this.requests = requests;
         this.session = session;
-        this.json = json;
-        this.revoked = revoked;
+        this.events = events;
         this.spotChecks = spotChecks;
     }
 
@@ -163,57 +148,6 @@ public class InboxController {
     @Secured(SecurityRule.IS_AUTHENTICATED)
     @Get(value = "/ui/events", produces = MediaType.TEXT_EVENT_STREAM)
     public Publisher<Event<String>> events(final Authentication user) {
-        final List<String> groups = Reviewers.groups(user);
-        final Flux<Event<String>> changes = Flux.create(
-                sink -> {
-                    final Set<String> known = ConcurrentHashMap.newKeySet();
-                    final Consumer<Inbox.Change> listener = change -> {
-                        if (change.opened() && !change.item().forGroups(groups).isEmpty()) {
-                            known.add(change.actionId());
-                            sink.next(event("opened", requests.summary(change.item(), user)));
-                        } else if (known.remove(change.actionId())) {
-                            sink.next(event("closed", Map.of("actionId", change.actionId())));
-                        }
-                    };
-                    inbox.listen(listener);
-                    sink.onDispose(() -> inbox.unlisten(listener));
-                    // After listening, so no change falls between the snapshot and the stream.
-                    final List<Summary> now =
-                            inbox.page(groups, null, null, PAGE, Inbox.Order.PRIORITY).items().stream()
-                                    .map(item -> requests.summary(item, user))
-                                    .toList();
-                    now.forEach(s -> known.add(s.actionId()));
-                    sink.next(event("snapshot", Map.of("items", now)));
-                },
-                FluxSink.OverflowStrategy.BUFFER);
-        final Flux<Event<String>> pings =
-                Flux.interval(heartbeat).map(i -> Event.of("{}").name("ping"));
-        // Ends with the session: when its token expires, or once it is signed out (seen at the next
-        // event or ping; nothing is sent after).
-        return Flux.merge(changes, pings).take(sessionLeft(user)).takeWhile(event -> !revoked.refused(user));
-    }
-
-    private Event<String> event(final String name, final Object data) {
-        try {
-            return Event.of(json.writeValueAsString(data)).name(name);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write event data", e);
-        }
-    }
-
-    /** How long until the session's token expires (the event stream ends then). */
-    private static Duration sessionLeft(final Authentication user) {
-        final Object exp = user.getAttributes().get("exp");
-        Instant at = null;
-        if (exp instanceof Date date) {
-            at = date.toInstant();
-        } else if (exp instanceof Number seconds) {
-            at = Instant.ofEpochSecond(seconds.longValue());
-        }
-        if (at == null) {
-            return Duration.ofHours(1);
-        }
-        final Duration left = Duration.between(Instant.now(), at);
-        return left.isNegative() ? Duration.ZERO : left;
+        return events.of(user, PAGE);
     }
 }

@@ -1,0 +1,119 @@
+package dev.hitl.approval.api;
+
+import dev.hitl.approval.inbox.Inbox;
+import dev.hitl.approval.inbox.InboxMaterializer;
+import dev.hitl.approval.security.Reviewers;
+import dev.hitl.approval.security.RevokedSessions;
+import io.micronaut.http.sse.Event;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.security.authentication.Authentication;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+/**
+ * A reviewer's inbox as it changes, as server-sent events: a {@code snapshot} of the open requests
+ * of the reviewer's groups on connect ({@code {"items":[…],"total":N}}, highest priority first, at
+ * most the given number of items), then {@code opened} (a request of the reviewer's groups opened or
+ * escalated to them: its {@link Summary}) and {@code closed} ({@code {"actionId"}}: decided, or
+ * escalated away), and a {@code ping} now and then. The stream ends when the session does (its
+ * token expires or is signed out). The web UI's live inbox and the API's {@code GET /api/events}
+ * (for reviewer apps: what is new without listing the inbox again) are this one stream.
+ */
+@Singleton
+public class InboxEvents {
+
+    private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final Inbox inbox;
+    private final RequestService requests;
+    private final JsonMapper json;
+    private final RevokedSessions revoked;
+
+    /**
+     * @param materializer keeps the inbox
+     * @param requests what a reviewer may see of the requests
+     * @param json writes event data
+     * @param revoked the signed-out session tokens (a stream ends with its session)
+     */
+    public InboxEvents(
+            final InboxMaterializer materializer,
+            final RequestService requests,
+            final JsonMapper json,
+            final RevokedSessions revoked) {
+        this.inbox = materializer.inbox();
+        this.requests = requests;
+        this.json = json;
+        this.revoked = revoked;
+    }
+
+    /**
+     * @param user the reviewer
+     * @param snapshotSize the most requests in the first event
+     * @return the events, until the session ends
+     */
+    public Publisher<Event<String>> of(final Authentication user, final int snapshotSize) {
+        final List<String> groups = Reviewers.groups(user);
+        final Flux<Event<String>> changes = Flux.create(
+                sink -> {
+                    final Set<String> known = ConcurrentHashMap.newKeySet();
+                    final Consumer<Inbox.Change> listener = change -> {
+                        if (change.opened() && !change.item().forGroups(groups).isEmpty()) {
+                            known.add(change.actionId());
+                            sink.next(event("opened", requests.summary(change.item(), user)));
+                        } else if (known.remove(change.actionId())) {
+                            sink.next(event("closed", Map.of("actionId", change.actionId())));
+                        }
+                    };
+                    inbox.listen(listener);
+                    sink.onDispose(() -> inbox.unlisten(listener));
+                    // After listening, so no change falls between the snapshot and the stream.
+                    final Inbox.Page page = inbox.page(groups, null, null, snapshotSize, Inbox.Order.PRIORITY);
+                    final List<Summary> now = page.items().stream()
+                            .map(item -> requests.summary(item, user))
+                            .toList();
+                    now.forEach(s -> known.add(s.actionId()));
+                    sink.next(event("snapshot", Map.of("items", now, "total", page.total())));
+                },
+                FluxSink.OverflowStrategy.BUFFER);
+        final Flux<Event<String>> pings =
+                Flux.interval(HEARTBEAT).map(i -> Event.of("{}").name("ping"));
+        // Ends with the session: when its token expires, or once it is signed out (seen at the next
+        // event or ping; nothing is sent after).
+        return Flux.merge(changes, pings).take(sessionLeft(user)).takeWhile(event -> !revoked.refused(user));
+    }
+
+    private Event<String> event(final String name, final Object data) {
+        try {
+            return Event.of(json.writeValueAsString(data)).name(name);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write event data", e);
+        }
+    }
+
+    /** How long until the session's token expires (the event stream ends then). */
+    private static Duration sessionLeft(final Authentication user) {
+        final Object exp = user.getAttributes().get("exp");
+        Instant at = null;
+        if (exp instanceof Date date) {
+            at = date.toInstant();
+        } else if (exp instanceof Number seconds) {
+            at = Instant.ofEpochSecond(seconds.longValue());
+        }
+        if (at == null) {
+            return Duration.ofHours(1);
+        }
+        final Duration left = Duration.between(Instant.now(), at);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+}
