@@ -239,6 +239,14 @@ public final class Pipeline {
                 nextSample += SAMPLE_EVERY.toNanos();
             }
         }
+        // A driver that cannot keep the pace offers less than the rate: say so next to the verdict.
+        System.out.printf(
+                Locale.ROOT,
+                "  %d operations at %d/s paced in %.1f s (planned %d s)%n",
+                total,
+                rate,
+                (System.nanoTime() - start) / 1e9,
+                seconds);
         return lags;
     }
 
@@ -299,6 +307,9 @@ public final class Pipeline {
                 finalLag = samples.isEmpty() ? 0 : samples.get(samples.size() - 1);
             }
         }
+        // Every app's samples, so that a verdict can be read against the curve behind it.
+        lags.forEach((group, samples) -> System.out.printf(
+                Locale.ROOT, "  lag of %s every %d s: %s%n", group, SAMPLE_EVERY.toSeconds(), samples));
         return new Step(decided && steepest < 0.02 * rate, slowest, steepest, finalLag, outcomes);
     }
 
