@@ -43,9 +43,11 @@ import reactor.core.publisher.Mono;
  * {@code hitl.approval.validated-tokens.max-entries} at once; when full, expired ones are dropped and
  * a token that does not fit is validated in full each time.
  *
- * <p>Replaces the Nimbus reactive validator, which is turned off ({@code
- * micronaut.security.token.jwt.nimbus.reactive-validator: false} in {@code application.yml}); the
- * blocking Nimbus validator it delegates to stays on.
+ * <p>It runs before Micronaut's own (reactive Nimbus) token validator ({@link #getOrder}), which
+ * stays on because single sign-on validates the identity provider's ID tokens with it. Micronaut
+ * takes the first validator that accepts a token, so a token accepted here is not validated again;
+ * a token refused here (unknown, expired, signed out, forged) is also validated by Micronaut's
+ * validator, which refuses it for the same reason.
  */
 @Singleton
 public class ValidatedTokens implements TokenValidator<HttpRequest<?>> {
@@ -91,6 +93,12 @@ public class ValidatedTokens implements TokenValidator<HttpRequest<?>> {
         this.refused = refused;
         this.maxEntries = maxEntries;
         this.clock = clock;
+    }
+
+    /** @return before Micronaut's own token validator, so that a remembered token is not validated again */
+    @Override
+    public int getOrder() {
+        return HIGHEST_PRECEDENCE;
     }
 
     @Override
