@@ -11,7 +11,6 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,13 +102,7 @@ public class InboxEvents {
 
     /** How long until the session's token expires (the event stream ends then). */
     private static Duration sessionLeft(final Authentication user) {
-        final Object exp = user.getAttributes().get("exp");
-        Instant at = null;
-        if (exp instanceof Date date) {
-            at = date.toInstant();
-        } else if (exp instanceof Number seconds) {
-            at = Instant.ofEpochSecond(seconds.longValue());
-        }
+        final Instant at = RevokedSessions.expiresAt(user);
         if (at == null) {
             return Duration.ofHours(1);
         }

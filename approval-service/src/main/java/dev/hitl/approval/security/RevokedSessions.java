@@ -151,7 +151,7 @@ public class RevokedSessions {
      */
     public boolean revoke(final Authentication session) {
         final Object tokenId = session.getAttributes().get(TOKEN_ID);
-        final Instant expiresAt = instant(session.getAttributes().get("exp"));
+        final Instant expiresAt = expiresAt(session);
         if (!(tokenId instanceof String id) || id.isBlank() || expiresAt == null) {
             return false;
         }
@@ -197,9 +197,15 @@ public class RevokedSessions {
      */
     public boolean refused(final Authentication session) {
         final Object tokenId = session.getAttributes().get(TOKEN_ID);
-        return refused(
-                tokenId instanceof String s ? s : null,
-                instant(session.getAttributes().get("exp")));
+        return refused(tokenId instanceof String s ? s : null, expiresAt(session));
+    }
+
+    /**
+     * @param session a signed-in session
+     * @return when its token expires (its {@code exp} claim), or null when it names no expiry
+     */
+    public static Instant expiresAt(final Authentication session) {
+        return instant(session.getAttributes().get("exp"));
     }
 
     /** @return whether this instance has read the signed-out tokens up to date, and keeps reading */

@@ -1,7 +1,6 @@
 package dev.hitl.approval.security;
 
 import com.nimbusds.jwt.JWT;
-import com.nimbusds.jwt.JWTClaimsSet;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.NonNull;
 import io.micronaut.core.annotation.Nullable;
@@ -15,10 +14,8 @@ import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -128,7 +125,7 @@ public class ValidatedTokens implements TokenValidator<HttpRequest<?>> {
             return Optional.empty();
         }
         final Optional<Authentication> authentication = authentications.createAuthentication(jwt.get());
-        final Instant expiresAt = expiry(jwt.get());
+        final Instant expiresAt = authentication.map(RevokedSessions::expiresAt).orElse(null);
         if (authentication.isPresent() && expiresAt != null && now.isBefore(expiresAt) && fits(now)) {
             tokens.put(key, new Remembered(authentication.get(), expiresAt));
         }
@@ -146,16 +143,6 @@ public class ValidatedTokens implements TokenValidator<HttpRequest<?>> {
         }
         tokens.values().removeIf(r -> !now.isBefore(r.expiresAt()));
         return tokens.size() < maxEntries;
-    }
-
-    private static Instant expiry(final JWT jwt) {
-        try {
-            final JWTClaimsSet claims = jwt.getJWTClaimsSet();
-            final Date exp = claims.getExpirationTime();
-            return exp == null ? null : exp.toInstant();
-        } catch (ParseException e) {
-            return null; // validated, so not expected; such a token is simply not remembered
-        }
     }
 
     private static String sha256(final String token) {

@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -119,8 +118,7 @@ public final class AuditLogVerifier {
             throw new IllegalArgumentException("toOffset " + toOffset + " is before fromOffset " + fromOffset);
         }
         final long deadline = System.nanoTime() + timeout.toNanos();
-        final Map<String, Object> config = new HashMap<>(EndOffsets.readCommitted(clientConfig));
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        final Map<String, Object> config = AuditLogReader.consumerConfig(clientConfig);
         final List<TopicPartition> wanted = new ArrayList<>();
         final Map<TopicPartition, Long> beginnings;
         final Map<TopicPartition, Long> ends;
