@@ -271,7 +271,14 @@ class AuditAuthIT {
 
     @Test
     void shouldLeaveHealthTheStyleSheetAndTheCheckpointKeysPublic() throws Exception {
-        assertThat(get("/health").statusCode()).isEqualTo(200);
+        // Public means answered without a token. Health itself is DOWN (503) until the audit
+        // streams app is RUNNING, which may be after this test starts: never 401, then 200.
+        // (until, not untilAsserted: a 401 fails at once rather than being retried)
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            final HttpResponse<String> health = get("/health");
+            assertThat(health.statusCode()).as(health.body()).isNotIn(401, 403);
+            return health.statusCode() == 200;
+        });
         assertThat(get("/audit/static/timeline.css").statusCode()).isEqualTo(200);
         assertThat(get("/.well-known/jwks.json").body()).contains("\"kty\":\"OKP\"");
     }
