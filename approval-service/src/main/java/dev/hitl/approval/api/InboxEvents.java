@@ -4,6 +4,7 @@ import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.security.Reviewers;
 import dev.hitl.approval.security.RevokedSessions;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.http.sse.Event;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.security.authentication.Authentication;
@@ -17,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
+import reactor.core.Exceptions;
+import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 
@@ -28,6 +31,12 @@ import reactor.core.publisher.FluxSink;
  * escalated away), and a {@code ping} now and then. The stream ends when the session does (its
  * token expires or is signed out). The web UI's live inbox and the API's {@code GET /api/events}
  * (for reviewer apps: what is new without listing the inbox again) are this one stream.
+ *
+ * <p>A subscriber that stops reading (a stuck client: its socket's buffers full) must not make the
+ * service hold its events without end. At most {@code hitl.approval.events.max-backlog} undelivered
+ * events are held; past that the stream stops listening, and after the events held the subscriber
+ * gets {@code overflow} ({@code {"maxBacklog":N}}) and the end. What it missed is not lost:
+ * reconnecting starts with a new snapshot.
  */
 @Singleton
 public class InboxEvents {
@@ -38,22 +47,30 @@ public class InboxEvents {
     private final RequestService requests;
     private final JsonMapper json;
     private final RevokedSessions revoked;
+    private final int maxBacklog;
 
     /**
      * @param materializer keeps the inbox
      * @param requests what a reviewer may see of the requests
      * @param json writes event data
      * @param revoked the signed-out session tokens (a stream ends with its session)
+     * @param maxBacklog the most events held for one subscriber that has not read them
      */
     public InboxEvents(
             final InboxMaterializer materializer,
             final RequestService requests,
             final JsonMapper json,
-            final RevokedSessions revoked) {
+            final RevokedSessions revoked,
+            @Value("${hitl.approval.events.max-backlog:1000}") final int maxBacklog) {
+        if (maxBacklog < 1) {
+            throw new IllegalArgumentException(
+                    "hitl.approval.events.max-backlog must be at least 1, not " + maxBacklog);
+        }
         this.inbox = materializer.inbox();
         this.requests = requests;
         this.json = json;
         this.revoked = revoked;
+        this.maxBacklog = maxBacklog;
     }
 
     /**
@@ -89,7 +106,25 @@ public class InboxEvents {
                 Flux.interval(HEARTBEAT).map(i -> Event.of("{}").name("ping"));
         // Ends with the session: when its token expires, or once it is signed out (seen at the next
         // event or ping; nothing is sent after).
-        return Flux.merge(changes, pings).take(sessionLeft(user)).takeWhile(event -> !revoked.refused(user));
+        return bounded(Flux.merge(changes, pings), maxBacklog, event("overflow", Map.of("maxBacklog", maxBacklog)))
+                .take(sessionLeft(user))
+                .takeWhile(event -> !revoked.refused(user));
+    }
+
+    /**
+     * @param events a stream of events that does not wait for demand (the inbox's changes)
+     * @param maxBacklog the most events held while the subscriber requests none
+     * @param overflow the last event, once more were held than that
+     * @return the events; once the subscriber is more than {@code maxBacklog} behind, the source is
+     *     cancelled (no more is held), and the subscriber gets the events held, then {@code overflow}
+     *     in place of those dropped, then the end
+     */
+    static Flux<Event<String>> bounded(
+            final Flux<Event<String>> events, final int maxBacklog, final Event<String> overflow) {
+        // ERROR, not DROP_*: a subscriber that missed events must know it, and start again from a
+        // snapshot.
+        return events.onBackpressureBuffer(maxBacklog, BufferOverflowStrategy.ERROR)
+                .onErrorResume(Exceptions::isOverflow, e -> Flux.just(overflow));
     }
 
     private Event<String> event(final String name, final Object data) {
