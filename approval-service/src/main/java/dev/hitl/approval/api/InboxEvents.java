@@ -4,6 +4,8 @@ import dev.hitl.approval.inbox.Inbox;
 import dev.hitl.approval.inbox.InboxMaterializer;
 import dev.hitl.approval.security.Reviewers;
 import dev.hitl.approval.security.RevokedSessions;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.sse.Event;
 import io.micronaut.json.JsonMapper;
@@ -48,6 +50,7 @@ public class InboxEvents {
     private final JsonMapper json;
     private final RevokedSessions revoked;
     private final int maxBacklog;
+    private final Counter overflows;
 
     /**
      * @param materializer keeps the inbox
@@ -55,13 +58,16 @@ public class InboxEvents {
      * @param json writes event data
      * @param revoked the signed-out session tokens (a stream ends with its session)
      * @param maxBacklog the most events held for one subscriber that has not read them
+     * @param meters counts the streams ended by an overflow ({@code
+     *     hitl_approval_events_overflows_total}: reviewer apps that fall behind)
      */
     public InboxEvents(
             final InboxMaterializer materializer,
             final RequestService requests,
             final JsonMapper json,
             final RevokedSessions revoked,
-            @Value("${hitl.approval.events.max-backlog:1000}") final int maxBacklog) {
+            @Value("${hitl.approval.events.max-backlog:1000}") final int maxBacklog,
+            final MeterRegistry meters) {
         if (maxBacklog < 1) {
             throw new IllegalArgumentException(
                     "hitl.approval.events.max-backlog must be at least 1, not " + maxBacklog);
@@ -71,6 +77,10 @@ public class InboxEvents {
         this.json = json;
         this.revoked = revoked;
         this.maxBacklog = maxBacklog;
+        this.overflows = Counter.builder("hitl.approval.events.overflows")
+                .description("Event streams (GET /api/events, the UI's live inbox) ended because the client fell"
+                        + " more than hitl.approval.events.max-backlog events behind")
+                .register(meters);
     }
 
     /**
@@ -106,7 +116,11 @@ public class InboxEvents {
                 Flux.interval(HEARTBEAT).map(i -> Event.of("{}").name("ping"));
         // Ends with the session: when its token expires, or once it is signed out (seen at the next
         // event or ping; nothing is sent after).
-        return bounded(Flux.merge(changes, pings), maxBacklog, event("overflow", Map.of("maxBacklog", maxBacklog)))
+        return bounded(
+                        Flux.merge(changes, pings),
+                        maxBacklog,
+                        event("overflow", Map.of("maxBacklog", maxBacklog)),
+                        overflows::increment)
                 .take(sessionLeft(user))
                 .takeWhile(event -> !revoked.refused(user));
     }
@@ -115,15 +129,20 @@ public class InboxEvents {
      * @param events a stream of events that does not wait for demand (the inbox's changes)
      * @param maxBacklog the most events held while the subscriber requests none
      * @param overflow the last event, once more were held than that
+     * @param overflowed called when that happens
      * @return the events; once the subscriber is more than {@code maxBacklog} behind, the source is
      *     cancelled (no more is held), and the subscriber gets the events held, then {@code overflow}
      *     in place of those dropped, then the end
      */
     static Flux<Event<String>> bounded(
-            final Flux<Event<String>> events, final int maxBacklog, final Event<String> overflow) {
+            final Flux<Event<String>> events,
+            final int maxBacklog,
+            final Event<String> overflow,
+            final Runnable overflowed) {
         // ERROR, not DROP_*: a subscriber that missed events must know it, and start again from a
-        // snapshot.
-        return events.onBackpressureBuffer(maxBacklog, BufferOverflowStrategy.ERROR)
+        // snapshot. The error reaches it after the events held, when it reads again, so the
+        // overflow is counted when it happens, not then.
+        return events.onBackpressureBuffer(maxBacklog, dropped -> overflowed.run(), BufferOverflowStrategy.ERROR)
                 .onErrorResume(Exceptions::isOverflow, e -> Flux.just(overflow));
     }
 

@@ -6,6 +6,7 @@ import io.micronaut.http.sse.Event;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.BaseSubscriber;
@@ -21,6 +22,7 @@ class InboxEventsBacklogTest {
     private final AtomicReference<FluxSink<Event<String>>> sink = new AtomicReference<>();
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicInteger overflows = new AtomicInteger();
     private final Flux<Event<String>> source = Flux.<Event<String>>create(
             s -> {
                 sink.set(s);
@@ -31,7 +33,7 @@ class InboxEventsBacklogTest {
     @Test
     void shouldDeliverEverythingToASubscriberThatKeepsUp() {
         final Reader reader = new Reader(0);
-        InboxEvents.bounded(source, 3, OVERFLOW).subscribe(reader);
+        InboxEvents.bounded(source, 3, OVERFLOW, overflows::incrementAndGet).subscribe(reader);
         for (int i = 0; i < 10; i++) {
             push(i);
             reader.request(1);
@@ -39,12 +41,13 @@ class InboxEventsBacklogTest {
         assertThat(reader.names()).containsExactly("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9");
         assertThat(reader.done).isFalse();
         assertThat(cancelled).isFalse();
+        assertThat(overflows).hasValue(0);
     }
 
     @Test
     void shouldHoldUpToTheBoundForASubscriberThatFallsBehind() {
         final Reader reader = new Reader(1);
-        InboxEvents.bounded(source, 3, OVERFLOW).subscribe(reader);
+        InboxEvents.bounded(source, 3, OVERFLOW, overflows::incrementAndGet).subscribe(reader);
         for (int i = 0; i < 4; i++) { // one delivered, three held
             push(i);
         }
@@ -56,11 +59,12 @@ class InboxEventsBacklogTest {
     @Test
     void shouldEndAStuckSubscribersStreamWithOverflowAndLetTheSourceGo() {
         final Reader reader = new Reader(1);
-        InboxEvents.bounded(source, 3, OVERFLOW).subscribe(reader);
+        InboxEvents.bounded(source, 3, OVERFLOW, overflows::incrementAndGet).subscribe(reader);
         for (int i = 0; i < 5; i++) { // one delivered, three held, the fifth one too many
             push(i);
         }
         assertThat(cancelled).as("the inbox listener is removed at once").isTrue();
+        assertThat(overflows).as("and the overflow counted").hasValue(1);
         assertThat(reader.names()).containsExactly("e0");
         assertThat(reader.done)
                 .as("the overflow waits for the subscriber to ask")

@@ -82,28 +82,33 @@ class ReviewApiIT {
     void start() {
         namespace = cluster.newNamespace();
         topics = new TopicCatalogue(namespace, 3);
-        server = ApplicationContext.run(
-                EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
-                        namespace,
-                        "hitl.topics.partitions",
-                        3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "hitl.voter.id",
-                        VOTER_ID,
-                        "hitl.voter.key",
-                        VOTER_KEY.toJwk(),
-                        // Locked at the third failure, without the (timed) slowing down before it.
-                        "hitl.approval.sign-in.account.slow-down-after",
-                        3,
-                        "hitl.approval.sign-in.account.lock-after",
-                        3));
+        start(Map.of());
+    }
+
+    /** @param more settings on top of this class's */
+    private void start(final Map<String, Object> more) {
+        final Map<String, Object> config = new java.util.HashMap<>(Map.of(
+                "micronaut.server.port",
+                -1,
+                "kafka.bootstrap.servers",
+                cluster.bootstrapServers(),
+                "hitl.topics.namespace",
+                namespace,
+                "hitl.topics.partitions",
+                3,
+                "hitl.registry.url",
+                cluster.schemaRegistryUrl(),
+                "hitl.voter.id",
+                VOTER_ID,
+                "hitl.voter.key",
+                VOTER_KEY.toJwk(),
+                // Locked at the third failure, without the (timed) slowing down before it.
+                "hitl.approval.sign-in.account.slow-down-after",
+                3,
+                "hitl.approval.sign-in.account.lock-after",
+                3));
+        config.putAll(more);
+        server = ApplicationContext.run(EmbeddedServer.class, config);
         http = HttpClient.create(server.getURL());
     }
 
@@ -264,6 +269,84 @@ class ReviewApiIT {
         assertThat(detail.get("userRequest")).isEqualTo("Answer the customer");
         assertThat((String) detail.get("arguments")).contains("<script>");
         assertThat((List<?>) detail.get("reasons")).isNotEmpty();
+    }
+
+    @Test
+    void shouldEndTheEventStreamOfAClientThatStopsReadingWithOverflowInsteadOfHoldingItsEvents() throws Exception {
+        stop();
+        start(Map.of("hitl.approval.events.max-backlog", 20));
+        final dev.hitl.approval.inbox.Inbox inbox = server.getApplicationContext()
+                .getBean(dev.hitl.approval.inbox.InboxMaterializer.class)
+                .inbox();
+        final String reviewer = login("reviewer", "reviewer");
+        try (java.net.Socket client = new java.net.Socket()) {
+            // A client that stops reading: a small window, and nothing read until the end.
+            client.setReceiveBufferSize(4096);
+            client.connect(new java.net.InetSocketAddress(server.getHost(), server.getPort()));
+            client.getOutputStream()
+                    .write(("GET /api/events HTTP/1.1\r\nHost: " + server.getHost() + "\r\nAuthorization: Bearer "
+                                    + reviewer + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(30)).until(() -> inbox.listenerCount() == 1);
+
+            // Requests open until the socket's buffers and the backlog are full and the stream stops
+            // listening; how many that takes depends on the kernel's buffers, not on this test.
+            int opened = 0;
+            while (inbox.listenerCount() == 1) {
+                assertThat(opened)
+                        .as("the stream still listens after %d events", opened)
+                        .isLessThan(20_000);
+                openMany("stuck-" + opened + "-", 500, "reviewers");
+                opened += 500;
+                final int expected = opened;
+                await().atMost(Duration.ofSeconds(60)).until(() -> inbox.openCount() >= expected);
+            }
+            assertThat(meterCount("hitl.approval.events.overflows")).isEqualTo(1.0);
+
+            // Now read everything: the events it held, the overflow, and the end of the response.
+            client.setSoTimeout(30_000);
+            final String response =
+                    new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 200");
+            final List<String> names = new ArrayList<>();
+            final java.util.regex.Matcher event =
+                    java.util.regex.Pattern.compile("(?m)^event: ?(\\w+)\\r?$").matcher(response);
+            while (event.find()) {
+                names.add(event.group(1));
+            }
+            assertThat(names.get(0)).isEqualTo("snapshot");
+            assertThat(names.get(names.size() - 1)).isEqualTo("overflow");
+            assertThat(response).contains("{\"maxBacklog\":20}");
+            assertThat(names.stream().filter("opened"::equals).count())
+                    .as("some were dropped, not held")
+                    .isLessThan(opened);
+        }
+        // The service goes on: a new connection starts with a snapshot of everything open.
+        assertThat(inbox(reviewer)).isNotEmpty();
+    }
+
+    private double meterCount(final String name) {
+        return server.getApplicationContext()
+                .getBean(io.micrometer.core.instrument.MeterRegistry.class)
+                .get(name)
+                .counter()
+                .count();
+    }
+
+    /** Opens {@code count} requests for {@code group} with one producer. */
+    private void openMany(final String prefix, final int count, final String group) throws Exception {
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                cluster.clientConfig(),
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+            for (int i = 0; i < count; i++) {
+                final ProposedAction action = action(prefix + i, "carol@example.com");
+                producer.send(new ProducerRecord<>(
+                        topics.approvalsRequests().name(), action.getActionId(), request(action, group)));
+            }
+            producer.flush();
+        }
     }
 
     @Test
