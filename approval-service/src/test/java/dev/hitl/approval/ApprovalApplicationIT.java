@@ -31,7 +31,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -49,12 +48,7 @@ class ApprovalApplicationIT {
     Path dir;
 
     private static Map<String, Object> config(final KafkaCluster cluster, final String namespace) {
-        final Map<String, Object> config = new HashMap<>();
-        config.put("micronaut.server.port", -1);
-        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        config.put("hitl.topics.namespace", namespace);
-        config.put("hitl.topics.partitions", 2);
-        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> config = cluster.serviceConfig(namespace, 2);
         return config;
     }
 

@@ -27,20 +27,12 @@ class AuditApplicationIT {
         final String namespace = cluster.newNamespace();
         try (EmbeddedServer server = ApplicationContext.run(
                         EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
+                        cluster.serviceConfig(
                                 namespace,
-                                "hitl.topics.partitions",
                                 2,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                // the Streams state and the audit store's embedded database
-                                "kafka.streams.default.state.dir",
-                                state.toString()));
+                                Map.of(
+                                        // the Streams state and the audit store's embedded database
+                                        "kafka.streams.default.state.dir", state.toString())));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
             // UP once the stream has joined its group (REBALANCING, i.e. DOWN, until then)

@@ -81,21 +81,14 @@ class AuditIT {
     private EmbeddedServer start(final String namespace, final String stateDir) throws java.io.IOException {
         return ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         PARTITIONS,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        stateDir,
-                        "hitl.audit.decision-public-keys-file",
-                        decisionKeysFile(namespace).toString()));
+                        Map.of(
+                                "kafka.streams.default.state.dir",
+                                stateDir,
+                                "hitl.audit.decision-public-keys-file",
+                                decisionKeysFile(namespace).toString())));
     }
 
     @Test

@@ -309,19 +309,12 @@ class AuditQueryIT {
     private EmbeddedServer start(final String namespace) {
         return ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         PARTITIONS,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        dir.resolve("state").toString()));
+                        Map.of(
+                                "kafka.streams.default.state.dir",
+                                dir.resolve("state").toString())));
     }
 
     private static String storeStatus(final BlockingHttpClient http) {

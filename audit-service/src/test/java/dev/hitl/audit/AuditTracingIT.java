@@ -195,19 +195,8 @@ class AuditTracingIT {
     private EmbeddedServer start(final String namespace) {
         return ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
-                        namespace,
-                        "hitl.topics.partitions",
-                        PARTITIONS,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        "target/state/" + namespace));
+                cluster.serviceConfig(
+                        namespace, PARTITIONS, Map.of("kafka.streams.default.state.dir", "target/state/" + namespace)));
     }
 
     private static void send(

@@ -294,12 +294,7 @@ class ClassifierApplicationIT {
     }
 
     private static Map<String, Object> settings(final KafkaCluster cluster, final String namespace) {
-        final Map<String, Object> settings = new HashMap<>();
-        settings.put("micronaut.server.port", -1);
-        settings.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        settings.put("hitl.topics.namespace", namespace);
-        settings.put("hitl.topics.partitions", 2);
-        settings.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> settings = cluster.serviceConfig(namespace, 2);
         settings.put("kafka.streams.default.state.dir", "target/state/" + namespace);
         return settings;
     }
@@ -312,21 +307,10 @@ class ClassifierApplicationIT {
     void shouldRefuseTheDevelopmentAgentSecretOutsideTheLocalEnvironment(
             final KafkaCluster cluster, @org.junit.jupiter.api.io.TempDir final Path keys) throws Exception {
         final Path key = dev.hitl.schemas.integrity.DecisionKeyTool.generate("classifier-1", keys);
-        final Map<String, Object> base = Map.of(
-                "micronaut.server.port",
-                -1,
-                "kafka.bootstrap.servers",
-                cluster.bootstrapServers(),
-                "hitl.topics.namespace",
+        final Map<String, Object> base = cluster.serviceConfig(
                 cluster.newNamespace(),
-                "hitl.topics.partitions",
                 2,
-                "hitl.registry.url",
-                cluster.schemaRegistryUrl(),
-                "hitl.signing.key-file",
-                key.toString(),
-                "hitl.operators.olga.token",
-                "a-secret-token");
+                Map.of("hitl.signing.key-file", key.toString(), "hitl.operators.olga.token", "a-secret-token"));
         for (final Map<String, Object> extra : List.<Map<String, Object>>of(
                 Map.of(),
                 Map.of("hitl.classifier.agent-credentials.secret", ClassifierSettings.DEVELOPMENT_AGENT_SECRET))) {

@@ -76,19 +76,8 @@ class ClassifierIT {
         topics = new TopicCatalogue(namespace, 3);
         server = ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
-                        namespace,
-                        "hitl.topics.partitions",
-                        3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        "target/state/" + namespace));
+                cluster.serviceConfig(
+                        namespace, 3, Map.of("kafka.streams.default.state.dir", "target/state/" + namespace)));
         http = HttpClient.create(server.getURL());
         closeables.add(http);
         for (int i = 0; i < 5; i++) {

@@ -82,19 +82,8 @@ class ClassifierTracingIT {
         final HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
         try (EmbeddedServer server = ApplicationContext.run(
                         EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
-                                namespace,
-                                "hitl.topics.partitions",
-                                3,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                "kafka.streams.default.state.dir",
-                                "target/state/" + namespace));
+                        cluster.serviceConfig(
+                                namespace, 3, Map.of("kafka.streams.default.state.dir", "target/state/" + namespace)));
                 HttpClient http = HttpClient.create(server.getURL());
                 KafkaProducer<String, Object> producer = new KafkaProducer<>(
                         producerConfig(cluster), new StringSerializer(), new AvroSerializer<>(registry, false));

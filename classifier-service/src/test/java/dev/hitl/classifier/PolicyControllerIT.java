@@ -46,21 +46,14 @@ class PolicyControllerIT {
         // Alice by the hash of her token in HITL_OPERATORS (as the environment gives it), Bob by his
         // token in the configuration.
         try (EmbeddedServer server = ApplicationContext.builder()
-                        .properties(Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
+                        .properties(cluster.serviceConfig(
                                 namespace,
-                                "hitl.topics.partitions",
                                 2,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                "kafka.streams.default.state.dir",
-                                "target/state/" + namespace,
-                                "hitl.operators.bob.token",
-                                BOB))
+                                Map.of(
+                                        "kafka.streams.default.state.dir",
+                                        "target/state/" + namespace,
+                                        "hitl.operators.bob.token",
+                                        BOB)))
                         .propertySources(new EnvironmentVariables(
                                 Map.of("HITL_OPERATORS", "alice:" + OperatorSettings.sha256Hex(ALICE))))
                         .run(EmbeddedServer.class);

@@ -102,21 +102,14 @@ class PythonAgentIT {
                                             .build())))
                     .get();
         }
-        try (ApplicationContext service = ApplicationContext.run(Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+        try (ApplicationContext service = ApplicationContext.run(cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         PARTITIONS,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "hitl.classifier.agent-credentials.secret",
-                        SECRET,
-                        "kafka.streams.default.state.dir",
-                        "target/state/" + namespace));
+                        Map.of(
+                                "hitl.classifier.agent-credentials.secret",
+                                SECRET,
+                                "kafka.streams.default.state.dir",
+                                "target/state/" + namespace)));
                 KafkaConsumer<String, Decision> decisions = consumer()) {
             // First sent by a Java client: each proposal on the partition of its actionId.
             final List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();

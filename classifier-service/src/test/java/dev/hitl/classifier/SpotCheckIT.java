@@ -81,21 +81,14 @@ class SpotCheckIT {
         final VoteSigner voter = new VoteSigner(VOTER, DecisionKeys.generate("team-review-1"));
         try (EmbeddedServer server = ApplicationContext.run(
                         EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
+                        cluster.serviceConfig(
                                 namespace,
-                                "hitl.topics.partitions",
                                 3,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                "hitl.classifier.policy-file",
-                                policy.toString(),
-                                "kafka.streams.default.state.dir",
-                                "target/state/" + namespace));
+                                Map.of(
+                                        "hitl.classifier.policy-file",
+                                        policy.toString(),
+                                        "kafka.streams.default.state.dir",
+                                        "target/state/" + namespace)));
                 HttpClient http = HttpClient.create(server.getURL());
                 KafkaProducer<String, Object> producer = new KafkaProducer<>(
                         producerConfig(cluster), new StringSerializer(), new AvroSerializer<>(registry, false));

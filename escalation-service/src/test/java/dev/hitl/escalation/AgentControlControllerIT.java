@@ -45,19 +45,7 @@ class AgentControlControllerIT {
         // Alice by the hash of her token in HITL_OPERATORS (as the environment gives it), Bob by his
         // token in the configuration.
         try (EmbeddedServer server = ApplicationContext.builder()
-                        .properties(Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
-                                namespace,
-                                "hitl.topics.partitions",
-                                2,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                "hitl.operators.bob.token",
-                                BOB))
+                        .properties(cluster.serviceConfig(namespace, 2, Map.of("hitl.operators.bob.token", BOB)))
                         .propertySources(new EnvironmentVariables(
                                 Map.of("HITL_OPERATORS", "alice:" + OperatorSettings.sha256Hex(ALICE))))
                         .run(EmbeddedServer.class);
@@ -97,19 +85,10 @@ class AgentControlControllerIT {
         final Exception failed = catchThrowableOfType(
                 () -> ApplicationContext.run(
                                 EmbeddedServer.class,
-                                Map.of(
-                                        "micronaut.server.port",
-                                        -1,
-                                        "kafka.bootstrap.servers",
-                                        cluster.bootstrapServers(),
-                                        "hitl.topics.namespace",
+                                cluster.serviceConfig(
                                         namespace,
-                                        "hitl.topics.partitions",
                                         2,
-                                        "hitl.registry.url",
-                                        cluster.schemaRegistryUrl(),
-                                        "hitl.operators.alice.token-sha",
-                                        OperatorSettings.sha256Hex(ALICE)))
+                                        Map.of("hitl.operators.alice.token-sha", OperatorSettings.sha256Hex(ALICE))))
                         .close(),
                 Exception.class);
         assertThat(failed).isNotNull();

@@ -24,19 +24,7 @@ class EscalationApplicationIT {
     @Test
     void shouldStartAgainstTheRealBrokerProvisionTopicsAndReportHealthy(final KafkaCluster cluster) throws Exception {
         final String namespace = cluster.newNamespace();
-        try (EmbeddedServer server = ApplicationContext.run(
-                        EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
-                                namespace,
-                                "hitl.topics.partitions",
-                                2,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl()));
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, cluster.serviceConfig(namespace, 2));
                 HttpClient http = HttpClient.create(server.getURL());
                 Admin admin = cluster.admin()) {
             // Ready only once its Kafka Streams app is RUNNING (service-runtime StreamsReadiness).
@@ -115,17 +103,7 @@ class EscalationApplicationIT {
     void shouldRefuseToStartWithDevelopmentSecretsOutsideTheLocalEnvironment(
             final KafkaCluster cluster, @org.junit.jupiter.api.io.TempDir final java.nio.file.Path keys)
             throws Exception {
-        final Map<String, Object> base = Map.of(
-                "micronaut.server.port",
-                -1,
-                "kafka.bootstrap.servers",
-                cluster.bootstrapServers(),
-                "hitl.topics.namespace",
-                cluster.newNamespace(),
-                "hitl.topics.partitions",
-                2,
-                "hitl.registry.url",
-                cluster.schemaRegistryUrl());
+        final Map<String, Object> base = cluster.serviceConfig(cluster.newNamespace(), 2);
         final java.util.function.Function<Map<String, Object>, Exception> startInProduction =
                 extra -> assertThrows(Exception.class, () -> {
                     final Map<String, Object> properties = new java.util.HashMap<>(base);

@@ -69,21 +69,10 @@ class EscalationIT {
     }
 
     private ApplicationContext start(final String namespace, final String stateDir) {
-        return ApplicationContext.run(Map.of(
-                "micronaut.server.port",
-                -1,
-                "kafka.bootstrap.servers",
-                cluster.bootstrapServers(),
-                "hitl.topics.namespace",
+        return ApplicationContext.run(cluster.serviceConfig(
                 namespace,
-                "hitl.topics.partitions",
                 3,
-                "hitl.registry.url",
-                cluster.schemaRegistryUrl(),
-                "hitl.escalation.deadline-check-every",
-                "PT0.2S",
-                "kafka.streams.default.state.dir",
-                stateDir));
+                Map.of("hitl.escalation.deadline-check-every", "PT0.2S", "kafka.streams.default.state.dir", stateDir)));
     }
 
     @Test

@@ -225,21 +225,14 @@ class EscalationTracingIT {
     }
 
     private ApplicationContext start(final String namespace) {
-        return ApplicationContext.run(Map.of(
-                "micronaut.server.port",
-                -1,
-                "kafka.bootstrap.servers",
-                cluster.bootstrapServers(),
-                "hitl.topics.namespace",
+        return ApplicationContext.run(cluster.serviceConfig(
                 namespace,
-                "hitl.topics.partitions",
                 3,
-                "hitl.registry.url",
-                cluster.schemaRegistryUrl(),
-                "hitl.escalation.deadline-check-every",
-                "PT0.2S",
-                "kafka.streams.default.state.dir",
-                "target/state/" + namespace));
+                Map.of(
+                        "hitl.escalation.deadline-check-every",
+                        "PT0.2S",
+                        "kafka.streams.default.state.dir",
+                        "target/state/" + namespace)));
     }
 
     private void registerVoter(final TopicCatalogue topics) throws Exception {

@@ -98,19 +98,10 @@ class PythonReviewerAppIT {
                                     .build()))
                     .get();
         }
-        try (ApplicationContext service = ApplicationContext.run(Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+        try (ApplicationContext service = ApplicationContext.run(cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         PARTITIONS,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        "target/state/" + namespace));
+                        Map.of("kafka.streams.default.state.dir", "target/state/" + namespace)));
                 KafkaConsumer<String, Decision> decisions = consumer()) {
             final List<String> ids = new ArrayList<>();
             try (KafkaProducer<String, ClassifiedAction> producer = producer()) {

@@ -76,21 +76,14 @@ class VoterRegistryControllerIT {
         final DecisionKeys.PrivateKey second = DecisionKeys.generate("finance-app-2");
         try (EmbeddedServer server = ApplicationContext.run(
                         EmbeddedServer.class,
-                        Map.of(
-                                "micronaut.server.port",
-                                -1,
-                                "kafka.bootstrap.servers",
-                                cluster.bootstrapServers(),
-                                "hitl.topics.namespace",
+                        cluster.serviceConfig(
                                 namespace,
-                                "hitl.topics.partitions",
                                 2,
-                                "hitl.registry.url",
-                                cluster.schemaRegistryUrl(),
-                                "hitl.operators.olga.token",
-                                OPERATOR_TOKEN,
-                                "kafka.streams.default.state.dir",
-                                "target/state/" + namespace));
+                                Map.of(
+                                        "hitl.operators.olga.token",
+                                        OPERATOR_TOKEN,
+                                        "kafka.streams.default.state.dir",
+                                        "target/state/" + namespace)));
                 HttpClient http = HttpClient.create(server.getURL());
                 KafkaProducer<String, SpecificRecord> producer = producer();
                 KafkaConsumer<String, ApprovalRequest> requests = consumer(ApprovalRequest.class);

@@ -46,6 +46,33 @@ public final class KafkaCluster {
         return config;
     }
 
+    /**
+     * @param namespace the service's topic namespace ({@link #newNamespace})
+     * @param partitions partitions per topic it provisions
+     * @return what any hitl service needs to start against this cluster (a free HTTP port, the
+     *     broker, the namespace and partitions, the schema registry), as a new mutable map
+     */
+    public Map<String, Object> serviceConfig(final String namespace, final int partitions) {
+        return serviceConfig(namespace, partitions, Map.of());
+    }
+
+    /**
+     * @param namespace the service's topic namespace ({@link #newNamespace})
+     * @param partitions partitions per topic it provisions
+     * @param more the test's own settings, put last (they win)
+     * @return {@link #serviceConfig(String, int)} with {@code more}, as a new mutable map
+     */
+    public Map<String, Object> serviceConfig(final String namespace, final int partitions, final Map<String, ?> more) {
+        final Map<String, Object> config = new HashMap<>();
+        config.put("micronaut.server.port", -1);
+        config.put("kafka.bootstrap.servers", bootstrapServers);
+        config.put("hitl.topics.namespace", namespace);
+        config.put("hitl.topics.partitions", partitions);
+        config.put("hitl.registry.url", schemaRegistryUrl);
+        config.putAll(more);
+        return config;
+    }
+
     /** @return a new admin client; the caller closes it */
     public Admin admin() {
         return Admin.create(clientConfig());

@@ -87,26 +87,19 @@ class ReviewApiIT {
 
     /** @param more settings on top of this class's */
     private void start(final Map<String, Object> more) {
-        final Map<String, Object> config = new java.util.HashMap<>(Map.of(
-                "micronaut.server.port",
-                -1,
-                "kafka.bootstrap.servers",
-                cluster.bootstrapServers(),
-                "hitl.topics.namespace",
+        final Map<String, Object> config = cluster.serviceConfig(
                 namespace,
-                "hitl.topics.partitions",
                 3,
-                "hitl.registry.url",
-                cluster.schemaRegistryUrl(),
-                "hitl.voter.id",
-                VOTER_ID,
-                "hitl.voter.key",
-                VOTER_KEY.toJwk(),
-                // Locked at the third failure, without the (timed) slowing down before it.
-                "hitl.approval.sign-in.account.slow-down-after",
-                3,
-                "hitl.approval.sign-in.account.lock-after",
-                3));
+                Map.of(
+                        "hitl.voter.id",
+                        VOTER_ID,
+                        "hitl.voter.key",
+                        VOTER_KEY.toJwk(),
+                        // Locked at the third failure, without the (timed) slowing down before it.
+                        "hitl.approval.sign-in.account.slow-down-after",
+                        3,
+                        "hitl.approval.sign-in.account.lock-after",
+                        3));
         config.putAll(more);
         server = ApplicationContext.run(EmbeddedServer.class, config);
         http = HttpClient.create(server.getURL());

@@ -75,21 +75,8 @@ class SpotChecksIT {
         topics = new TopicCatalogue(namespace, 3);
         server = ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
-                        namespace,
-                        "hitl.topics.partitions",
-                        3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "hitl.voter.id",
-                        VOTER_ID,
-                        "hitl.voter.key",
-                        VOTER_KEY.toJwk()));
+                cluster.serviceConfig(
+                        namespace, 3, Map.of("hitl.voter.id", VOTER_ID, "hitl.voter.key", VOTER_KEY.toJwk())));
         final DefaultHttpClientConfiguration config = new DefaultHttpClientConfiguration();
         config.setFollowRedirects(false);
         http = HttpClient.create(server.getURL(), config);

@@ -132,21 +132,15 @@ class VoteTracingIT {
         topics = new TopicCatalogue(namespace, 3);
         return ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "hitl.voter.id",
-                        "approval-service-tracing-it",
-                        "hitl.voter.key",
-                        DecisionKeys.generate("approval-service-tracing-it-1").toJwk()));
+                        Map.of(
+                                "hitl.voter.id",
+                                "approval-service-tracing-it",
+                                "hitl.voter.key",
+                                DecisionKeys.generate("approval-service-tracing-it-1")
+                                        .toJwk())));
     }
 
     /** The reviewer approves over the API once the request is in the inbox; the vote record as written. */

@@ -33,7 +33,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -121,12 +120,7 @@ class NotificationsIT {
 
     private EmbeddedServer startService() {
         final String hooks = "http://127.0.0.1:" + webhook.getAddress().getPort();
-        final Map<String, Object> config = new HashMap<>();
-        config.put("micronaut.server.port", -1);
-        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        config.put("hitl.topics.namespace", namespace);
-        config.put("hitl.topics.partitions", 3);
-        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> config = cluster.serviceConfig(namespace, 3);
         config.put("hitl.approval.public-url", PUBLIC_URL);
         config.put("hitl.approval.notifications.groups.finance.webhook-url", hooks + "/finance");
         config.put("hitl.approval.notifications.groups.finance.email-to", List.of("finance@example.com"));

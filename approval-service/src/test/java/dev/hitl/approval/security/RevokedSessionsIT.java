@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -51,12 +50,7 @@ class RevokedSessionsIT {
             .build();
 
     private static Map<String, Object> config(final KafkaCluster cluster, final String namespace) {
-        final Map<String, Object> config = new HashMap<>();
-        config.put("micronaut.server.port", -1);
-        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        config.put("hitl.topics.namespace", namespace);
-        config.put("hitl.topics.partitions", 2);
-        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> config = cluster.serviceConfig(namespace, 2);
         config.put("hitl.approval.notifications.enabled", false);
         return config;
     }

@@ -44,7 +44,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -137,12 +136,7 @@ class SlackApprovalsIT {
     void start() {
         namespace = cluster.newNamespace();
         topics = new TopicCatalogue(namespace, 3);
-        final Map<String, Object> config = new HashMap<>();
-        config.put("micronaut.server.port", -1);
-        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        config.put("hitl.topics.namespace", namespace);
-        config.put("hitl.topics.partitions", 3);
-        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> config = cluster.serviceConfig(namespace, 3);
         config.put("hitl.voter.id", VOTER_ID);
         config.put("hitl.voter.key", VOTER_KEY.toJwk());
         config.put("hitl.approval.public-url", "https://approvals.example.com");
@@ -392,12 +386,7 @@ class SlackApprovalsIT {
 
     @Test
     void shouldKeepThePathClosedWhenSlackIsOffAndRefuseToStartHalfConfigured() throws Exception {
-        final Map<String, Object> config = new HashMap<>();
-        config.put("micronaut.server.port", -1);
-        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        config.put("hitl.topics.namespace", namespace);
-        config.put("hitl.topics.partitions", 3);
-        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> config = cluster.serviceConfig(namespace, 3);
         config.put("hitl.approval.notifications.enabled", false);
         try (EmbeddedServer off = ApplicationContext.run(EmbeddedServer.class, config)) {
             final String body = "payload=%7B%7D";

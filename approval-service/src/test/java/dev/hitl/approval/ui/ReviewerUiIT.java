@@ -122,28 +122,21 @@ class ReviewerUiIT {
         topics = new TopicCatalogue(namespace, 3);
         server = ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        // An account of its own for the sign-in throttling test (password "reviewer"), so
-                        // its lock-out does not touch the accounts the other tests sign in with.
-                        "hitl.approval.users.locked-out.password-hash",
-                        "$2a$10$9yAgqqThL98EcJmswEHHceq753En/2MaILe1m.PjVAA.qfg3QvavS",
-                        "hitl.approval.users.locked-out.groups",
-                        List.of("reviewers"),
-                        // Locked at the third failure, no slowing down before (that is timed: unit tests).
-                        "hitl.approval.sign-in.account.slow-down-after",
-                        3,
-                        "hitl.approval.sign-in.account.lock-after",
-                        3));
+                        Map.of(
+                                // An account of its own for the sign-in throttling test (password "reviewer"), so
+                                // its lock-out does not touch the accounts the other tests sign in with.
+                                "hitl.approval.users.locked-out.password-hash",
+                                "$2a$10$9yAgqqThL98EcJmswEHHceq753En/2MaILe1m.PjVAA.qfg3QvavS",
+                                "hitl.approval.users.locked-out.groups",
+                                List.of("reviewers"),
+                                // Locked at the third failure, no slowing down before (that is timed: unit tests).
+                                "hitl.approval.sign-in.account.slow-down-after",
+                                3,
+                                "hitl.approval.sign-in.account.lock-after",
+                                3)));
         base = server.getURL().toString();
         profile = Files.createTempDirectory("hitl-chromium-");
         final ChromeOptions options = new ChromeOptions();

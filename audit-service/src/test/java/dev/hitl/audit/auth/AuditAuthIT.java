@@ -153,12 +153,7 @@ class AuditAuthIT {
     void start() throws Exception {
         provider = new JwksServer("provider-key-1");
         otherProvider = new JwksServer("other-key-1");
-        final Map<String, Object> config = new HashMap<>();
-        config.put("micronaut.server.port", -1);
-        config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-        config.put("hitl.topics.namespace", cluster.newNamespace());
-        config.put("hitl.topics.partitions", 2);
-        config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+        final Map<String, Object> config = cluster.serviceConfig(cluster.newNamespace(), 2);
         config.put("kafka.streams.default.state.dir", dir.toString());
         config.put("hitl.audit.oidc.jwks-url", provider.jwksUrl());
         config.put("hitl.audit.oidc.issuer", provider.issuer());

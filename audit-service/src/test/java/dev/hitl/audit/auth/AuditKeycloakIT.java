@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,12 +48,7 @@ class AuditKeycloakIT {
                 .withUser(KeycloakRealm.User.of("alice", "alice-password").inGroups("compliance"))
                 .withUser(KeycloakRealm.User.of("bob", "bob-password").inGroups("staff"));
         try (Keycloak keycloak = Keycloak.start(realm)) {
-            final Map<String, Object> config = new HashMap<>();
-            config.put("micronaut.server.port", -1);
-            config.put("kafka.bootstrap.servers", cluster.bootstrapServers());
-            config.put("hitl.topics.namespace", cluster.newNamespace());
-            config.put("hitl.topics.partitions", 2);
-            config.put("hitl.registry.url", cluster.schemaRegistryUrl());
+            final Map<String, Object> config = cluster.serviceConfig(cluster.newNamespace(), 2);
             config.put("kafka.streams.default.state.dir", dir.toString());
             config.put("hitl.audit.oidc.jwks-url", keycloak.jwksUrl());
             config.put("hitl.audit.oidc.issuer", keycloak.issuer());

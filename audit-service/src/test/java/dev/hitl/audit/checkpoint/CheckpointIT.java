@@ -90,25 +90,18 @@ class CheckpointIT {
                 DecisionKeys.PublicKeys.of(DevelopmentKeys.auditKey().publicKey());
         try (EmbeddedServer service = ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         PARTITIONS,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        dir.resolve("state").toString(),
-                        "hitl.audit.checkpoints.interval",
-                        "PT0.2S",
-                        "hitl.audit.checkpoints.every-records",
-                        1,
-                        "hitl.audit.checkpoints.directory",
-                        checkpoints.toString()))) {
+                        Map.of(
+                                "kafka.streams.default.state.dir",
+                                dir.resolve("state").toString(),
+                                "hitl.audit.checkpoints.interval",
+                                "PT0.2S",
+                                "hitl.audit.checkpoints.every-records",
+                                1,
+                                "hitl.audit.checkpoints.directory",
+                                checkpoints.toString())))) {
             try (KafkaProducer<String, SpecificRecord> producer = producer()) {
                 for (final AuditFixtures.Input input : inputs) {
                     producer.send(new ProducerRecord<>(input.topic(), input.key(), input.value()));

@@ -136,23 +136,16 @@ class SeriesIT {
     private EmbeddedServer start(final String namespace) {
         return ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "kafka.streams.default.state.dir",
-                        dir.resolve("state").toString(),
-                        "hitl.audit.client-list",
-                        "author:" + OperatorSettings.sha256Hex(AUTHOR_TOKEN) + ":policy-author,ops:"
-                                + OperatorSettings.sha256Hex(OPERATOR_TOKEN) + ":operator,auditor:"
-                                + OperatorSettings.sha256Hex(AUDITOR_TOKEN) + ":auditor"));
+                        Map.of(
+                                "kafka.streams.default.state.dir",
+                                dir.resolve("state").toString(),
+                                "hitl.audit.client-list",
+                                "author:" + OperatorSettings.sha256Hex(AUTHOR_TOKEN) + ":policy-author,ops:"
+                                        + OperatorSettings.sha256Hex(OPERATOR_TOKEN) + ":operator,auditor:"
+                                        + OperatorSettings.sha256Hex(AUDITOR_TOKEN) + ":auditor")));
     }
 
     private KafkaProducer<String, SpecificRecord> producer() {

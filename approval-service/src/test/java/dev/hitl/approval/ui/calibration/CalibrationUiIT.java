@@ -136,25 +136,18 @@ class CalibrationUiIT {
         final String namespace = cluster.newNamespace();
         server = ApplicationContext.run(
                 EmbeddedServer.class,
-                Map.of(
-                        "micronaut.server.port",
-                        -1,
-                        "kafka.bootstrap.servers",
-                        cluster.bootstrapServers(),
-                        "hitl.topics.namespace",
+                cluster.serviceConfig(
                         namespace,
-                        "hitl.topics.partitions",
                         3,
-                        "hitl.registry.url",
-                        cluster.schemaRegistryUrl(),
-                        "hitl.approval.audit.url",
-                        "http://127.0.0.1:" + audit.getAddress().getPort(),
-                        "hitl.approval.audit.token",
-                        AUDIT_TOKEN,
-                        "hitl.approval.users.author.password-hash",
-                        HASH,
-                        "hitl.approval.users.author.groups",
-                        List.of("policy-authors")));
+                        Map.of(
+                                "hitl.approval.audit.url",
+                                "http://127.0.0.1:" + audit.getAddress().getPort(),
+                                "hitl.approval.audit.token",
+                                AUDIT_TOKEN,
+                                "hitl.approval.users.author.password-hash",
+                                HASH,
+                                "hitl.approval.users.author.groups",
+                                List.of("policy-authors"))));
         base = server.getURL().toString();
         // the fatigue chart's data: this service's own, from the votes topic (a fast approver and a careful one)
         try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
