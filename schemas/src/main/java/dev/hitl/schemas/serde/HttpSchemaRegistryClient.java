@@ -35,6 +35,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private static final String ACCEPT =
             "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a registration that lost the race to create its subject is made in all. */
+    static final int CREATION_RACE_ATTEMPTS = 5;
 
     private final RegistryClientConfig config;
     private final HttpClient http;
@@ -76,17 +78,25 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer;
-        try {
-            answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
-        } catch (IncompatibleSchemaException e) {
-            if (!lostCreationRace(e)) {
-                throw e;
+        JsonNode answer = null;
+        Duration backoff = config.retryBackoff();
+        for (int attempt = 1; answer == null; attempt++) {
+            try {
+                answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
+            } catch (IncompatibleSchemaException e) {
+                // Clients registered the subject's first schema at once (instances starting together):
+                // Apicurio answers the losers 409 "already exists". Registering the same schema again
+                // is idempotent and returns its id, once the winner's artifact is visible, which with
+                // several at once may take another round or two (CI saw the second attempt lose too).
+                if (!lostCreationRace(e) || attempt >= CREATION_RACE_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.info("Subject {} was being created by another client; registering again", subject);
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(config.maxRetryBackoff()) > 0
+                        ? config.maxRetryBackoff()
+                        : backoff.multipliedBy(2);
             }
-            // Two clients registered the subject's first schema at once (two instances starting):
-            // Apicurio answers the loser 409 "already exists". The schema is there now; registering
-            // the same schema again is idempotent and returns its id.
-            answer = call("POST", "/subjects/" + encode(subject) + "/versions", body(key.schema()), subject);
         }
         final int id = answer.path("id").asInt(-1);
         if (id < 0) {

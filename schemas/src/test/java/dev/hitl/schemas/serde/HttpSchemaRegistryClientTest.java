@@ -155,6 +155,27 @@ class HttpSchemaRegistryClientTest {
     }
 
     @Test
+    void shouldRegisterAgainWhileTheWinnersSubjectIsNotVisibleYetAndGiveUpAfterAFewRounds() {
+        final Answer lost = new Answer(
+                409,
+                "{\"error_code\":0,\"message\":\"An artifact with ID 's-value' in group 'null' already exists.\"}");
+        answers.add(lost);
+        answers.add(lost);
+        answers.add(new Answer(200, "{\"id\":9}"));
+        assertThat(client(0, null).register("s-value", Vote.getClassSchema())).isEqualTo(9);
+        assertThat(requests).hasSize(3);
+
+        requests.clear();
+        for (int i = 0; i < HttpSchemaRegistryClient.CREATION_RACE_ATTEMPTS; i++) {
+            answers.add(lost);
+        }
+        assertThatThrownBy(() -> client(0, null).register("s-value", Vote.getClassSchema()))
+                .isInstanceOf(IncompatibleSchemaException.class)
+                .hasMessageContaining("already exists");
+        assertThat(requests).hasSize(HttpSchemaRegistryClient.CREATION_RACE_ATTEMPTS);
+    }
+
+    @Test
     void shouldReportAnUnreachableRegistry() throws IOException {
         final int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
