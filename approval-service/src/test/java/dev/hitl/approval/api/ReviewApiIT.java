@@ -180,12 +180,17 @@ class ReviewApiIT {
     }
 
     private void send(final String topic, final String key, final SpecificRecord value) throws Exception {
-        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
-                cluster.clientConfig(),
-                new StringSerializer(),
-                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+        try (KafkaProducer<String, SpecificRecord> producer = producer()) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
+    }
+
+    /** @return a producer of the catalogue's records to the test's broker; the caller closes it */
+    private KafkaProducer<String, SpecificRecord> producer() {
+        return new KafkaProducer<>(
+                cluster.clientConfig(),
+                new StringSerializer(),
+                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false));
     }
 
     private List<Map<String, Object>> inbox(final String token) {
@@ -329,10 +334,7 @@ class ReviewApiIT {
 
     /** Opens {@code count} requests for {@code group} with one producer. */
     private void openMany(final String prefix, final int count, final String group) throws Exception {
-        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
-                cluster.clientConfig(),
-                new StringSerializer(),
-                new AvroSerializer<>(HttpSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl()), false))) {
+        try (KafkaProducer<String, SpecificRecord> producer = producer()) {
             for (int i = 0; i < count; i++) {
                 final ProposedAction action = action(prefix + i, "carol@example.com");
                 producer.send(new ProducerRecord<>(

@@ -93,9 +93,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 }
                 LOG.info("Subject {} was being created by another client; registering again", subject);
                 sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(config.maxRetryBackoff()) > 0
-                        ? config.maxRetryBackoff()
-                        : backoff.multipliedBy(2);
+                backoff = nextBackoff(backoff);
             }
         }
         final int id = answer.path("id").asInt(-1);
@@ -252,9 +250,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                         config.maxRetries(),
                         backoff.toMillis());
                 sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(config.maxRetryBackoff()) > 0
-                        ? config.maxRetryBackoff()
-                        : backoff.multipliedBy(2);
+                backoff = nextBackoff(backoff);
             }
         }
         throw new SchemaRegistryUnavailableException(
@@ -263,6 +259,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                         + (lastFailure == null ? "none" : lastFailure.toString()),
                 lastStatus,
                 lastFailure);
+    }
+
+    /** @return the back-off after {@code backoff}: twice as long, at most the configured maximum */
+    private Duration nextBackoff(final Duration backoff) {
+        final Duration doubled = backoff.multipliedBy(2);
+        return doubled.compareTo(config.maxRetryBackoff()) > 0 ? config.maxRetryBackoff() : doubled;
     }
 
     private HttpRequest request(final String method, final String url, final String body) {
